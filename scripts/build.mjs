@@ -1,0 +1,25 @@
+// Bundles the CLI into one ESM file that hooks and the merge driver start with plain `node`.
+// Commands stay in separate chunks (splitting) so the driver's hot path loads only what it uses.
+import { build } from 'esbuild';
+import { readFileSync, rmSync, chmodSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { 'git-strata': 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);",
+  },
+  define: { STRATA_VERSION: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+chmodSync(new URL('../dist/git-strata.mjs', import.meta.url), 0o755);

@@ -1,0 +1,41 @@
+// The command table: names, one-line summaries and lazy loaders. Loading this loads no command.
+
+declare const STRATA_VERSION: string;
+export const VERSION = typeof STRATA_VERSION === 'string' ? STRATA_VERSION : '0.0.0-dev';
+
+export interface Command {
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+interface Entry {
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
+export const COMMANDS: Readonly<Record<string, Entry>> = {
+  merge: { summary: 'the merge driver: merge %O %A %B %L %P', load: () => import('./merge.js') },
+  install: { summary: 'register the driver and hooks in this repository (or --global)', load: () => import('./install.js') },
+  uninstall: { summary: 'remove the driver and hooks, restoring what was there', load: () => import('./uninstall.js') },
+  doctor: { summary: 'check that the driver, attributes, hooks, node and git really work', load: () => import('./doctor.js') },
+  demo: { summary: 'two clones, concurrent edits, a lossless pull, in a temporary directory', load: () => import('./demo.js') },
+  help: { summary: 'show help for strata or one command', load: () => import('./help.js') },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return [
+    `strata ${VERSION}: lossless git merges for agent coordination files`,
+    '',
+    'usage: git strata <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "Run 'git strata help <command>' or 'git strata <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+

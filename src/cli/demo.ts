@@ -1,0 +1,159 @@
+// `git strata demo`: a throw-away remote and two agents' clones, concurrent edits to a heartbeat file,
+// a memory of facts and a notes file, then `git pull` — with strata, and the same three files merged
+// the way plain git would (line merge, and merge=union).
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { execa } from 'execa';
+import pc from 'picocolors';
+
+const FILES = ['HEARTBEAT.md', 'MEMORY.md', 'NOTES.md'] as const;
+
+const SEED: Record<(typeof FILES)[number], string> = {
+  'HEARTBEAT.md': [
+    '# Heartbeats',
+    '',
+    '- [agent:alice] [at:2026-11-27T10:00:00.000Z] [status:idle] [ttl:10m] waiting for work',
+    '- [agent:bob] [at:2026-11-27T10:00:00.000Z] [status:idle] [ttl:10m] waiting for work',
+    '',
+  ].join('\n'),
+  'MEMORY.md': [
+    '# Memory',
+    '',
+    '- [entity:frontend] [attr:framework] [at:2026-11-27T09:00:00.000Z] [agent:alice] Vue',
+    '',
+  ].join('\n'),
+  'NOTES.md': ['# Notes', '', '## Decisions', '', '- use Markdown files to coordinate', '', '## Open questions', '', '- who owns deploys?', ''].join('\n'),
+};
+
+function edit(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`demo: '${from}' not found`);
+  return text.replace(from, to);
+}
+
+const ALICE: Record<(typeof FILES)[number], (t: string) => string> = {
+  'HEARTBEAT.md': (t) =>
+    edit(t, '- [agent:alice] [at:2026-11-27T10:00:00.000Z] [status:idle] [ttl:10m] waiting for work', '- [agent:alice] [at:2026-11-27T10:05:00.000Z] [status:busy] [ttl:10m] building frontend (task 142)'),
+  'MEMORY.md': (t) => `${t}- [entity:frontend] [attr:framework] [at:2026-11-27T10:04:00.000Z] [agent:alice] React\n`,
+  'NOTES.md': (t) => edit(t, '- use Markdown files to coordinate\n', '- use Markdown files to coordinate\n- alice: pin node 20 in CI\n'),
+};
+
+const BOB: Record<(typeof FILES)[number], (t: string) => string> = {
+  'HEARTBEAT.md': (t) =>
+    edit(t, '- [agent:bob] [at:2026-11-27T10:00:00.000Z] [status:idle] [ttl:10m] waiting for work', '- [agent:bob] [at:2026-11-27T10:06:00.000Z] [status:busy] [ttl:10m] reviewing PR 17'),
+  'MEMORY.md': (t) => `${t}- [entity:frontend] [attr:framework] [at:2026-11-27T10:05:30.000Z] [agent:bob] Svelte\n`,
+  'NOTES.md': (t) => edit(t, '- use Markdown files to coordinate\n', '- use Markdown files to coordinate\n- bob: squash-merge agent branches\n'),
+};
+
+interface Env {
+  readonly env: NodeJS.ProcessEnv;
+  git(cwd: string, ...args: string[]): Promise<string>;
+}
+
+function sandboxEnv(dir: string): Env {
+  const config = join(dir, 'gitconfig');
+  writeFileSync(config, '[user]\n\tname = strata demo\n\temail = demo@strata.invalid\n[init]\n\tdefaultBranch = main\n[pull]\n\trebase = false\n');
+  const env = { ...process.env, GIT_CONFIG_GLOBAL: config, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+  return {
+    env,
+    git: async (cwd, ...args) => (await execa('git', args, { cwd, env, extendEnv: false })).stdout,
+  };
+}
+
+async function lineMergeOf(sh: Env, dir: string, base: string, ours: string, theirs: string, union: boolean): Promise<{ text: string; conflicts: number }> {
+  const files = ['base', 'ours', 'theirs'].map((n) => join(dir, `${n}.txt`));
+  writeFileSync(files[0]!, base);
+  writeFileSync(files[1]!, ours);
+  writeFileSync(files[2]!, theirs);
+  const args = ['merge-file', '-p', ...(union ? ['--union'] : []), '-L', 'alice', '-L', 'base', '-L', 'bob', files[1]!, files[0]!, files[2]!];
+  const result = await execa('git', args, { env: sh.env, extendEnv: false, reject: false });
+  return { text: result.stdout + (result.stdout.endsWith('\n') || result.stdout === '' ? '' : '\n'), conflicts: result.exitCode ?? 0 };
+}
+
+function box(title: string, text: string): string {
+  const body = text.replace(/\n$/, '').split('\n').map((l) => `  ${pc.dim('│')} ${l}`).join('\n');
+  return `  ${pc.bold(title)}\n${body}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const program = new Command('git strata demo')
+    .description('concurrent edits by two agents, merged by git pull with strata and without')
+    .option('--keep', 'keep the temporary directory and print its path')
+    .exitOverride();
+  program.parse(argv, { from: 'user' });
+  const keep = Boolean(program.opts<{ keep?: boolean }>().keep);
+
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'strata-demo-')));
+  const sh = sandboxEnv(dir);
+  const cli = [process.execPath, realpathSync(process.argv[1]!)];
+  try {
+    const remote = join(dir, 'remote.git');
+    const seed = join(dir, 'seed');
+    await sh.git(dir, 'init', '-q', '--bare', remote);
+    await sh.git(dir, 'clone', '-q', remote, seed);
+    const attributes = ['HEARTBEAT.md merge=strata strata=heartbeat', 'MEMORY.md merge=strata strata=facts', '*.md merge=strata strata=markdown', ''];
+    // Later lines win in .gitattributes, so the generic rule goes first.
+    writeFileSync(join(seed, '.gitattributes'), [attributes[2], attributes[0], attributes[1], ''].join('\n'));
+    for (const file of FILES) writeFileSync(join(seed, file), SEED[file]);
+    await sh.git(seed, 'add', '-A');
+    await sh.git(seed, 'commit', '-q', '-m', 'seed coordination files');
+    await sh.git(seed, 'push', '-q', 'origin', 'HEAD:main');
+
+    const clones = { alice: join(dir, 'alice'), bob: join(dir, 'bob') };
+    for (const [name, clone] of Object.entries(clones)) {
+      await sh.git(dir, 'clone', '-q', remote, clone);
+      await sh.git(clone, 'config', 'user.name', name);
+      await execa(cli[0]!, [cli[1]!, 'install', '--quiet'], { cwd: clone, env: sh.env, extendEnv: false });
+    }
+    process.stdout.write(`${pc.bold('strata demo')} in ${dir}\n\n`);
+    process.stdout.write('Two agents, alice and bob, each in their own clone, edit the same three files at once:\n');
+    process.stdout.write('  HEARTBEAT.md (heartbeat)  both update their own line\n');
+    process.stdout.write('  MEMORY.md    (facts)      both record a new framework for the frontend\n');
+    process.stdout.write('  NOTES.md     (markdown)   both append to the same section\n\n');
+
+    for (const [name, edits] of [['alice', ALICE], ['bob', BOB]] as const) {
+      const clone = clones[name];
+      for (const file of FILES) writeFileSync(join(clone, file), edits[file](readFileSync(join(clone, file), 'utf8')));
+      await sh.git(clone, 'commit', '-q', '-am', `${name}: concurrent edits`);
+    }
+    await sh.git(clones.alice, 'push', '-q', 'origin', 'HEAD:main');
+    process.stdout.write(`${pc.cyan('$')} (alice) git push   ${pc.cyan('$')} (bob) git pull\n`);
+    const pull = await execa('git', ['pull', '--no-edit', '-q', 'origin', 'main'], { cwd: clones.bob, env: sh.env, extendEnv: false, reject: false });
+    if (pull.exitCode !== 0) {
+      process.stdout.write(`${pc.red('git pull failed:')}\n${pull.stdout}\n${pull.stderr}\n`);
+      return 1;
+    }
+    await sh.git(clones.bob, 'push', '-q', 'origin', 'HEAD:main');
+    await sh.git(clones.alice, 'pull', '-q', '--no-edit', 'origin', 'main');
+    process.stdout.write(`${pc.green('✔')} git pull merged cleanly (exit 0); bob pushed, alice pulled.\n\n`);
+
+    const base = await Promise.all(FILES.map((f) => sh.git(seed, 'show', `HEAD:${f}`).then((t) => `${t}\n`)));
+    let lossless = true;
+    for (const [i, file] of FILES.entries()) {
+      const mergedBob = readFileSync(join(clones.bob, file), 'utf8');
+      const mergedAlice = readFileSync(join(clones.alice, file), 'utf8');
+      const ours = ALICE[file](base[i]!);
+      const theirs = BOB[file](base[i]!);
+      const plain = await lineMergeOf(sh, dir, base[i]!, ours, theirs, false);
+      const union = await lineMergeOf(sh, dir, base[i]!, ours, theirs, true);
+      const added = [...ours.split('\n'), ...theirs.split('\n')].filter((l) => l && !base[i]!.split('\n').includes(l));
+      const comparable = mergedBob.replaceAll(' [superseded:yes]', '');
+      const kept = added.filter((l) => comparable.includes(l)).length;
+      const identical = mergedAlice === mergedBob;
+      lossless &&= identical;
+      process.stdout.write(`${pc.bold(pc.underline(file))}\n`);
+      process.stdout.write(box(`with strata (identical in both clones: ${identical ? pc.green('yes') : pc.red('NO')})`, mergedBob));
+      process.stdout.write(box(`plain git: ${plain.conflicts > 0 ? pc.red(`${plain.conflicts} conflict(s)`) : 'clean'}`, plain.text));
+      process.stdout.write(box('merge=union: clean, but', union.text));
+      if (file === 'HEARTBEAT.md') process.stdout.write(`  ${pc.dim('union left stale lines: an agent can appear twice. strata keeps one line per agent, the latest.')}\n`);
+      if (file === 'MEMORY.md') process.stdout.write(`  ${pc.dim('strata keeps every fact and marks the older one [superseded:yes]: the current value is visible at a glance.')}\n`);
+      process.stdout.write(`  ${kept}/${added.length} added lines kept\n\n`);
+    }
+    process.stdout.write(lossless ? `${pc.green('Nothing lost, no conflict, both clones byte-identical.')}\n` : `${pc.red('The clones differ: this is a bug, please report it.')}\n`);
+    if (keep) process.stdout.write(`Kept ${dir}\n`);
+    return lossless ? 0 : 1;
+  } finally {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}

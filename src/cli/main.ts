@@ -1,0 +1,28 @@
+// Dispatch only: import nothing but the command that runs, so the merge driver stays cheap to start.
+import { COMMANDS, VERSION, usage } from './commands.js';
+import { EXIT, reportError } from './exit.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    process.stdout.write(usage());
+    return EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`strata ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`strata: unknown command '${name}'\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  const command = await entry.load();
+  return command.run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.exitCode = reportError(error);
+}

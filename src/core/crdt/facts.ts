@@ -1,0 +1,71 @@
+// facts: a grow-only set of (entity, attribute, value, at, agent) tuples. Facts supersede, never delete:
+// the current value of (entity, attribute) is the one with the greatest (at, agent, value); the others
+// stay in the file and carry `[superseded:yes]` so a reader sees the current value at a glance.
+import { type Entry, entryBody, tagValue, withTag } from '../entries/scan.js';
+import { type EntryType, greaterByContent } from './keyed.js';
+
+export const SUPERSEDED_TAG = 'superseded';
+
+export interface Fact {
+  readonly entity: string;
+  readonly attr: string;
+  readonly value: string;
+  readonly at: string;
+  readonly agent: string;
+}
+
+export function factOf(entry: Entry): Fact {
+  return {
+    entity: tagValue(entry, 'entity') ?? '',
+    attr: tagValue(entry, 'attr') ?? '',
+    value: entryBody(entry),
+    at: tagValue(entry, 'at') ?? '',
+    agent: tagValue(entry, 'agent') ?? '',
+  };
+}
+
+function slot(fact: Fact): string {
+  return `${fact.entity}\u0000${fact.attr}`;
+}
+
+function rank(fact: Fact): string {
+  return `${fact.at}\u0000${fact.agent}\u0000${fact.value}`;
+}
+
+export function isSuperseded(entry: Entry): boolean {
+  return tagValue(entry, SUPERSEDED_TAG) !== undefined;
+}
+
+export const facts: EntryType = {
+  name: 'facts',
+  identity: (entry) => {
+    const f = factOf(entry);
+    return [f.entity, f.attr, f.at, f.agent, f.value].join('\u0000');
+  },
+  sortKey: (entry) => {
+    const f = factOf(entry);
+    return `${f.at}\u0000${f.entity}\u0000${f.attr}`;
+  },
+  // Same tuple, different decoration on both sides (or removed vs changed): keep the changed one; of
+  // two changes, the greater text. A fact is never dropped by a concurrent edit.
+  join: (_base, ours, theirs) => {
+    if (!ours) return theirs;
+    if (!theirs) return ours;
+    return greaterByContent(ours, theirs);
+  },
+  normalize: (entries) => {
+    const current = new Map<string, string>();
+    for (const entry of entries.values()) {
+      const f = factOf(entry);
+      const best = current.get(slot(f));
+      if (best === undefined || rank(f) > best) current.set(slot(f), rank(f));
+    }
+    const out = new Map<string, Entry>();
+    for (const [key, entry] of entries) {
+      const f = factOf(entry);
+      const stale = current.get(slot(f)) !== rank(f);
+      out.set(key, stale && !isSuperseded(entry) ? withTag(entry, SUPERSEDED_TAG, 'yes') : entry);
+    }
+    return out;
+  },
+};

@@ -1,0 +1,73 @@
+// The merge every entry type shares: entries matched by identity, three-way per identity.
+// The base is the causal context a state-based CRDT would otherwise keep as tombstones: an entry in the
+// base and missing on one side was removed by that side; one missing from the base was added.
+import { type Entry, entryText, lineBody } from '../entries/scan.js';
+
+export interface EntryType {
+  readonly name: string;
+  /** Stable identity of an entry within its file. */
+  identity(entry: Entry): string;
+  /**
+   * Where concurrent insertions at the same spot go relative to each other: ascending by this key,
+   * then by identity, so the order never depends on which side is ours.
+   */
+  sortKey(entry: Entry): string;
+  /**
+   * Both sides changed the same entry differently (or one removed it and the other changed it, given
+   * as undefined). Must be commutative in ours/theirs; undefined removes the entry.
+   */
+  join(base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined): Entry | undefined;
+  /** Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent. */
+  normalize?(entries: ReadonlyMap<string, Entry>): Map<string, Entry>;
+}
+
+/** Entries by identity; a repeated identity in one version gets `#2`, `#3`… so nothing collapses. */
+export function indexEntries(type: EntryType, entries: readonly Entry[]): Map<string, Entry> {
+  const map = new Map<string, Entry>();
+  for (const entry of entries) {
+    const id = type.identity(entry);
+    let key = id;
+    for (let n = 2; map.has(key); n++) key = `${id}#${n}`;
+    map.set(key, entry);
+  }
+  return map;
+}
+
+/** Entry text without the line ending of its last line: where it sits in the file decides that. */
+export function entryContent(entry: Entry | undefined): string | undefined {
+  if (!entry) return undefined;
+  const text = entryText(entry);
+  const last = entry.lines[entry.lines.length - 1]!;
+  return text.slice(0, text.length - last.length) + lineBody(last);
+}
+
+export function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {
+  return entryContent(a) === entryContent(b);
+}
+
+/** Picks the greater of two entries by content: a total order, so ties never depend on the side. */
+export function greaterByContent(a: Entry, b: Entry): Entry {
+  return (entryContent(a) ?? '') >= (entryContent(b) ?? '') ? a : b;
+}
+
+export function mergeKeyed(
+  type: EntryType,
+  base: ReadonlyMap<string, Entry>,
+  ours: ReadonlyMap<string, Entry>,
+  theirs: ReadonlyMap<string, Entry>,
+): Map<string, Entry> {
+  const merged = new Map<string, Entry>();
+  const keys = new Set([...base.keys(), ...ours.keys(), ...theirs.keys()]);
+  for (const key of keys) {
+    const b = base.get(key);
+    const o = ours.get(key);
+    const t = theirs.get(key);
+    let result: Entry | undefined;
+    if (sameEntry(o, t)) result = o && t ? greaterByContent(o, t) : (o ?? t);
+    else if (sameEntry(o, b)) result = t;
+    else if (sameEntry(t, b)) result = o;
+    else result = type.join(b, o, t);
+    if (result) merged.set(key, result);
+  }
+  return type.normalize ? type.normalize(merged) : merged;
+}

@@ -1,0 +1,280 @@
+// The entry grammar of SPEC "Entry grammar", read by a line scanner: entries are line-oriented, and a
+// full Markdown parse of a 10k-entry file costs seconds, so only the block merge of prose (which runs
+// only where git's line merge conflicts) uses mdast. Every byte of the input is kept: a document is a
+// list of blocks whose lines, concatenated, give the input back exactly.
+
+export interface Tag {
+  readonly key: string;
+  readonly value: string;
+  /** Offsets of the whole `[key:value]` in the entry's first line. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export type TaskBox = ' ' | 'x' | 'X' | '-';
+
+export interface Entry {
+  readonly kind: 'entry';
+  /** Raw lines, each with its own line ending ('' on a last line without one). */
+  readonly lines: readonly string[];
+  /** 0-based line number in the document it was read from. */
+  readonly line: number;
+  /** Leading white space of the list marker. */
+  readonly indent: string;
+  /** `-`, `*`, `+`, `1.` or `1)`. */
+  readonly marker: string;
+  readonly box: TaskBox | null;
+  readonly tags: readonly Tag[];
+}
+
+export interface Prose {
+  readonly kind: 'prose';
+  readonly lines: readonly string[];
+  readonly line: number;
+}
+
+export type Block = Entry | Prose;
+
+export interface Doc {
+  readonly blocks: readonly Block[];
+}
+
+const LIST_ITEM = /^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(?:\[([ xX-])\](?=[ \t]|\r?\n?$)[ \t]*)?/;
+const TAG = /\[([a-z][a-z0-9_-]*)(::?)([^\]\n]*)\](?!\()/g;
+const FENCE = /^[ \t]*(`{3,}|~{3,})/;
+const INLINE_CODE = /(`+)[^`]*?\1/g;
+
+/** Splits text into lines that keep their line endings; joining them gives the text back. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines: string[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl === -1) {
+      if (start < text.length) lines.push(text.slice(start));
+      return lines;
+    }
+    lines.push(text.slice(start, nl + 1));
+    start = nl + 1;
+  }
+}
+
+/** The line without its line ending. */
+export function lineBody(line: string): string {
+  if (line.endsWith('\r\n')) return line.slice(0, -2);
+  if (line.endsWith('\n')) return line.slice(0, -1);
+  return line;
+}
+
+export function lineEnding(line: string): '' | '\n' | '\r\n' {
+  if (line.endsWith('\r\n')) return '\r\n';
+  if (line.endsWith('\n')) return '\n';
+  return '';
+}
+
+function indentWidth(line: string): number {
+  let width = 0;
+  for (const ch of line) {
+    if (ch === ' ') width += 1;
+    else if (ch === '\t') width += 4 - (width % 4);
+    else break;
+  }
+  return width;
+}
+
+function isBlank(line: string): boolean {
+  return lineBody(line).trim() === '';
+}
+
+/** Tags of a first line; inline code spans are masked so `[x:y]` inside backticks is not a tag. */
+export function readTags(firstLine: string, from = 0): Tag[] {
+  const body = lineBody(firstLine);
+  const masked = body.includes('`') ? body.replace(INLINE_CODE, (m) => ' '.repeat(m.length)) : body;
+  const tags: Tag[] = [];
+  TAG.lastIndex = from;
+  for (let m = TAG.exec(masked); m; m = TAG.exec(masked)) {
+    const dataview = m[2] === '::';
+    const value = dataview ? (m[3] ?? '').trim() : (m[3] ?? '');
+    tags.push({ key: m[1]!, value, start: m.index, end: m.index + m[0].length });
+  }
+  return tags;
+}
+
+interface ListItemHead {
+  readonly indent: string;
+  readonly marker: string;
+  readonly box: TaskBox | null;
+  /** Offset where the item's text starts (after marker and box). */
+  readonly textStart: number;
+}
+
+function listItemHead(line: string): ListItemHead | null {
+  const m = LIST_ITEM.exec(line);
+  if (!m) return null;
+  return { indent: m[1]!, marker: m[2]!, box: (m[4] as TaskBox | undefined) ?? null, textStart: m[0].length };
+}
+
+/**
+ * Parses a typed file into prose and entries. Entries are list items with at least one tag on their
+ * first line, outside front matter, code fences and HTML comments; their continuation is every
+ * following line indented deeper than the marker, with blank lines between such lines.
+ */
+export function parseDoc(text: string): Doc {
+  const lines = splitLines(text);
+  const blocks: Block[] = [];
+  let prose: string[] = [];
+  let proseStart = 0;
+  const flushProse = (): void => {
+    if (prose.length > 0) blocks.push({ kind: 'prose', lines: prose, line: proseStart });
+    prose = [];
+  };
+  const addProse = (line: string, at: number): void => {
+    if (prose.length === 0) proseStart = at;
+    prose.push(line);
+  };
+
+  let i = 0;
+  // Front matter: `---` on the first line up to the closing `---` or `...`.
+  if (lines.length > 0 && lineBody(lines[0]!).trimEnd() === '---') {
+    let end = 1;
+    while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
+    if (end < lines.length) {
+      for (; i <= end; i++) addProse(lines[i]!, i);
+    }
+  }
+
+  let fence: { char: string; length: number } | null = null;
+  let inComment = false;
+  while (i < lines.length) {
+    const line = lines[i]!;
+    if (fence) {
+      const close = FENCE.exec(line);
+      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length && lineBody(line).slice(lineBody(line).indexOf(close[1]!) + close[1]!.length).trim() === '') {
+        fence = null;
+      }
+      addProse(line, i++);
+      continue;
+    }
+    if (inComment) {
+      if (line.includes('-->')) inComment = false;
+      addProse(line, i++);
+      continue;
+    }
+    const open = FENCE.exec(line);
+    if (open) {
+      fence = { char: open[1]![0]!, length: open[1]!.length };
+      addProse(line, i++);
+      continue;
+    }
+    const commentAt = line.indexOf('<!--');
+    if (commentAt !== -1 && line.indexOf('-->', commentAt + 4) === -1) {
+      inComment = true;
+      addProse(line, i++);
+      continue;
+    }
+    const head = listItemHead(line);
+    const tags = head ? readTags(line, head.textStart) : [];
+    if (!head || tags.length === 0) {
+      addProse(line, i++);
+      continue;
+    }
+    flushProse();
+    const start = i;
+    const width = indentWidth(line);
+    const entryLines = [line];
+    i++;
+    let innerFence: { char: string; length: number } | null = null;
+    while (i < lines.length) {
+      const next = lines[i]!;
+      if (innerFence) {
+        entryLines.push(next);
+        i++;
+        const close = FENCE.exec(next);
+        if (close && close[1]![0] === innerFence.char && close[1]!.length >= innerFence.length) innerFence = null;
+        continue;
+      }
+      if (isBlank(next)) {
+        // Blank lines belong to the entry only when an indented line follows them (a loose item).
+        let after = i;
+        while (after < lines.length && isBlank(lines[after]!)) after++;
+        if (after >= lines.length || indentWidth(lines[after]!) <= width) break;
+        while (i < after) entryLines.push(lines[i++]!);
+        continue;
+      }
+      if (indentWidth(next) <= width) break;
+      const f = FENCE.exec(next);
+      if (f) innerFence = { char: f[1]![0]!, length: f[1]!.length };
+      entryLines.push(next);
+      i++;
+    }
+    blocks.push({ kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags });
+  }
+  flushProse();
+  return { blocks };
+}
+
+export function renderDoc(doc: Doc): string {
+  let out = '';
+  for (const block of doc.blocks) for (const line of block.lines) out += line;
+  return out;
+}
+
+export function entriesOf(doc: Doc): Entry[] {
+  return doc.blocks.filter((b): b is Entry => b.kind === 'entry');
+}
+
+/** The first value of a tag, or undefined. */
+export function tagValue(entry: Entry, key: string): string | undefined {
+  for (const t of entry.tags) if (t.key === key) return t.value;
+  return undefined;
+}
+
+/** The entry's whole text. */
+export function entryText(entry: Entry): string {
+  return entry.lines.join('');
+}
+
+/** The free text of the first line: what remains after the marker, box and every tag. */
+export function entryBody(entry: Entry): string {
+  const first = lineBody(entry.lines[0]!);
+  const head = listItemHead(first);
+  let body = '';
+  let at = head ? head.textStart : 0;
+  for (const t of entry.tags) {
+    body += first.slice(at, t.start);
+    at = t.end;
+  }
+  body += first.slice(at);
+  return body.replace(/\s+/g, ' ').trim();
+}
+
+/** Re-reads an entry from new text (a single entry's lines), keeping its position. */
+export function reparseEntry(text: string, line: number): Entry | null {
+  const doc = parseDoc(text);
+  const [only] = doc.blocks;
+  if (doc.blocks.length !== 1 || !only || only.kind !== 'entry') return null;
+  return { ...only, line };
+}
+
+/**
+ * Returns the entry with tag `key` set to `value`: an existing tag is rewritten in place, a new one is
+ * inserted after the last tag of the first line, so the free text stays where it was.
+ */
+export function withTag(entry: Entry, key: string, value: string): Entry {
+  const first = entry.lines[0]!;
+  const existing = entry.tags.find((t) => t.key === key);
+  const tag = `[${key}:${value}]`;
+  const nextFirst = existing
+    ? first.slice(0, existing.start) + tag + first.slice(existing.end)
+    : insertAfterLastTag(first, entry.tags, tag);
+  const rebuilt = reparseEntry([nextFirst, ...entry.lines.slice(1)].join(''), entry.line);
+  if (!rebuilt) throw new Error(`withTag produced a non-entry from line ${entry.line + 1}`);
+  return rebuilt;
+}
+
+function insertAfterLastTag(first: string, tags: readonly Tag[], tag: string): string {
+  const last = tags[tags.length - 1];
+  if (!last) throw new Error('an entry always has a tag');
+  return `${first.slice(0, last.end)} ${tag}${first.slice(last.end)}`;
+}

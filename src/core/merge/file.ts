@@ -1,0 +1,60 @@
+// The merge of one file, whatever its type: the single entry point of the core that the driver calls.
+import { facts } from '../crdt/facts.js';
+import { heartbeat } from '../crdt/heartbeat.js';
+import type { EntryType } from '../crdt/keyed.js';
+import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
+import { fallbackLineMerge, mergeTyped } from './typed.js';
+
+export const FILE_TYPES = ['markdown', 'heartbeat', 'facts', 'queue', 'ops', 'ledger'] as const;
+export type FileType = (typeof FILE_TYPES)[number];
+
+export function isFileType(name: string): name is FileType {
+  return (FILE_TYPES as readonly string[]).includes(name);
+}
+
+/** Entry types with a CRDT merge. Types not listed yet (queue, ops, ledger) merge as Markdown. */
+const ENTRY_TYPES: Partial<Record<FileType, EntryType>> = { heartbeat, facts };
+
+const CONFLICT_OPEN = /^<{7,}(?: |\r?$)/m;
+const CONFLICT_CLOSE = /^>{7,}(?: |\r?$)/m;
+
+/** Why an input cannot be merged structurally, or null. */
+export function unmergeableReason(texts: readonly string[]): string | null {
+  for (const text of texts) {
+    if (CONFLICT_OPEN.test(text) && CONFLICT_CLOSE.test(text)) return 'input-has-conflict-markers';
+  }
+  return null;
+}
+
+/** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
+function memoize(lineMerge: LineMerge): LineMerge {
+  let last: { key: string; result: ReturnType<LineMerge> } | undefined;
+  return (input) => {
+    const key = JSON.stringify([input.base, input.ours, input.theirs, input.markerSize, input.labels ?? null]);
+    if (last?.key !== key) last = { key, result: lineMerge(input) };
+    return last.result;
+  };
+}
+
+/**
+ * Merges one file of `type`. Async only because the Markdown block merge (and the Markdown parser it
+ * needs) is loaded when a line merge conflicts, never on the common clean path.
+ */
+export async function mergeFile(type: FileType, base: string, ours: string, theirs: string, options: MergeOptions): Promise<MergeResult> {
+  const opts: MergeOptions = { ...options, lineMerge: memoize(options.lineMerge) };
+  const reason = unmergeableReason([base, ours, theirs]);
+  if (reason) return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, `fallback:${reason}`);
+
+  const entryType = ENTRY_TYPES[type];
+  if (entryType) {
+    return mergeTyped(entryType, base, ours, theirs, opts, async () => (await loadMarkdown()).mergeMarkdown);
+  }
+  const line = opts.lineMerge({ base, ours, theirs, markerSize: opts.markerSize, ...(opts.labels ? { labels: opts.labels } : {}) });
+  if (line.conflicts === 0) return { text: line.text, conflicts: 0, method: 'line' };
+  const { mergeMarkdown } = await loadMarkdown();
+  return mergeMarkdown(base, ours, theirs, opts);
+}
+
+function loadMarkdown(): Promise<typeof import('./markdown.js')> {
+  return import('./markdown.js');
+}

@@ -1,0 +1,228 @@
+// Merging a typed file: entries by their CRDT type, everything else (prose, and where entries sit) by
+// the Markdown merge. Each entry is replaced by a one-line placeholder that names its identity — the
+// "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
+// from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
+import { type Doc, type Entry, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
+import { type EntryType, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
+import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
+
+/** Prose conflicts the skeleton merge could not settle go to the Markdown block merge, loaded lazily. */
+export type ProseMerge = (base: string, ours: string, theirs: string, opts: MergeOptions) => MergeResult;
+
+const HOLE = '\uE000';
+const SEP = '\uE001';
+/** Large enough that no real line in a skeleton can look like one of our own markers. */
+const SKELETON_MARKER = 40;
+
+interface Skeleton {
+  readonly text: string;
+  /** identity → entry, in file order. */
+  readonly entries: Map<string, Entry>;
+}
+
+function sanitize(key: string): string {
+  // Git treats a NUL as "binary"; placeholders must stay text.
+  return key.replace(/[\u0000-\u001f]/g, '\u0001');
+}
+
+function skeletonOf(type: EntryType, doc: Doc): Skeleton {
+  const entries = indexEntries(type, entriesOf(doc));
+  const keyOf = new Map<Entry, string>();
+  for (const [key, entry] of entries) keyOf.set(entry, key);
+  let text = '';
+  for (const block of doc.blocks) {
+    if (block.kind === 'prose') {
+      for (const line of block.lines) text += line;
+      continue;
+    }
+    const key = keyOf.get(block)!;
+    const eol = lineEnding(block.lines[block.lines.length - 1]!);
+    text += `${block.indent}${block.marker} ${HOLE}${sanitize(type.sortKey(block))}${SEP}${sanitize(key)}${eol}`;
+  }
+  return { text, entries };
+}
+
+interface Hole {
+  readonly sortKey: string;
+  readonly key: string;
+}
+
+function holeOf(line: string): Hole | null {
+  const body = lineBody(line);
+  const at = body.indexOf(HOLE);
+  if (at === -1) return null;
+  const sep = body.indexOf(SEP, at);
+  if (sep === -1) return null;
+  return { sortKey: body.slice(at + 1, sep), key: body.slice(sep + 1) };
+}
+
+function compareHoles(a: Hole, b: Hole): number {
+  if (a.sortKey !== b.sortKey) return a.sortKey < b.sortKey ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * Settles conflict hunks that consist only of placeholders (both sides inserted entries at one spot):
+ * the union of both sides, ordered by the type's sort key, so the order is the same from either side.
+ * Returns null when a hunk holds prose: that needs the Markdown block merge.
+ */
+function settleEntryHunks(conflicted: string): string | null {
+  const open = '<'.repeat(SKELETON_MARKER);
+  const middle = '='.repeat(SKELETON_MARKER);
+  const close = '>'.repeat(SKELETON_MARKER);
+  const lines = splitLines(conflicted);
+  let out = '';
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i]!;
+    if (!line.startsWith(open)) {
+      out += line;
+      i++;
+      continue;
+    }
+    const ours: string[] = [];
+    const theirs: string[] = [];
+    let side = ours;
+    i++;
+    for (;;) {
+      const inner = lines[i];
+      if (inner === undefined) return null;
+      i++;
+      if (inner.startsWith(middle)) side = theirs;
+      else if (inner.startsWith(close)) break;
+      else side.push(inner);
+    }
+    const holes = new Map<string, { hole: Hole; line: string }>();
+    for (const l of [...ours, ...theirs]) {
+      const hole = holeOf(l);
+      if (!hole) return null;
+      // The same entry on both sides: keep one line, chosen independently of the side.
+      const seen = holes.get(hole.key);
+      if (!seen || l > seen.line) holes.set(hole.key, { hole, line: l });
+    }
+    const sorted = [...holes.values()].sort((a, b) => compareHoles(a.hole, b.hole));
+    // A hunk at the end of a file may end without a line ending on one side only; normalise so that
+    // only the very last line of the file can lack one.
+    const eol = sorted.map((h) => lineEnding(h.line)).find((e) => e !== '') ?? '\n';
+    sorted.forEach((h, n) => {
+      const last = n === sorted.length - 1 && i >= lines.length;
+      out += lineBody(h.line) + (last ? lineEnding(h.line) : eol);
+    });
+  }
+  return out;
+}
+
+interface OutLine {
+  text: string;
+  readonly key?: string;
+}
+
+function fill(
+  skeleton: string,
+  merged: ReadonlyMap<string, Entry>,
+  sides: readonly Skeleton[],
+  markerSize: number,
+): string {
+  const open = '<'.repeat(markerSize);
+  const close = '>'.repeat(markerSize);
+  const placed = new Set<string>();
+  let inConflict = false;
+  const out: OutLine[] = [];
+  for (const line of splitLines(skeleton)) {
+    if (line.startsWith(open)) inConflict = true;
+    if (line.startsWith(close)) inConflict = false;
+    const hole = holeOf(line);
+    if (!hole) {
+      out.push({ text: line });
+      continue;
+    }
+    const entry = merged.get(hole.key);
+    if (!entry) continue;
+    if (!inConflict) {
+      if (placed.has(hole.key)) continue;
+      placed.add(hole.key);
+    }
+    out.push({ text: entryContent(entry)! + lineEnding(line), key: hole.key });
+  }
+  // An entry one side changed while the other removed it is kept by the entry merge, but the skeleton
+  // merge dropped its line: put it back after its nearest surviving predecessor on the side that kept
+  // it (only one side can have kept it, so the place does not depend on the side).
+  for (const [key, entry] of merged) {
+    if (placed.has(key)) continue;
+    const side = sides.find((s) => s.entries.has(key));
+    const after = side ? predecessorIn(side, key, placed) : undefined;
+    let index = after === undefined ? -1 : out.findIndex((l) => l.key === after);
+    if (index === -1) index = out.findLastIndex((l) => l.key !== undefined);
+    insertLine(out, index, entryContent(entry)!, key);
+    placed.add(key);
+  }
+  return out.map((l) => l.text).join('');
+}
+
+function predecessorIn(side: Skeleton, key: string, placed: ReadonlySet<string>): string | undefined {
+  let previous: string | undefined;
+  for (const k of side.entries.keys()) {
+    if (k === key) return previous;
+    if (placed.has(k)) previous = k;
+  }
+  return previous;
+}
+
+/** Inserts `text` as a line after out[index] (at the end for -1), keeping line endings sound. */
+function insertLine(out: OutLine[], index: number, text: string, key: string): void {
+  const eol = out.map((l) => lineEnding(l.text)).find((e) => e !== '') ?? '\n';
+  const at = index === -1 ? out.length : index + 1;
+  const previous = out[at - 1];
+  if (previous && lineEnding(previous.text) === '') previous.text += eol;
+  out.splice(at, 0, { text: text + (at < out.length ? eol : ''), key });
+}
+
+function sameEntries(a: ReadonlyMap<string, Entry>, b: ReadonlyMap<string, Entry>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, entry] of a) if (entryContent(b.get(key)) !== entryContent(entry)) return false;
+  return true;
+}
+
+export async function mergeTyped(
+  type: EntryType,
+  base: string,
+  ours: string,
+  theirs: string,
+  opts: MergeOptions,
+  loadProseMerge: () => Promise<ProseMerge>,
+): Promise<MergeResult> {
+  const sides = [base, ours, theirs].map((text) => skeletonOf(type, parseDoc(text))) as [Skeleton, Skeleton, Skeleton];
+  const [b, o, t] = sides;
+  const merged = mergeKeyed(type, b.entries, o.entries, t.entries);
+
+  const internal = opts.lineMerge({ base: b.text, ours: o.text, theirs: t.text, markerSize: SKELETON_MARKER });
+  let skeleton: string | null = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text);
+  let conflicts = 0;
+  let method = `typed:${type.name}`;
+  if (skeleton === null) {
+    const proseMerge = await loadProseMerge();
+    const prose = proseMerge(b.text, o.text, t.text, opts);
+    skeleton = prose.text;
+    conflicts = prose.conflicts;
+    method += `+${prose.method}`;
+  }
+  const text = fill(skeleton, merged, [o, t], opts.markerSize);
+  if (conflicts > 0) return { text, conflicts, method };
+
+  // Check before writing: what we rendered must read back as exactly the entries we merged.
+  const reread = indexEntries(type, entriesOf(parseDoc(text)));
+  if (sameEntries(reread, merged)) return { text, conflicts: 0, method };
+  return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, `fallback:${type.name}-verify`);
+}
+
+export function fallbackLineMerge(
+  lineMerge: LineMerge,
+  base: string,
+  ours: string,
+  theirs: string,
+  opts: MergeOptions,
+  method: string,
+): MergeResult {
+  const result = lineMerge({ base, ours, theirs, markerSize: opts.markerSize, ...(opts.labels ? { labels: opts.labels } : {}) });
+  return { text: result.text, conflicts: result.conflicts, method };
+}

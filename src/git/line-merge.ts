@@ -1,0 +1,48 @@
+// The real `git merge-file` as the core's line merge, so "clean where git is clean" holds to the byte.
+// node:child_process rather than execa: this runs on the driver's hot path, where execa's load time
+// would be a large share of the whole merge.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StrataError } from '../core/errors.js';
+import type { LineMerge } from '../core/result.js';
+
+const MAX_OUTPUT = 1024 * 1024 * 1024;
+
+/** Runs `git merge-file -p` on three texts; returns the merged text and git's conflict count. */
+export const gitLineMerge: LineMerge = ({ base, ours, theirs, markerSize, labels }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-merge-'));
+  try {
+    const files = { ours: join(dir, 'ours'), base: join(dir, 'base'), theirs: join(dir, 'theirs') };
+    writeFileSync(files.ours, ours);
+    writeFileSync(files.base, base);
+    writeFileSync(files.theirs, theirs);
+    return mergeFiles(files.ours, files.base, files.theirs, markerSize, labels ?? ['ours', 'base', 'theirs']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** `git merge-file -p` on files already on disk. */
+export function mergeFiles(
+  ours: string,
+  base: string,
+  theirs: string,
+  markerSize: number,
+  labels: readonly [string, string, string],
+): { text: string; conflicts: number } {
+  const result = spawnSync(
+    'git',
+    ['merge-file', '-p', `--marker-size=${markerSize}`, '-L', labels[0], '-L', labels[1], '-L', labels[2], ours, base, theirs],
+    { encoding: 'utf8', maxBuffer: MAX_OUTPUT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (result.error) {
+    throw new StrataError('GIT_FAILED', `cannot run git merge-file: ${result.error.message}`, 'is git on the PATH?');
+  }
+  const status = result.status ?? 255;
+  if (status < 0 || status > 127) {
+    throw new StrataError('GIT_FAILED', `git merge-file failed (exit ${status}): ${result.stderr.trim()}`);
+  }
+  return { text: result.stdout, conflicts: status };
+}
