@@ -25,11 +25,11 @@ export function factOf(entry: Entry): Fact {
 }
 
 function slot(fact: Fact): string {
-  return `${fact.entity}\u0000${fact.attr}`;
+  return `${fact.entity}\u001f${fact.attr}`;
 }
 
 function rank(fact: Fact): string {
-  return `${fact.at}\u0000${fact.agent}\u0000${fact.value}`;
+  return `${fact.at}\u001f${fact.agent}\u001f${fact.value}`;
 }
 
 export function isSuperseded(entry: Entry): boolean {
@@ -40,11 +40,11 @@ export const facts: EntryType = {
   name: 'facts',
   identity: (entry) => {
     const f = factOf(entry);
-    return [f.entity, f.attr, f.at, f.agent, f.value].join('\u0000');
+    return [f.entity, f.attr, f.at, f.agent, f.value].join('\u001f');
   },
   sortKey: (entry) => {
     const f = factOf(entry);
-    return `${f.at}\u0000${f.entity}\u0000${f.attr}`;
+    return `${f.at}\u001f${f.entity}\u001f${f.attr}`;
   },
   // Same tuple, different decoration on both sides (or removed vs changed): keep the changed one; of
   // two changes, the greater text. A fact is never dropped by a concurrent edit.

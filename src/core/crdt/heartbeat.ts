@@ -5,7 +5,7 @@ import { type EntryType, entryContent } from './keyed.js';
 
 function rank(entry: Entry): string {
   // ISO-8601 UTC stamps of one shape compare as strings; the content breaks exact ties.
-  return `${tagValue(entry, 'at') ?? ''}\u0000${tagValue(entry, 'agent') ?? ''}\u0000${entryContent(entry) ?? ''}`;
+  return `${tagValue(entry, 'at') ?? ''}\u001f${tagValue(entry, 'agent') ?? ''}\u001f${entryContent(entry) ?? ''}`;
 }
 
 export const heartbeat: EntryType = {

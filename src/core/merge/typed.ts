@@ -20,9 +20,10 @@ interface Skeleton {
   readonly entries: Map<string, Entry>;
 }
 
-function sanitize(key: string): string {
-  // Git treats a NUL as "binary"; placeholders must stay text.
-  return key.replace(/[\u0000-\u001f]/g, '\u0001');
+/** Identities and sort keys must fit on one text line: git treats a NUL as "binary". */
+function assertLineSafe(key: string): string {
+  if (/[\0\r\n]/.test(key)) throw new Error(`identity or sort key is not line-safe: ${JSON.stringify(key)}`);
+  return key;
 }
 
 function skeletonOf(type: EntryType, doc: Doc): Skeleton {
@@ -37,7 +38,7 @@ function skeletonOf(type: EntryType, doc: Doc): Skeleton {
     }
     const key = keyOf.get(block)!;
     const eol = lineEnding(block.lines[block.lines.length - 1]!);
-    text += `${block.indent}${block.marker} ${HOLE}${sanitize(type.sortKey(block))}${SEP}${sanitize(key)}${eol}`;
+    text += `${block.indent}${block.marker} ${HOLE}${assertLineSafe(type.sortKey(block))}${SEP}${assertLineSafe(key)}${eol}`;
   }
   return { text, entries };
 }
@@ -66,9 +67,10 @@ function compareHoles(a: Hole, b: Hole): number {
  * the union of both sides, ordered by the type's sort key, so the order is the same from either side.
  * Returns null when a hunk holds prose: that needs the Markdown block merge.
  */
-function settleEntryHunks(conflicted: string): string | null {
+function settleEntryHunks(conflicted: string, finalEol: boolean): string | null {
   const open = '<'.repeat(SKELETON_MARKER);
   const middle = '='.repeat(SKELETON_MARKER);
+  const baseSection = '|'.repeat(SKELETON_MARKER);
   const close = '>'.repeat(SKELETON_MARKER);
   const lines = splitLines(conflicted);
   let out = '';
@@ -88,7 +90,8 @@ function settleEntryHunks(conflicted: string): string | null {
       const inner = lines[i];
       if (inner === undefined) return null;
       i++;
-      if (inner.startsWith(middle)) side = theirs;
+      if (inner.startsWith(baseSection)) side = [];
+      else if (inner.startsWith(middle)) side = theirs;
       else if (inner.startsWith(close)) break;
       else side.push(inner);
     }
@@ -106,7 +109,9 @@ function settleEntryHunks(conflicted: string): string | null {
     const eol = sorted.map((h) => lineEnding(h.line)).find((e) => e !== '') ?? '\n';
     sorted.forEach((h, n) => {
       const last = n === sorted.length - 1 && i >= lines.length;
-      out += lineBody(h.line) + (last ? lineEnding(h.line) : eol);
+      // git gives a side's last line an ending inside a conflict; the file ends without one only
+      // where neither side had one.
+      out += lineBody(h.line) + (last && !finalEol ? '' : eol);
     });
   }
   return out;
@@ -150,28 +155,29 @@ function fill(
   for (const [key, entry] of merged) {
     if (placed.has(key)) continue;
     const side = sides.find((s) => s.entries.has(key));
-    const after = side ? predecessorIn(side, key, placed) : undefined;
-    let index = after === undefined ? -1 : out.findIndex((l) => l.key === after);
-    if (index === -1) index = out.findLastIndex((l) => l.key !== undefined);
-    insertLine(out, index, entryContent(entry)!, key);
+    const { before, after } = side ? neighboursIn(side, key, placed) : {};
+    let at: number;
+    if (after !== undefined) at = out.findIndex((l) => l.key === after) + 1;
+    else if (before !== undefined) at = out.findIndex((l) => l.key === before);
+    else at = out.findLastIndex((l) => l.key !== undefined) + 1 || out.length;
+    insertLine(out, at, entryContent(entry)!, key);
     placed.add(key);
   }
   return out.map((l) => l.text).join('');
 }
 
-function predecessorIn(side: Skeleton, key: string, placed: ReadonlySet<string>): string | undefined {
-  let previous: string | undefined;
-  for (const k of side.entries.keys()) {
-    if (k === key) return previous;
-    if (placed.has(k)) previous = k;
-  }
-  return previous;
+/** The nearest entries around `key` on one side that are already in the output. */
+function neighboursIn(side: Skeleton, key: string, placed: ReadonlySet<string>): { after?: string; before?: string } {
+  const keys = [...side.entries.keys()];
+  const at = keys.indexOf(key);
+  const after = keys.slice(0, at).reverse().find((k) => placed.has(k));
+  const before = keys.slice(at + 1).find((k) => placed.has(k));
+  return { ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}) };
 }
 
-/** Inserts `text` as a line after out[index] (at the end for -1), keeping line endings sound. */
-function insertLine(out: OutLine[], index: number, text: string, key: string): void {
+/** Inserts `text` as the line at position `at`, keeping line endings sound. */
+function insertLine(out: OutLine[], at: number, text: string, key: string): void {
   const eol = out.map((l) => lineEnding(l.text)).find((e) => e !== '') ?? '\n';
-  const at = index === -1 ? out.length : index + 1;
   const previous = out[at - 1];
   if (previous && lineEnding(previous.text) === '') previous.text += eol;
   out.splice(at, 0, { text: text + (at < out.length ? eol : ''), key });
@@ -196,7 +202,7 @@ export async function mergeTyped(
   const merged = mergeKeyed(type, b.entries, o.entries, t.entries);
 
   const internal = opts.lineMerge({ base: b.text, ours: o.text, theirs: t.text, markerSize: SKELETON_MARKER });
-  let skeleton: string | null = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text);
+  let skeleton: string | null = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text, /\n$/.test(o.text) || /\n$/.test(t.text));
   let conflicts = 0;
   let method = `typed:${type.name}`;
   if (skeleton === null) {

@@ -1,0 +1,192 @@
+/**
+ * Splits Markdown into blocks: contiguous line ranges of the original text that follow the document's
+ * structure (headings, paragraphs, code fences, html, table rows, list items, blank-line runs). Blocks
+ * never lose a byte: joining every block's `text` gives the input back exactly.
+ *
+ * The parser is loaded statically; only `markdown.ts` imports this module, and the driver loads that
+ * one only when git's line merge conflicted.
+ */
+import type { Nodes, Parent } from 'mdast';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
+import { gfm } from 'micromark-extension-gfm';
+
+export type BlockKind =
+  | 'listItem'
+  | 'heading'
+  | 'paragraph'
+  | 'code'
+  | 'html'
+  | 'tableRow'
+  | 'table'
+  | 'blank'
+  | 'other';
+
+export interface Block {
+  readonly kind: BlockKind;
+  /** First line (0-based) and the line after the last one. */
+  readonly start: number;
+  readonly end: number;
+  /** The block's exact bytes, line terminators included. */
+  readonly text: string;
+  /** For list items: the list they belong to (its first line, unique within one document), else -1. */
+  readonly list: number;
+  /** For list items: nesting depth (0 = top-level list). */
+  readonly depth: number;
+  /** For list items: the bullet (`-`, `*`, `+`) or the ordered delimiter (`.`, `)`). */
+  readonly marker: string;
+}
+
+/** Splits text into lines that keep their terminators (`\n` or `\r\n`); the last one may have none. */
+export function splitLines(text: string): string[] {
+  const lines: string[] = [];
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    if (nl < 0) break;
+    lines.push(text.slice(from, nl + 1));
+    from = nl + 1;
+  }
+  if (from < text.length) lines.push(text.slice(from));
+  return lines;
+}
+
+const isBlank = (line: string): boolean => /^[ \t]*\r?\n?$/.test(line);
+
+interface Span {
+  kind: BlockKind;
+  start: number;
+  end: number;
+  list: number;
+  depth: number;
+  marker: string;
+}
+
+/** Line range [start, end) of a node, 0-based. */
+function lineRange(node: Nodes): [number, number] | undefined {
+  const pos = node.position;
+  if (!pos) return undefined;
+  const start = pos.start.line - 1;
+  // A node that ends at column 1 ends before that line (its last byte was the previous line's newline).
+  const end = pos.end.column === 1 && pos.end.line > pos.start.line ? pos.end.line - 1 : pos.end.line;
+  return [start, end];
+}
+
+function kindOf(node: Nodes): BlockKind {
+  switch (node.type) {
+    case 'heading':
+    case 'paragraph':
+    case 'code':
+    case 'html':
+    case 'listItem':
+    case 'tableRow':
+    case 'table':
+      return node.type;
+    default:
+      return 'other';
+  }
+}
+
+function markerOf(line: string): string {
+  const m = /^[ \t]*(?:([-*+])|\d{1,9}([.)]))/.exec(line);
+  return m ? (m[1] ?? m[2] ?? '') : '';
+}
+
+/**
+ * Emits spans for the children of `parent` within [from, to): lists are descended into so that every
+ * list item is its own span (nested lists too); tables are split into rows. Other lines are kept in
+ * runs so that nothing is lost.
+ */
+function collect(parent: Parent, lines: string[], from: number, to: number, depth: number, out: Span[]): void {
+  let cursor = from;
+  const pushRest = (until: number, kind: BlockKind): void => {
+    if (until > cursor) out.push({ kind, start: cursor, end: until, list: -1, depth: 0, marker: '' });
+    cursor = Math.max(cursor, until);
+  };
+  for (const child of parent.children as Nodes[]) {
+    const range = lineRange(child);
+    if (!range) continue;
+    const [s, e] = range;
+    if (s < cursor || e > to) continue; // shares a line with the previous node: stays inside it
+    pushRest(s, 'other');
+    if (child.type === 'list') {
+      for (const item of child.children) {
+        const r = lineRange(item);
+        if (!r || r[0] < cursor) continue;
+        pushRest(r[0], 'other');
+        emitItem(item, r[0], Math.min(r[1], e), lines, depth, s, out);
+        cursor = Math.max(cursor, Math.min(r[1], e));
+      }
+      pushRest(e, 'other');
+    } else if (child.type === 'table') {
+      for (const row of child.children) {
+        const r = lineRange(row);
+        if (!r || r[0] < cursor) continue;
+        pushRest(r[0], 'other');
+        out.push({ kind: 'tableRow', start: r[0], end: r[1], list: -1, depth: 0, marker: '' });
+        cursor = r[1];
+      }
+      pushRest(e, 'other');
+    } else {
+      out.push({ kind: kindOf(child), start: s, end: e, list: -1, depth: 0, marker: '' });
+      cursor = e;
+    }
+  }
+  pushRest(to, 'other');
+}
+
+function emitItem(
+  item: Parent,
+  start: number,
+  end: number,
+  lines: string[],
+  depth: number,
+  list: number,
+  out: Span[],
+): void {
+  const marker = markerOf(lines[start] ?? '');
+  // The item's own lines run up to its first nested list; nested items become blocks of their own.
+  const nested = (item.children as Nodes[]).find((c) => c.type === 'list');
+  const nestedRange = nested ? lineRange(nested) : undefined;
+  if (!nested || !nestedRange || nestedRange[0] <= start || nestedRange[1] > end) {
+    out.push({ kind: 'listItem', start, end, list, depth, marker });
+    return;
+  }
+  out.push({ kind: 'listItem', start, end: nestedRange[0], list, depth, marker });
+  const wrapper: Parent = { type: 'root', children: [nested] } as Parent;
+  collect(wrapper, lines, nestedRange[0], end, depth + 1, out);
+  // Anything after the nested list (a lazy paragraph, say) was already emitted as a run by collect.
+}
+
+/** Blank lines between blocks become runs of their own; other uncovered lines stay as `other`. */
+function refine(spans: Span[], lines: string[]): Span[] {
+  const out: Span[] = [];
+  for (const span of spans) {
+    if (span.kind !== 'other') {
+      out.push(span);
+      continue;
+    }
+    let i = span.start;
+    while (i < span.end) {
+      const blank = isBlank(lines[i] ?? '');
+      let j = i + 1;
+      while (j < span.end && isBlank(lines[j] ?? '') === blank) j++;
+      out.push({ ...span, kind: blank ? 'blank' : 'other', start: i, end: j });
+      i = j;
+    }
+  }
+  return out;
+}
+
+/** Splits Markdown into blocks whose texts, joined, give the input back byte for byte. */
+export function splitBlocks(text: string): Block[] {
+  const lines = splitLines(text);
+  if (lines.length === 0) return [];
+  const tree = fromMarkdown(text, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
+  const spans: Span[] = [];
+  collect(tree, lines, 0, lines.length, 0, spans);
+  return refine(spans, lines).map((s) => ({
+    ...s,
+    text: lines.slice(s.start, s.end).join(''),
+  }));
+}

@@ -1,0 +1,317 @@
+/**
+ * The generic Markdown three-way merge: git's line merge first; only where that conflicts, a merge over
+ * Markdown blocks that keeps both sides' concurrent insertions in a deterministic, symmetric order.
+ *
+ * Pipeline: line merge → split blocks → match (per side against the base) → cluster overlapping changes
+ * → resolve each cluster → render → verify (re-split and compare) → result, or git's conflicted text.
+ */
+import type { MergeOptions, MergeResult } from '../result.js';
+import { splitBlocks, splitLines, type Block } from './blocks.js';
+import { diff3, matchTokens } from './diff3.js';
+import { compareItems, isSorted, listItems, mergeSorted, restyleItem } from './lists.js';
+
+export { splitBlocks, splitLines, type Block } from './blocks.js';
+export { diff3, diffHunks, matchTokens, type Diff3Chunk } from './diff3.js';
+
+const DEFAULT_LABELS = ['ours', 'base', 'theirs'] as const;
+
+export function mergeMarkdown(base: string, ours: string, theirs: string, opts: MergeOptions): MergeResult {
+  const labels = opts.labels ?? DEFAULT_LABELS;
+  const line = opts.lineMerge({ base, ours, theirs, markerSize: opts.markerSize, labels });
+  if (line.conflicts === 0) return { text: line.text, conflicts: 0, method: 'line' };
+  const fallback: MergeResult = { text: line.text, conflicts: line.conflicts, method: 'fallback:line' };
+  // A virtual merge base (criss-cross) or a side with markers is beyond a structural merge.
+  if ([base, ours, theirs].some(hasConflictMarkers)) return fallback;
+  let merged: MergeResult | undefined;
+  try {
+    merged = mergeBlocks(base, ours, theirs, opts.markerSize, labels);
+  } catch {
+    return fallback;
+  }
+  return merged ?? fallback;
+}
+
+function hasConflictMarkers(text: string): boolean {
+  return /^(?:<{7}|>{7})(?: |\r?$)/m.test(text);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Documents
+
+interface Doc {
+  readonly blocks: Block[];
+  readonly finalNewline: boolean;
+  readonly eol: string;
+}
+
+/** Splits a version into blocks; a missing final newline is added here and restored after the merge. */
+function readDoc(text: string): Doc {
+  const eol = /^[^\n]*\r\n/.test(text) ? '\r\n' : '\n';
+  const finalNewline = text.length === 0 || text.endsWith('\n');
+  return { blocks: splitBlocks(finalNewline ? text : text + eol), finalNewline, eol };
+}
+
+/** What the block diff compares: trailing spaces, line endings and the bullet character do not count. */
+function blockKey(b: Block): string {
+  if (b.kind === 'blank') return 'blank';
+  let t = b.text.replace(/\r\n/g, '\n').replace(/[ \t]+$/gm, '');
+  if (b.kind === 'listItem') t = t.replace(/^([ \t]*)[-*+](?=[ \t\n])/, '$1-');
+  return b.kind + ':' + t;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Regions: what one side did to a range of base blocks
+
+interface Region {
+  readonly side: 0 | 1;
+  /** Base blocks [b0, b1) replaced by `blocks`; b0 === b1 is an insertion before base block b0. */
+  readonly b0: number;
+  readonly b1: number;
+  readonly blocks: readonly Block[];
+}
+
+function sideRegions(side: 0 | 1, base: readonly Block[], mine: readonly Block[]): Region[] {
+  const pairs = matchTokens(base.map(blockKey), mine.map(blockKey));
+  const out: Region[] = [];
+  let i = 0;
+  let j = 0;
+  for (const [pi, pj] of [...pairs, [base.length, mine.length] as const]) {
+    if (pi > i || pj > j) out.push({ side, b0: i, b1: pi, blocks: mine.slice(j, pj) });
+    if (pi < base.length && base[pi]!.text !== mine[pj]!.text) out.push({ side, b0: pi, b1: pi + 1, blocks: [mine[pj]!] });
+    i = pi + 1;
+    j = pj + 1;
+  }
+  return out;
+}
+
+/** Two changes overlap when they share a base block, or insert at the same place. */
+function overlaps(a: Region, b: Region): boolean {
+  const aIns = a.b0 === a.b1;
+  const bIns = b.b0 === b.b1;
+  if (aIns && bIns) return a.b0 === b.b0;
+  if (aIns) return b.b0 < a.b0 && a.b0 < b.b1;
+  if (bIns) return a.b0 < b.b0 && b.b0 < a.b1;
+  return a.b0 < b.b1 && b.b0 < a.b1;
+}
+
+interface Cluster {
+  readonly lo: number;
+  readonly hi: number;
+  readonly regions: Region[];
+}
+
+function clusterRegions(regions: Region[]): Cluster[] {
+  const sorted = [...regions].sort((x, y) => x.b0 - y.b0 || x.b1 - y.b1 || x.side - y.side);
+  const parent = sorted.map((_, k) => k);
+  const find = (k: number): number => {
+    while (parent[k] !== k) k = parent[k] = parent[parent[k]!]!;
+    return k;
+  };
+  for (let a = 0; a < sorted.length; a++) {
+    for (let b = a + 1; b < sorted.length && sorted[b]!.b0 <= sorted[a]!.b1; b++) {
+      if (overlaps(sorted[a]!, sorted[b]!)) parent[find(b)] = find(a);
+    }
+  }
+  const groups = new Map<number, Region[]>();
+  sorted.forEach((r, k) => {
+    const root = find(k);
+    const g = groups.get(root);
+    if (g) g.push(r);
+    else groups.set(root, [r]);
+  });
+  return [...groups.values()]
+    .map((rs) => ({ lo: Math.min(...rs.map((r) => r.b0)), hi: Math.max(...rs.map((r) => r.b1)), regions: rs }))
+    .sort((x, y) => x.lo - y.lo || x.hi - y.hi);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output pieces
+
+/** A piece of the merged text: a known block (checked after rendering) or opaque merged lines. */
+type Piece =
+  | { readonly type: 'block'; readonly block: Block; readonly text: string }
+  | { readonly type: 'lines'; readonly text: string }
+  | { readonly type: 'conflict'; readonly text: string };
+
+const blockPiece = (block: Block, text = block.text): Piece => ({ type: 'block', block, text });
+
+interface Context {
+  readonly base: Doc;
+  readonly sides: readonly [Doc, Doc];
+  readonly markerSize: number;
+  readonly labels: readonly [string, string, string];
+  conflicts: number;
+}
+
+function mergeBlocks(
+  baseText: string,
+  oursText: string,
+  theirsText: string,
+  markerSize: number,
+  labels: readonly [string, string, string],
+): MergeResult | undefined {
+  const base = readDoc(baseText);
+  const ours = readDoc(oursText);
+  const theirs = readDoc(theirsText);
+  const ctx: Context = { base, sides: [ours, theirs], markerSize, labels, conflicts: 0 };
+  const regions = [...sideRegions(0, base.blocks, ours.blocks), ...sideRegions(1, base.blocks, theirs.blocks)];
+  const pieces: Piece[] = [];
+  let pos = 0;
+  for (const cluster of clusterRegions(regions)) {
+    for (const b of base.blocks.slice(pos, cluster.lo)) pieces.push(blockPiece(b));
+    pieces.push(...resolveCluster(cluster, ctx));
+    pos = Math.max(pos, cluster.hi);
+  }
+  for (const b of base.blocks.slice(pos)) pieces.push(blockPiece(b));
+
+  let text = pieces.map((p) => p.text).join('');
+  const finalNewline = pick3(base.finalNewline, ours.finalNewline, theirs.finalNewline);
+  if (!finalNewline && ctx.conflicts === 0) text = text.replace(/\r?\n$/, '');
+  if (ctx.conflicts > 0) return { text, conflicts: ctx.conflicts, method: 'blocks' };
+  if (!verify(pieces, text)) return undefined;
+  return { text, conflicts: 0, method: 'blocks' };
+}
+
+/** A three-way merge of one value: a change on either side wins; on both, they agree or ours is kept. */
+function pick3<T>(base: T, ours: T, theirs: T): T {
+  if (ours === theirs) return ours;
+  return ours === base ? theirs : ours;
+}
+
+function sideVersion(side: 0 | 1, cluster: Cluster, base: readonly Block[]): Block[] {
+  const out: Block[] = [];
+  let p = cluster.lo;
+  for (const r of cluster.regions) {
+    if (r.side !== side) continue;
+    out.push(...base.slice(p, r.b0), ...r.blocks);
+    p = r.b1;
+  }
+  out.push(...base.slice(p, cluster.hi));
+  return out;
+}
+
+const sameTexts = (a: readonly Block[], b: readonly Block[]): boolean =>
+  a.length === b.length && a.every((x, k) => x.text === b[k]!.text);
+
+function resolveCluster(cluster: Cluster, ctx: Context): Piece[] {
+  const base = ctx.base.blocks;
+  const bySide = new Set(cluster.regions.map((r) => r.side));
+  if (bySide.size === 1) {
+    const side = bySide.has(0) ? 0 : 1;
+    return restyled(sideVersion(side, cluster, base), side, cluster, ctx);
+  }
+  const vo = sideVersion(0, cluster, base);
+  const vt = sideVersion(1, cluster, base);
+  if (sameTexts(vo, vt)) return vo.map((b) => blockPiece(b));
+  if (cluster.lo === cluster.hi) return unionInsert(vo, vt, cluster.lo, ctx);
+  return lineMerge(base.slice(cluster.lo, cluster.hi), vo, vt, ctx);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Concurrent insertions at the same place
+
+function unionInsert(oi: readonly Block[], ti: readonly Block[], gap: number, ctx: Context): Piece[] {
+  // Identical non-blank blocks inserted by both sides appear once and anchor the rest.
+  const pairs = matchTokens(
+    oi.map((b, k) => (b.kind === 'blank' ? `\u0000o${k}` : b.text)),
+    ti.map((b, k) => (b.kind === 'blank' ? `\u0000t${k}` : b.text)),
+  );
+  const out: Block[] = [];
+  let i = 0;
+  let j = 0;
+  for (const [pi, pj] of [...pairs, [oi.length, ti.length] as const]) {
+    out.push(...orderRuns(oi.slice(i, pi), ti.slice(j, pj), gap, ctx));
+    if (pi < oi.length) out.push(oi[pi]!);
+    i = pi + 1;
+    j = pj + 1;
+  }
+  return out.map((b) => blockPiece(b));
+}
+
+function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[] {
+  if (os.length === 0) return ts;
+  if (ts.length === 0) return os;
+  const base = ctx.base.blocks;
+  const allItems = [...os, ...ts].every((b) => b.kind === 'listItem');
+  const neighbour = [base[gap - 1], base[gap]].find((b) => b?.kind === 'listItem');
+  if (allItems && neighbour && isSorted(listItems(base, neighbour.list, neighbour.depth))) {
+    return mergeSorted(os, ts, (b) => b.text);
+  }
+  const join = (bs: Block[]): string => bs.map((b) => b.text).join('');
+  return compareItems(join(os), join(ts)) <= 0 ? [...os, ...ts] : [...ts, ...os];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Restyling: one side changed every bullet of a list, the other inserted an item in the old style
+
+function restyled(blocks: Block[], _side: 0 | 1, _cluster: Cluster, _ctx: Context): Piece[] {
+  void restyleItem;
+  return blocks.map((b) => blockPiece(b));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Both sides changed the same blocks: a line merge of just that region, markers where it conflicts
+
+function lineMerge(base: readonly Block[], vo: readonly Block[], vt: readonly Block[], ctx: Context): Piece[] {
+  const join = (bs: readonly Block[]): string => bs.map((b) => b.text).join('');
+  const chunks = diff3(splitLines(join(base)), splitLines(join(vo)), splitLines(join(vt)));
+  const out: Piece[] = [];
+  const eol = ctx.sides[0].eol;
+  const n = ctx.markerSize;
+  const [lo, , lt] = ctx.labels;
+  for (const c of chunks) {
+    if (c.stable) {
+      out.push({ type: 'lines', text: c.tokens.join('') });
+      continue;
+    }
+    let pre = 0;
+    while (pre < c.ours.length && pre < c.theirs.length && c.ours[pre] === c.theirs[pre]) pre++;
+    let suf = 0;
+    while (
+      suf < c.ours.length - pre &&
+      suf < c.theirs.length - pre &&
+      c.ours[c.ours.length - 1 - suf] === c.theirs[c.theirs.length - 1 - suf]
+    )
+      suf++;
+    if (pre > 0) out.push({ type: 'lines', text: c.ours.slice(0, pre).join('') });
+    const label = (l: string): string => (l ? ' ' + l : '');
+    out.push({
+      type: 'conflict',
+      text:
+        '<'.repeat(n) + label(lo) + eol +
+        c.ours.slice(pre, c.ours.length - suf).join('') +
+        '='.repeat(n) + eol +
+        c.theirs.slice(pre, c.theirs.length - suf).join('') +
+        '>'.repeat(n) + label(lt) + eol,
+    });
+    ctx.conflicts++;
+    if (suf > 0) out.push({ type: 'lines', text: c.ours.slice(c.ours.length - suf).join('') });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Verification: the rendered text must split into the blocks we merged
+
+function verify(pieces: readonly Piece[], text: string): boolean {
+  const blocks = splitBlocks(text);
+  const exact = new Set<string>();
+  const bounds = new Set<number>();
+  for (const b of blocks) {
+    exact.add(`${b.start}:${b.end}:${b.kind}`);
+    bounds.add(b.start);
+    bounds.add(b.end);
+    if (b.kind === 'blank') for (let k = b.start; k <= b.end; k++) bounds.add(k);
+  }
+  let line = 0;
+  for (const p of pieces) {
+    const n = splitLines(p.text).length;
+    if (p.type === 'block' && p.block.kind !== 'blank') {
+      if (!exact.has(`${line}:${line + n}:${p.block.kind}`)) return false;
+    } else if (n > 0 && (!bounds.has(line) || !bounds.has(line + n))) {
+      return false;
+    }
+    line += n;
+  }
+  return true;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { merge } from '../helpers/merge.js';
+
+const HB = (agent: string, at: string, text: string): string => `- [agent:${agent}] [at:2026-11-27T${at}.000Z] [ttl:10m] ${text}\n`;
+const FACT = (value: string, at: string, agent = 'research', extra = ''): string =>
+  `- [entity:frontend] [attr:framework] [at:2026-11-27T${at}.000Z] [agent:${agent}]${extra} ${value}\n`;
+
+describe('heartbeat merge', () => {
+  const base = `# Heartbeats\n\n${HB('a', '10:00:00', 'idle')}${HB('b', '10:00:00', 'idle')}`;
+
+  it('keeps both agents\' updates (git conflicts on adjacent lines)', async () => {
+    const ours = `# Heartbeats\n\n${HB('a', '10:05:00', 'busy')}${HB('b', '10:00:00', 'idle')}`;
+    const theirs = `# Heartbeats\n\n${HB('a', '10:00:00', 'idle')}${HB('b', '10:06:00', 'busy')}`;
+    const result = await merge('heartbeat', base, ours, theirs);
+    expect(result).toMatchObject({ conflicts: 0 });
+    expect(result.text).toBe(`# Heartbeats\n\n${HB('a', '10:05:00', 'busy')}${HB('b', '10:06:00', 'busy')}`);
+  });
+
+  it('same agent on both sides: the latest stamp wins, from either side', async () => {
+    const ours = `# Heartbeats\n\n${HB('a', '10:07:00', 'late')}${HB('b', '10:00:00', 'idle')}`;
+    const theirs = `# Heartbeats\n\n${HB('a', '10:05:00', 'early')}${HB('b', '10:00:00', 'idle')}`;
+    const one = await merge('heartbeat', base, ours, theirs);
+    const other = await merge('heartbeat', base, theirs, ours);
+    expect(one.text).toBe(other.text);
+    expect(one.text).toContain('late');
+    expect(one.text).not.toContain('early');
+  });
+
+  it('new agents added at the same spot on both sides are both kept, ordered by agent', async () => {
+    const ours = `${base}${HB('zed', '10:01:00', 'hello')}`;
+    const theirs = `${base}${HB('c', '10:02:00', 'hi')}`;
+    const one = await merge('heartbeat', base, ours, theirs);
+    expect(one.conflicts).toBe(0);
+    expect(one.text).toBe(`${base}${HB('c', '10:02:00', 'hi')}${HB('zed', '10:01:00', 'hello')}`);
+    expect((await merge('heartbeat', base, theirs, ours)).text).toBe(one.text);
+  });
+
+  it('a removal loses to a concurrent update', async () => {
+    const ours = `# Heartbeats\n\n${HB('b', '10:00:00', 'idle')}`;
+    const theirs = `# Heartbeats\n\n${HB('a', '10:09:00', 'still here')}${HB('b', '10:00:00', 'idle')}`;
+    const result = await merge('heartbeat', base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(`# Heartbeats\n\n${HB('a', '10:09:00', 'still here')}${HB('b', '10:00:00', 'idle')}`);
+  });
+
+  it('a removal wins where the other side left the agent alone', async () => {
+    const ours = `# Heartbeats\n\n${HB('b', '10:00:00', 'idle')}`;
+    const theirs = `# Heartbeats\n\n${HB('a', '10:00:00', 'idle')}${HB('b', '10:03:00', 'busy')}`;
+    const result = await merge('heartbeat', base, ours, theirs);
+    expect(result.text).toBe(`# Heartbeats\n\n${HB('b', '10:03:00', 'busy')}`);
+  });
+
+  it('keeps CRLF and a missing final newline', async () => {
+    const crlf = (t: string): string => t.replace(/\n/g, '\r\n');
+    const b = crlf(base).replace(/\r\n$/, '');
+    const o = crlf(`${base}${HB('c', '10:01:00', 'x')}`).replace(/\r\n$/, '');
+    const t = crlf(`${base}${HB('d', '10:01:00', 'y')}`).replace(/\r\n$/, '');
+    const result = await merge('heartbeat', b, o, t);
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(crlf(`${base}${HB('c', '10:01:00', 'x')}${HB('d', '10:01:00', 'y')}`).replace(/\r\n$/, ''));
+  });
+});
+
+describe('facts merge', () => {
+  const base = `# Memory\n\n${FACT('Vue', '09:00:00')}`;
+
+  it('keeps every fact, marks the superseded ones, same bytes from either side', async () => {
+    const ours = `${base}${FACT('React', '10:04:00', 'alice')}`;
+    const theirs = `${base}${FACT('Svelte', '10:05:30', 'bob')}`;
+    const one = await merge('facts', base, ours, theirs);
+    expect(one.conflicts).toBe(0);
+    expect(one.text).toBe(
+      `# Memory\n\n${FACT('Vue', '09:00:00', 'research', ' [superseded:yes]')}${FACT('React', '10:04:00', 'alice', ' [superseded:yes]')}${FACT('Svelte', '10:05:30', 'bob')}`,
+    );
+    expect((await merge('facts', base, theirs, ours)).text).toBe(one.text);
+  });
+
+  it('merges prose around facts with the Markdown merge', async () => {
+    const ours = `# Memory\n\nRead me first.\n\n${FACT('Vue', '09:00:00')}`;
+    const theirs = `${base}\n## Later\n`;
+    const result = await merge('facts', base, ours, theirs);
+    expect(result).toMatchObject({ conflicts: 0, text: `# Memory\n\nRead me first.\n\n${FACT('Vue', '09:00:00')}\n## Later\n` });
+  });
+});
