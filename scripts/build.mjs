@@ -16,7 +16,15 @@ await build({
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
   banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __strataCreateRequire } from 'node:module'; const require = __strataCreateRequire(import.meta.url);",
+    // CommonJS dependencies bundled into ESM still expect require, __filename and __dirname.
+    js: [
+      '#!/usr/bin/env node',
+      "import { createRequire as __strataCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __strataFileURLToPath } from 'node:url';",
+      'const require = __strataCreateRequire(import.meta.url);',
+      'const __filename = __strataFileURLToPath(import.meta.url);',
+      "const __dirname = __strataFileURLToPath(new URL('.', import.meta.url));",
+    ].join('\n'),
   },
   define: { STRATA_VERSION: JSON.stringify(pkg.version) },
   logLevel: 'warning',

@@ -104,7 +104,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const [name, clone] of Object.entries(clones)) {
       await sh.git(dir, 'clone', '-q', remote, clone);
       await sh.git(clone, 'config', 'user.name', name);
-      await execa(cli[0]!, [cli[1]!, 'install', '--quiet'], { cwd: clone, env: sh.env, extendEnv: false });
+      await execa(cli[0]!, [cli[1]!, 'install'], { cwd: clone, env: sh.env, extendEnv: false });
     }
     process.stdout.write(`${pc.bold('strata demo')} in ${dir}\n\n`);
     process.stdout.write('Two agents, alice and bob, each in their own clone, edit the same three files at once:\n');
