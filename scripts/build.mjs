@@ -1,11 +1,12 @@
 // Bundles the CLI into one ESM file that hooks and the merge driver start with plain `node`.
 // Commands stay in separate chunks (splitting) so the driver's hot path loads only what it uses.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { 'git-strata': 'src/cli/main.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
@@ -31,3 +32,5 @@ await build({
   legalComments: 'none',
 });
 chmodSync(new URL('../dist/git-strata.mjs', import.meta.url), 0o755);
+// The module graph, so a test can prove the driver's hot path does not load the Markdown parser.
+writeFileSync(new URL('../dist/meta.json', import.meta.url), JSON.stringify(result.metafile));
