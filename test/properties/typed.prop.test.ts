@@ -134,7 +134,7 @@ function renderFacts(facts: Fact[]): string {
   );
 }
 
-function addFacts(state: Fact[], ops: fc.RecordValue<{ entity: string; attr: string; value: string; agent: string; pos: number }>[], clock: { now: number }): Fact[] {
+function addFacts(state: Fact[], ops: { entity: string; attr: string; value: string; agent: string; pos: number }[], clock: { now: number }): Fact[] {
   const next = [...state];
   for (const op of ops) next.splice(Math.min(op.pos, next.length), 0, { ...op, at: ++clock.now });
   return next;

@@ -14,11 +14,36 @@ export interface EntryType {
   sortKey(entry: Entry): string;
   /**
    * Both sides changed the same entry differently (or one removed it and the other changed it, given
-   * as undefined). Must be commutative in ours/theirs; undefined removes the entry.
+   * as undefined). Must be commutative in ours/theirs; undefined removes the entry; a Conflict is a
+   * real conflict (the same free text edited two ways) that the file shows with markers.
    */
-  join(base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined): Entry | undefined;
+  join(base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined): Entry | undefined | Conflict;
+  /**
+   * Rewrites one version's entries before matching (e.g. `depends` from seq numbers, which mean
+   * different entries on different branches, to identities). Undone by `normalize`.
+   */
+  prepare?(entries: readonly Entry[]): Entry[];
+  /** Re-keys entries across the three versions (e.g. a hand-written entry that one side stamped an id on). */
+  align?(versions: readonly [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>]): void;
   /** Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent. */
   normalize?(entries: ReadonlyMap<string, Entry>): Map<string, Entry>;
+}
+
+/** The same entry changed in two ways that cannot both hold. */
+export interface Conflict {
+  readonly kind: 'conflict';
+  readonly ours: Entry;
+  readonly theirs: Entry;
+}
+
+export function isConflict(value: Entry | Conflict | undefined): value is Conflict {
+  return value !== undefined && value.kind === 'conflict';
+}
+
+export interface KeyedMerge {
+  /** The merged entries; for a conflicted identity, ours (so placement and checks see one entry). */
+  readonly entries: Map<string, Entry>;
+  readonly conflicts: ReadonlyMap<string, Conflict>;
 }
 
 /** Entries by identity; a repeated identity in one version gets `#2`, `#3`… so nothing collapses. */
@@ -55,19 +80,23 @@ export function mergeKeyed(
   base: ReadonlyMap<string, Entry>,
   ours: ReadonlyMap<string, Entry>,
   theirs: ReadonlyMap<string, Entry>,
-): Map<string, Entry> {
+): KeyedMerge {
   const merged = new Map<string, Entry>();
+  const conflicts = new Map<string, Conflict>();
   const keys = new Set([...base.keys(), ...ours.keys(), ...theirs.keys()]);
   for (const key of keys) {
     const b = base.get(key);
     const o = ours.get(key);
     const t = theirs.get(key);
-    let result: Entry | undefined;
+    let result: Entry | Conflict | undefined;
     if (sameEntry(o, t)) result = o && t ? greaterByContent(o, t) : (o ?? t);
     else if (sameEntry(o, b)) result = t;
     else if (sameEntry(t, b)) result = o;
     else result = type.join(b, o, t);
-    if (result) merged.set(key, result);
+    if (isConflict(result)) {
+      conflicts.set(key, result);
+      merged.set(key, result.ours);
+    } else if (result) merged.set(key, result);
   }
-  return type.normalize ? type.normalize(merged) : merged;
+  return { entries: type.normalize ? type.normalize(merged) : merged, conflicts };
 }

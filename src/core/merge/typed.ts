@@ -3,7 +3,7 @@
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
 import { type Doc, type Entry, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
-import { type EntryType, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
+import { type Conflict, type EntryType, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
 /** Prose conflicts the skeleton merge could not settle go to the Markdown block merge, loaded lazily. */
@@ -26,19 +26,28 @@ function assertLineSafe(key: string): string {
   return key;
 }
 
-function skeletonOf(type: EntryType, doc: Doc): Skeleton {
-  const entries = indexEntries(type, entriesOf(doc));
-  const keyOf = new Map<Entry, string>();
-  for (const [key, entry] of entries) keyOf.set(entry, key);
+/** One version's entries by identity, before any re-keying across versions. */
+function indexOf(type: EntryType, doc: Doc): Map<string, Entry> {
+  const entries = entriesOf(doc);
+  return indexEntries(type, type.prepare ? type.prepare(entries) : entries);
+}
+
+/**
+ * The version with each entry replaced by a placeholder naming its identity. The sort key comes from
+ * the merged entry where there is one, so an identity reads the same line in all three versions.
+ */
+function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKey: (key: string, own: Entry) => string): Skeleton {
+  const keyOf = new Map<number, string>();
+  for (const [key, entry] of entries) keyOf.set(entry.line, key);
   let text = '';
   for (const block of doc.blocks) {
     if (block.kind === 'prose') {
       for (const line of block.lines) text += line;
       continue;
     }
-    const key = keyOf.get(block)!;
+    const key = keyOf.get(block.line)!;
     const eol = lineEnding(block.lines[block.lines.length - 1]!);
-    text += `${block.indent}${block.marker} ${HOLE}${assertLineSafe(type.sortKey(block))}${SEP}${assertLineSafe(key)}${eol}`;
+    text += `${block.indent}${block.marker} ${HOLE}${assertLineSafe(sortKey(key, entries.get(key)!))}${SEP}${assertLineSafe(key)}${eol}`;
   }
   return { text, entries };
 }
@@ -125,9 +134,24 @@ interface OutLine {
 function fill(
   skeleton: string,
   merged: ReadonlyMap<string, Entry>,
+  entryConflicts: ReadonlyMap<string, Conflict>,
   sides: readonly Skeleton[],
-  markerSize: number,
+  opts: MergeOptions,
 ): string {
+  const markerSize = opts.markerSize;
+  const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
+  const render = (key: string, entry: Entry, eol: string): string => {
+    const conflict = entryConflicts.get(key);
+    if (!conflict) return entryContent(entry)! + eol;
+    const nl = eol || '\n';
+    return [
+      `${'<'.repeat(markerSize)} ${oursLabel}${nl}`,
+      `${entryContent(conflict.ours)}${nl}`,
+      `${'='.repeat(markerSize)}${nl}`,
+      `${entryContent(conflict.theirs)}${nl}`,
+      `${'>'.repeat(markerSize)} ${theirsLabel}${eol}`,
+    ].join('');
+  };
   const open = '<'.repeat(markerSize);
   const close = '>'.repeat(markerSize);
   const placed = new Set<string>();
@@ -147,7 +171,7 @@ function fill(
       if (placed.has(hole.key)) continue;
       placed.add(hole.key);
     }
-    out.push({ text: entryContent(entry)! + lineEnding(line), key: hole.key });
+    out.push({ text: render(hole.key, entry, lineEnding(line)), key: hole.key });
   }
   // An entry one side changed while the other removed it is kept by the entry merge, but the skeleton
   // merge dropped its line: put it back after its nearest surviving predecessor on the side that kept
@@ -160,7 +184,7 @@ function fill(
     if (after !== undefined) at = out.findIndex((l) => l.key === after) + 1;
     else if (before !== undefined) at = out.findIndex((l) => l.key === before);
     else at = out.findLastIndex((l) => l.key !== undefined) + 1 || out.length;
-    insertLine(out, at, entryContent(entry)!, key);
+    insertLine(out, at, render(key, entry, ''), key);
     placed.add(key);
   }
   return out.map((l) => l.text).join('');
@@ -197,9 +221,12 @@ export async function mergeTyped(
   opts: MergeOptions,
   loadProseMerge: () => Promise<ProseMerge>,
 ): Promise<MergeResult> {
-  const sides = [base, ours, theirs].map((text) => skeletonOf(type, parseDoc(text))) as [Skeleton, Skeleton, Skeleton];
-  const [b, o, t] = sides;
-  const merged = mergeKeyed(type, b.entries, o.entries, t.entries);
+  const docs = [base, ours, theirs].map(parseDoc) as [Doc, Doc, Doc];
+  const indexes = docs.map((doc) => indexOf(type, doc)) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
+  type.align?.(indexes);
+  const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes);
+  const sortKey = (key: string, own: Entry): string => type.sortKey(merged.get(key) ?? own);
+  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!, sortKey)) as [Skeleton, Skeleton, Skeleton];
 
   const internal = opts.lineMerge({ base: b.text, ours: o.text, theirs: t.text, markerSize: SKELETON_MARKER });
   let skeleton: string | null = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text, /\n$/.test(o.text) || /\n$/.test(t.text));
@@ -212,7 +239,8 @@ export async function mergeTyped(
     conflicts = prose.conflicts;
     method += `+${prose.method}`;
   }
-  const text = fill(skeleton, merged, [o, t], opts.markerSize);
+  const text = fill(skeleton, merged, entryConflicts, [o, t], opts);
+  conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };
 
   // Check before writing: what we rendered must read back as exactly the entries we merged.
