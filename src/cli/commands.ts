@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   uninstall: { summary: 'remove the driver and hooks, restoring what was there', load: () => import('./uninstall.js') },
   doctor: { summary: 'check that the driver, attributes, hooks, node and git really work', load: () => import('./doctor.js') },
   demo: { summary: 'two clones, concurrent edits, a lossless pull, in a temporary directory', load: () => import('./demo.js') },
+  hook: { summary: 'the entry point of the hook shims: hook <name> [args]', load: () => import('./hook.js') },
   help: { summary: 'show help for strata or one command', load: () => import('./help.js') },
 };
 

@@ -1,0 +1,263 @@
+// git strata doctor [--json]: one line per check (ok / warn / FAIL), each problem with the command
+// that fixes it. Exit 0 when nothing FAILed, 1 otherwise.
+//
+// Versions: strata needs node >= 20 and git >= 2.31 (`rev-parse --path-format=absolute`, used to find
+// the hooks directory); git >= 2.38 is recommended because `git merge-tree --write-tree`, which the
+// later verify/resolve commands use, appeared there. The merge driver itself works on any git that runs
+// merge drivers with %P (2.5+).
+import { spawnSync } from 'node:child_process';
+import { constants, existsSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
+import pc from 'picocolors';
+import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
+import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, shimTarget } from '../git/hooks.js';
+import { pathsWithStrataMerge } from '../git/install-target.js';
+import { parseDriverCommand } from '../git/shell.js';
+import { command, parse } from './args.js';
+import { VERSION } from './commands.js';
+import { EXIT } from './exit.js';
+
+type Status = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  readonly status: Status;
+  readonly name: string;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+interface Options {
+  json?: boolean;
+}
+
+const MIN_GIT: readonly number[] = [2, 31];
+const RECOMMENDED_GIT: readonly number[] = [2, 38];
+const MIN_NODE = 20;
+
+export async function run(args: string[]): Promise<number> {
+  const program = command('doctor', 'check that the strata driver, attributes, hooks, node and git really work').option('--json', 'print the checks as JSON');
+  const parsed = parse<Options>(program, args);
+  if (typeof parsed === 'number') return parsed;
+  const checks = await diagnose(process.cwd());
+  const failed = checks.some((c) => c.status === 'fail');
+  if (parsed.options.json) {
+    process.stdout.write(`${JSON.stringify({ ok: !failed, version: VERSION, checks }, null, 2)}\n`);
+  } else {
+    print(checks);
+  }
+  return failed ? EXIT.findings : EXIT.ok;
+}
+
+function print(checks: readonly Check[]): void {
+  const useColor = !process.env.NO_COLOR && (Boolean(process.env.FORCE_COLOR) || process.stdout.isTTY === true);
+  const c = pc.createColors(useColor);
+  const label: Record<Status, string> = { ok: c.green('ok  '), warn: c.yellow('warn'), fail: c.red(c.bold('FAIL')) };
+  for (const check of checks) {
+    process.stdout.write(`${label[check.status]}  ${check.name}: ${check.message}\n`);
+    if (check.fix && check.status !== 'ok') process.stdout.write(`      ${c.dim('fix:')} ${check.fix}\n`);
+  }
+  const count = (s: Status) => checks.filter((ch) => ch.status === s).length;
+  process.stdout.write(`\nstrata doctor: ${count('ok')} ok, ${count('warn')} warn, ${count('fail')} FAIL\n`);
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export async function diagnose(cwd: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  checks.push(await checkGit(cwd));
+  checks.push(checkNode());
+  const repo = await repoPaths(cwd).catch(() => undefined);
+  const typedPaths = repo?.top ? await pathsWithStrataMerge(repo.top) : [];
+  checks.push(...(await checkDriver(cwd, typedPaths)));
+  if (!repo) {
+    checks.push({ status: 'warn', name: 'repository', message: 'not inside a git repository: attributes and hooks not checked', fix: 'run git strata doctor inside a repository' });
+  } else {
+    if (repo.top) checks.push(checkAttributes(typedPaths));
+    checks.push(...(await checkHooks(cwd, repo)));
+  }
+  checks.push(checkPath());
+  return checks;
+}
+
+async function checkGit(cwd: string): Promise<Check> {
+  const result = await gitTry(cwd, ['--version']);
+  const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(result.stdout);
+  if (result.exitCode !== 0 || !match) return { status: 'fail', name: 'git', message: 'cannot run git --version', fix: 'install git >= 2.38' };
+  const version = [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)];
+  const text = version.join('.');
+  if (compareVersions(version, MIN_GIT) < 0) {
+    return { status: 'fail', name: 'git', message: `git ${text} is too old: strata needs 2.31 or later (2.38 recommended)`, fix: 'upgrade git' };
+  }
+  if (compareVersions(version, RECOMMENDED_GIT) < 0) {
+    return { status: 'warn', name: 'git', message: `git ${text}: the driver and hooks work; git merge-tree --write-tree (verify, resolve) needs 2.38`, fix: 'upgrade git to 2.38 or later' };
+  }
+  return { status: 'ok', name: 'git', message: `git ${text} (>= 2.38: merge-tree --write-tree available)` };
+}
+
+function checkNode(): Check {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MIN_NODE) return { status: 'fail', name: 'node', message: `node ${process.version} is too old: strata needs node >= ${MIN_NODE}`, fix: 'install node 20 or later' };
+  return { status: 'ok', name: 'node', message: `node ${process.version} (${process.execPath})` };
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `<node> <cli> --version`; the version string, or an error text. */
+function probe(node: string, cli: string): { version?: string; error?: string } {
+  const result = spawnSync(node, [cli, '--version'], { encoding: 'utf8', timeout: 20_000 });
+  if (result.error) return { error: result.error.message };
+  if (result.status !== 0) return { error: `exit ${result.status}: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? ''}` };
+  const version = /strata (\S+)/.exec(result.stdout)?.[1];
+  return version ? { version } : { error: `unexpected output: ${result.stdout.trim()}` };
+}
+
+async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<Check[]> {
+  const result = await gitTry(cwd, ['config', '--show-scope', '--get', 'merge.strata.driver']);
+  const name = 'driver';
+  if (result.exitCode !== 0) {
+    if (typedPaths.length > 0) {
+      return [
+        {
+          status: 'fail',
+          name,
+          message: `${typedPaths.slice(0, 3).join(', ')}${typedPaths.length > 3 ? ', …' : ''} ${typedPaths.length === 1 ? 'has' : 'have'} merge=strata but merge.strata.driver is not set: git silently falls back to a text merge`,
+          fix: 'git strata install',
+        },
+      ];
+    }
+    return [{ status: 'warn', name, message: 'merge.strata.driver is not set', fix: 'git strata install (this repository) or git strata install --global' }];
+  }
+  const [scope, ...rest] = result.stdout.replace(/\n$/, '').split('\t');
+  const line = rest.join('\t');
+  const words = parseDriverCommand(line);
+  if (!words || words.length < 3 || words[2] !== 'merge') {
+    const slow = /\bnpx\b/.test(line) ? ' (npx adds seconds to every merged file)' : '';
+    return [{ status: 'warn', name, message: `merge.strata.driver (${scope} config) is not what strata writes: ${line}${slow}`, fix: 'git strata install' }];
+  }
+  const [node, cli] = words as [string, string];
+  const missingArgs = ['%O', '%A', '%B'].filter((p) => !words.includes(p));
+  if (missingArgs.length > 0) return [{ status: 'fail', name, message: `merge.strata.driver lacks ${missingArgs.join(' ')}: ${line}`, fix: 'git strata install' }];
+  if (!isAbsolute(node) || !(await isExecutable(node))) {
+    return [{ status: 'fail', name, message: `the driver's node ${node} does not exist or is not executable (node moved or upgraded?)`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') }];
+  }
+  if (!isAbsolute(cli) || !existsSync(cli)) {
+    return [{ status: 'fail', name, message: `the driver's script ${cli} does not exist (strata moved or removed?)`, fix: 'reinstall strata (./install.sh), then git strata install' + (scope === 'global' ? ' --global' : '') }];
+  }
+  const probed = probe(node, cli);
+  if (probed.error) return [{ status: 'fail', name, message: `the driver does not run: ${node} ${cli} --version: ${probed.error}`, fix: 'reinstall strata (./install.sh), then git strata install' }];
+  const checks: Check[] = [{ status: 'ok', name, message: `registered in ${scope} config and runs: strata ${probed.version} on ${node}` }];
+  if (probed.version !== VERSION) {
+    checks.push({ status: 'warn', name: 'driver version', message: `the driver is strata ${probed.version}, this is ${VERSION}`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') });
+  }
+  return checks;
+}
+
+function checkAttributes(typedPaths: readonly string[]): Check {
+  if (typedPaths.length === 0) {
+    return { status: 'warn', name: 'attributes', message: 'no file has merge=strata, so git never calls the driver', fix: 'git strata install --attributes, then commit .gitattributes' };
+  }
+  return { status: 'ok', name: 'attributes', message: `merge=strata in effect (${typedPaths.slice(0, 4).join(', ')}${typedPaths.length > 4 ? ', …' : ''})` };
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch(() => undefined);
+}
+
+async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
+  const checks: Check[] = [];
+  const shown = repo.top && !relative(repo.top, repo.hooks).startsWith('..') ? relative(repo.top, repo.hooks) : repo.hooks;
+  const hooksPath = await gitTry(cwd, ['config', '--get', 'core.hooksPath']);
+  const husky = /(^|\/)\.husky\/_\/?$/.test(repo.hooks);
+  const defaultDir = join(repo.commonDir, 'hooks');
+  if (hooksPath.exitCode === 0) {
+    checks.push({
+      status: 'ok',
+      name: 'core.hooksPath',
+      message: `${hooksPath.stdout.trim()}: git runs hooks from ${shown}${husky ? " (husky's; 'npm install' regenerates it)" : ''}`,
+    });
+  }
+  let missing = 0;
+  for (const hook of HOOK_NAMES) {
+    const path = join(repo.hooks, hook);
+    const name = `hook ${hook}`;
+    const text = await readText(path);
+    const backupExists = existsSync(path + BACKUP_SUFFIX);
+    if (text === undefined) {
+      missing++;
+      const elsewhere = hooksPath.exitCode === 0 && isShim((await readText(join(defaultDir, hook))) ?? '');
+      checks.push({
+        status: 'warn',
+        name,
+        message: elsewhere
+          ? `missing in ${shown}; strata's shim in ${relative(repo.top ?? '', join(defaultDir, hook))} is bypassed because core.hooksPath points elsewhere`
+          : `missing in ${shown}`,
+        fix: 'git strata install',
+      });
+      continue;
+    }
+    if (!(await isExecutable(path))) {
+      checks.push({ status: 'fail', name, message: `${shown}/${hook} is not executable, so git ignores it`, fix: `chmod +x '${path}'` });
+      continue;
+    }
+    if (isShim(text)) {
+      const target = shimTarget(text);
+      if (!target || !(await isExecutable(target.node)) || !existsSync(target.cli)) {
+        checks.push({ status: 'fail', name, message: `strata's shim points to ${target?.node ?? '?'} ${target?.cli ?? '?'}, which no longer exist${hook === 'pre-commit' ? ' (it warns and lets commits through unchecked)' : ''}`, fix: 'git strata install' });
+      } else {
+        checks.push({ status: 'ok', name, message: `strata's shim${backupExists ? `, chained to ${hook}${BACKUP_SUFFIX}` : ''}` });
+      }
+      continue;
+    }
+    if (callsStrata(text)) {
+      checks.push({ status: 'ok', name, message: `${shown}/${hook} calls git strata hook ${hook}` });
+      continue;
+    }
+    checks.push({
+      status: 'warn',
+      name,
+      message: `${shown}/${hook} is not strata's${backupExists ? ` (something replaced strata's shim${husky ? ': husky regenerated it' : ''}; the hook strata displaced is still at ${hook}${BACKUP_SUFFIX})` : ''}, so strata's ${hook} does not run`,
+      fix: `git strata install${husky ? ', or add \'git strata hook ' + hook + ' "$@"\' to .husky/' + hook : ''}`,
+    });
+  }
+  if (missing === HOOK_NAMES.length) {
+    // Collapse four identical warnings into one line.
+    const first = checks.findIndex((c) => c.name.startsWith('hook '));
+    const bypassed = checks[first]!.message.includes('bypassed');
+    const message = `no strata hooks in ${shown}${bypassed ? `; strata's shims in ${relative(repo.top ?? '', defaultDir)} are bypassed because core.hooksPath points elsewhere` : ''}`;
+    checks.splice(first, HOOK_NAMES.length, { status: 'warn', name: 'hooks', message, fix: 'git strata install' });
+  }
+  return checks;
+}
+
+function checkPath(): Check {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const find = (name: string) => dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+  const node = find('node');
+  const strata = find('git-strata');
+  if (!node) {
+    return {
+      status: 'warn',
+      name: 'PATH',
+      message: 'node is not on the PATH: the driver and hooks still work (they start node by absolute path), but scripts that call node do not',
+      fix: 'add the directory of node to PATH',
+    };
+  }
+  if (!strata) {
+    return { status: 'warn', name: 'PATH', message: "git-strata is not on the PATH, so 'git strata …' does not work from a shell", fix: './install.sh (from the strata checkout) or add its bin directory to PATH' };
+  }
+  return { status: 'ok', name: 'PATH', message: `node at ${node}, git-strata at ${strata}` };
+}

@@ -1,0 +1,65 @@
+// Running git from commands that are not on a hot path (install, uninstall, doctor). The merge driver
+// and the pre-commit hook spawn git themselves with node:child_process to stay cheap to start.
+import { execa } from 'execa';
+import { StrataError } from '../core/errors.js';
+
+export interface GitResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs git in `cwd` and returns its output whatever the exit code. Throws only if git cannot start. */
+export async function gitTry(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
+  try {
+    const result = await execa('git', [...args], { cwd, reject: false, stripFinalNewline: false, input: input ?? '' });
+    if (result.failed && result.exitCode === undefined) {
+      throw new StrataError('GIT_FAILED', `could not run git: ${result.shortMessage}`, 'install git and make sure it is on your PATH');
+    }
+    return { exitCode: result.exitCode ?? 128, stdout: String(result.stdout), stderr: String(result.stderr) };
+  } catch (error) {
+    if (error instanceof StrataError) throw error;
+    throw new StrataError('GIT_FAILED', `could not run git: ${(error as Error).message}`, 'install git and make sure it is on your PATH');
+  }
+}
+
+/** Runs git in `cwd`; a non-zero exit becomes a GIT_FAILED error carrying git's message. */
+export async function git(cwd: string, args: readonly string[], input?: string): Promise<string> {
+  const result = await gitTry(cwd, args, input);
+  if (result.exitCode !== 0) {
+    throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  }
+  return result.stdout;
+}
+
+/** The value of a config key in the given scope (or the effective one), or undefined when unset. */
+export async function configGet(cwd: string, key: string, scope?: 'local' | 'global'): Promise<string | undefined> {
+  const args = ['config', ...(scope ? [`--${scope}`] : []), '--get', key];
+  const result = await gitTry(cwd, args);
+  if (result.exitCode === 1) return undefined;
+  if (result.exitCode !== 0) {
+    throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  }
+  return result.stdout.replace(/\n$/, '');
+}
+
+export interface RepoPaths {
+  /** The working tree's top level; undefined in a bare repository. */
+  readonly top: string | undefined;
+  /** Absolute path of the directory git runs hooks from (core.hooksPath, linked worktrees respected). */
+  readonly hooks: string;
+  /** Absolute path of the common git directory (shared by linked worktrees). */
+  readonly commonDir: string;
+}
+
+/** Where `cwd`'s repository keeps things, or undefined outside a repository. */
+export async function repoPaths(cwd: string): Promise<RepoPaths | undefined> {
+  const result = await gitTry(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks', '--git-common-dir', '--is-bare-repository']);
+  if (result.exitCode !== 0) return undefined;
+  const [hooks, commonDir, bare] = result.stdout.split('\n');
+  if (!hooks || !commonDir) return undefined;
+  // Inside .git itself there is no work tree to speak of: treat it like a bare repository.
+  const shown = bare === 'true' ? undefined : await gitTry(cwd, ['rev-parse', '--show-toplevel']);
+  const top = shown && shown.exitCode === 0 ? shown.stdout.replace(/\n$/, '') : undefined;
+  return { top, hooks, commonDir };
+}

@@ -1,0 +1,224 @@
+// The hook shims: what they look like, how install puts them in front of existing hooks and how
+// uninstall puts things back. A shim is a few lines of POSIX sh that run the hook that was there before
+// (moved aside to <hook>.pre-strata, bytes and mode untouched), then `node git-strata.mjs hook <name>`.
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { shellQuote } from './shell.js';
+
+export const HOOK_NAMES = ['pre-commit', 'post-merge', 'post-rewrite', 'post-checkout'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+/** The first comment line of every shim; how install, uninstall and doctor recognise one. */
+export const SHIM_MARKER = '# git-strata hook shim';
+export const BACKUP_SUFFIX = '.pre-strata';
+
+/** Hooks whose status git acts on; the others only report. */
+const BLOCKING: ReadonlySet<string> = new Set(['pre-commit']);
+/** Hooks git feeds on stdin; the shim keeps a copy so the previous hook and strata both read it. */
+const READS_STDIN: ReadonlySet<string> = new Set(['post-rewrite']);
+
+export interface ShimTarget {
+  readonly node: string;
+  readonly cli: string;
+}
+
+/**
+ * How the shim runs the hook it displaced. `exec` runs it by path (any language). `source` runs a
+ * POSIX sh hook that finds its helpers through `$0` (husky 9's `.husky/_/<hook>` does
+ * `. "$(dirname "$0")/h"` and picks the user's hook by `basename "$0"`) in a subshell of the shim, so it
+ * still sees the name git called.
+ */
+export type ChainMode = 'exec' | 'source';
+
+export function chainModeFor(previous: string): ChainMode {
+  const firstLine = previous.split('\n', 1)[0] ?? '';
+  const posixSh = /^#!\s*(\/bin\/sh|\/usr\/bin\/env\s+sh)\s*$/.test(firstLine);
+  return posixSh && /\$\{?0\b/.test(previous) ? 'source' : 'exec';
+}
+
+export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 'exec'): string {
+  const blocking = BLOCKING.has(hook);
+  const stdin = READS_STDIN.has(hook);
+  const input = stdin ? ' <"$strata_in"' : '';
+  const runPrevious = chain === 'source' ? `( . "$strata_prev" )${input}` : `"$strata_prev" "$@"${input}`;
+  const lines = [
+    '#!/bin/sh',
+    `${SHIM_MARKER} (${hook}): written by 'git strata install', removed by 'git strata uninstall'.`,
+    `# Runs the hook that was here before (${hook}${BACKUP_SUFFIX}), then strata. STRATA=0 skips strata only.`,
+    `strata_node=${shellQuote(target.node)}`,
+    `strata_cli=${shellQuote(target.cli)}`,
+    `strata_prev="$(dirname -- "$0")/${hook}${BACKUP_SUFFIX}"`,
+    'strata_status=0',
+  ];
+  if (stdin) {
+    lines.push(
+      'strata_in=$(mktemp "${TMPDIR:-/tmp}/strata-hook.XXXXXX") || exit 0',
+      `trap 'rm -f "$strata_in"' EXIT`,
+      'cat >"$strata_in"',
+    );
+  }
+  lines.push(`if [ -x "$strata_prev" ]; then`);
+  lines.push(blocking ? `  ${runPrevious} || exit $?` : `  ${runPrevious} || strata_status=$?`);
+  lines.push('fi');
+  lines.push(`[ "\${STRATA:-}" = 0 ] && exit $strata_status`);
+  lines.push(
+    'if [ ! -x "$strata_node" ] || [ ! -f "$strata_cli" ]; then',
+    `  echo "strata: warning: $strata_node or $strata_cli is missing, so strata's ${hook} hook did not run." >&2`,
+    `  echo "strata: fix: run 'git strata doctor', then 'git strata install' again (STRATA=0 silences this)." >&2`,
+    '  exit $strata_status',
+    'fi',
+  );
+  if (blocking) {
+    lines.push(`exec "$strata_node" "$strata_cli" hook ${hook} "$@"`);
+  } else {
+    // Git ignores these hooks' status except post-checkout, whose status becomes checkout's: strata's
+    // own trouble is reported on stderr and never turns a successful checkout into a failed one.
+    lines.push(`"$strata_node" "$strata_cli" hook ${hook} "$@"${input}`, 'exit $strata_status');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function isShim(text: string): boolean {
+  return text.split('\n', 3).some((line) => line.startsWith(SHIM_MARKER));
+}
+
+/** The node and script a shim starts, or undefined if `text` is not a shim. */
+export function shimTarget(text: string): ShimTarget | undefined {
+  if (!isShim(text)) return undefined;
+  const node = /^strata_node='((?:[^']|'\\'')*)'$/m.exec(text)?.[1];
+  const cli = /^strata_cli='((?:[^']|'\\'')*)'$/m.exec(text)?.[1];
+  if (node === undefined || cli === undefined) return undefined;
+  const unquote = (s: string) => s.replace(/'\\''/g, "'");
+  return { node: unquote(node), cli: unquote(cli) };
+}
+
+/** A hook someone wired to strata by hand (e.g. a line in .husky/pre-commit) counts as installed. */
+export function callsStrata(text: string): boolean {
+  return /\bgit[ -]strata(\.mjs)?['"]?\s+hook\b/.test(text);
+}
+
+export type HookAction =
+  | { readonly hook: string; readonly kind: 'unchanged' | 'written' | 'updated' | 'calls-strata' }
+  | { readonly hook: string; readonly kind: 'chained'; readonly backup: string }
+  | { readonly hook: string; readonly kind: 'tracked'; readonly path: string }
+  | { readonly hook: string; readonly kind: 'backup-conflict'; readonly backup: string }
+  | { readonly hook: string; readonly kind: 'backup-replaced'; readonly backup: string };
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `text` next to `path` first, so a hook is never half-written; returns the temp file. */
+async function stage(path: string, text: string): Promise<string> {
+  const temp = `${path}.strata-${process.pid}.tmp`;
+  await writeFile(temp, text, { mode: 0o755 });
+  await chmod(temp, 0o755);
+  return temp;
+}
+
+export interface InstallHooksOptions {
+  readonly force: boolean;
+  /** True when git tracks `path`: strata then never moves or rewrites it (it belongs to the team). */
+  readonly isTracked: (path: string) => Promise<boolean>;
+}
+
+/** Puts a shim for every strata hook into `dir`; running it twice changes nothing. */
+export async function installHooks(dir: string, target: ShimTarget, options: InstallHooksOptions): Promise<HookAction[]> {
+  await mkdir(dir, { recursive: true });
+  const actions: HookAction[] = [];
+  for (const hook of HOOK_NAMES) {
+    const path = join(dir, hook);
+    const backup = path + BACKUP_SUFFIX;
+    const current = await readIfExists(path);
+    let backupText = await readIfExists(backup);
+    // A shim must never chain to a shim: a stale one left as backup is dropped.
+    if (backupText !== undefined && isShim(backupText)) {
+      await rm(backup);
+      backupText = undefined;
+    }
+    if (current !== undefined && !isShim(current)) {
+      if (callsStrata(current)) {
+        actions.push({ hook, kind: 'calls-strata' });
+        continue;
+      }
+      if (await options.isTracked(path)) {
+        actions.push({ hook, kind: 'tracked', path });
+        continue;
+      }
+      if (backupText !== undefined && backupText !== current) {
+        if (!options.force) {
+          actions.push({ hook, kind: 'backup-conflict', backup });
+          continue;
+        }
+        actions.push({ hook, kind: 'backup-replaced', backup });
+      } else {
+        actions.push({ hook, kind: 'chained', backup });
+      }
+      // The shim is written before the hook moves, so a failure never leaves the hook missing.
+      // rename keeps the bytes, the mode and a symlink as they were; uninstall renames it back.
+      const temp = await stage(path, renderShim(hook, target, chainModeFor(current)));
+      await rename(path, backup);
+      await rename(temp, path);
+      continue;
+    }
+    const shim = renderShim(hook, target, backupText === undefined ? 'exec' : chainModeFor(backupText));
+    if (current === shim) {
+      actions.push({ hook, kind: 'unchanged' });
+      continue;
+    }
+    await rename(await stage(path, shim), path);
+    actions.push({ hook, kind: current === undefined ? 'written' : 'updated' });
+  }
+  return actions;
+}
+
+export type UninstallAction =
+  | { readonly hook: string; readonly kind: 'removed' | 'restored' | 'absent' | 'foreign' | 'stale-backup-removed' }
+  | { readonly hook: string; readonly kind: 'backup-left'; readonly backup: string };
+
+/** Removes strata's shims from `dir` and moves displaced hooks back, byte for byte. */
+export async function uninstallHooks(dir: string): Promise<UninstallAction[]> {
+  const actions: UninstallAction[] = [];
+  for (const hook of HOOK_NAMES) {
+    const path = join(dir, hook);
+    const backup = path + BACKUP_SUFFIX;
+    const current = await readIfExists(path);
+    const hasBackup = await exists(backup);
+    if (current !== undefined && isShim(current)) {
+      if (hasBackup) {
+        await rename(backup, path);
+        actions.push({ hook, kind: 'restored' });
+      } else {
+        await rm(path);
+        actions.push({ hook, kind: 'removed' });
+      }
+    } else if (hasBackup) {
+      // Something replaced the shim (husky regenerates .husky/_ on npm install). If it equals the
+      // backup the backup is redundant; otherwise both are kept for the user to decide.
+      if (current !== undefined && current === (await readIfExists(backup))) {
+        await rm(backup);
+        actions.push({ hook, kind: 'stale-backup-removed' });
+      } else {
+        actions.push({ hook, kind: 'backup-left', backup });
+      }
+    } else {
+      actions.push({ hook, kind: current === undefined ? 'absent' : 'foreign' });
+    }
+  }
+  return actions;
+}

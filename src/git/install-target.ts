@@ -1,0 +1,59 @@
+// What install registers and where strata's own files are: the node binary and the bundled script
+// that git and the hooks start, by absolute path, and the files shipped next to dist/.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { StrataError } from '../core/errors.js';
+import { gitTry } from './exec.js';
+import type { ShimTarget } from './hooks.js';
+
+export const DRIVER_NAME = 'strata: lossless merge of agent coordination Markdown';
+
+/** The node running now and the real path of the bundled script it runs. */
+export function currentTarget(): ShimTarget {
+  const script = process.argv[1];
+  if (!script) throw new StrataError('CONFIG', 'cannot tell which script is running', 'run strata as `node dist/git-strata.mjs` or through `git strata`');
+  // The script's realpath, so a symlink on PATH (install.sh) can move without breaking the driver.
+  // The node path is kept as given: /usr/bin/node is usually a stable link to a versioned binary.
+  return { node: process.execPath, cli: realpathSync(script) };
+}
+
+/** The package root: dist/git-strata.mjs lives in <root>/dist. */
+export function packageRoot(cli: string): string {
+  return dirname(dirname(cli));
+}
+
+const FALLBACK_ATTRIBUTES = `# strata: merge agent coordination files losslessly (see README.md).
+*.md                merge=strata strata=markdown
+QUEUE.md            merge=strata strata=queue
+queues/*.md         merge=strata strata=queue
+HEARTBEAT.md        merge=strata strata=heartbeat
+MEMORY.md           merge=strata strata=facts
+OPS.md              merge=strata strata=ops
+.strata/ledger.md   merge=strata strata=ledger
+`;
+
+/** The `.gitattributes` block shipped as .gitattributes.example next to dist/. */
+export function attributesBlock(cli: string): string {
+  const path = join(packageRoot(cli), '.gitattributes.example');
+  return existsSync(path) ? readFileSync(path, 'utf8') : FALLBACK_ATTRIBUTES;
+}
+
+/** Paths a repository typically types, asked of `git check-attr` to see whether strata attributes are set. */
+export const SAMPLE_PATHS = ['QUEUE.md', 'HEARTBEAT.md', 'MEMORY.md', 'OPS.md', '.strata/ledger.md', 'queues/a.md', 'README.md', 'notes.md'];
+
+/**
+ * Which of SAMPLE_PATHS, plus the tracked files, have `merge=strata` in `top` (asked of git, so
+ * .gitattributes, info/attributes and core.attributesFile all count).
+ */
+export async function pathsWithStrataMerge(top: string): Promise<string[]> {
+  const tracked = await gitTry(top, ['ls-files', '-z']);
+  const paths = [...new Set([...SAMPLE_PATHS, ...(tracked.exitCode === 0 ? tracked.stdout.split('\0').filter(Boolean).slice(0, 5000) : [])])];
+  const result = await gitTry(top, ['check-attr', '-z', '--stdin', 'merge'], paths.map((path) => `${path}\0`).join(''));
+  if (result.exitCode !== 0) return [];
+  const fields = result.stdout.split('\0');
+  const found: string[] = [];
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    if (fields[i + 2] === 'strata') found.push(fields[i]!);
+  }
+  return found;
+}

@@ -1,0 +1,395 @@
+// install / uninstall / doctor / hook against real git: config, shims, chaining, husky, worktrees.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, ROOT, makeSandbox, type RunResult, type Sandbox } from '../helpers/git.js';
+
+let sandbox: Sandbox;
+beforeEach(() => {
+  sandbox = makeSandbox('strata-install-');
+});
+afterEach(() => sandbox.cleanup());
+
+const ATTRIBUTES = readFileSync(join(ROOT, '.gitattributes.example'), 'utf8');
+const CONFLICTED = '# Queue\n\n<<<<<<< ours\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n=======\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n>>>>>>> theirs\n';
+
+/** A repository with one commit holding strata's .gitattributes (unless `attributes` is false). */
+function repo(name = 'repo', attributes = true): string {
+  const dir = join(sandbox.dir, name);
+  sandbox.git(sandbox.dir, ['init', '-q', dir]);
+  if (attributes) sandbox.write(join(dir, '.gitattributes'), ATTRIBUTES);
+  sandbox.write(join(dir, 'README.md'), '# readme\n');
+  sandbox.git(dir, ['add', '-A']);
+  sandbox.git(dir, ['commit', '-q', '-m', 'init']);
+  return dir;
+}
+
+/** Runs git with extra environment (the sandbox helper has none). */
+function gitEnv(cwd: string, args: string[], env: NodeJS.ProcessEnv): RunResult {
+  const r = spawnSync('git', args, { cwd, env: { ...sandbox.env, ...env }, encoding: 'utf8' });
+  return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+function hookScript(marker: string, exitCode = 0, readStdin = false): string {
+  const stdin = readStdin ? `cat >> '${marker}'\n` : '';
+  return `#!/bin/sh\necho "$(basename "$0") $*" >> '${marker}'\n${stdin}exit ${exitCode}\n`;
+}
+
+function writeHook(path: string, text: string): void {
+  sandbox.write(path, text);
+  chmodSync(path, 0o755);
+}
+
+function snapshot(dir: string, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, existsSync(join(dir, n)) ? readFileSync(join(dir, n), 'latin1') : '<absent>']));
+}
+
+const HOOKS = ['pre-commit', 'post-merge', 'post-rewrite', 'post-checkout'];
+
+describe('git strata install', () => {
+  it('registers absolute, shell-quoted paths that survive spaces in the repo and script paths', () => {
+    // A copy of the package under a directory with a space (and a quote) in its name.
+    const pkg = join(sandbox.dir, "strata pkg's");
+    cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(ROOT, '.gitattributes.example'), join(pkg, '.gitattributes.example'));
+    const cli = join(pkg, 'dist/git-strata.mjs');
+    const dir = repo('my repo');
+    const result = spawnSync(process.execPath, [cli, 'install'], { cwd: dir, env: sandbox.env, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const driver = sandbox.git(dir, ['config', '--local', 'merge.strata.driver']).stdout.trim();
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    expect(driver).toBe(`${q(process.execPath)} ${q(cli)} merge %O %A %B %L %P`);
+    // The line runs through sh as git runs it.
+    const sh = spawnSync('sh', ['-c', driver.replace(' merge %O %A %B %L %P', ' --version')], { encoding: 'utf8' });
+    expect(sh.stdout).toMatch(/^strata \d/);
+    // And git really calls it: both sides change notes.md, the driver merges.
+    sandbox.write(join(dir, 'notes.md'), '# notes\n\n- one\n\n## b\n\n- two\n');
+    sandbox.git(dir, ['add', '-A']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'notes']);
+    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+    sandbox.write(join(dir, 'notes.md'), '# notes\n\n- one\n- side\n\n## b\n\n- two\n');
+    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
+    sandbox.git(dir, ['checkout', '-q', '-']);
+    sandbox.write(join(dir, 'notes.md'), '# notes\n\n- one\n\n## b\n\n- two\n- main\n');
+    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    const trace = gitEnv(dir, ['merge', '-q', '--no-edit', 'side'], { GIT_TRACE: '1' });
+    expect(trace.status, trace.stderr).toBe(0);
+    expect(trace.stderr).toContain('git-strata.mjs');
+    expect(sandbox.read(join(dir, 'notes.md'))).toBe('# notes\n\n- one\n- side\n\n## b\n\n- two\n- main\n');
+  });
+
+  it('is idempotent: a second run leaves config and hooks byte-identical', () => {
+    const dir = repo();
+    sandbox.strata(dir, ['install']);
+    const hooks = join(dir, '.git/hooks');
+    const config = readFileSync(join(dir, '.git/config'), 'utf8');
+    const before = snapshot(hooks, [...HOOKS, ...HOOKS.map((h) => `${h}.pre-strata`)]);
+    const mtimes = HOOKS.map((h) => statSync(join(hooks, h)).mtimeMs);
+    const second = sandbox.strata(dir, ['install']);
+    expect(second.stdout).toContain('pre-commit unchanged');
+    expect(readFileSync(join(dir, '.git/config'), 'utf8')).toBe(config);
+    expect(snapshot(hooks, [...HOOKS, ...HOOKS.map((h) => `${h}.pre-strata`)])).toEqual(before);
+    expect(HOOKS.map((h) => statSync(join(hooks, h)).mtimeMs)).toEqual(mtimes);
+    expect(before['pre-commit.pre-strata']).toBe('<absent>');
+  });
+
+  it('chains an existing hook, which still runs, and whose failure still blocks the commit', () => {
+    const dir = repo();
+    const marker = join(sandbox.dir, 'marker');
+    const original = hookScript(marker, 0);
+    writeHook(join(dir, '.git/hooks/pre-commit'), original);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toContain('pre-commit chained');
+    sandbox.strata(dir, ['install']);
+    expect(readFileSync(join(dir, '.git/hooks/pre-commit.pre-strata'), 'utf8')).toBe(original);
+    sandbox.write(join(dir, 'a.txt'), 'a\n');
+    sandbox.git(dir, ['add', 'a.txt']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'a']);
+    // A POSIX sh hook runs in a subshell of the shim, so it sees the $0 git gave it before.
+    expect(sandbox.read(marker)).toBe('pre-commit \n');
+
+    // Any other hook runs by path (here bash, which also keeps its exit status).
+    sandbox.strata(dir, ['uninstall']);
+    writeHook(join(dir, '.git/hooks/pre-commit'), hookScript(marker, 3).replace('#!/bin/sh', '#!/usr/bin/env bash'));
+    sandbox.strata(dir, ['install']);
+    sandbox.write(join(dir, 'b.txt'), 'b\n');
+    sandbox.git(dir, ['add', 'b.txt']);
+    const blocked = sandbox.git(dir, ['commit', '-q', '-m', 'b'], { allowFail: true });
+    expect(blocked.status).not.toBe(0);
+    expect(sandbox.git(dir, ['log', '--format=%s']).stdout).toBe('a\ninit\n');
+    expect(sandbox.read(marker)).toBe('pre-commit \npre-commit.pre-strata \n');
+  });
+
+  it('keeps git-lfs style post-merge/post-checkout hooks and post-rewrite stdin working', () => {
+    const dir = repo();
+    const marker = join(sandbox.dir, 'lfs');
+    const lfs = (name: string) => `#!/bin/sh\ncommand -v git-lfs >/dev/null 2>&1 || true\necho "lfs ${name} $*" >> '${marker}'\n`;
+    writeHook(join(dir, '.git/hooks/post-merge'), lfs('post-merge'));
+    writeHook(join(dir, '.git/hooks/post-checkout'), lfs('post-checkout'));
+    writeHook(join(dir, '.git/hooks/post-rewrite'), hookScript(marker, 0, true));
+    sandbox.strata(dir, ['install']);
+    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+    sandbox.write(join(dir, 'x.txt'), 'x\n');
+    sandbox.git(dir, ['add', 'x.txt']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'x']);
+    sandbox.git(dir, ['checkout', '-q', 'main']);
+    sandbox.git(dir, ['merge', '-q', 'side']);
+    sandbox.git(dir, ['commit', '-q', '--amend', '-m', 'x amended']);
+    const log = sandbox.read(marker).split('\n');
+    expect(log[0]).toMatch(/^lfs post-checkout [0-9a-f]{40} [0-9a-f]{40} 1$/);
+    expect(log).toContain('lfs post-merge 0');
+    // post-rewrite got its arguments and git's stdin (old new) through the shim.
+    const amend = log.findIndex((l) => l === 'post-rewrite amend');
+    expect(amend).toBeGreaterThan(0);
+    expect(log[amend + 1]).toMatch(/^[0-9a-f]{40} [0-9a-f]{40}$/);
+  });
+
+  it('works with husky 9 (core.hooksPath=.husky/_), including after husky regenerates its directory', () => {
+    const dir = repo();
+    const marker = join(sandbox.dir, 'husky');
+    const huskyH = [
+      '#!/usr/bin/env sh',
+      'n=$(basename "$0")',
+      's=$(dirname "$(dirname "$0")")/$n',
+      '[ ! -f "$s" ] && exit 0',
+      '[ "${HUSKY-}" = "0" ] && exit 0',
+      'sh -e "$s" "$@"',
+      '',
+    ].join('\n');
+    const huskyShim = '#!/usr/bin/env sh\n. "${0%/*}/h"';
+    const generate = () => {
+      sandbox.write(join(dir, '.husky/_/.gitignore'), '*');
+      sandbox.write(join(dir, '.husky/_/h'), huskyH);
+      for (const hook of ['pre-commit', 'post-merge', 'post-checkout', 'post-rewrite', 'commit-msg']) writeHook(join(dir, '.husky/_', hook), huskyShim);
+    };
+    generate();
+    sandbox.write(join(dir, '.husky/pre-commit'), `echo "husky user hook $(basename "$0")" >> '${marker}'\n`);
+    sandbox.git(dir, ['add', '.husky/pre-commit']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'husky']);
+    sandbox.git(dir, ['config', 'core.hooksPath', '.husky/_']);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toContain('hooks in .husky/_');
+    expect(out).toContain("husky's");
+    expect(sandbox.git(dir, ['status', '--porcelain']).stdout).toBe('');
+
+    sandbox.write(join(dir, 'QUEUE.md'), CONFLICTED);
+    sandbox.git(dir, ['add', 'QUEUE.md']);
+    const refused = sandbox.git(dir, ['commit', '-q', '-m', 'q'], { allowFail: true });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('QUEUE.md:3: conflict-markers:');
+    // husky's own hook ran, under its own name.
+    expect(sandbox.read(marker)).toBe('husky user hook pre-commit\n');
+
+    // husky rewrites .husky/_ on npm install: doctor notices, install puts the shims back.
+    generate();
+    const doctor = sandbox.strata(dir, ['doctor'], { allowFail: true });
+    expect(doctor.stdout).toMatch(/warn\s+hook pre-commit: .*husky regenerated it/);
+    sandbox.strata(dir, ['install']);
+    expect(sandbox.git(dir, ['commit', '-q', '-m', 'q'], { allowFail: true }).status).toBe(1);
+    expect(sandbox.read(marker)).toBe('husky user hook pre-commit\nhusky user hook pre-commit\n');
+  });
+
+  it('never overwrites a different older backup unless --force', () => {
+    const dir = repo();
+    const hooks = join(dir, '.git/hooks');
+    writeHook(join(hooks, 'pre-commit'), '#!/bin/sh\necho new\n');
+    writeHook(join(hooks, 'pre-commit.pre-strata'), '#!/bin/sh\necho old\n');
+    const refused = sandbox.strata(dir, ['install'], { allowFail: true });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('--force');
+    expect(sandbox.read(join(hooks, 'pre-commit'))).toBe('#!/bin/sh\necho new\n');
+    expect(sandbox.strata(dir, ['install', '--force']).stdout).toContain('older pre-commit.pre-strata was replaced');
+    expect(sandbox.read(join(hooks, 'pre-commit.pre-strata'))).toBe('#!/bin/sh\necho new\n');
+  });
+
+  it('leaves a tracked hook in a team hooks directory alone and says what line to add', () => {
+    const dir = repo();
+    writeHook(join(dir, '.githooks/pre-commit'), '#!/bin/sh\nexit 0\n');
+    sandbox.git(dir, ['add', '.githooks']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'team hooks']);
+    sandbox.git(dir, ['config', 'core.hooksPath', '.githooks']);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toContain('.githooks/pre-commit is tracked by git');
+    expect(out).toContain('git strata hook pre-commit "$@"');
+    expect(out).toContain('inside the work tree and not ignored');
+    expect(sandbox.read(join(dir, '.githooks/pre-commit'))).toBe('#!/bin/sh\nexit 0\n');
+    expect(existsSync(join(dir, '.githooks/post-merge'))).toBe(true);
+  });
+
+  it('installs hooks that fire in linked worktrees too', () => {
+    const dir = repo();
+    sandbox.strata(dir, ['install']);
+    const wt = join(sandbox.dir, 'wt');
+    sandbox.git(dir, ['worktree', 'add', '-q', wt]);
+    sandbox.write(join(wt, 'QUEUE.md'), CONFLICTED);
+    sandbox.git(wt, ['add', 'QUEUE.md']);
+    const refused = sandbox.git(wt, ['commit', '-q', '-m', 'q'], { allowFail: true });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('conflict-markers');
+    // install from inside the worktree is the same install.
+    expect(sandbox.strata(wt, ['install']).stdout).toContain('pre-commit unchanged');
+  });
+
+  it('--global registers the driver in the global config, and hooks only per repository', () => {
+    const outside = sandbox.strata(sandbox.dir, ['install', '--global']);
+    expect(outside.stdout).toContain('no hooks were written');
+    expect(sandbox.git(sandbox.dir, ['config', '--global', 'merge.strata.driver']).stdout).toContain('git-strata.mjs');
+    expect(sandbox.git(sandbox.dir, ['config', '--global', '--get', 'core.hooksPath'], { allowFail: true }).status).toBe(1);
+    const dir = repo();
+    expect(sandbox.strata(dir, ['doctor']).stdout).toMatch(/ok\s+driver: registered in global config/);
+    sandbox.strata(dir, ['install', '--global']);
+    expect(existsSync(join(dir, '.git/hooks/pre-commit'))).toBe(true);
+    expect(sandbox.git(dir, ['config', '--local', '--get', 'merge.strata.driver'], { allowFail: true }).status).toBe(1);
+    sandbox.strata(dir, ['uninstall', '--global']);
+    expect(sandbox.git(dir, ['config', '--global', '--get', 'merge.strata.driver'], { allowFail: true }).status).toBe(1);
+    expect(existsSync(join(dir, '.git/hooks/pre-commit'))).toBe(false);
+  });
+
+  it('prints the .gitattributes block when nothing is typed, and --attributes appends it once', () => {
+    const dir = repo('plain', false);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toContain('QUEUE.md            merge=strata strata=queue');
+    expect(existsSync(join(dir, '.gitattributes'))).toBe(false);
+    sandbox.write(join(dir, '.gitattributes'), '*.png binary');
+    sandbox.strata(dir, ['install', '--attributes']);
+    const text = sandbox.read(join(dir, '.gitattributes'));
+    expect(text.startsWith('*.png binary\n\n# strata:')).toBe(true);
+    sandbox.strata(dir, ['install', '--attributes']);
+    expect(sandbox.read(join(dir, '.gitattributes'))).toBe(text);
+    expect(sandbox.git(dir, ['check-attr', 'merge', '--', 'QUEUE.md']).stdout).toBe('QUEUE.md: merge: strata\n');
+  });
+});
+
+describe('git strata uninstall', () => {
+  it('restores displaced hooks byte for byte and removes only its own config', () => {
+    const dir = repo();
+    sandbox.git(dir, ['config', 'strata.handler.deploy', '/bin/true']);
+    const hooks = join(dir, '.git/hooks');
+    const marker = join(sandbox.dir, 'm');
+    writeHook(join(hooks, 'pre-commit'), hookScript(marker, 0) + '# no trailing newline');
+    writeHook(join(hooks, 'post-checkout'), '#!/bin/bash\necho "$0"\n');
+    chmodSync(join(hooks, 'post-checkout'), 0o700);
+    writeHook(join(sandbox.dir, 'shared-hook'), '#!/bin/sh\nexit 0\n');
+    symlinkSync(join(sandbox.dir, 'shared-hook'), join(hooks, 'post-merge'));
+    const config = readFileSync(join(dir, '.git/config'), 'utf8');
+    const before = snapshot(hooks, HOOKS);
+    sandbox.strata(dir, ['install']);
+    sandbox.strata(dir, ['install']);
+    const out = sandbox.strata(dir, ['uninstall']).stdout;
+    expect(out).toContain('pre-commit restored');
+    expect(out).toContain('post-rewrite removed');
+    expect(snapshot(hooks, HOOKS)).toEqual(before);
+    expect(statSync(join(hooks, 'post-checkout')).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(hooks, 'post-merge')).isSymbolicLink()).toBe(true);
+    expect(existsSync(join(hooks, 'pre-commit.pre-strata'))).toBe(false);
+    expect(readFileSync(join(dir, '.git/config'), 'utf8')).toBe(config);
+    // Twice is harmless.
+    expect(sandbox.strata(dir, ['uninstall']).stdout).toContain('no merge.strata');
+  });
+});
+
+describe('git strata doctor', () => {
+  it('FAILs when files have merge=strata but no driver is registered, and says the fix', () => {
+    const dir = repo();
+    const result = sandbox.strata(dir, ['doctor'], { allowFail: true });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+driver: .*merge=strata but merge\.strata\.driver is not set: git silently falls back to a text merge/);
+    expect(result.stdout).toMatch(/fix: git strata install\n/);
+    const json = JSON.parse(sandbox.strata(dir, ['doctor', '--json'], { allowFail: true }).stdout);
+    expect(json.ok).toBe(false);
+    expect(json.checks.find((c: { name: string }) => c.name === 'driver').status).toBe('fail');
+  });
+
+  it('is all green after install, and FAILs when the registered script is gone', () => {
+    const dir = repo();
+    sandbox.strata(dir, ['install']);
+    const bin = join(sandbox.dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(CLI, join(bin, 'git-strata'));
+    const env = { PATH: `${bin}:${sandbox.env.PATH}`, NO_COLOR: '1' };
+    const result = sandbox.strata(dir, ['doctor'], { env });
+    expect(result.status).toBe(0);
+    expect(result.stdout).not.toMatch(/^(warn|FAIL)/m);
+    expect(result.stdout).toMatch(/ok\s+hook pre-commit: strata's shim/);
+    expect(result.stdout).not.toContain('\u001b[');
+
+    // A core.hooksPath set later (husky, a team directory) bypasses the shims in .git/hooks.
+    sandbox.git(dir, ['config', 'core.hooksPath', '.hooks']);
+    const bypassed = sandbox.strata(dir, ['doctor'], { env });
+    expect(bypassed.stdout).toMatch(/warn\s+hooks: no strata hooks in .hooks; strata's shims in .git\/hooks are bypassed because core.hooksPath points elsewhere/);
+    sandbox.git(dir, ['config', '--unset', 'core.hooksPath']);
+
+    sandbox.git(dir, ['config', 'merge.strata.driver', `'${process.execPath}' '/nonexistent/git-strata.mjs' merge %O %A %B %L %P`]);
+    const broken = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toMatch(/FAIL\s+driver: the driver's script \/nonexistent\/git-strata.mjs does not exist/);
+  });
+});
+
+describe('git strata hook pre-commit', () => {
+  it('refuses a staged typed file with conflict markers; --no-verify and STRATA=0 bypass', () => {
+    const dir = repo();
+    sandbox.strata(dir, ['install']);
+    sandbox.write(join(dir, 'QUEUE.md'), CONFLICTED);
+    sandbox.git(dir, ['add', 'QUEUE.md']);
+    const refused = sandbox.git(dir, ['commit', '-q', '-m', 'q'], { allowFail: true });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('QUEUE.md:3: conflict-markers: unresolved merge conflict (lines 3-7)');
+    expect(refused.stderr).toContain('STRATA=0');
+    expect(gitEnv(dir, ['commit', '-q', '-m', 'q'], { STRATA: '0' }).status).toBe(0);
+    sandbox.write(join(dir, 'MEMORY.md'), CONFLICTED);
+    sandbox.git(dir, ['add', 'MEMORY.md']);
+    expect(sandbox.git(dir, ['commit', '-q', '--no-verify', '-m', 'm']).status).toBe(0);
+  });
+
+  it('checks the staged content, ignores untyped files and Markdown setext underlines', () => {
+    const dir = repo('typed', false);
+    sandbox.write(join(dir, '.gitattributes'), 'QUEUE.md merge=strata strata=queue\n');
+    sandbox.strata(dir, ['install']);
+    sandbox.write(join(dir, 'other.txt'), CONFLICTED);
+    sandbox.write(join(dir, 'QUEUE.md'), 'Queue\n=======\n\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n');
+    sandbox.git(dir, ['add', '-A']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'ok']);
+    // Staged clean, work tree conflicted: the commit is of the index, so it passes.
+    sandbox.write(join(dir, 'QUEUE.md'), CONFLICTED);
+    sandbox.git(dir, ['commit', '-q', '--allow-empty', '-m', 'empty']);
+    // `git commit -a` stages through a temporary index; the hook must see it.
+    expect(sandbox.git(dir, ['commit', '-q', '-a', '-m', 'all'], { allowFail: true }).status).toBe(1);
+  });
+
+  it('warns but does not block when the shim cannot find node or the script', () => {
+    const pkg = join(sandbox.dir, 'pkg');
+    cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+    const dir = repo();
+    const install = spawnSync(process.execPath, [join(pkg, 'dist/git-strata.mjs'), 'install'], { cwd: dir, env: sandbox.env, encoding: 'utf8' });
+    expect(install.status, install.stderr).toBe(0);
+    rmSync(pkg, { recursive: true });
+    sandbox.write(join(dir, 'QUEUE.md'), CONFLICTED);
+    sandbox.git(dir, ['add', 'QUEUE.md']);
+    const result = sandbox.git(dir, ['commit', '-q', '-m', 'q']);
+    expect(result.stderr).toContain("strata's pre-commit hook did not run");
+    expect(result.stderr).toContain('git strata doctor');
+    const doctor = sandbox.strata(dir, ['doctor'], { allowFail: true });
+    expect(doctor.status).toBe(1);
+    expect(doctor.stdout).toMatch(/FAIL\s+hook pre-commit: strata's shim points to/);
+  });
+});
+
+describe('git strata help', () => {
+  it('lists every command and shows one command’s options', () => {
+    const all = sandbox.strata(sandbox.dir, ['help']).stdout;
+    for (const name of ['merge', 'install', 'uninstall', 'doctor', 'demo', 'hook', 'help']) expect(all).toContain(`  ${name}`);
+    const install = sandbox.strata(sandbox.dir, ['help', 'install']).stdout;
+    expect(install).toContain('--global');
+    expect(install).toContain('--attributes');
+    expect(sandbox.strata(sandbox.dir, ['help', 'nope'], { allowFail: true }).status).toBe(2);
+  });
+
+  it('ships a man page that names every command', () => {
+    const page = readFileSync(join(ROOT, 'man/man1/git-strata.1'), 'utf8');
+    for (const name of ['merge', 'install', 'uninstall', 'doctor', 'demo', 'hook', 'help', 'check', 'verify', 'resolve', 'replay', 'queue', 'heartbeat', 'fact', 'op']) {
+      expect(page).toMatch(new RegExp(`^\\.B ${name}\\b`, 'm'));
+    }
+  });
+});
