@@ -12,6 +12,8 @@ export interface EntryType {
    * then by identity, so the order never depends on which side is ours.
    */
   sortKey(entry: Entry): string;
+  /** Keep every run of consecutive entries ordered by sort key (the queue is ordered by seq). */
+  readonly orderBySortKey?: boolean;
   /**
    * Both sides changed the same entry differently (or one removed it and the other changed it, given
    * as undefined). Must be commutative in ours/theirs; undefined removes the entry; a Conflict is a
@@ -27,6 +29,8 @@ export interface EntryType {
   align?(versions: readonly [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>]): void;
   /** Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent. */
   normalize?(entries: ReadonlyMap<string, Entry>): Map<string, Entry>;
+  /** Renders one side of a conflicted entry against the merged set (undoes `prepare`). */
+  present?(entry: Entry, merged: ReadonlyMap<string, Entry>): Entry;
 }
 
 /** The same entry changed in two ways that cannot both hold. */
@@ -98,5 +102,11 @@ export function mergeKeyed(
       merged.set(key, result.ours);
     } else if (result) merged.set(key, result);
   }
-  return { entries: type.normalize ? type.normalize(merged) : merged, conflicts };
+  const entries = type.normalize ? type.normalize(merged) : merged;
+  if (type.present && conflicts.size > 0) {
+    for (const [key, c] of conflicts) {
+      conflicts.set(key, { kind: 'conflict', ours: type.present(c.ours, entries), theirs: type.present(c.theirs, entries) });
+    }
+  }
+  return { entries, conflicts };
 }

@@ -268,13 +268,55 @@ export function withTag(entry: Entry, key: string, value: string): Entry {
   const nextFirst = existing
     ? first.slice(0, existing.start) + tag + first.slice(existing.end)
     : insertAfterLastTag(first, entry.tags, tag);
-  const rebuilt = reparseEntry([nextFirst, ...entry.lines.slice(1)].join(''), entry.line);
-  if (!rebuilt) throw new Error(`withTag produced a non-entry from line ${entry.line + 1}`);
-  return rebuilt;
+  return replaceFirstLine(entry, nextFirst);
 }
 
 function insertAfterLastTag(first: string, tags: readonly Tag[], tag: string): string {
   const last = tags[tags.length - 1];
   if (!last) throw new Error('an entry always has a tag');
   return `${first.slice(0, last.end)} ${tag}${first.slice(last.end)}`;
+}
+
+/** All values of a tag, in order (tags may repeat, e.g. `[claim-lost:…]`). */
+export function tagValues(entry: Entry, key: string): string[] {
+  return entry.tags.filter((t) => t.key === key).map((t) => t.value);
+}
+
+/** Returns the entry without any `[key:…]` tag (and the space before each). */
+export function withoutTag(entry: Entry, key: string): Entry {
+  if (!entry.tags.some((t) => t.key === key)) return entry;
+  let first = entry.lines[0]!;
+  for (const t of [...entry.tags].reverse()) {
+    if (t.key !== key) continue;
+    const start = t.start > 0 && first[t.start - 1] === ' ' ? t.start - 1 : t.start;
+    first = first.slice(0, start) + first.slice(t.end);
+  }
+  return replaceFirstLine(entry, first);
+}
+
+/** Returns the entry with a further `[key:value]` tag after its last tag (for repeatable tags). */
+export function withAddedTag(entry: Entry, key: string, value: string): Entry {
+  return replaceFirstLine(entry, insertAfterLastTag(entry.lines[0]!, entry.tags, `[${key}:${value}]`));
+}
+
+/** Returns the entry with its task box set (`null` removes it). */
+export function withBox(entry: Entry, box: TaskBox | null): Entry {
+  if (entry.box === box) return entry;
+  const first = entry.lines[0]!;
+  const m = /^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)(\[[ xX-]\][ \t]*)?/.exec(first)!;
+  const boxText = box === null ? '' : `[${box}] `;
+  return replaceFirstLine(entry, m[1] + boxText + first.slice(m[0].length));
+}
+
+/** Returns the entry with new lines after its first line. */
+export function withContinuation(entry: Entry, lines: readonly string[]): Entry {
+  const rebuilt = reparseEntry([entry.lines[0]!, ...lines].join(''), entry.line);
+  if (!rebuilt) throw new Error(`continuation lines break the entry at line ${entry.line + 1}`);
+  return rebuilt;
+}
+
+function replaceFirstLine(entry: Entry, first: string): Entry {
+  const rebuilt = reparseEntry([first, ...entry.lines.slice(1)].join(''), entry.line);
+  if (!rebuilt) throw new Error(`editing line ${entry.line + 1} produced a non-entry`);
+  return rebuilt;
 }

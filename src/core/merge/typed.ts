@@ -137,6 +137,7 @@ function fill(
   entryConflicts: ReadonlyMap<string, Conflict>,
   sides: readonly Skeleton[],
   opts: MergeOptions,
+  order?: (key: string) => string,
 ): string {
   const markerSize = opts.markerSize;
   const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
@@ -187,7 +188,30 @@ function fill(
     insertLine(out, at, render(key, entry, ''), key);
     placed.add(key);
   }
+  if (order) sortRuns(out, order);
   return out.map((l) => l.text).join('');
+}
+
+/** Orders every run of consecutive entries by sort key; line endings stay with their positions. */
+function sortRuns(out: OutLine[], order: (key: string) => string): void {
+  let start = 0;
+  while (start < out.length) {
+    if (out[start]!.key === undefined) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (end < out.length && out[end]!.key !== undefined) end++;
+    const run = out.slice(start, end);
+    const endings = run.map((l) => lineEnding(l.text));
+    const sorted = run
+      .map((l) => ({ key: l.key!, text: l.text.slice(0, l.text.length - lineEnding(l.text).length), sort: order(l.key!) }))
+      .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    sorted.forEach((l, i) => {
+      out[start + i] = { text: l.text + endings[i]!, key: l.key };
+    });
+    start = end;
+  }
 }
 
 /** The nearest entries around `key` on one side that are already in the output. */
@@ -239,7 +263,8 @@ export async function mergeTyped(
     conflicts = prose.conflicts;
     method += `+${prose.method}`;
   }
-  const text = fill(skeleton, merged, entryConflicts, [o, t], opts);
+  const order = type.orderBySortKey ? (key: string) => type.sortKey(merged.get(key)!) : undefined;
+  const text = fill(skeleton, merged, entryConflicts, [o, t], opts, order);
   conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };
 

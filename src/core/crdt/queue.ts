@@ -1,0 +1,354 @@
+// queue: tasks matched by `[id:…]`, status as a lattice (open < claimed < done | cancelled), claims
+// earliest-wins with the loser recorded, checkpoints as a grow-only log, and `seq` kept unique.
+//
+// `depends` names seq numbers, but a number means different entries on different branches (both may
+// have created a task 143). So each version's edges are first rewritten to identities (`prepare`),
+// merged as sets of identities, and rendered back to the final numbers (`normalize`) — an edge keeps
+// pointing at the entry it was written against, whatever gets renumbered.
+import {
+  type Entry,
+  type TaskBox,
+  entryBody,
+  lineBody,
+  tagValue,
+  tagValues,
+  withAddedTag,
+  withBox,
+  withContinuation,
+  withTag,
+  withoutTag,
+} from '../entries/scan.js';
+import { type Conflict, type EntryType, greaterByContent } from './keyed.js';
+
+export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
+
+export function statusOf(entry: Entry): Status {
+  if (entry.box === 'x' || entry.box === 'X') return 'done';
+  if (entry.box === '-') return 'cancelled';
+  return tagValue(entry, 'claim') !== undefined ? 'claimed' : 'open';
+}
+
+export const STATUS_RANK: Readonly<Record<Status, number>> = { open: 0, claimed: 1, cancelled: 2, done: 3 };
+
+export function seqOf(entry: Entry): number | undefined {
+  const value = tagValue(entry, 'seq');
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
+}
+
+/** The seq numbers an entry depends on, as written. */
+export function dependsOf(entry: Entry): number[] {
+  const value = tagValue(entry, 'depends');
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^\d+$/.test(s))
+    .map(Number);
+}
+
+/** 64-bit FNV-1a, for content-derived identities of entries written without an id. */
+export function contentHash(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(36);
+}
+
+/** Identity of an entry that has no id: its seq and free text. */
+function contentIdentity(entry: Entry): string {
+  return `h:${contentHash(`${tagValue(entry, 'seq') ?? ''}\u001f${entryBody(entry)}`)}`;
+}
+
+export function queueIdentity(entry: Entry): string {
+  const id = tagValue(entry, 'id');
+  return id !== undefined && id.trim() !== '' ? `id:${id.trim()}` : contentIdentity(entry);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// depends: seq numbers ⇄ identities
+
+/** Prepared form of an edge: `@identity=seq` (the seq as written, kept for an edge whose target is gone). */
+const EDGE = /^@(.+)=(\d+)$/;
+
+function prepareVersion(entries: readonly Entry[]): Entry[] {
+  const bySeq = new Map<number, string>();
+  for (const entry of entries) {
+    const seq = seqOf(entry);
+    // A duplicate seq in one version (a broken file) resolves to its first entry, like a reader would.
+    if (seq !== undefined && !bySeq.has(seq)) bySeq.set(seq, queueIdentity(entry));
+  }
+  return entries.map((entry) => {
+    const value = tagValue(entry, 'depends');
+    if (value === undefined) return entry;
+    const parts = value.split(',').map((part) => {
+      const s = part.trim();
+      const target = /^\d+$/.test(s) ? bySeq.get(Number(s)) : undefined;
+      // Spacing around the number is kept, so an edge whose number does not change renders as written.
+      return target ? part.replace(s, `@${target}=${s}`) : part;
+    });
+    return withTag(entry, 'depends', parts.join(','));
+  });
+}
+
+/** Renders prepared edges back to the targets' final seq numbers. */
+function renderDepends(entry: Entry, seqByKey: ReadonlyMap<string, number>): Entry {
+  const value = tagValue(entry, 'depends');
+  if (value === undefined || !value.includes('@')) return entry;
+  const parts = value.split(',').map((part) => {
+    const s = part.trim();
+    const m = EDGE.exec(s);
+    return m ? part.replace(s, String(seqByKey.get(m[1]!) ?? m[2])) : part;
+  });
+  return withTag(entry, 'depends', parts.join(','));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// join: both sides changed one task
+
+interface Claim {
+  readonly agent: string;
+  readonly at: string;
+  readonly raw: string;
+}
+
+function parseClaim(raw: string): Claim {
+  const at = raw.lastIndexOf('@');
+  return at === -1 ? { agent: raw, at: '', raw } : { agent: raw.slice(0, at), at: raw.slice(at + 1), raw };
+}
+
+function earlierClaim(a: string, b: string): string {
+  const [x, y] = [parseClaim(a), parseClaim(b)];
+  if (x.at !== y.at) return x.at < y.at ? a : b;
+  return x.raw <= y.raw ? a : b;
+}
+
+/** Three-way on one value; `both` decides when the sides changed it differently. */
+function threeWay<T>(base: T, ours: T, theirs: T, both: (o: T, t: T) => T): T {
+  if (ours === theirs) return ours;
+  if (ours === base) return theirs;
+  if (theirs === base) return ours;
+  return both(ours, theirs);
+}
+
+function maxString(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a >= b ? a : b;
+}
+
+function minString(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a <= b ? a : b;
+}
+
+/** Three-way merge of the edge sets of `depends`. */
+function mergeEdges(base: string | undefined, ours: string | undefined, theirs: string | undefined): string | undefined {
+  const set = (v: string | undefined): string[] => (v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean));
+  const [b, o, t] = [set(base), set(ours), set(theirs)];
+  const keep = (e: string): boolean => {
+    const inB = b.includes(e);
+    const inO = o.includes(e);
+    const inT = t.includes(e);
+    return inB ? inO && inT : inO || inT;
+  };
+  const all = [...new Set([...o, ...t, ...b])].filter(keep);
+  if (all.length === 0) return threeWay(base, ours, theirs, () => '') === undefined ? undefined : '';
+  // Ordered by target seq as written, then text — never by side.
+  return all.sort((x, y) => edgeSeq(x) - edgeSeq(y) || (x < y ? -1 : x > y ? 1 : 0)).join(',');
+}
+
+function edgeSeq(edge: string): number {
+  const m = EDGE.exec(edge);
+  return m ? Number(m[2]) : /^\d+$/.test(edge) ? Number(edge) : Number.MAX_SAFE_INTEGER;
+}
+
+function singleTags(entry: Entry | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!entry) return map;
+  for (const t of entry.tags) if (!map.has(t.key)) map.set(t.key, t.value);
+  return map;
+}
+
+/** Continuation lines as a grow-only log: base order first, then every added line ordered by its text. */
+function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): string[] {
+  const body = (e: Entry | undefined): string[] => (e ? e.lines.slice(1).map(lineBody) : []);
+  const [b, o, t] = [body(base), body(ours), body(theirs)];
+  const eol = [ours, theirs].flatMap((e) => e.lines).find((l) => l.endsWith('\r\n')) ? '\r\n' : '\n';
+  const seen = new Set(b);
+  const added = [...new Set([...o, ...t])].filter((l) => !seen.has(l));
+  // A log line ordered by its `[at:…]` stamp where it has one, else by its text.
+  const stamp = (l: string): string => /\[at:([^\]]*)\]/.exec(l)?.[1] ?? '';
+  added.sort((x, y) => (stamp(x) < stamp(y) ? -1 : stamp(x) > stamp(y) ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  // Base lines that both sides still have, or that one side dropped and the other kept: the log only grows.
+  const kept = b;
+  // Lines that were blank separators in the base keep their place; appended lines follow the last
+  // non-blank base line.
+  return [...kept, ...added].map((l) => l + eol);
+}
+
+function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined): Entry | undefined | Conflict {
+  // A settled task is never lost to a concurrent removal (removing one is a check violation anyway).
+  if (!ours) return theirs;
+  if (!theirs) return ours;
+
+  const [bBody, oBody, tBody] = [base ? entryBody(base) : undefined, entryBody(ours), entryBody(theirs)];
+  if (oBody !== tBody && oBody !== bBody && tBody !== bBody) {
+    return { kind: 'conflict', ours, theirs };
+  }
+  // The side whose text won is the template; of two equal texts, the greater entry, so never by side.
+  let result = oBody === tBody ? (base && entryBody(base) === oBody ? base : greaterByContent(ours, theirs)) : oBody !== bBody ? ours : theirs;
+
+  // Status: the lattice maximum; of done and cancelled at once, done (the work happened).
+  const boxRank = (e: Entry | undefined): number => (e ? STATUS_RANK[statusOf(e)] : -1);
+  const winner = [ours, theirs].reduce((a, b) => (boxRank(b) > boxRank(a) ? b : a));
+  const box: TaskBox | null = boxRank(ours) === boxRank(theirs) ? (ours.box ?? theirs.box) : winner.box;
+
+  const [b, o, t] = [singleTags(base), singleTags(ours), singleTags(theirs)];
+  const keys = [...new Set([...o.keys(), ...t.keys(), ...b.keys()])];
+  const values = new Map<string, string | undefined>();
+  for (const key of keys) {
+    if (key === 'claim-lost') continue;
+    const merged =
+      key === 'claim'
+        ? threeWay(b.get(key), o.get(key), t.get(key), (x, y) => (x === undefined ? y : y === undefined ? x : earlierClaim(x, y)))
+        : key === 'depends'
+          ? mergeEdges(b.get(key), o.get(key), t.get(key))
+          : key === 'done'
+            ? threeWay(b.get(key), o.get(key), t.get(key), minString)
+            : threeWay(b.get(key), o.get(key), t.get(key), maxString);
+    values.set(key, merged);
+  }
+  // A claim both sides made differently keeps the earliest; the other is recorded, never dropped.
+  const lost = new Set([...tagValues(ours, 'claim-lost'), ...tagValues(theirs, 'claim-lost')]);
+  const [oc, tc, bc] = [o.get('claim'), t.get('claim'), b.get('claim')];
+  if (oc !== undefined && tc !== undefined && oc !== tc) {
+    const keep = earlierClaim(oc, tc);
+    for (const c of [oc, tc]) if (c !== keep && c !== bc) lost.add(c);
+  }
+
+  // Rebuild on the template: tags first (keys that disappeared, changed values, new keys), then
+  // repeatable tags, box, and the log.
+  for (const key of keys) {
+    if (key === 'claim-lost') continue;
+    const value = values.get(key);
+    if (value === undefined) {
+      if (tagValue(result, key) !== undefined && result.tags.length > 1) result = withoutTag(result, key);
+    } else if (tagValue(result, key) !== value) result = withTag(result, key, value);
+  }
+  const have = new Set(tagValues(result, 'claim-lost'));
+  for (const claim of [...lost].sort()) if (!have.has(claim)) result = withAddedTag(result, 'claim-lost', claim);
+  result = withBox(result, box);
+  const log = mergeLog(base, ours, theirs);
+  if (log.map(lineBody).join('\n') !== result.lines.slice(1).map(lineBody).join('\n')) {
+    const last = result.lines[0]!;
+    const first = last.endsWith('\n') ? last : `${last}${log[0]?.endsWith('\r\n') ? '\r\n' : '\n'}`;
+    result = withContinuation({ ...result, lines: [first] }, log);
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// normalize: unique seq, depends rendered back
+
+function renumber(entries: ReadonlyMap<string, Entry>): Map<string, number> {
+  const seqByKey = new Map<string, number>();
+  const bySeq = new Map<number, string[]>();
+  let max = 0;
+  for (const [key, entry] of entries) {
+    const seq = seqOf(entry);
+    if (seq === undefined) continue;
+    seqByKey.set(key, seq);
+    max = Math.max(max, seq);
+    bySeq.set(seq, [...(bySeq.get(seq) ?? []), key]);
+  }
+  // Of the entries that share a number, one keeps it: an entry at its original number before one that
+  // was renumbered already (so replaying a rebase lands where a merge does), then the smallest identity.
+  const displaced: string[] = [];
+  for (const keys of bySeq.values()) {
+    if (keys.length < 2) continue;
+    const ordered = [...keys].sort((x, y) => {
+      const wx = tagValue(entries.get(x)!, 'was') !== undefined ? 1 : 0;
+      const wy = tagValue(entries.get(y)!, 'was') !== undefined ? 1 : 0;
+      return wx - wy || (x < y ? -1 : 1);
+    });
+    displaced.push(...ordered.slice(1));
+  }
+  const original = (key: string): number => Number(tagValue(entries.get(key)!, 'was') ?? seqByKey.get(key));
+  displaced.sort((x, y) => original(x) - original(y) || (x < y ? -1 : 1));
+  for (const key of displaced) seqByKey.set(key, ++max);
+  return seqByKey;
+}
+
+function normalizeQueue(entries: ReadonlyMap<string, Entry>): Map<string, Entry> {
+  const seqByKey = renumber(entries);
+  const out = new Map<string, Entry>();
+  for (const [key, entry] of entries) {
+    let next = entry;
+    const seq = seqByKey.get(key);
+    if (seq !== undefined && seq !== seqOf(entry)) {
+      if (tagValue(next, 'was') === undefined) next = withTag(next, 'was', String(seqOf(entry)));
+      next = withTag(next, 'seq', String(seq));
+    }
+    out.set(key, renderDepends(next, seqByKey));
+  }
+  return out;
+}
+
+function seqSortKey(entry: Entry): string {
+  const seq = seqOf(entry);
+  return seq === undefined ? `~${entryBody(entry)}` : String(seq).padStart(15, '0');
+}
+
+/** Re-keys a version's entries in place, keeping file order and rewriting edges to the new keys. */
+function rekey(version: Map<string, Entry>, renames: ReadonlyMap<string, string>): void {
+  if (renames.size === 0) return;
+  const entries = [...version];
+  version.clear();
+  for (const [key, entry] of entries) {
+    let next = entry;
+    const deps = tagValue(entry, 'depends');
+    if (deps?.includes('@')) {
+      let rewritten = deps;
+      for (const [from, to] of renames) rewritten = rewritten.split(`@${from}=`).join(`@${to}=`);
+      if (rewritten !== deps) next = withTag(entry, 'depends', rewritten);
+    }
+    version.set(renames.get(key) ?? key, next);
+  }
+}
+
+export const queue: EntryType = {
+  name: 'queue',
+  identity: queueIdentity,
+  sortKey: seqSortKey,
+  orderBySortKey: true,
+  join: queueJoin,
+  prepare: prepareVersion,
+  align: (versions) => {
+    // A hand-written entry (content identity) that another version carries with an id is that entry.
+    const byContent = new Map<string, string>();
+    for (const version of versions) {
+      for (const [key, entry] of version) if (key.startsWith('id:')) byContent.set(contentIdentity(entry), key);
+    }
+    for (const version of versions) {
+      const renames = new Map<string, string>();
+      for (const key of version.keys()) {
+        const target = key.startsWith('h:') ? byContent.get(key) : undefined;
+        if (target && !version.has(target)) renames.set(key, target);
+      }
+      rekey(version, renames);
+    }
+  },
+  normalize: normalizeQueue,
+  present: (entry, merged) => {
+    const seqByKey = new Map<string, number>();
+    for (const [key, e] of merged) {
+      const seq = seqOf(e);
+      if (seq !== undefined) seqByKey.set(key, seq);
+    }
+    return renderDepends(entry, seqByKey);
+  },
+};
+

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { merge } from '../helpers/merge.js';
+
+const HEAD = '# Queue\n\n';
+const T = (seq: number, id: string, rest: string, box = ' '): string => `- [${box}] [seq:${seq}] [id:${id}] ${rest}\n`;
+const base = HEAD + T(141, 'a9d4c1uv0s', '[agent:code-intel] [done:2026-11-27T09:58:00.000Z] set up repo', 'x') + T(142, 'k7q2m9xa4c', '[depends:141] [agent:code-intel] build frontend');
+
+function bySeq(text: string): Map<string, { id: string; depends?: string; was?: string; line: string }> {
+  return new Map(
+    entriesOf(parseDoc(text)).map((e) => [
+      tagValue(e, 'seq')!,
+      { id: tagValue(e, 'id')!, depends: tagValue(e, 'depends'), was: tagValue(e, 'was'), line: e.lines[0]!.trim() },
+    ]),
+  );
+}
+
+describe('queue merge', () => {
+  it('keeps both tasks that took the same seq, renumbers one, and keeps depends on the right task', async () => {
+    const ours = base + T(143, 'aaaaaaaaaa', '[depends:142] [agent:A] deploy') + T(144, 'aaaaaaaaab', '[depends:143] [agent:A] smoke test');
+    const theirs = base + T(143, 'bbbbbbbbbb', '[agent:B] write docs');
+    const one = await merge('queue', base, ours, theirs);
+    const two = await merge('queue', base, theirs, ours);
+    expect(one.conflicts).toBe(0);
+    expect(two.text).toBe(one.text);
+    const q = bySeq(one.text);
+    expect([...q.keys()]).toEqual(['141', '142', '143', '144', '145']);
+    // 'aaaaaaaaaa' < 'bbbbbbbbbb': A's 143 keeps its number, B's moves to 145.
+    expect(q.get('143')!.id).toBe('aaaaaaaaaa');
+    expect(q.get('145')).toMatchObject({ id: 'bbbbbbbbbb', was: '143' });
+    expect(q.get('144')).toMatchObject({ id: 'aaaaaaaaab', depends: '143' });
+  });
+
+  it('rewrites depends when the depended-on task is the one renumbered', async () => {
+    const ours = base + T(143, 'zzzzzzzzzz', '[agent:A] deploy') + T(144, 'zzzzzzzzzy', '[depends:143] [agent:A] smoke test');
+    const theirs = base + T(143, 'bbbbbbbbbb', '[agent:B] write docs');
+    const result = await merge('queue', base, ours, theirs);
+    const q = bySeq(result.text);
+    expect(q.get('143')!.id).toBe('bbbbbbbbbb');
+    expect(q.get('145')).toMatchObject({ id: 'zzzzzzzzzz', was: '143' });
+    expect(q.get('144')).toMatchObject({ id: 'zzzzzzzzzy', depends: '145' });
+    expect((await merge('queue', base, theirs, ours)).text).toBe(result.text);
+  });
+
+  it('status takes the lattice maximum; concurrent claims keep the earliest and record the other', async () => {
+    const ours = base.replace('[agent:code-intel] build', '[agent:code-intel] [claim:alice@2026-11-27T10:05:00.000Z] build');
+    const theirs = base.replace('[agent:code-intel] build', '[agent:code-intel] [claim:bob@2026-11-27T10:04:00.000Z] build');
+    const result = await merge('queue', base, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(bySeq(result.text).get('142')!.line).toBe(
+      '- [ ] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] [claim:bob@2026-11-27T10:04:00.000Z] [claim-lost:alice@2026-11-27T10:05:00.000Z] build frontend',
+    );
+    expect((await merge('queue', base, theirs, ours)).text).toBe(result.text);
+
+    const done = base.replace('- [ ] [seq:142]', '- [x] [seq:142]');
+    const claimed = ours;
+    const up = await merge('queue', base, done, claimed);
+    expect(bySeq(up.text).get('142')!.line).toMatch(/^- \[x\] \[seq:142\].*\[claim:alice@/);
+  });
+
+  it('merges checkpoint logs as grow-only, ordered by stamp', async () => {
+    const withLog = (lines: string[]): string => base + lines.map((l) => `  - [at:2026-11-27T10:0${l}:00.000Z] checkpoint ${l}\n`).join('');
+    const b = withLog(['1']);
+    const o = withLog(['1', '3']);
+    const t = withLog(['1', '2']);
+    const result = await merge('queue', b, o, t);
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(withLog(['1', '2', '3']));
+    expect((await merge('queue', b, t, o)).text).toBe(result.text);
+  });
+
+  it('the same task text edited two ways is a conflict around that entry only', async () => {
+    const ours = base.replace('build frontend', 'build frontend with vite');
+    const theirs = base.replace('build frontend', 'build frontend with webpack');
+    const result = await merge('queue', base, ours, theirs);
+    expect(result.conflicts).toBe(1);
+    expect(result.text).toContain('<<<<<<< ours\n- [ ] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] build frontend with vite\n=======\n');
+    expect(result.text.startsWith(HEAD + T(141, 'a9d4c1uv0s', '[agent:code-intel] [done:2026-11-27T09:58:00.000Z] set up repo', 'x'))).toBe(true);
+  });
+
+  it('matches a hand-written entry that one side stamped with an id', async () => {
+    const b = `${HEAD}- [ ] [seq:1] write the plan\n`;
+    const o = `${HEAD}- [ ] [seq:1] [id:q1w2e3r4t5] write the plan\n`;
+    const t = `${HEAD}- [x] [seq:1] write the plan\n`;
+    const result = await merge('queue', b, o, t);
+    expect(result).toMatchObject({ conflicts: 0, text: `${HEAD}- [x] [seq:1] [id:q1w2e3r4t5] write the plan\n` });
+  });
+});

@@ -1,0 +1,160 @@
+// Laws of the queue merge over random concurrent histories of three branches, including merges of merges.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { dependsOf, seqOf, statusOf, STATUS_RANK } from '../../src/core/crdt/queue.js';
+import { type Entry, entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { merge } from '../helpers/merge.js';
+
+const RUNS = 80;
+const HEADER = '# Queue\n\nAgents take the lowest ready seq.\n\n';
+
+interface Task {
+  seq: number;
+  id: string;
+  depends: string[]; // ids
+  box: ' ' | 'x' | '-';
+  claim?: string;
+  log: string[];
+  text: string;
+}
+
+type Op =
+  | { kind: 'add'; deps: number[]; text: string }
+  | { kind: 'claim'; pick: number; agent: string }
+  | { kind: 'done'; pick: number }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'checkpoint'; pick: number; text: string };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), deps: fc.array(fc.nat(20), { maxLength: 2 }), text: fc.constantFrom('build', 'test', 'deploy', 'write docs', 'review ✅') }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('claim' as const), pick: fc.nat(20), agent: fc.constantFrom('alice', 'bob', 'carol') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('done' as const), pick: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('checkpoint' as const), pick: fc.nat(20), text: fc.constantFrom('image built', 'tests green', 'half way') }) },
+);
+
+/** Applies ops like the agent commands would: next seq on this branch, depends on existing tasks. */
+function apply(tasks: Task[], ops: Op[], branch: string, clock: { now: number }): Task[] {
+  const next = tasks.map((t) => ({ ...t, depends: [...t.depends], log: [...t.log] }));
+  let n = 0;
+  for (const o of ops) {
+    const stamp = new Date(Date.UTC(2026, 10, 27, 10) + ++clock.now * 1000).toISOString();
+    if (o.kind === 'add') {
+      const seq = Math.max(0, ...next.map((t) => t.seq)) + 1;
+      const deps = [...new Set(o.deps.filter((d) => d < next.length).map((d) => next[d]!.id))];
+      next.push({ seq, id: `${branch}${String(++n).padStart(9, '0')}`, depends: deps, box: ' ', log: [], text: o.text });
+      continue;
+    }
+    const task = next[o.pick % Math.max(1, next.length)];
+    if (!task) continue;
+    if (o.kind === 'claim' && task.box === ' ' && !task.claim) task.claim = `${o.agent}@${stamp}`;
+    if (o.kind === 'done' && task.box === ' ') task.box = 'x';
+    if (o.kind === 'cancel' && task.box === ' ') task.box = '-';
+    if (o.kind === 'checkpoint') task.log.push(`[at:${stamp}] ${o.text}`);
+  }
+  return next;
+}
+
+function render(tasks: Task[]): string {
+  const seqOfId = new Map(tasks.map((t) => [t.id, t.seq]));
+  return (
+    HEADER +
+    [...tasks]
+      .sort((a, b) => a.seq - b.seq)
+      .map((t) => {
+        const deps = t.depends.length ? ` [depends:${t.depends.map((d) => seqOfId.get(d)).join(',')}]` : '';
+        const claim = t.claim ? ` [claim:${t.claim}]` : '';
+        return `- [${t.box}] [seq:${t.seq}] [id:${t.id}]${deps}${claim} ${t.text}\n${t.log.map((l) => `  - ${l}\n`).join('')}`;
+      })
+      .join('')
+  );
+}
+
+function read(text: string): Map<string, Entry> {
+  return new Map(entriesOf(parseDoc(text)).map((e) => [tagValue(e, 'id')!, e]));
+}
+
+/** Depends as ids, resolved within the file itself. */
+function edges(text: string): Map<string, string[]> {
+  const entries = entriesOf(parseDoc(text));
+  const idOfSeq = new Map(entries.map((e) => [seqOf(e)!, tagValue(e, 'id')!]));
+  return new Map(entries.map((e) => [tagValue(e, 'id')!, dependsOf(e).map((s) => idOfSeq.get(s) ?? `dangling:${s}`).sort()]));
+}
+
+const history = fc.record({ base: fc.array(op, { maxLength: 6 }), x: fc.array(op, { maxLength: 5 }), y: fc.array(op, { maxLength: 5 }), z: fc.array(op, { maxLength: 5 }) }).map((h) => {
+  const base = apply([], h.base, 'b', { now: 0 });
+  return {
+    base,
+    x: apply(base, h.x, 'x', { now: 100 }),
+    y: apply(base, h.y, 'y', { now: 200 }),
+    z: apply(base, h.z, 'z', { now: 300 }),
+  };
+});
+
+function checkInvariants(text: string, sides: Task[][]): void {
+  const result = read(text);
+  // Nothing lost: every task any side has is there (tasks are never removed by these ops).
+  for (const side of sides) for (const t of side) expect(result.has(t.id), `task ${t.id} lost`).toBe(true);
+  // seq unique.
+  const seqs = [...result.values()].map((e) => seqOf(e));
+  expect(new Set(seqs).size).toBe(seqs.length);
+  // Every depends edge points at the entry it was written against.
+  const resolved = edges(text);
+  for (const side of sides) {
+    for (const t of side) for (const dep of t.depends) expect(resolved.get(t.id), `edge ${t.id} → ${dep}`).toContain(dep);
+  }
+  // Status never below any side's.
+  for (const side of sides) {
+    for (const t of side) {
+      const rank = STATUS_RANK[t.box === 'x' ? 'done' : t.box === '-' ? 'cancelled' : t.claim ? 'claimed' : 'open'];
+      expect(STATUS_RANK[statusOf(result.get(t.id)!)]).toBeGreaterThanOrEqual(Math.min(rank, 2));
+    }
+  }
+}
+
+describe('queue merge laws', () => {
+  it('commutes to the byte, is clean, loses nothing, keeps seq unique and edges on their entries', async () => {
+    await fc.assert(
+      fc.asyncProperty(history, async ({ base, x, y }) => {
+        const [b, o, t] = [render(base), render(x), render(y)];
+        const one = await merge('queue', b, o, t);
+        const two = await merge('queue', b, t, o);
+        expect(one.conflicts).toBe(0);
+        expect(two.text).toBe(one.text);
+        checkInvariants(one.text, [x, y]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('is idempotent: merge(b,x,x) = merge(b,b,x) = merge(b,x,b) = x', async () => {
+    await fc.assert(
+      fc.asyncProperty(history, async ({ base, x }) => {
+        const [b, o] = [render(base), render(x)];
+        expect((await merge('queue', b, o, o)).text).toBe(o);
+        expect((await merge('queue', b, b, o)).text).toBe(o);
+        expect((await merge('queue', b, o, b)).text).toBe(o);
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
+  it('three branches merged in any order (merges of merges) agree on every task and edge', async () => {
+    await fc.assert(
+      fc.asyncProperty(history, async ({ base, x, y, z }) => {
+        const [b, rx, ry, rz] = [render(base), render(x), render(y), render(z)];
+        const xy = (await merge('queue', b, rx, ry)).text;
+        const yz = (await merge('queue', b, ry, rz)).text;
+        const xz = (await merge('queue', b, rx, rz)).text;
+        // A later merge whose base is an earlier merge result (a merge of merges).
+        const left = (await merge('queue', b, xy, rz)).text;
+        const right = (await merge('queue', b, rx, yz)).text;
+        const middle = (await merge('queue', rx, xy, xz)).text;
+        for (const text of [left, right, middle]) checkInvariants(text, [x, y, z]);
+        expect(edges(right)).toEqual(edges(left));
+        expect(edges(middle)).toEqual(edges(left));
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+});
