@@ -40,3 +40,11 @@ describe('architecture', () => {
     expect(inputs).toContain('src/core/merge/typed.ts');
   });
 });
+
+describe('hooks/example-pre-commit.sh', () => {
+  it('is what install writes (with example paths)', async () => {
+    const { renderShim } = await import('../../src/git/hooks.js');
+    const example = readFileSync(join(ROOT, 'hooks/example-pre-commit.sh'), 'utf8');
+    expect(renderShim('pre-commit', { node: '/usr/bin/node', cli: '/opt/strata/dist/git-strata.mjs' })).toBe(example);
+  });
+});

@@ -1,0 +1,17 @@
+#!/bin/sh
+# git-strata hook shim (pre-commit): written by 'git strata install', removed by 'git strata uninstall'.
+# Runs the hook that was here before (pre-commit.pre-strata), then strata. STRATA=0 skips strata only.
+strata_node='/usr/bin/node'
+strata_cli='/opt/strata/dist/git-strata.mjs'
+strata_prev="$(dirname -- "$0")/pre-commit.pre-strata"
+strata_status=0
+if [ -x "$strata_prev" ]; then
+  "$strata_prev" "$@" || exit $?
+fi
+[ "${STRATA:-}" = 0 ] && exit $strata_status
+if [ ! -x "$strata_node" ] || [ ! -f "$strata_cli" ]; then
+  echo "strata: warning: $strata_node or $strata_cli is missing, so strata's pre-commit hook did not run." >&2
+  echo "strata: fix: run 'git strata doctor', then 'git strata install' again (STRATA=0 silences this)." >&2
+  exit $strata_status
+fi
+exec "$strata_node" "$strata_cli" hook pre-commit "$@"
