@@ -38,6 +38,7 @@ export function isSuperseded(entry: Entry): boolean {
 
 export const facts: EntryType = {
   name: 'facts',
+  growOnly: true,
   identity: (entry) => {
     const f = factOf(entry);
     return [f.entity, f.attr, f.at, f.agent, f.value].join('\u001f');

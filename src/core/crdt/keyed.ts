@@ -12,6 +12,8 @@ export interface EntryType {
    * then by identity, so the order never depends on which side is ours.
    */
   sortKey(entry: Entry): string;
+  /** Entries are never removed by a merge: a removal on one side does not win (facts, ledger). */
+  readonly growOnly?: boolean;
   /** Keep every run of consecutive entries ordered by sort key (the queue is ordered by seq). */
   readonly orderBySortKey?: boolean;
   /**
@@ -50,13 +52,16 @@ export interface KeyedMerge {
   readonly conflicts: ReadonlyMap<string, Conflict>;
 }
 
-/** Entries by identity; a repeated identity in one version gets `#2`, `#3`… so nothing collapses. */
+/** Separates an identity from the occurrence number of a repeat within one version. */
+export const REPEAT = '\u001e';
+
+/** Entries by identity; a repeated identity in one version gets a REPEAT suffix (2, 3…) so nothing collapses. */
 export function indexEntries(type: EntryType, entries: readonly Entry[]): Map<string, Entry> {
   const map = new Map<string, Entry>();
   for (const entry of entries) {
     const id = type.identity(entry);
     let key = id;
-    for (let n = 2; map.has(key); n++) key = `${id}#${n}`;
+    for (let n = 2; map.has(key); n++) key = `${id}${REPEAT}${n}`;
     map.set(key, entry);
   }
   return map;
@@ -94,6 +99,7 @@ export function mergeKeyed(
     const t = theirs.get(key);
     let result: Entry | Conflict | undefined;
     if (sameEntry(o, t)) result = o && t ? greaterByContent(o, t) : (o ?? t);
+    else if (type.growOnly && (!o || !t)) result = o ?? t;
     else if (sameEntry(o, b)) result = t;
     else if (sameEntry(t, b)) result = o;
     else result = type.join(b, o, t);

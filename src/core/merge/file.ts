@@ -1,6 +1,8 @@
 // The merge of one file, whatever its type: the single entry point of the core that the driver calls.
 import { facts } from '../crdt/facts.js';
 import { heartbeat } from '../crdt/heartbeat.js';
+import { ledger } from '../crdt/ledger.js';
+import { ops } from '../crdt/ops.js';
 import { queue } from '../crdt/queue.js';
 import type { EntryType } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
@@ -13,8 +15,8 @@ export function isFileType(name: string): name is FileType {
   return (FILE_TYPES as readonly string[]).includes(name);
 }
 
-/** Entry types with a CRDT merge. Types not listed yet (ops, ledger) merge as Markdown. */
-const ENTRY_TYPES: Partial<Record<FileType, EntryType>> = { heartbeat, facts, queue };
+/** Entry types with a CRDT merge; `markdown` has none. */
+const ENTRY_TYPES: Partial<Record<FileType, EntryType>> = { heartbeat, facts, queue, ops, ledger };
 
 const CONFLICT_OPEN = /^<{7,}(?: |\r?$)/m;
 const CONFLICT_CLOSE = /^>{7,}(?: |\r?$)/m;

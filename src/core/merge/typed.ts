@@ -3,7 +3,7 @@
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
 import { type Doc, type Entry, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
-import { type Conflict, type EntryType, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
+import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
 /** Prose conflicts the skeleton merge could not settle go to the Markdown block merge, loaded lazily. */
@@ -231,10 +231,13 @@ function insertLine(out: OutLine[], at: number, text: string, key: string): void
   out.splice(at, 0, { text: text + (at < out.length ? eol : ''), key });
 }
 
+/** The same entries, whatever order repeats of one identity came in. */
 function sameEntries(a: ReadonlyMap<string, Entry>, b: ReadonlyMap<string, Entry>): boolean {
   if (a.size !== b.size) return false;
-  for (const [key, entry] of a) if (entryContent(b.get(key)) !== entryContent(entry)) return false;
-  return true;
+  const grouped = (m: ReadonlyMap<string, Entry>): string[] =>
+    [...m].map(([key, entry]) => `${key.split(REPEAT)[0]}\u0000${entryContent(entry)}`).sort();
+  const [x, y] = [grouped(a), grouped(b)];
+  return x.every((value, i) => value === y[i]);
 }
 
 export async function mergeTyped(

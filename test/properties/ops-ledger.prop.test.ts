@@ -1,0 +1,57 @@
+// Laws of the grow-only ops and ledger merges: union, commutative to the byte, idempotent; a key reused
+// with other parameters stays on both sides; two terminal records for one key both stay.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { entriesOf, parseDoc } from '../../src/core/entries/scan.js';
+import { merge } from '../helpers/merge.js';
+
+const RUNS = 80;
+const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 11) + n * 1000).toISOString();
+
+const opLine = fc
+  .record({ key: fc.constantFrom('deploy-v42', 'mail-1', 'api-7', 'deploy-v43'), kind: fc.constantFrom('deploy', 'email'), args: fc.constantFrom('v42 production', 'v43', 'to=ops'), t: fc.nat(500), agent: fc.constantFrom('deploy', 'mailer') })
+  .map((o) => `- [op:${o.key}] [kind:${o.kind}] [agent:${o.agent}] [at:${stamp(o.t)}] [args:${o.args}] request ${o.key}\n`);
+
+const recordLine = fc
+  .record({ key: fc.constantFrom('deploy-v42', 'mail-1', 'api-7'), state: fc.constantFrom('claimed', 'done', 'failed', 'unknown'), by: fc.constantFrom('coordinator', 'backup'), t: fc.nat(500) })
+  .map((r) => `- [op:${r.key}] [state:${r.state}] [by:${r.by}] [at:${stamp(r.t)}]${r.state === 'done' ? ' [exit:0] [out:sha256-abc]' : ''} ${r.state}\n`);
+
+function history(line: fc.Arbitrary<string>) {
+  return fc.record({ base: fc.uniqueArray(line, { maxLength: 5 }), ours: fc.uniqueArray(line, { maxLength: 4 }), theirs: fc.uniqueArray(line, { maxLength: 4 }) }).map((h) => {
+    const header = '# Log\n\n';
+    const base = h.base.join('');
+    return { b: header + base, o: header + base + h.ours.filter((l) => !h.base.includes(l)).join(''), t: header + base + h.theirs.filter((l) => !h.base.includes(l)).join('') };
+  });
+}
+
+const linesOf = (text: string): string[] => entriesOf(parseDoc(text)).map((e) => e.lines.join('').trimEnd()).sort();
+
+for (const [type, line] of [['ops', opLine], ['ledger', recordLine]] as const) {
+  describe(`${type} merge laws`, () => {
+    it('is the union of both sides, clean, and commutes to the byte', async () => {
+      await fc.assert(
+        fc.asyncProperty(history(line), async ({ b, o, t }) => {
+          const one = await merge(type, b, o, t);
+          const two = await merge(type, b, t, o);
+          expect(one.conflicts).toBe(0);
+          expect(two.text).toBe(one.text);
+          expect(linesOf(one.text)).toEqual([...new Set([...linesOf(o), ...linesOf(t)])].sort());
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('is idempotent and never lets a removal win', async () => {
+      await fc.assert(
+        fc.asyncProperty(history(line), async ({ b, o }) => {
+          expect((await merge(type, b, o, o)).text).toBe(o);
+          expect((await merge(type, b, b, o)).text).toBe(o);
+          // One side drops every record; the other keeps them: the ledger never forgets.
+          const emptied = '# Log\n\n';
+          expect(linesOf((await merge(type, b, emptied, o)).text)).toEqual(linesOf(o));
+        }),
+        { numRuns: RUNS / 2 },
+      );
+    });
+  });
+}
