@@ -88,7 +88,7 @@ function decodeUtf8(bytes: Buffer): string | null {
 
 function lineMergeInPlace(args: DriverArgs, why: string): number {
   const result = mergeFiles(args.ours, args.base, args.theirs, args.markerSize, args.labels);
-  writeFileAtomic.sync(args.ours, result.text);
+  writeFileAtomic.sync(args.ours, result.bytes);
   if (process.env.STRATA_DEBUG) process.stderr.write(`strata: ${args.path ?? args.ours}: ${why}\n`);
   return result.conflicts > 0 ? 1 : 0;
 }

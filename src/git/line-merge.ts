@@ -18,31 +18,35 @@ export const gitLineMerge: LineMerge = ({ base, ours, theirs, markerSize, labels
     writeFileSync(files.ours, ours);
     writeFileSync(files.base, base);
     writeFileSync(files.theirs, theirs);
-    return mergeFiles(files.ours, files.base, files.theirs, markerSize, labels ?? ['ours', 'base', 'theirs']);
+    const result = mergeFiles(files.ours, files.base, files.theirs, markerSize, labels ?? ['ours', 'base', 'theirs']);
+    return { text: result.bytes.toString('utf8'), conflicts: result.conflicts };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 };
 
-/** `git merge-file -p` on files already on disk. */
+/**
+ * `git merge-file -p` on files already on disk. The result stays bytes: a file that is not UTF-8 must
+ * come back exactly as git merged it.
+ */
 export function mergeFiles(
   ours: string,
   base: string,
   theirs: string,
   markerSize: number,
   labels: readonly [string, string, string],
-): { text: string; conflicts: number } {
+): { bytes: Buffer; conflicts: number } {
   const result = spawnSync(
     'git',
     ['merge-file', '-p', `--marker-size=${markerSize}`, '-L', labels[0], '-L', labels[1], '-L', labels[2], ours, base, theirs],
-    { encoding: 'utf8', maxBuffer: MAX_OUTPUT, stdio: ['ignore', 'pipe', 'pipe'] },
+    { maxBuffer: MAX_OUTPUT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (result.error) {
     throw new StrataError('GIT_FAILED', `cannot run git merge-file: ${result.error.message}`, 'is git on the PATH?');
   }
   const status = result.status ?? 255;
   if (status < 0 || status > 127) {
-    throw new StrataError('GIT_FAILED', `git merge-file failed (exit ${status}): ${result.stderr.trim()}`);
+    throw new StrataError('GIT_FAILED', `git merge-file failed (exit ${status}): ${result.stderr.toString('utf8').trim()}`);
   }
-  return { text: result.stdout, conflicts: status };
+  return { bytes: result.stdout, conflicts: status };
 }
