@@ -130,11 +130,15 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
   const name = 'driver';
   if (result.exitCode !== 0) {
     if (typedPaths.length > 0) {
+      // With no [merge "strata"] section at all git quietly text-merges; with a section but no driver
+      // line (merge.strata.name alone) git 2.39 stops every such merge with "lacks command line".
+      const partial = (await gitTry(cwd, ['config', '--get-regexp', '^merge\\.strata\\.'])).stdout.trim() !== '';
+      const effect = partial ? 'git stops every merge of them with "custom merge driver strata lacks command line"' : 'git silently falls back to a text merge';
       return [
         {
           status: 'fail',
           name,
-          message: `${typedPaths.slice(0, 3).join(', ')}${typedPaths.length > 3 ? ', …' : ''} ${typedPaths.length === 1 ? 'has' : 'have'} merge=strata but merge.strata.driver is not set: git silently falls back to a text merge`,
+          message: `${typedPaths.slice(0, 3).join(', ')}${typedPaths.length > 3 ? ', …' : ''} ${typedPaths.length === 1 ? 'has' : 'have'} merge=strata but merge.strata.driver is not set: ${effect}`,
           fix: 'git strata install',
         },
       ];
