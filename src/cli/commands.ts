@@ -19,6 +19,10 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   uninstall: { summary: 'remove the driver and hooks, restoring what was there', load: () => import('./uninstall.js') },
   doctor: { summary: 'check that the driver, attributes, hooks, node and git really work', load: () => import('./doctor.js') },
   demo: { summary: 'two clones, concurrent edits, a lossless pull, in a temporary directory', load: () => import('./demo.js') },
+  queue: { summary: 'agent-facing queue: add, claim, checkpoint, done, next, graph', load: () => import('./queue.js') },
+  heartbeat: { summary: "renew this agent's lease in HEARTBEAT.md", load: () => import('./heartbeat.js') },
+  fact: { summary: 'record (fact set) or read (fact get) facts in MEMORY.md', load: () => import('./fact.js') },
+  resolve: { summary: 'merge typed files that a merge without the driver left conflicted', load: () => import('./resolve.js') },
   hook: { summary: 'the entry point of the hook shims: hook <name> [args]', load: () => import('./hook.js') },
   help: { summary: 'show help for strata or one command', load: () => import('./help.js') },
 };

@@ -16,7 +16,7 @@ export interface Sandbox {
   git(cwd: string, args: string[], options?: { allowFail?: boolean; input?: string }): RunResult;
   /** Runs the bundled CLI (`node dist/git-strata.mjs`). */
   strata(cwd: string, args: string[], options?: { allowFail?: boolean; env?: NodeJS.ProcessEnv }): RunResult;
-  write(path: string, text: string): void;
+  write(path: string, text: string | Buffer): void;
   read(path: string): string;
   cleanup(): void;
 }
@@ -86,7 +86,7 @@ export function makeSandbox(prefix = 'strata-test-'): Sandbox {
 export function makeRemoteWithClones(
   sandbox: Sandbox,
   names: string[],
-  options: { install?: boolean; attributes?: string; files?: Record<string, string> } = {},
+  options: { install?: boolean; attributes?: string; files?: Record<string, string | Buffer> } = {},
 ): Record<string, string> {
   const remote = join(sandbox.dir, 'remote.git');
   sandbox.git(sandbox.dir, ['init', '--bare', '-q', remote]);

@@ -43,7 +43,7 @@ export function installWith(sandbox: Sandbox, dir: string, cli: string): RunResu
 export function clonesWithStrata(
   sandbox: Sandbox,
   names: string[],
-  options: { attributes?: string; files?: Record<string, string> } = {},
+  options: { attributes?: string; files?: Record<string, string | Buffer> } = {},
 ): { clones: Record<string, string>; cli: string } {
   const cli = snapshotCli(sandbox);
   const clones = makeRemoteWithClones(sandbox, names, { ...options, install: false });

@@ -1,0 +1,91 @@
+// `git strata fact set ENTITY ATTR VALUE` and `fact get ENTITY [ATTR]`: facts in MEMORY.md supersede,
+// never delete. Edits the work tree only; agents commit themselves.
+import { nextStamp, stampsIn } from '../core/clock.js';
+import { StrataError } from '../core/errors.js';
+import { getFacts, setFact } from '../core/fact-ops.js';
+import { command, parse } from './args.js';
+import { EXIT } from './exit.js';
+import { guarded } from './guard.js';
+import { agentName, editFile, now, readText, workFile } from '../ops/workfile.js';
+
+const MEMORY_FILE = 'MEMORY.md';
+const HEADER = '# Memory\n\n';
+
+interface Options {
+  agent?: string;
+  file?: string;
+  json?: boolean;
+}
+
+function help(): string {
+  return [
+    'usage: git strata fact <subcommand> [options]',
+    '',
+    '  set ENTITY ATTR VALUE [--agent A]   record a fact; older values of ENTITY/ATTR are marked superseded',
+    '  get ENTITY [ATTR] [--json]          the current value of each attribute',
+    '',
+    `Both take --file F (default ${MEMORY_FILE} at the repository root).`,
+    '',
+  ].join('\n');
+}
+
+async function runSet(args: string[]): Promise<number> {
+  const program = command('fact set', 'record a fact; older values of the same entity and attribute are superseded')
+    .option('--agent <name>', 'the agent (default STRATA_AGENT, else git config user.name)')
+    .option('--file <path>', `facts file (default ${MEMORY_FILE})`)
+    .option('--json', 'print JSON')
+    .arguments('<entity> <attr> <value...>');
+  const parsed = parse<Options>(program, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const [entity, attr, ...value] = operands;
+  const cwd = process.cwd();
+  const file = await workFile(cwd, options.file, MEMORY_FILE);
+  const agent = await agentName(cwd, options.agent);
+  const result = await editFile(cwd, file, HEADER, (text) =>
+    setFact(text, { entity: entity!, attr: attr!, value: value.join(' '), agent, stamp: nextStamp(now(), stampsIn(text)) }),
+  );
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ file: file.rel, line: result.line, superseded: result.superseded })}\n`);
+  } else {
+    const older = result.superseded > 0 ? ` (supersedes ${result.superseded} older)` : '';
+    process.stdout.write(`${file.rel}: ${result.line}${older}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function runGet(args: string[]): Promise<number> {
+  const program = command('fact get', 'print the current value of each attribute of an entity')
+    .option('--file <path>', `facts file (default ${MEMORY_FILE})`)
+    .option('--json', 'print JSON')
+    .arguments('<entity> [attr]');
+  const parsed = parse<Options>(program, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const [entity, attr] = operands;
+  const file = await workFile(process.cwd(), options.file, MEMORY_FILE);
+  const found = getFacts((await readText(file.path)) ?? '', entity!, attr);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (found.length === 0) {
+    throw new StrataError('BAD_INPUT', `${file.rel}: no fact about ${entity}${attr ? ` ${attr}` : ''}`, `record one with git strata fact set ${entity} ${attr ?? 'ATTR'} VALUE`);
+  }
+  // One attribute: just the value, for scripts; several: attr, tab, value.
+  if (attr !== undefined) process.stdout.write(`${found[0]!.value}\n`);
+  else process.stdout.write(found.map((f) => `${f.attr}\t${f.value}\n`).join(''));
+  return EXIT.ok;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === 'set') return guarded(() => runSet(rest));
+  if (name === 'get') return guarded(() => runGet(rest));
+  if (name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(help());
+    return EXIT.ok;
+  }
+  process.stderr.write(name === undefined ? help() : `strata: unknown fact subcommand '${name}'\n\n${help()}`);
+  return EXIT.usage;
+}

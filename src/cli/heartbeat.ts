@@ -1,0 +1,46 @@
+// `git strata heartbeat [--agent A] [--status S] [--ttl 10m] [NOTE]`: renew this agent's lease in
+// HEARTBEAT.md (replace its line, or append one). Edits the work tree only; agents commit themselves.
+import { nextStamp, stampsIn } from '../core/clock.js';
+import { beat } from '../core/heartbeat-ops.js';
+import { command, parse } from './args.js';
+import { EXIT } from './exit.js';
+import { guarded } from './guard.js';
+import { agentName, editFile, now, workFile } from '../ops/workfile.js';
+
+const HEADER = '# Heartbeat\n\n';
+
+interface Options {
+  agent?: string;
+  status?: string;
+  ttl?: string;
+  file?: string;
+  json?: boolean;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const program = command('heartbeat', "renew this agent's lease: an agent is alive while at + ttl is in the future")
+    .option('--agent <name>', 'the agent (default STRATA_AGENT, else git config user.name)')
+    .option('--status <status>', 'a word such as busy or idle (default: the previous one, else alive)')
+    .option('--ttl <duration>', 'lease length: 30s, 10m, 1h (default: the previous one, else 10m)')
+    .option('--file <path>', 'heartbeat file (default HEARTBEAT.md)')
+    .option('--json', 'print JSON')
+    .argument('[note...]', 'what the agent is doing (default: the previous note)');
+  const parsed = parse<Options>(program, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  return guarded(async () => {
+    const cwd = process.cwd();
+    const file = await workFile(cwd, options.file, 'HEARTBEAT.md');
+    const agent = await agentName(cwd, options.agent);
+    const note = operands.length > 0 ? operands.join(' ') : undefined;
+    const result = await editFile(cwd, file, HEADER, (text) =>
+      beat(text, { agent, stamp: nextStamp(now(), stampsIn(text)), status: options.status, ttl: options.ttl, note }),
+    );
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ file: file.rel, agent, created: result.created, line: result.line })}\n`);
+    } else {
+      process.stdout.write(`${file.rel}: ${result.line}\n`);
+    }
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,204 @@
+// `git strata queue add|claim|checkpoint|done|next|graph`: the agent-facing queue commands. Planning is
+// pure (src/core/queue-ops.ts); this file reads, locks, stamps and writes the work tree's file only —
+// agents commit themselves.
+import type { Command } from 'commander';
+import { nextStamp, stampsIn } from '../core/clock.js';
+import { StrataError } from '../core/errors.js';
+import { leases } from '../core/heartbeat-ops.js';
+import { newId } from '../core/ids.js';
+import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, next } from '../core/queue-ops.js';
+import { entriesOf, parseDoc, tagValue } from '../core/entries/scan.js';
+import { command, parse } from './args.js';
+import { EXIT } from './exit.js';
+import { guarded } from './guard.js';
+import { type WorkFile, agentName, editFile, now, random, readText, workFile } from '../ops/workfile.js';
+
+export const QUEUE_FILE = 'QUEUE.md';
+export const HEARTBEAT_FILE = 'HEARTBEAT.md';
+const HEADER = '# Queue\n\n';
+
+const SUBCOMMANDS: Readonly<Record<string, string>> = {
+  add: 'add [--depends N,…] [--agent A] TEXT   append a task with the next seq',
+  claim: 'claim N [--agent A]                     claim a task (refused while a live agent holds it)',
+  checkpoint: 'checkpoint N TEXT                       log progress under a task',
+  done: 'done N                                  mark a task done (refused before its dependencies)',
+  next: 'next [--agent A] [--json]               the causally ready tasks, in seq order',
+  graph: 'graph                                   the dependency DAG as a Mermaid flowchart',
+};
+
+function help(): string {
+  return [
+    'usage: git strata queue <subcommand> [options]',
+    '',
+    ...Object.values(SUBCOMMANDS).map((s) => `  ${s}`),
+    '',
+    `Every subcommand takes --file F (default ${QUEUE_FILE} at the repository root; queues/*.md are channels).`,
+    'The agent is --agent, else STRATA_AGENT, else git config user.name. Commands edit the work tree only.',
+    '',
+  ].join('\n');
+}
+
+interface Common {
+  file?: string;
+  agent?: string;
+  json?: boolean;
+  heartbeats?: string;
+  depends?: string;
+}
+
+function program(name: string, description: string, args: string[]): Command {
+  const p = command(`queue ${name}`, description)
+    .option('--file <path>', `queue file (default ${QUEUE_FILE})`)
+    .option('--json', 'print JSON');
+  return args.length > 0 ? p.arguments(args.join(' ')) : p;
+}
+
+function seqArg(value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value.trim())) {
+    throw new StrataError('USAGE', `'${value ?? ''}' is not a task number`, 'pass the seq of a task, e.g. git strata queue claim 142');
+  }
+  return Number(value.trim());
+}
+
+function dependsArg(value: string | undefined): number[] {
+  if (value === undefined) return [];
+  const parts = value.split(/[\s,]+/).filter(Boolean);
+  const bad = parts.find((p) => !/^\d+$/.test(p));
+  if (bad !== undefined) throw new StrataError('USAGE', `--depends '${value}' is not a list of task numbers`, 'write --depends 141,142');
+  return parts.map(Number);
+}
+
+async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
+  const hb = await workFile(cwd, file, HEARTBEAT_FILE);
+  return { leases: leases((await readText(hb.path)) ?? ''), now: now() };
+}
+
+function report(result: EditResult, json: boolean | undefined, file: WorkFile): number {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ file: file.rel, seq: result.seq, id: result.id ?? null, changed: result.changed, message: result.message })}\n`);
+  } else {
+    process.stdout.write(`${file.rel}: ${result.message}\n`);
+  }
+  return EXIT.ok;
+}
+
+function stamp(text: string): string {
+  return nextStamp(now(), stampsIn(text));
+}
+
+async function runAdd(args: string[]): Promise<number> {
+  const p = program('add', 'append a task with the next seq', ['<text...>'])
+    .option('--depends <seqs>', 'comma-separated seqs this task waits for')
+    .option('--agent <name>', 'the agent that owns the task');
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const cwd = process.cwd();
+  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const agent = await agentName(cwd, options.agent);
+  const depends = dependsArg(options.depends);
+  const result = await editFile(cwd, file, HEADER, (text) => {
+    const taken = new Set(entriesOf(parseDoc(text)).map((e) => tagValue(e, 'id')?.trim() ?? ''));
+    return add(text, { text: operands.join(' '), depends, agent, id: newId(random, taken), stamp: stamp(text), file: file.rel });
+  });
+  return report(result, options.json, file);
+}
+
+async function runClaim(args: string[]): Promise<number> {
+  const p = program('claim', 'claim a task for an agent', ['<seq>'])
+    .option('--agent <name>', 'the claiming agent')
+    .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`);
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const cwd = process.cwd();
+  const seq = seqArg(operands[0]);
+  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const agent = await agentName(cwd, options.agent);
+  const live = await liveness(cwd, options.heartbeats);
+  const result = await editFile(cwd, file, HEADER, (text) => claim(text, seq, agent, stamp(text), live, file.rel));
+  return report(result, options.json, file);
+}
+
+async function runCheckpoint(args: string[]): Promise<number> {
+  const p = program('checkpoint', "append a note to a task's checkpoint log", ['<seq>', '<text...>']);
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const cwd = process.cwd();
+  const seq = seqArg(operands[0]);
+  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const result = await editFile(cwd, file, HEADER, (text) => checkpoint(text, seq, operands.slice(1).join(' '), stamp(text), file.rel));
+  return report(result, options.json, file);
+}
+
+async function runDone(args: string[]): Promise<number> {
+  const p = program('done', 'mark a task done', ['<seq>']);
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const cwd = process.cwd();
+  const seq = seqArg(operands[0]);
+  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const result = await editFile(cwd, file, HEADER, (text) => done(text, seq, stamp(text), file.rel));
+  return report(result, options.json, file);
+}
+
+function formatTask(task: Task): string {
+  const claim = task.claim !== undefined ? ` [claim:${task.claim}]` : '';
+  const deps = task.depends.length > 0 ? ` (after ${task.depends.join(', ')})` : '';
+  return `${task.seq}\t${task.status}\t${task.text}${deps}${claim}`;
+}
+
+async function runNext(args: string[]): Promise<number> {
+  const p = program('next', 'list the causally ready tasks', [])
+    .option('--agent <name>', "include this agent's own claims")
+    .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`);
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options } = parsed;
+  const cwd = process.cwd();
+  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const agent = options.agent?.trim() || process.env.STRATA_AGENT?.trim() || undefined;
+  const ready = next((await readText(file.path)) ?? '', agent, await liveness(cwd, options.heartbeats));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(ready, null, 2)}\n`);
+  } else if (ready.length === 0) {
+    process.stderr.write(`${file.rel}: no task is ready\n`);
+  } else {
+    process.stdout.write(ready.map((t) => `${formatTask(t)}\n`).join(''));
+  }
+  return EXIT.ok;
+}
+
+async function runGraph(args: string[]): Promise<number> {
+  const p = program('graph', 'render the dependency DAG as a Mermaid flowchart', []);
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const file = await workFile(process.cwd(), parsed.options.file, QUEUE_FILE);
+  process.stdout.write(graph((await readText(file.path)) ?? ''));
+  return EXIT.ok;
+}
+
+const RUNNERS: Readonly<Record<string, (args: string[]) => Promise<number>>> = {
+  add: runAdd,
+  claim: runClaim,
+  checkpoint: runCheckpoint,
+  done: runDone,
+  next: runNext,
+  graph: runGraph,
+};
+
+export async function run(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const runner = RUNNERS[name];
+  if (!runner) {
+    process.stderr.write(`strata: unknown queue subcommand '${name}'\n\n${help()}`);
+    return EXIT.usage;
+  }
+  return guarded(() => runner(rest));
+}

@@ -1,0 +1,160 @@
+// `git strata resolve [--committed] [paths]`: merge what a driverless merge left conflicted — GitHub's
+// merge button, libgit2/JGit/IDEs, a clone without strata installed, or STRATA=0.
+// Pipeline per file: read the three versions (index stages, else the conflict markers in the file) →
+// type → merge (core) → check nothing was lost → write atomically → `git add` when clean.
+// Whatever fails, the file stays as it was.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { StrataError } from '../core/errors.js';
+import { mergeFile } from '../core/merge/file.js';
+import { hasConflictMarkers, lostEntries, splitConflicts } from '../core/resolve.js';
+import { type Stages, blobText, decodeUtf8, stage, strataTypes, trackedPaths, unmergedPaths } from '../git/conflicts.js';
+import { gitLineMerge } from '../git/line-merge.js';
+import { repoTop } from '../ops/workfile.js';
+import { command, parse } from './args.js';
+import { EXIT } from './exit.js';
+import { guarded } from './guard.js';
+
+interface Options {
+  committed?: boolean;
+  dryRun?: boolean;
+}
+
+type Outcome = 'resolved' | 'conflicted' | 'skipped';
+
+interface Versions {
+  readonly base: string;
+  readonly ours: string;
+  readonly theirs: string;
+  readonly from: string;
+  readonly labels: readonly [string, string, string];
+  /** Conflict regions the file has now; a re-merge is written only if it has fewer. */
+  readonly regions: number;
+}
+
+async function readWorkTree(path: string): Promise<string | null | undefined> {
+  try {
+    return decodeUtf8(await readFile(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The three versions of an unmerged path: base from stage 1, the sides from the file's markers
+ * (which keeps any edit made since the merge) or, with no markers, from stages 2 and 3. */
+function fromStages(top: string, rel: string, stages: Stages, text: string): Versions | string {
+  if (!stages.ours || !stages.theirs) return 'deleted on one side (modify/delete): resolve by hand with git add or git rm';
+  const base = stages.base ? blobText(top, stages.base) : '';
+  const ours = blobText(top, stages.ours);
+  const theirs = blobText(top, stages.theirs);
+  if (base === null || ours === null || theirs === null) return 'not UTF-8 text: resolve by hand';
+  if (hasConflictMarkers(text)) {
+    const sides = splitConflicts(text);
+    if (!sides) return 'cannot read the conflict markers in the file: resolve by hand';
+    return { base, ours: sides.ours, theirs: sides.theirs, from: 'index stages', labels: sides.labels, regions: sides.regions };
+  }
+  if (text === ours) return { base, ours, theirs, from: 'index stages', labels: ['ours', 'base', 'theirs'], regions: 1 };
+  return `no conflict markers and changed since the merge (resolved by hand?): check it, then git add ${rel}`;
+}
+
+async function resolveOne(top: string, rel: string, stages: Stages | undefined, type: string, dryRun: boolean): Promise<{ outcome: Outcome; message: string }> {
+  const path = join(top, rel);
+  const text = await readWorkTree(path);
+  if (text === undefined) return stages ? { outcome: 'conflicted', message: 'missing from the work tree: resolve by hand with git add or git rm' } : { outcome: 'skipped', message: 'no such file' };
+  if (text === null) return { outcome: stages ? 'conflicted' : 'skipped', message: 'not UTF-8 text: left as it is' };
+
+  let versions: Versions | string;
+  if (stages) {
+    versions = fromStages(top, rel, stages, text);
+  } else {
+    const sides = splitConflicts(text);
+    if (!sides) {
+      return hasConflictMarkers(text)
+        ? { outcome: 'conflicted', message: 'cannot read the conflict markers in the file: resolve by hand' }
+        : { outcome: 'skipped', message: 'no conflict markers: nothing to resolve' };
+    }
+    versions = { ...sides, from: `committed conflict markers, ${sides.diff3 ? 'diff3 base' : 'base unknown inside regions'}` };
+  }
+  if (typeof versions === 'string') return { outcome: 'conflicted', message: versions };
+
+  const { base, ours, theirs } = versions;
+  const fileType = type as Parameters<typeof mergeFile>[0];
+  const result = await mergeFile(fileType, base, ours, theirs, { markerSize: 7, lineMerge: gitLineMerge, labels: versions.labels });
+  const lost = lostEntries(type, base, ours, theirs, result.text);
+  if (lost.length > 0) {
+    return { outcome: 'conflicted', message: `the merge would lose ${lost.join(', ')}; left as it was (please report this)` };
+  }
+  if (result.conflicts === 0 && hasConflictMarkers(result.text)) {
+    return { outcome: 'conflicted', message: 'the merge reported no conflict but wrote markers; left as it was' };
+  }
+  const what = `${type} via ${result.method}, from ${versions.from}`;
+  if (result.conflicts > 0) {
+    if (result.conflicts < versions.regions && !dryRun) await writeFileAtomic(path, result.text);
+    const narrowed = result.conflicts < versions.regions ? ` (narrowed from ${versions.regions})` : '';
+    return { outcome: 'conflicted', message: `${result.conflicts} conflict(s) left${narrowed} (${what}): edit the file, then git add ${rel}` };
+  }
+  if (dryRun) return { outcome: 'resolved', message: `would resolve (${what})` };
+  if (result.text !== text) await writeFileAtomic(path, result.text);
+  await stage(top, rel);
+  return { outcome: 'resolved', message: `resolved (${what}), staged` };
+}
+
+/** The paths to resolve, relative to the top level. */
+async function targets(top: string, cwd: string, operands: string[], committed: boolean, unmerged: Map<string, Stages>): Promise<string[]> {
+  if (operands.length > 0) {
+    return operands.map((operand) => {
+      const rel = relative(top, resolvePath(cwd, operand));
+      if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+        throw new StrataError('PATH_ESCAPES_REPO', `${operand} is outside the repository ${top}`, 'name files inside the work tree');
+      }
+      return rel.split('\\').join('/');
+    });
+  }
+  const unmergedTypes = await strataTypes(top, [...unmerged.keys()]);
+  const candidates = [...unmerged.keys()].filter((path) => unmergedTypes.get(path) !== undefined);
+  if (committed) {
+    const tracked = (await trackedPaths(top)).filter((path) => !unmerged.has(path));
+    const types = await strataTypes(top, tracked);
+    for (const path of tracked) {
+      if (types.get(path) === undefined) continue;
+      const text = await readWorkTree(join(top, path)).catch(() => undefined);
+      if (text && hasConflictMarkers(text)) candidates.push(path);
+    }
+  }
+  return candidates;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const program = command('resolve', 'merge typed files that a merge without the strata driver left conflicted')
+    .option('--committed', 'also repair tracked typed files whose committed content has conflict markers')
+    .option('--dry-run', 'say what would be done, change nothing')
+    .argument('[paths...]', 'files to resolve (default: every unmerged typed file)');
+  const parsed = parse<Options>(program, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  return guarded(async () => {
+    const cwd = process.cwd();
+    const top = await repoTop(cwd);
+    const unmerged = await unmergedPaths(top);
+    const paths = [...new Set(await targets(top, cwd, operands, options.committed === true, unmerged))].sort();
+    if (paths.length === 0) {
+      process.stdout.write(options.committed ? 'nothing to resolve\n' : 'nothing to resolve (no unmerged typed file; --committed also looks for committed conflict markers)\n');
+      return EXIT.ok;
+    }
+    const types = await strataTypes(top, paths);
+    let left = 0;
+    for (const rel of paths) {
+      let outcome: { outcome: Outcome; message: string };
+      try {
+        outcome = await resolveOne(top, rel, unmerged.get(rel), types.get(rel) ?? 'markdown', options.dryRun === true);
+      } catch (error) {
+        outcome = { outcome: 'conflicted', message: `failed (${(error as Error).message}); left as it was` };
+      }
+      if (outcome.outcome === 'conflicted') left++;
+      process.stdout.write(`${rel}: ${outcome.message}\n`);
+    }
+    return left > 0 ? EXIT.conflicts : EXIT.ok;
+  });
+}

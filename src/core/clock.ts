@@ -1,0 +1,61 @@
+// A hybrid logical clock for the stamps commands write: never earlier than the latest stamp the file
+// already holds (+1 ms), so an agent whose clock runs slow cannot write a stamp that loses to an older
+// one in an LWW comparison. Stamps are UTC ISO-8601 with milliseconds, which compare as strings.
+import { lineBody, parseDoc, readTags } from './entries/scan.js';
+
+/** A UTC ISO-8601 stamp with milliseconds, as every command writes it. */
+export const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+/** A stamp inside a tag value: whole (`[at:…]`) or after an `@` (`[claim:agent@…]`). */
+const STAMP_IN_VALUE = /(?:^|@)(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)$/;
+
+export function formatStamp(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Milliseconds since the epoch of a stamp, or undefined when it is not one. */
+export function parseStamp(stamp: string): number | undefined {
+  if (!STAMP.test(stamp.trim())) return undefined;
+  const ms = Date.parse(stamp.trim());
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * The next stamp to write: max(now, latest + 1 ms) over the stamps given. Values that are not stamps
+ * are ignored, so a hand-written `[at:yesterday]` cannot stop the clock.
+ */
+export function nextStamp(nowMs: number, latestStampsInFile: Iterable<string> = []): string {
+  let next = Math.floor(nowMs);
+  for (const stamp of latestStampsInFile) {
+    const ms = parseStamp(stamp);
+    if (ms !== undefined && ms + 1 > next) next = ms + 1;
+  }
+  return formatStamp(next);
+}
+
+/**
+ * The stamps a typed file carries in its tags (`[at:…]`, `[done:…]`, `[claim:agent@…]`, on the first
+ * line of an entry or in its checkpoint log). Dates in free text are not stamps: a note that mentions
+ * 2030 must not move the clock.
+ */
+export function stampsIn(text: string): string[] {
+  const stamps: string[] = [];
+  for (const block of parseDoc(text).blocks) {
+    if (block.kind !== 'entry') continue;
+    for (const line of block.lines) {
+      for (const tag of readTags(lineBody(line))) {
+        const m = STAMP_IN_VALUE.exec(tag.value.trim());
+        if (m) stamps.push(m[1]!);
+      }
+    }
+  }
+  return stamps;
+}
+
+/** `30s`, `10m`, `1h`, `2d` (or a plain number of seconds) in milliseconds; undefined if unreadable. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,327 @@
+// Pure planning of the queue commands: each takes the file's text and returns the new text (or a view
+// of it). The shell reads, locks and writes; nothing here touches the disk or the clock.
+import {
+  type Doc,
+  type Entry,
+  entriesOf,
+  entryBody,
+  lineBody,
+  parseDoc,
+  readTags,
+  tagValue,
+  withAddedTag,
+  withBox,
+  withContinuation,
+  withTag,
+} from './entries/scan.js';
+import { type Status, dependsOf, seqOf, statusOf } from './crdt/queue.js';
+import { parseDuration, parseStamp } from './clock.js';
+import { StrataError } from './errors.js';
+import { type Lease, DEFAULT_TTL, isAlive } from './heartbeat-ops.js';
+import { cleanTagValue, eolOf, insertLine, replaceEntry } from './text-edit.js';
+
+/** Tags a command writes itself; a task's text may not smuggle them in. */
+const RESERVED = new Set(['seq', 'id', 'depends', 'agent', 'at', 'claim', 'claim-lost', 'done', 'was']);
+
+export interface Task {
+  readonly seq: number;
+  readonly id: string | undefined;
+  readonly status: Status;
+  readonly text: string;
+  readonly agent: string | undefined;
+  readonly depends: readonly number[];
+  /** `agent@stamp` of the current claim. */
+  readonly claim: string | undefined;
+  /** 1-based line in the file. */
+  readonly line: number;
+}
+
+export interface EditResult {
+  readonly text: string;
+  readonly seq: number;
+  readonly id: string | undefined;
+  /** False when the command had nothing to do (already done, already claimed by this agent). */
+  readonly changed: boolean;
+  readonly message: string;
+}
+
+/**
+ * Who is alive, for claims: agents' heartbeat leases and the current time. An agent with no heartbeat
+ * line at all holds its claim for DEFAULT_TTL from the claim's own stamp, so a queue used without
+ * heartbeats still protects a fresh claim.
+ */
+export interface Liveness {
+  readonly leases: ReadonlyMap<string, Lease>;
+  readonly now: number;
+}
+
+function taskOf(entry: Entry): Task {
+  return {
+    seq: seqOf(entry)!,
+    id: tagValue(entry, 'id'),
+    status: statusOf(entry),
+    text: entryBody(entry),
+    agent: tagValue(entry, 'agent'),
+    depends: dependsOf(entry),
+    claim: tagValue(entry, 'claim'),
+    line: entry.line + 1,
+  };
+}
+
+function claimParts(claim: string): { agent: string; at: string } {
+  const at = claim.lastIndexOf('@');
+  return at === -1 ? { agent: claim.trim(), at: '' } : { agent: claim.slice(0, at).trim(), at: claim.slice(at + 1).trim() };
+}
+
+/** Whether a claim still holds: its agent's heartbeat is fresh (or, with no heartbeat, the claim is young). */
+export function claimHolds(claim: string, liveness: Liveness | undefined): boolean {
+  if (!liveness) return true;
+  const { agent, at } = claimParts(claim);
+  const lease = liveness.leases.get(agent);
+  if (lease) return isAlive(lease, liveness.now);
+  const since = parseStamp(at);
+  return since !== undefined && since + parseDuration(DEFAULT_TTL)! > liveness.now;
+}
+
+interface Indexed {
+  readonly doc: Doc;
+  readonly entries: Entry[];
+  readonly bySeq: Map<number, Entry[]>;
+}
+
+function index(text: string): Indexed {
+  const doc = parseDoc(text);
+  const entries = entriesOf(doc).filter((e) => seqOf(e) !== undefined);
+  const bySeq = new Map<number, Entry[]>();
+  for (const entry of entries) {
+    const seq = seqOf(entry)!;
+    bySeq.set(seq, [...(bySeq.get(seq) ?? []), entry]);
+  }
+  return { doc, entries, bySeq };
+}
+
+function find(q: Indexed, seq: number, file: string): Entry {
+  const found = q.bySeq.get(seq);
+  if (!found || found.length === 0) {
+    throw new StrataError('BAD_INPUT', `${file}: no task with seq ${seq}`, 'git strata queue next lists the open tasks');
+  }
+  if (found.length > 1) {
+    const lines = found.map((e) => e.line + 1).join(', ');
+    throw new StrataError('BAD_INPUT', `${file}: seq ${seq} appears ${found.length} times (lines ${lines})`, 'run git strata check and fix the duplicate first');
+  }
+  return found[0]!;
+}
+
+function validStamp(stamp: string): void {
+  if (parseStamp(stamp) === undefined) throw new StrataError('BAD_INPUT', `invalid stamp '${stamp}'`);
+}
+
+function oneLine(text: string, what: string, example: string): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  if (clean === '') throw new StrataError('USAGE', `${what} is empty`, example);
+  return clean;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export interface AddInput {
+  readonly text: string;
+  readonly depends?: readonly number[];
+  readonly agent: string;
+  readonly id: string;
+  readonly stamp: string;
+  /** For messages. */
+  readonly file?: string;
+}
+
+/** Appends a task with the next seq (max + 1) after the last task; every dependency must exist. */
+export function add(text: string, input: AddInput): EditResult {
+  const file = input.file ?? 'QUEUE.md';
+  const body = oneLine(input.text, 'the task text', 'git strata queue add "build frontend"');
+  const reserved = readTags(body).filter((t) => RESERVED.has(t.key));
+  if (reserved.length > 0) {
+    throw new StrataError('USAGE', `the task text sets [${reserved[0]!.key}:…] itself`, 'strata writes seq, id, depends, agent and claims; use the options instead');
+  }
+  const agent = cleanTagValue(input.agent);
+  if (!agent) throw new StrataError('USAGE', `invalid agent name '${input.agent}'`, 'an agent name is non-empty and has no ] or line break');
+  if (!/^[0-9a-z]+$/.test(input.id)) throw new StrataError('BAD_INPUT', `invalid id '${input.id}'`);
+  validStamp(input.stamp);
+
+  const q = index(text);
+  const ids = new Set(entriesOf(q.doc).map((e) => tagValue(e, 'id')?.trim()));
+  if (ids.has(input.id)) throw new StrataError('BAD_INPUT', `${file}: id ${input.id} is taken`, 'run the command again for a new id');
+  const depends = [...new Set(input.depends ?? [])].sort((a, b) => a - b);
+  const missing = depends.filter((d) => !q.bySeq.has(d));
+  if (missing.length > 0) {
+    throw new StrataError(
+      'BAD_INPUT',
+      `${file}: cannot depend on ${missing.join(', ')}: no such task`,
+      'git strata queue next (or graph) shows the tasks; depend on seqs that exist',
+    );
+  }
+  const seq = Math.max(0, ...q.bySeq.keys()) + 1;
+  const tags = [`[seq:${seq}]`, `[id:${input.id}]`, ...(depends.length > 0 ? [`[depends:${depends.join(',')}]`] : []), `[agent:${agent}]`, `[at:${input.stamp}]`];
+  const line = `- [ ] ${tags.join(' ')} ${body}`;
+  const last = q.entries[q.entries.length - 1] ?? entriesOf(q.doc).pop();
+  return {
+    text: insertLine(q.doc, last, line, eolOf(text)),
+    seq,
+    id: input.id,
+    changed: true,
+    message: `added ${seq} [id:${input.id}]${depends.length > 0 ? ` after ${depends.join(', ')}` : ''}: ${body}`,
+  };
+}
+
+/** Claims a task for `agent`, unless an agent whose lease is alive holds it; done or cancelled ones never. */
+export function claim(text: string, seq: number, agent: string, stamp: string, liveness?: Liveness, file = 'QUEUE.md'): EditResult {
+  const name = cleanTagValue(agent);
+  if (!name) throw new StrataError('USAGE', `invalid agent name '${agent}'`, 'an agent name is non-empty and has no ] or line break');
+  validStamp(stamp);
+  const q = index(text);
+  const entry = find(q, seq, file);
+  const task = taskOf(entry);
+  if (task.status === 'done' || task.status === 'cancelled') {
+    throw new StrataError('BAD_INPUT', `${file}: task ${seq} is ${task.status}; it cannot be claimed`, 'git strata queue next lists the tasks that are ready');
+  }
+  let next = entry;
+  if (task.claim !== undefined) {
+    const holder = claimParts(task.claim);
+    if (holder.agent === name) {
+      return { text, seq, id: task.id, changed: false, message: `${seq} is already claimed by ${name} (since ${holder.at || 'unknown'})` };
+    }
+    if (claimHolds(task.claim, liveness)) {
+      throw new StrataError(
+        'BAD_INPUT',
+        `${file}: task ${seq} is claimed by ${holder.agent} (since ${holder.at || 'unknown'}), whose lease is alive`,
+        `pick another task (git strata queue next --agent ${name}), or wait until ${holder.agent}'s heartbeat expires`,
+      );
+    }
+    // Taking over an expired lease: the old claim stays on record.
+    next = withAddedTag(next, 'claim-lost', task.claim);
+  }
+  next = withTag(next, 'claim', `${name}@${stamp}`);
+  const took = task.claim !== undefined ? ` (took over from ${claimParts(task.claim).agent}, whose lease expired)` : '';
+  return { text: replaceEntry(q.doc, entry, next), seq, id: task.id, changed: true, message: `claimed ${seq} for ${name}${took}` };
+}
+
+/** Appends `  - [at:stamp] note` to the task's checkpoint log. */
+export function checkpoint(text: string, seq: number, note: string, stamp: string, file = 'QUEUE.md'): EditResult {
+  const body = oneLine(note, 'the checkpoint note', `git strata queue checkpoint ${seq} "image built"`);
+  validStamp(stamp);
+  const q = index(text);
+  const entry = find(q, seq, file);
+  const eol = eolOf(text);
+  const first = entry.lines[0]!;
+  const rest = entry.lines.slice(1);
+  const withEol = (l: string): string => (l.endsWith('\n') ? l : l + eol);
+  const indent = `${entry.indent}${' '.repeat(entry.marker.length + 1)}`;
+  const item = `${indent}- [at:${stamp}] ${body}${eol}`;
+  const lines = [...rest.slice(0, -1), ...rest.slice(-1).map(withEol), item];
+  const next = withContinuation({ ...entry, lines: [withEol(first)] }, lines);
+  return { text: replaceEntry(q.doc, entry, next), seq, id: tagValue(entry, 'id'), changed: true, message: `checkpoint on ${seq}: ${body}` };
+}
+
+/** Marks a task done (`[x]`, `[done:stamp]`); refused while a dependency is not done. */
+export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'): EditResult {
+  validStamp(stamp);
+  const q = index(text);
+  const entry = find(q, seq, file);
+  const task = taskOf(entry);
+  if (task.status === 'done') return { text, seq, id: task.id, changed: false, message: `${seq} is already done` };
+  if (task.status === 'cancelled') {
+    throw new StrataError('BAD_INPUT', `${file}: task ${seq} is cancelled; it cannot be done`, 'the status only moves up: open < claimed < done | cancelled');
+  }
+  const waiting = task.depends.flatMap((d) => {
+    const dep = q.bySeq.get(d)?.[0];
+    if (!dep) return [`${d} (missing)`];
+    const status = statusOf(dep);
+    return status === 'done' ? [] : [`${d} (${status})`];
+  });
+  if (waiting.length > 0) {
+    throw new StrataError(
+      'BAD_INPUT',
+      `${file}: task ${seq} waits for ${waiting.join(', ')}; it cannot be done before its dependencies`,
+      `finish ${waiting.map((w) => w.split(' ')[0]).join(', ')} first (git strata queue done N)`,
+    );
+  }
+  const next = withTag(withBox(entry, 'x'), 'done', stamp);
+  return { text: replaceEntry(q.doc, entry, next), seq, id: task.id, changed: true, message: `done ${seq}: ${task.text}` };
+}
+
+/**
+ * The causally ready tasks in seq order: open (or claimed by `agent`, or held by an expired lease) and
+ * every dependency done.
+ */
+export function next(text: string, agent?: string, liveness?: Liveness): Task[] {
+  const q = index(text);
+  const ready: Task[] = [];
+  for (const entry of q.entries) {
+    const task = taskOf(entry);
+    if (task.status === 'done' || task.status === 'cancelled') continue;
+    if (task.claim !== undefined) {
+      const holder = claimParts(task.claim).agent;
+      if (holder !== agent?.trim() && claimHolds(task.claim, liveness)) continue;
+    }
+    const blocked = task.depends.some((d) => {
+      const dep = q.bySeq.get(d)?.[0];
+      return !dep || statusOf(dep) !== 'done';
+    });
+    if (!blocked) ready.push(task);
+  }
+  return ready.sort((a, b) => a.seq - b.seq || a.line - b.line);
+}
+
+/** Every task with a seq, in seq order. */
+export function tasks(text: string): Task[] {
+  return index(text).entries.map(taskOf).sort((a, b) => a.seq - b.seq || a.line - b.line);
+}
+
+const CLASS_STYLE: Readonly<Record<Status | 'missing', string>> = {
+  open: 'fill:#ffffff,stroke:#6b7280,color:#111827',
+  claimed: 'fill:#fef3c7,stroke:#d97706,color:#111827',
+  done: 'fill:#dcfce7,stroke:#16a34a,color:#111827',
+  cancelled: 'fill:#f3f4f6,stroke:#9ca3af,color:#6b7280,stroke-dasharray:4 2',
+  missing: 'fill:#fee2e2,stroke:#dc2626,color:#991b1b,stroke-dasharray:4 2',
+};
+
+function label(text: string): string {
+  // Mermaid's quoted labels take entity codes; a quote or a bracket would end the label.
+  return text.replace(/"/g, '#quot;').replace(/[\r\n]+/g, ' ');
+}
+
+/** The dependency DAG as a Mermaid flowchart: `dep --> task`, one class per status. */
+export function graph(text: string): string {
+  const all = tasks(text);
+  const known = new Set(all.map((t) => t.seq));
+  const lines = ['flowchart TD'];
+  const byClass = new Map<string, string[]>();
+  const node = (seq: number): string => `t${seq}`;
+  const classify = (cls: string, seq: number): void => {
+    const list = byClass.get(cls) ?? [];
+    if (!list.includes(node(seq))) list.push(node(seq));
+    byClass.set(cls, list);
+  };
+  const seen = new Set<number>();
+  for (const task of all) {
+    if (seen.has(task.seq)) continue;
+    seen.add(task.seq);
+    const who = task.status === 'claimed' && task.claim ? ` (${claimParts(task.claim).agent})` : '';
+    lines.push(`  ${node(task.seq)}["${label(`${task.seq} ${task.text}${who}`)}"]`);
+    classify(task.status, task.seq);
+  }
+  const missing = [...new Set(all.flatMap((t) => t.depends.filter((d) => !known.has(d))))].sort((a, b) => a - b);
+  for (const seq of missing) {
+    lines.push(`  ${node(seq)}["${seq} (missing)"]`);
+    classify('missing', seq);
+  }
+  for (const task of all) for (const dep of task.depends) lines.push(`  ${node(dep)} --> ${node(task.seq)}`);
+  for (const [cls, style] of Object.entries(CLASS_STYLE)) lines.push(`  classDef ${cls} ${style}`);
+  for (const [cls, nodes] of byClass) lines.push(`  class ${nodes.join(',')} ${cls}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The first line of a task as written, for messages. */
+export function taskLine(text: string, seq: number): string | undefined {
+  const entry = index(text).bySeq.get(seq)?.[0];
+  return entry ? lineBody(entry.lines[0]!) : undefined;
+}

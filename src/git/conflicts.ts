@@ -1,0 +1,71 @@
+// What a driverless merge left behind, read from git: unmerged index entries (stages 1–3), the blobs
+// behind them, and the strata type of each path (`git check-attr`, as the driver looks it up).
+import { spawnSync } from 'node:child_process';
+import { StrataError } from '../core/errors.js';
+import { type FileType, isFileType } from '../core/merge/file.js';
+import { git } from './exec.js';
+
+export interface Stages {
+  /** Blob ids by stage: 1 base, 2 ours, 3 theirs. A missing stage 1 means no common ancestor. */
+  readonly base?: string;
+  readonly ours?: string;
+  readonly theirs?: string;
+}
+
+/** Unmerged paths (relative to the top level) and their stages, from `git ls-files -u`. */
+export async function unmergedPaths(top: string): Promise<Map<string, Stages>> {
+  const out = await git(top, ['ls-files', '-u', '-z', '--full-name']);
+  const paths = new Map<string, { base?: string; ours?: string; theirs?: string }>();
+  for (const record of out.split('\0')) {
+    const m = /^(\d+) ([0-9a-f]+) ([123])\t(.*)$/s.exec(record);
+    if (!m) continue;
+    const [, , oid, stage, path] = m;
+    const stages = paths.get(path!) ?? {};
+    if (stage === '1') stages.base = oid!;
+    else if (stage === '2') stages.ours = oid!;
+    else stages.theirs = oid!;
+    paths.set(path!, stages);
+  }
+  return paths;
+}
+
+/** A blob's text, or null when it is not UTF-8 (binary files are not strata's to merge). */
+export function blobText(top: string, oid: string): string | null {
+  const result = spawnSync('git', ['cat-file', 'blob', oid], { cwd: top, maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error || result.status !== 0) {
+    throw new StrataError('GIT_FAILED', `git cat-file blob ${oid} failed: ${result.stderr?.toString().trim() || result.error?.message}`);
+  }
+  return decodeUtf8(result.stdout);
+}
+
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  if (bytes.includes(0)) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** The strata attribute of each path: a type, or undefined where none is set. */
+export async function strataTypes(top: string, paths: readonly string[]): Promise<Map<string, FileType | undefined>> {
+  const types = new Map<string, FileType | undefined>();
+  if (paths.length === 0) return types;
+  const out = await git(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
+  const fields = out.split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const value = fields[i + 2]!;
+    types.set(fields[i]!, isFileType(value) ? value : value === 'unspecified' || value === 'unset' ? undefined : 'markdown');
+  }
+  return types;
+}
+
+/** Every tracked path (relative to the top level). */
+export async function trackedPaths(top: string): Promise<string[]> {
+  return (await git(top, ['ls-files', '-z', '--full-name'])).split('\0').filter(Boolean);
+}
+
+/** Stages the resolved file, which clears its unmerged entries. */
+export async function stage(top: string, path: string): Promise<void> {
+  await git(top, ['add', '--', path]);
+}

@@ -1,0 +1,86 @@
+// The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
+// under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { parseStamp } from '../core/clock.js';
+import { StrataError } from '../core/errors.js';
+import type { RandomSource } from '../core/ids.js';
+import { configGet, gitTry } from '../git/exec.js';
+import { withFileLock } from './lock.js';
+
+export interface WorkFile {
+  /** The repository's top level. */
+  readonly top: string;
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** Path relative to the top level, with `/`. */
+  readonly rel: string;
+}
+
+export async function repoTop(cwd: string): Promise<string> {
+  const result = await gitTry(cwd, ['rev-parse', '--show-toplevel']);
+  if (result.exitCode !== 0) {
+    throw new StrataError('NOT_A_REPO', 'not inside a git work tree', 'run this in a clone of the coordination repository');
+  }
+  return result.stdout.trim();
+}
+
+/** `file` (relative to `cwd`) or `fallback` (relative to the top level); it must stay in the repository. */
+export async function workFile(cwd: string, file: string | undefined, fallback: string): Promise<WorkFile> {
+  const top = await repoTop(cwd);
+  const path = file !== undefined ? resolve(cwd, file) : resolve(top, fallback);
+  const rel = relative(top, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new StrataError('PATH_ESCAPES_REPO', `${file ?? fallback} is outside the repository ${top}`, 'pick a file inside the work tree');
+  }
+  return { top, path, rel: rel.split('\\').join('/') };
+}
+
+export async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Reads the file (or `header` when it does not exist), lets `edit` plan the change, and writes the new
+ * text atomically if it differs — all under the file's lock.
+ */
+export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R): Promise<R> {
+  return withFileLock(cwd, file.rel, async () => {
+    const before = await readText(file.path);
+    const result = edit(before ?? header);
+    if (result.text !== before) {
+      await mkdir(dirname(file.path), { recursive: true });
+      await writeFileAtomic(file.path, result.text);
+    }
+    return result;
+  });
+}
+
+/** `--agent`, else STRATA_AGENT, else `git config user.name`. */
+export async function agentName(cwd: string, option: string | undefined): Promise<string> {
+  const name = option?.trim() || process.env.STRATA_AGENT?.trim() || (await configGet(cwd, 'user.name'))?.trim();
+  if (!name) {
+    throw new StrataError('USAGE', 'no agent name', 'pass --agent NAME, set STRATA_AGENT, or set git config user.name');
+  }
+  return name;
+}
+
+/** The wall clock, or STRATA_NOW (an ISO-8601 stamp) for reproducible runs and tests. */
+export function now(): number {
+  const fixed = process.env.STRATA_NOW;
+  if (fixed) {
+    const ms = parseStamp(fixed);
+    if (ms === undefined) throw new StrataError('CONFIG', `STRATA_NOW='${fixed}' is not a UTC ISO-8601 stamp`, 'write it like 2026-11-27T10:00:00.000Z');
+    return ms;
+  }
+  return Date.now();
+}
+
+export const random: RandomSource = (n) => randomBytes(n);

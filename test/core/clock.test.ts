@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { nextStamp, parseDuration, parseStamp, stampsIn } from '../../src/core/clock.js';
+import { ID_ALPHABET, ID_LENGTH, newId } from '../../src/core/ids.js';
+
+const T = Date.parse('2026-11-27T10:00:00.000Z');
+
+describe('hybrid logical clock', () => {
+  it('writes the wall clock when the file holds nothing later', () => {
+    expect(nextStamp(T, [])).toBe('2026-11-27T10:00:00.000Z');
+    expect(nextStamp(T, ['2026-11-27T09:00:00.000Z'])).toBe('2026-11-27T10:00:00.000Z');
+  });
+
+  it('never writes earlier than the latest stamp in the file + 1 ms (a slow clock cannot lose)', () => {
+    expect(nextStamp(T, ['2026-11-27T09:00:00.000Z', '2026-11-27T11:30:00.250Z'])).toBe('2026-11-27T11:30:00.251Z');
+    expect(nextStamp(T, ['2026-11-27T10:00:00.000Z'])).toBe('2026-11-27T10:00:00.001Z');
+  });
+
+  it('ignores values that are not stamps', () => {
+    expect(nextStamp(T, ['yesterday', '2099-01-01', ''])).toBe('2026-11-27T10:00:00.000Z');
+  });
+
+  it('is strictly monotonic over its own output, whatever the clock does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -3_600_000, max: 3_600_000 }), { minLength: 1, maxLength: 30 }), (drifts) => {
+        const written: string[] = [];
+        for (const drift of drifts) written.push(nextStamp(T + drift, written));
+        for (let i = 1; i < written.length; i++) expect(written[i]! > written[i - 1]!).toBe(true);
+      }),
+    );
+  });
+
+  it('reads stamps from tags only, including claims and checkpoint logs, never from free text', () => {
+    const text = [
+      '# Queue',
+      '',
+      'Deadline: 2099-01-01T00:00:00.000Z (prose, not a stamp)',
+      '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:deploy@2026-11-27T10:02:11.000Z] ship it by 2098-01-01T00:00:00.000Z',
+      '  - [at:2026-11-27T10:05:00.000Z] checkpoint',
+      '- [x] [seq:2] [id:bbbbbbbbbb] [done:2026-11-27T09:58:00.000Z] done',
+      '',
+    ].join('\n');
+    expect(stampsIn(text).sort()).toEqual(['2026-11-27T09:58:00.000Z', '2026-11-27T10:02:11.000Z', '2026-11-27T10:05:00.000Z']);
+  });
+
+  it('parses stamps and durations', () => {
+    expect(parseStamp('2026-11-27T10:00:00.000Z')).toBe(T);
+    expect(parseStamp('2026-11-27T10:00:00Z')).toBe(T);
+    expect(parseStamp('2026-11-27 10:00')).toBeUndefined();
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('2d')).toBe(172_800_000);
+    expect(parseDuration('45')).toBe(45_000);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+});
+
+/** A deterministic random source: a counter run through a 32-bit mixer. */
+function seeded(seed: number): (n: number) => Uint8Array {
+  let state = seed >>> 0;
+  return (n) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      state = (state + 0x9e3779b9) >>> 0;
+      let z = state;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      out[i] = (z ^ (z >>> 16)) & 0xff;
+    }
+    return out;
+  };
+}
+
+describe('ids', () => {
+  it('are 10 characters of lowercase base32 (50 bits)', () => {
+    const id = newId(seeded(1));
+    expect(id).toHaveLength(ID_LENGTH);
+    expect(ID_ALPHABET).toHaveLength(32);
+    expect(id).toMatch(/^[0-9a-hjkmnp-tv-z]{10}$/);
+    expect(ID_LENGTH * Math.log2(ID_ALPHABET.length)).toBeGreaterThanOrEqual(48);
+  });
+
+  it('come from the injected random source: the same bytes give the same id', () => {
+    expect(newId(seeded(7))).toBe(newId(seeded(7)));
+    expect(newId(() => new Uint8Array(7))).toBe('0000000000');
+    expect(newId(() => new Uint8Array(7).fill(255))).toBe('zzzzzzzzzz');
+  });
+
+  it('skip ids that are taken', () => {
+    const source = seeded(3);
+    const first = newId(seeded(3));
+    expect(newId(source, new Set([first]))).not.toBe(first);
+  });
+
+  it('do not collide in practice', () => {
+    const source = seeded(42);
+    const ids = new Set(Array.from({ length: 20_000 }, () => newId(source)));
+    expect(ids.size).toBe(20_000);
+  });
+
+  it('refuse a random source that returns too few bytes', () => {
+    expect(() => newId(() => new Uint8Array(3))).toThrow(/too few bytes/);
+  });
+});

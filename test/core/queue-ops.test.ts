@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { StrataError } from '../../src/core/errors.js';
+import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { getFacts, setFact } from '../../src/core/fact-ops.js';
+import { beat, isAlive, leases } from '../../src/core/heartbeat-ops.js';
+import { type Liveness, add, checkpoint, claim, done, graph, next, tasks } from '../../src/core/queue-ops.js';
+
+const S = (min: number, sec = 0): string => `2026-11-27T10:${String(min).padStart(2, '0')}:${String(sec).padStart(2, '0')}.000Z`;
+const NOW = Date.parse(S(30));
+
+const QUEUE = [
+  '# Queue',
+  '',
+  '- [x] [seq:141] [id:a9d4c1uv0s] [agent:code-intel] [done:2026-11-27T09:58:00.000Z] set up repo',
+  '- [ ] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] build frontend',
+  '- [ ] [seq:143] [id:p3n8w2re6t] [depends:142] [agent:deploy] [claim:deploy@2026-11-27T10:02:11.000Z] push to staging',
+  '  - [at:2026-11-27T10:05:00.000Z] checkpoint: image built',
+  '- [ ] [seq:144] [id:m4m4m4m4m4] [agent:docs] write docs',
+  '',
+  'Notes below the queue stay where they are.',
+  '',
+].join('\n');
+
+function heartbeats(lines: string[]): Liveness {
+  return { leases: leases(`# Heartbeat\n\n${lines.map((l) => `${l}\n`).join('')}`), now: NOW };
+}
+
+function refusal(fn: () => unknown): StrataError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(StrataError);
+    return error as StrataError;
+  }
+  throw new Error('expected a refusal');
+}
+
+function line(text: string, seq: number): string {
+  const entry = entriesOf(parseDoc(text)).find((e) => tagValue(e, 'seq') === String(seq));
+  return entry ? entry.lines.join('') : '';
+}
+
+describe('queue add', () => {
+  it('appends the next seq after the last task, with id, depends, agent and stamp', () => {
+    const result = add(QUEUE, { text: 'smoke test', depends: [143, 142], agent: 'qa', id: 'q1q1q1q1q1', stamp: S(10) });
+    expect(result.seq).toBe(145);
+    expect(result.text).toBe(
+      QUEUE.replace(
+        '- [ ] [seq:144] [id:m4m4m4m4m4] [agent:docs] write docs\n',
+        '- [ ] [seq:144] [id:m4m4m4m4m4] [agent:docs] write docs\n- [ ] [seq:145] [id:q1q1q1q1q1] [depends:142,143] [agent:qa] [at:2026-11-27T10:10:00.000Z] smoke test\n',
+      ),
+    );
+  });
+
+  it('starts at 1 in a file with only a header, and keeps a blank line after prose', () => {
+    expect(add('# Queue\n\n', { text: 'first', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) }).text).toBe(
+      '# Queue\n\n- [ ] [seq:1] [id:aaaaaaaaaa] [agent:a] [at:2026-11-27T10:00:00.000Z] first\n',
+    );
+    expect(add('# Queue\nSome prose', { text: 'first', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) }).text).toBe(
+      '# Queue\nSome prose\n\n- [ ] [seq:1] [id:aaaaaaaaaa] [agent:a] [at:2026-11-27T10:00:00.000Z] first\n',
+    );
+  });
+
+  it('keeps CRLF files CRLF and a last line without a newline intact', () => {
+    const crlf = '# Q\r\n\r\n- [ ] [seq:1] [id:aaaaaaaaaa] a\r\n';
+    expect(add(crlf, { text: 'b', agent: 'x', id: 'bbbbbbbbbb', stamp: S(0) }).text).toBe(`${crlf}- [ ] [seq:2] [id:bbbbbbbbbb] [agent:x] [at:${S(0)}] b\r\n`);
+    const open = '- [ ] [seq:1] [id:aaaaaaaaaa] a';
+    expect(add(open, { text: 'b', agent: 'x', id: 'bbbbbbbbbb', stamp: S(0) }).text).toBe(`${open}\n- [ ] [seq:2] [id:bbbbbbbbbb] [agent:x] [at:${S(0)}] b\n`);
+  });
+
+  it('refuses a dependency on a seq that does not exist, naming it', () => {
+    const error = refusal(() => add(QUEUE, { text: 'x', depends: [142, 999], agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) }));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/cannot depend on 999: no such task/);
+    expect(error.hint).toBeDefined();
+  });
+
+  it('refuses empty text, tags that strata writes itself, and a taken id', () => {
+    expect(refusal(() => add(QUEUE, { text: '  ', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).code).toBe('USAGE');
+    expect(refusal(() => add(QUEUE, { text: 'x [seq:7]', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).message).toMatch(/\[seq:/);
+    expect(refusal(() => add(QUEUE, { text: 'x', agent: 'a', id: 'k7q2m9xa4c', stamp: S(0) })).message).toMatch(/taken/);
+    expect(refusal(() => add(QUEUE, { text: 'x', agent: 'a]', id: 'aaaaaaaaaa', stamp: S(0) })).code).toBe('USAGE');
+  });
+});
+
+describe('queue claim', () => {
+  it('sets [claim:agent@stamp] on an open task', () => {
+    const result = claim(QUEUE, 142, 'code-intel', S(10), heartbeats([]));
+    expect(line(result.text, 142)).toBe(`- [ ] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] [claim:code-intel@${S(10)}] build frontend\n`);
+    expect(result.text.replace(`[claim:code-intel@${S(10)}] `, '')).toBe(QUEUE);
+  });
+
+  it('refuses a task held by an agent whose heartbeat is alive', () => {
+    const live = heartbeats([`- [agent:deploy] [at:${S(25)}] [status:busy] [ttl:10m] pushing`]);
+    const error = refusal(() => claim(QUEUE, 143, 'other', S(30), live));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/claimed by deploy .*lease is alive/);
+  });
+
+  it('takes over a claim whose lease expired, keeping the old claim on record', () => {
+    const expired = heartbeats([`- [agent:deploy] [at:${S(15)}] [status:busy] [ttl:10m] pushing`]);
+    const result = claim(QUEUE, 143, 'other', S(30), expired);
+    expect(result.message).toMatch(/took over from deploy/);
+    expect(line(result.text, 143)).toContain(`[claim:other@${S(30)}] [claim-lost:deploy@2026-11-27T10:02:11.000Z]`);
+    // The checkpoint log the new agent resumes from is still there.
+    expect(line(result.text, 143)).toContain('checkpoint: image built');
+  });
+
+  it('without a heartbeat, a claim holds for the default ttl from its own stamp', () => {
+    const young = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:ghost@2026-11-27T10:25:00.000Z] task\n';
+    expect(refusal(() => claim(young, 1, 'me', S(30), heartbeats([]))).message).toMatch(/ghost/);
+    const old = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:ghost@2026-11-27T10:15:00.000Z] task\n';
+    expect(claim(old, 1, 'me', S(30), heartbeats([])).text).toContain(`[claim:me@${S(30)}]`);
+  });
+
+  it('is a no-op for the agent that holds the claim; done, cancelled and missing tasks are refused', () => {
+    const mine = claim(QUEUE, 143, 'deploy', S(30), heartbeats([]));
+    expect(mine.changed).toBe(false);
+    expect(mine.text).toBe(QUEUE);
+    expect(refusal(() => claim(QUEUE, 141, 'x', S(30))).message).toMatch(/141 is done/);
+    expect(refusal(() => claim('- [-] [seq:1] [id:aaaaaaaaaa] gone\n', 1, 'x', S(30))).message).toMatch(/cancelled/);
+    expect(refusal(() => claim(QUEUE, 7, 'x', S(30))).message).toMatch(/no task with seq 7/);
+  });
+
+  it('refuses an ambiguous seq (a duplicate in the file)', () => {
+    const dup = '- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n';
+    expect(refusal(() => claim(dup, 1, 'x', S(0))).message).toMatch(/appears 2 times/);
+  });
+});
+
+describe('queue checkpoint', () => {
+  it('appends a sub-item after the existing log', () => {
+    const result = checkpoint(QUEUE, 143, 'pushed', S(20));
+    expect(line(result.text, 143)).toBe(
+      '- [ ] [seq:143] [id:p3n8w2re6t] [depends:142] [agent:deploy] [claim:deploy@2026-11-27T10:02:11.000Z] push to staging\n' +
+        '  - [at:2026-11-27T10:05:00.000Z] checkpoint: image built\n' +
+        `  - [at:${S(20)}] pushed\n`,
+    );
+    expect(tasks(result.text)).toHaveLength(4);
+  });
+
+  it('starts a log on a task at the end of a file without a final newline', () => {
+    const text = '- [ ] [seq:1] [id:aaaaaaaaaa] a';
+    expect(checkpoint(text, 1, 'half', S(1)).text).toBe(`${text}\n  - [at:${S(1)}] half\n`);
+  });
+});
+
+describe('queue done', () => {
+  it('refuses while a dependency is not done, and says which', () => {
+    const error = refusal(() => done(QUEUE, 143, S(30)));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/waits for 142 \(open\)/);
+  });
+
+  it('marks [x] and [done:stamp] once the dependencies are done', () => {
+    const first = done(QUEUE, 142, S(30));
+    expect(line(first.text, 142)).toBe(`- [x] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] [done:${S(30)}] build frontend\n`);
+    const second = done(first.text, 143, S(31));
+    expect(line(second.text, 143)).toMatch(/^- \[x\] .*\[done:2026-11-27T10:31:00.000Z\] push to staging/);
+    expect(done(second.text, 143, S(32))).toMatchObject({ changed: false, text: second.text });
+  });
+});
+
+describe('queue next', () => {
+  it('gives the causally ready tasks in seq order', () => {
+    expect(next(QUEUE, undefined, heartbeats([])).map((t) => t.seq)).toEqual([142, 144]);
+    const afterDone = done(QUEUE, 142, S(30)).text;
+    // 143 is ready now, but deploy's claim is young: only deploy sees it.
+    expect(next(afterDone, 'someone', heartbeats([`- [agent:deploy] [at:${S(29)}] [ttl:10m] x`])).map((t) => t.seq)).toEqual([144]);
+    expect(next(afterDone, 'deploy', heartbeats([`- [agent:deploy] [at:${S(29)}] [ttl:10m] x`])).map((t) => t.seq)).toEqual([143, 144]);
+    // Once deploy's lease expires, anyone may take it.
+    expect(next(afterDone, 'someone', heartbeats([`- [agent:deploy] [at:${S(1)}] [ttl:10m] x`])).map((t) => t.seq)).toEqual([143, 144]);
+  });
+
+  it('orders by seq, not by position in the file', () => {
+    const text = '- [ ] [seq:3] [id:cccccccccc] c\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] b\n';
+    expect(next(text).map((t) => t.seq)).toEqual([1, 3]);
+  });
+});
+
+describe('queue graph', () => {
+  it('renders the DAG as a Mermaid flowchart with a class per status', () => {
+    expect(graph(QUEUE.replace('[depends:142] [agent:deploy]', '[depends:142,99] [agent:deploy]'))).toBe(
+      [
+        'flowchart TD',
+        '  t141["141 set up repo"]',
+        '  t142["142 build frontend"]',
+        '  t143["143 push to staging (deploy)"]',
+        '  t144["144 write docs"]',
+        '  t99["99 (missing)"]',
+        '  t141 --> t142',
+        '  t142 --> t143',
+        '  t99 --> t143',
+        '  classDef open fill:#ffffff,stroke:#6b7280,color:#111827',
+        '  classDef claimed fill:#fef3c7,stroke:#d97706,color:#111827',
+        '  classDef done fill:#dcfce7,stroke:#16a34a,color:#111827',
+        '  classDef cancelled fill:#f3f4f6,stroke:#9ca3af,color:#6b7280,stroke-dasharray:4 2',
+        '  classDef missing fill:#fee2e2,stroke:#dc2626,color:#991b1b,stroke-dasharray:4 2',
+        '  class t141 done',
+        '  class t142,t144 open',
+        '  class t143 claimed',
+        '  class t99 missing',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('escapes quotes in labels', () => {
+    expect(graph('- [ ] [seq:1] [id:aaaaaaaaaa] say "hi"\n')).toContain('t1["1 say #quot;hi#quot;"]');
+  });
+});
+
+describe('heartbeat', () => {
+  const FILE = '# Heartbeat\n\n- [ ] check the inbox\n- [agent:a] [at:2026-11-27T10:00:00.000Z] [status:busy] [ttl:10m] building\n- [agent:b] [at:2026-11-27T10:01:00.000Z] [status:idle] [ttl:1h]\n';
+
+  it("replaces the agent's line, keeping status, ttl and note unless given, and every other byte", () => {
+    const result = beat(FILE, { agent: 'a', stamp: S(5) });
+    expect(result.created).toBe(false);
+    expect(result.text).toBe(FILE.replace('[agent:a] [at:2026-11-27T10:00:00.000Z]', `[agent:a] [at:${S(5)}]`));
+    const changed = beat(FILE, { agent: 'b', stamp: S(6), status: 'busy', ttl: '30s', note: 'tests' });
+    expect(changed.text).toBe(FILE.replace('[agent:b] [at:2026-11-27T10:01:00.000Z] [status:idle] [ttl:1h]', `[agent:b] [at:${S(6)}] [status:busy] [ttl:30s] tests`));
+  });
+
+  it('appends a new agent after the last agent line', () => {
+    const result = beat(FILE, { agent: 'c', stamp: S(7), note: 'hello' });
+    expect(result.created).toBe(true);
+    expect(result.text).toBe(`${FILE}- [agent:c] [at:${S(7)}] [status:alive] [ttl:10m] hello\n`);
+  });
+
+  it('refuses a ttl it cannot read', () => {
+    expect(refusal(() => beat(FILE, { agent: 'a', stamp: S(5), ttl: 'soon' })).message).toMatch(/ttl/);
+  });
+
+  it('an agent is alive while at + ttl is in the future', () => {
+    const l = leases(FILE);
+    expect(isAlive(l.get('a'), Date.parse(S(9, 59)))).toBe(true);
+    expect(isAlive(l.get('a'), Date.parse(S(10)))).toBe(false);
+    expect(isAlive(l.get('b'), Date.parse(S(59)))).toBe(true);
+    expect(isAlive(l.get('nobody'), NOW)).toBe(false);
+  });
+});
+
+describe('facts', () => {
+  it('appends a fact and marks the older facts of the slot superseded', () => {
+    const one = setFact('# Memory\n\n', { entity: 'frontend', attr: 'framework', value: 'React', agent: 'research', stamp: S(0) });
+    const two = setFact(one.text, { entity: 'frontend', attr: 'framework', value: 'Vue', agent: 'other', stamp: S(1) });
+    const three = setFact(two.text, { entity: 'frontend', attr: 'lang', value: 'TypeScript', agent: 'research', stamp: S(2) });
+    expect(two.superseded).toBe(1);
+    expect(three.text).toBe(
+      '# Memory\n\n' +
+        `- [entity:frontend] [attr:framework] [at:${S(0)}] [agent:research] [superseded:yes] React\n` +
+        `- [entity:frontend] [attr:framework] [at:${S(1)}] [agent:other] Vue\n` +
+        `- [entity:frontend] [attr:lang] [at:${S(2)}] [agent:research] TypeScript\n`,
+    );
+    expect(getFacts(three.text, 'frontend').map((f) => [f.attr, f.value])).toEqual([
+      ['framework', 'Vue'],
+      ['lang', 'TypeScript'],
+    ]);
+    expect(getFacts(three.text, 'frontend', 'framework').map((f) => f.value)).toEqual(['Vue']);
+    expect(getFacts(three.text, 'backend')).toEqual([]);
+  });
+
+  it('refuses a value that would read as a tag', () => {
+    expect(refusal(() => setFact('', { entity: 'e', attr: 'a', value: 'x [at:now]', agent: 'r', stamp: S(0) })).code).toBe('USAGE');
+  });
+});

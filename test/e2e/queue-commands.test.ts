@@ -1,0 +1,179 @@
+// The agent-facing writers against real git: queue, heartbeat and fact commands in a clone, including
+// eight concurrent `queue add` processes in one clone (the lock) and a commit through the hooks.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { CLI, makeRemoteWithClones, makeSandbox, type RunResult, type Sandbox } from '../helpers/git.js';
+
+let sandbox: Sandbox;
+let clone: string;
+
+beforeAll(() => {
+  sandbox = makeSandbox('strata-queue-');
+  ({ a: clone } = makeRemoteWithClones(sandbox, ['a']) as { a: string });
+});
+afterAll(() => sandbox.cleanup());
+
+function strata(args: string[], env: NodeJS.ProcessEnv = {}, cwd = clone): RunResult {
+  return sandbox.strata(cwd, args, { allowFail: true, env });
+}
+
+function ok(args: string[], env: NodeJS.ProcessEnv = {}, cwd = clone): string {
+  const result = strata(args, env, cwd);
+  expect(result.status, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+function spawnStrata(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...sandbox.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status: status ?? 128, stdout, stderr }));
+  });
+}
+
+function tasksOf(text: string): { seq: string; id: string; line: string }[] {
+  return entriesOf(parseDoc(text)).map((e) => ({ seq: tagValue(e, 'seq')!, id: tagValue(e, 'id')!, line: e.lines[0]!.trimEnd() }));
+}
+
+describe('git strata queue', () => {
+  it('adds, claims, checkpoints, refuses early done, finishes, lists ready tasks and draws the graph', () => {
+    const queue = join(clone, 'QUEUE.md');
+    expect(existsSync(queue)).toBe(false);
+    expect(ok(['queue', 'add', '--agent', 'code-intel', 'set up repo'])).toMatch(/^QUEUE\.md: added 1 \[id:[0-9a-z]{10}\]: set up repo/);
+    ok(['queue', 'add', '--agent', 'code-intel', '--depends', '1', 'build', 'frontend']);
+    ok(['queue', 'add', '--depends', '1,2', 'push to staging'], { STRATA_AGENT: 'deploy' });
+    ok(['queue', 'add', 'write docs']); // agent from git config user.name
+    const text = sandbox.read(queue);
+    expect(text.startsWith('# Queue\n\n- [ ] [seq:1] ')).toBe(true);
+    expect(tasksOf(text).map((t) => t.line.replace(/\[id:\w+\] /, '').replace(/ \[at:[^\]]+\]/, ''))).toEqual([
+      '- [ ] [seq:1] [agent:code-intel] set up repo',
+      '- [ ] [seq:2] [depends:1] [agent:code-intel] build frontend',
+      '- [ ] [seq:3] [depends:1,2] [agent:deploy] push to staging',
+      '- [ ] [seq:4] [agent:Strata Test] write docs',
+    ]);
+
+    // A dependency on a task that does not exist is refused (exit 1), and the file is untouched.
+    const missing = strata(['queue', 'add', '--depends', '9', 'x']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/cannot depend on 9: no such task/);
+    expect(sandbox.read(queue)).toBe(text);
+
+    expect(ok(['queue', 'next'])).toBe('1\topen\tset up repo\n4\topen\twrite docs\n');
+    ok(['queue', 'claim', '1', '--agent', 'code-intel']);
+    // code-intel has no heartbeat, but its claim is fresh: another agent is refused.
+    const taken = strata(['queue', 'claim', '1', '--agent', 'other']);
+    expect(taken.status).toBe(1);
+    expect(taken.stderr).toMatch(/claimed by code-intel/);
+    ok(['queue', 'checkpoint', '1', 'cloned', 'the', 'template']);
+    const early = strata(['queue', 'done', '2']);
+    expect(early.status).toBe(1);
+    expect(early.stderr).toMatch(/task 2 waits for 1 \(claimed\)/);
+    ok(['queue', 'done', '1']);
+
+    const ready = JSON.parse(ok(['queue', 'next', '--json'])) as { seq: number; status: string; depends: number[] }[];
+    expect(ready.map((t) => [t.seq, t.status])).toEqual([
+      [2, 'open'],
+      [4, 'open'],
+    ]);
+    const done = tasksOf(sandbox.read(queue))[0]!.line;
+    expect(done).toMatch(/^- \[x\] \[seq:1\] .*\[claim:code-intel@[^\]]+\] \[done:[^\]]+\] set up repo$/);
+    expect(sandbox.read(queue)).toMatch(/\n {2}- \[at:[^\]]+\] cloned the template\n/);
+
+    expect(ok(['queue', 'graph'])).toBe(
+      [
+        'flowchart TD',
+        '  t1["1 set up repo"]',
+        '  t2["2 build frontend"]',
+        '  t3["3 push to staging"]',
+        '  t4["4 write docs"]',
+        '  t1 --> t2',
+        '  t1 --> t3',
+        '  t2 --> t3',
+        '  classDef open fill:#ffffff,stroke:#6b7280,color:#111827',
+        '  classDef claimed fill:#fef3c7,stroke:#d97706,color:#111827',
+        '  classDef done fill:#dcfce7,stroke:#16a34a,color:#111827',
+        '  classDef cancelled fill:#f3f4f6,stroke:#9ca3af,color:#6b7280,stroke-dasharray:4 2',
+        '  classDef missing fill:#fee2e2,stroke:#dc2626,color:#991b1b,stroke-dasharray:4 2',
+        '  class t1 done',
+        '  class t2,t3,t4 open',
+        '',
+      ].join('\n'),
+    );
+
+    // Stamps only move forward, and what the commands wrote passes the hooks' checks.
+    const stamps = [...sandbox.read(queue).matchAll(/\d{4}-\d\d-\d\dT[\d:.]+Z/g)].map((m) => m[0]);
+    expect(stamps.length).toBeGreaterThan(5);
+    sandbox.git(clone, ['add', 'QUEUE.md']);
+    sandbox.git(clone, ['commit', '-q', '-m', 'queue']);
+  });
+
+  it('eight concurrent queue add processes in one clone get eight distinct seqs and ids', async () => {
+    const dir = join(sandbox.dir, 'a');
+    const file = 'queues/parallel.md';
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => spawnStrata(dir, ['queue', 'add', '--file', file, '--agent', `agent-${i}`, `task from agent ${i}`], {})),
+    );
+    for (const r of results) expect(r.status, r.stderr).toBe(0);
+    const tasks = tasksOf(sandbox.read(join(dir, file)));
+    expect(tasks).toHaveLength(8);
+    expect(tasks.map((t) => Number(t.seq)).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(tasks.map((t) => t.id)).size).toBe(8);
+    for (let i = 0; i < 8; i++) expect(tasks.some((t) => t.line.endsWith(`task from agent ${i}`))).toBe(true);
+    // No lock is left behind, and none is in the work tree.
+    expect(sandbox.git(dir, ['status', '--porcelain']).stdout).toBe('?? queues/\n');
+  });
+
+  it('hands a claim over once the holder’s heartbeat has expired', () => {
+    const file = ['--file', 'queues/lease.md'];
+    ok(['queue', 'add', ...file, '--agent', 'lead', 'long task']);
+    const at = (min: number): NodeJS.ProcessEnv => ({ STRATA_NOW: `2026-11-27T22:${String(min).padStart(2, '0')}:00.000Z` });
+    ok(['heartbeat', '--agent', 'worker', '--status', 'busy', '--ttl', '10m', 'on it'], at(0));
+    ok(['queue', 'claim', '1', ...file, '--agent', 'worker'], at(0));
+    const refused = strata(['queue', 'claim', '1', ...file, '--agent', 'helper'], at(5));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/claimed by worker .*lease is alive/);
+    // The worker's own next still lists its claim; the helper's does not.
+    expect(ok(['queue', 'next', ...file, '--agent', 'worker'], at(5))).toMatch(/^1\tclaimed\tlong task/);
+    expect(ok(['queue', 'next', ...file, '--agent', 'helper'], at(5))).toBe('');
+    expect(ok(['queue', 'claim', '1', ...file, '--agent', 'helper'], at(11))).toMatch(/took over from worker/);
+    expect(sandbox.read(join(clone, 'queues/lease.md'))).toMatch(/\[claim:helper@[^\]]+\] \[claim-lost:worker@[^\]]+\] long task/);
+  });
+
+  it('heartbeat replaces the agent line; fact set supersedes and fact get reads the current value', () => {
+    ok(['heartbeat', '--agent', 'hb', '--status', 'busy', 'first'], { STRATA_NOW: '2026-11-27T23:00:00.000Z' });
+    // A slow clock still moves the stamp forward.
+    ok(['heartbeat', '--agent', 'hb'], { STRATA_NOW: '2026-11-27T20:00:00.000Z' });
+    const hb = sandbox.read(join(clone, 'HEARTBEAT.md'));
+    expect(hb.match(/\[agent:hb\]/g)).toHaveLength(1);
+    expect(hb).toContain('- [agent:hb] [at:2026-11-27T23:00:00.001Z] [status:busy] [ttl:10m] first\n');
+
+    ok(['fact', 'set', 'frontend', 'framework', 'React', '--agent', 'research']);
+    ok(['fact', 'set', 'frontend', 'framework', 'Vue', '--agent', 'research']);
+    ok(['fact', 'set', 'frontend', 'lang', 'TypeScript']);
+    expect(ok(['fact', 'get', 'frontend', 'framework'])).toBe('Vue\n');
+    expect(ok(['fact', 'get', 'frontend'])).toBe('framework\tVue\nlang\tTypeScript\n');
+    const json = JSON.parse(ok(['fact', 'get', 'frontend', '--json'])) as { attr: string; value: string; agent: string }[];
+    expect(json.map((f) => f.value)).toEqual(['Vue', 'TypeScript']);
+    expect(sandbox.read(join(clone, 'MEMORY.md'))).toMatch(/\[superseded:yes\] React\n/);
+    expect(strata(['fact', 'get', 'backend']).status).toBe(1);
+
+    sandbox.git(clone, ['add', '-A']);
+    sandbox.git(clone, ['commit', '-q', '-m', 'writers']);
+  });
+
+  it('reports usage errors with exit 2 and a hint', () => {
+    expect(strata(['queue', 'claim', 'abc']).status).toBe(2);
+    expect(strata(['queue', 'frobnicate']).status).toBe(2);
+    expect(strata(['heartbeat', '--ttl', 'soon']).status).toBe(2);
+    const outside = strata(['queue', 'next', '--file', '../elsewhere.md']);
+    expect(outside.status).toBe(3);
+    expect(outside.stderr).toMatch(/outside the repository/);
+  });
+});

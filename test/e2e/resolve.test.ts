@@ -1,0 +1,160 @@
+// `git strata resolve` repairs what a merge without the strata driver left behind: unmerged index
+// entries (a clone without strata installed) and conflict markers that someone committed.
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { lostEntries, splitConflicts } from '../../src/core/resolve.js';
+import { makeRemoteWithClones, makeSandbox, type Sandbox } from '../helpers/git.js';
+
+const T = (min: number): string => `2026-11-27T10:${String(min).padStart(2, '0')}:00.000Z`;
+
+const QUEUE = [
+  '# Queue',
+  '',
+  `- [x] [seq:1] [id:a9d4c1uv0s] [agent:code-intel] [done:${T(0)}] set up repo`,
+  '- [ ] [seq:2] [id:k7q2m9xa4c] [depends:1] [agent:code-intel] build frontend',
+  '',
+].join('\n');
+
+const HEARTBEAT = ['# Heartbeat', '', `- [agent:alpha] [at:${T(0)}] [status:idle] [ttl:10m]`, `- [agent:beta] [at:${T(0)}] [status:idle] [ttl:10m]`, ''].join('\n');
+
+describe('splitConflicts', () => {
+  it('reads merge-style markers: common lines are the base, both regions count as insertions', () => {
+    const text = 'a\n<<<<<<< HEAD\nours 1\nours 2\n=======\ntheirs\n>>>>>>> side\nz\n';
+    expect(splitConflicts(text)).toEqual({
+      base: 'a\nz\n',
+      ours: 'a\nours 1\nours 2\nz\n',
+      theirs: 'a\ntheirs\nz\n',
+      regions: 1,
+      diff3: false,
+      labels: ['HEAD', 'base', 'side'],
+    });
+  });
+
+  it('reads diff3 and zdiff3 markers with their base section, CRLF and larger markers included', () => {
+    const text = 'a\r\n<<<<<<<<< ours\r\no\r\n||||||||| merged common ancestors\r\nb\r\n=========\r\nt\r\n>>>>>>>>> theirs\r\nz\r\n';
+    expect(splitConflicts(text)).toMatchObject({ base: 'a\r\nb\r\nz\r\n', ours: 'a\r\no\r\nz\r\n', theirs: 'a\r\nt\r\nz\r\n', diff3: true });
+  });
+
+  it('returns null without conflicts or with broken markers, and keeps lines that only look like markers', () => {
+    expect(splitConflicts('Title\n=======\ntext\n')).toBeNull();
+    expect(splitConflicts('<<<<<<< ours\na\n=======\nb\n')).toBeNull();
+    expect(splitConflicts('<<<<<<< ours\n<<<<<<< again\n=======\n>>>>>>> theirs\n')).toBeNull();
+    expect(splitConflicts('<<<<<<<< ours\n=======\n========\n>>>>>>>\n>>>>>>>> t\n')).toMatchObject({ ours: '=======\n', theirs: '>>>>>>>\n' });
+  });
+});
+
+describe('lostEntries', () => {
+  it('flags an added entry missing from the result, not a base entry one side removed', () => {
+    const base = '- [ ] [seq:1] [id:aaaaaaaaaa] a\n';
+    const ours = '- [ ] [seq:2] [id:bbbbbbbbbb] b\n';
+    const theirs = `${base}- [ ] [seq:2] [id:cccccccccc] c\n`;
+    expect(lostEntries('queue', base, ours, theirs, '- [ ] [seq:2] [id:bbbbbbbbbb] b\n- [ ] [seq:3] [id:cccccccccc] c\n')).toEqual([]);
+    expect(lostEntries('queue', base, ours, theirs, '- [ ] [seq:2] [id:bbbbbbbbbb] b\n')).toEqual(['cccccccccc']);
+    expect(lostEntries('markdown', base, ours, theirs, '')).toEqual([]);
+  });
+});
+
+let sandbox: Sandbox;
+let dir: string;
+
+beforeEach(() => {
+  sandbox = makeSandbox('strata-resolve-');
+  // No strata in this clone: `merge=strata` without a configured driver is git's plain text merge.
+  ({ x: dir } = makeRemoteWithClones(sandbox, ['x'], { install: false, files: { 'QUEUE.md': QUEUE, 'HEARTBEAT.md': HEARTBEAT } }) as { x: string });
+});
+afterEach(() => sandbox.cleanup());
+
+/** Two branches that both append a task 3, touch task 2 and beat the heartbeat; merged with no driver. */
+function driverlessMerge(extraConfig: string[][] = []): void {
+  for (const [key, value] of extraConfig) sandbox.git(dir, ['config', key!, value!]);
+  sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+  sandbox.write(
+    join(dir, 'QUEUE.md'),
+    QUEUE.replace('[agent:code-intel] build frontend', `[agent:code-intel] [claim:fe@${T(5)}] build frontend`) +
+      `- [ ] [seq:3] [id:s1s1s1s1s1] [depends:2] [agent:deploy] push to staging\n`,
+  );
+  sandbox.write(join(dir, 'HEARTBEAT.md'), HEARTBEAT.replace(`[agent:alpha] [at:${T(0)}] [status:idle]`, `[agent:alpha] [at:${T(5)}] [status:busy]`));
+  sandbox.git(dir, ['commit', '-q', '-am', 'side']);
+  sandbox.git(dir, ['checkout', '-q', 'main']);
+  sandbox.write(join(dir, 'QUEUE.md'), `${QUEUE.replace('build frontend', 'build frontend\n  - [at:2026-11-27T10:06:00.000Z] scaffolded')}- [ ] [seq:3] [id:m1m1m1m1m1] [agent:docs] write docs\n`);
+  sandbox.write(join(dir, 'HEARTBEAT.md'), HEARTBEAT.replace(`[agent:beta] [at:${T(0)}] [status:idle]`, `[agent:beta] [at:${T(6)}] [status:busy]`));
+  sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+  const merge = sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true });
+  expect(merge.status, merge.stdout).toBe(1);
+  expect(sandbox.read(join(dir, 'QUEUE.md'))).toContain('<<<<<<<');
+  expect(sandbox.read(join(dir, 'HEARTBEAT.md'))).toContain('<<<<<<<');
+}
+
+function expectRepaired(queue: string, heartbeat: string): void {
+  expect(queue).not.toMatch(/^(<{7}|={7}|>{7}|\|{7})/m);
+  const tasks = entriesOf(parseDoc(queue)).map((e) => ({ seq: tagValue(e, 'seq'), id: tagValue(e, 'id'), was: tagValue(e, 'was'), text: e.lines.join('') }));
+  expect(tasks.map((t) => t.id)).toEqual(['a9d4c1uv0s', 'k7q2m9xa4c', 'm1m1m1m1m1', 's1s1s1s1s1']);
+  expect(tasks.map((t) => t.seq)).toEqual(['1', '2', '3', '4']);
+  // Both task 3s survive; one is renumbered deterministically and remembers its old number.
+  expect(tasks[3]).toMatchObject({ id: 's1s1s1s1s1', was: '3' });
+  // The claim from one side and the checkpoint from the other are both on task 2.
+  expect(tasks[1]!.text).toContain(`[claim:fe@${T(5)}]`);
+  expect(tasks[1]!.text).toContain('  - [at:2026-11-27T10:06:00.000Z] scaffolded\n');
+  expect(heartbeat).toBe(
+    HEARTBEAT.replace(`[agent:alpha] [at:${T(0)}] [status:idle]`, `[agent:alpha] [at:${T(5)}] [status:busy]`).replace(
+      `[agent:beta] [at:${T(0)}] [status:idle]`,
+      `[agent:beta] [at:${T(6)}] [status:busy]`,
+    ),
+  );
+}
+
+describe('git strata resolve', () => {
+  it('repairs a driverless merge from the index stages, stages the files, and the merge commits', () => {
+    driverlessMerge();
+    const result = sandbox.strata(dir, ['resolve'], { allowFail: true });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^HEARTBEAT\.md: resolved \(heartbeat via .*index stages.*\), staged$/m);
+    expect(result.stdout).toMatch(/^QUEUE\.md: resolved \(queue via .*\), staged$/m);
+    expectRepaired(sandbox.read(join(dir, 'QUEUE.md')), sandbox.read(join(dir, 'HEARTBEAT.md')));
+    expect(sandbox.git(dir, ['ls-files', '-u']).stdout).toBe('');
+    sandbox.git(dir, ['commit', '-q', '--no-edit']);
+    // Nothing left to do afterwards.
+    expect(sandbox.strata(dir, ['resolve']).stdout).toMatch(/nothing to resolve/);
+  });
+
+  it('repairs conflict markers that were committed (merge style, base unknown inside the regions)', () => {
+    driverlessMerge();
+    sandbox.git(dir, ['commit', '-q', '-am', 'merged on the web, markers and all']);
+    expect(sandbox.strata(dir, ['resolve']).stdout).toMatch(/nothing to resolve/);
+    const result = sandbox.strata(dir, ['resolve', '--committed'], { allowFail: true });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/QUEUE\.md: resolved \(queue via .*committed conflict markers, base unknown inside regions\), staged/);
+    expectRepaired(sandbox.read(join(dir, 'QUEUE.md')), sandbox.read(join(dir, 'HEARTBEAT.md')));
+    expect(sandbox.git(dir, ['diff', '--cached', '--name-only']).stdout).toBe('HEARTBEAT.md\nQUEUE.md\n');
+  });
+
+  it('repairs committed diff3 markers when the path is named explicitly', () => {
+    driverlessMerge([['merge.conflictStyle', 'diff3']]);
+    expect(sandbox.read(join(dir, 'QUEUE.md'))).toContain('|||||||');
+    sandbox.git(dir, ['commit', '-q', '-am', 'markers committed']);
+    const result = sandbox.strata(dir, ['resolve', 'QUEUE.md', 'HEARTBEAT.md'], { allowFail: true });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('diff3 base');
+    expectRepaired(sandbox.read(join(dir, 'QUEUE.md')), sandbox.read(join(dir, 'HEARTBEAT.md')));
+  });
+
+  it('leaves a real conflict conflicted (exit 1, not staged) and loses nothing', () => {
+    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+    sandbox.write(join(dir, 'QUEUE.md'), QUEUE.replace('build frontend', 'build the frontend in React'));
+    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
+    sandbox.git(dir, ['checkout', '-q', 'main']);
+    sandbox.write(join(dir, 'QUEUE.md'), QUEUE.replace('build frontend', 'build the frontend in Vue'));
+    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    expect(sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true }).status).toBe(1);
+    const before = sandbox.read(join(dir, 'QUEUE.md'));
+    const result = sandbox.strata(dir, ['resolve'], { allowFail: true });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/QUEUE\.md: 1 conflict\(s\) left/);
+    const after = sandbox.read(join(dir, 'QUEUE.md'));
+    expect(after).toBe(before);
+    expect(after).toContain('in React');
+    expect(after).toContain('in Vue');
+    expect(sandbox.git(dir, ['ls-files', '-u', 'QUEUE.md']).stdout).not.toBe('');
+  });
+});
