@@ -23,6 +23,8 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   heartbeat: { summary: "renew this agent's lease in HEARTBEAT.md", load: () => import('./heartbeat.js') },
   fact: { summary: 'record (fact set) or read (fact get) facts in MEMORY.md', load: () => import('./fact.js') },
   resolve: { summary: 'merge typed files that a merge without the driver left conflicted', load: () => import('./resolve.js') },
+  replay: { summary: 'run the pending ops this clone is the executor for (--dry-run)', load: () => import('./replay.js') },
+  op: { summary: 'ops with side effects: op request|run|show|resolve', load: () => import('./op.js') },
   hook: { summary: 'the entry point of the hook shims: hook <name> [args]', load: () => import('./hook.js') },
   help: { summary: 'show help for strata or one command', load: () => import('./help.js') },
 };

@@ -1,0 +1,118 @@
+// Running one handler: the program and fixed arguments from local git config, then the op's arguments
+// as separate argv entries, no shell, the key in STRATA_IDEMPOTENCY_KEY, a timeout, and the combined
+// output captured up to a cap and digested (sha256) for the ledger's [out:…].
+import { createHash } from 'node:crypto';
+import { constants as osConstants } from 'node:os';
+import { access, constants, mkdir, realpath } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, relative } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { HandlerSpec } from '../core/replay/config.js';
+
+/** Output kept (and digested) per run; the rest is drained and dropped. */
+export const OUTPUT_CAP = 64 * 1024;
+
+export interface HandlerRun {
+  readonly exit: number;
+  readonly state: 'done' | 'failed';
+  readonly output: Buffer;
+  readonly truncated: boolean;
+  /** `sha256-<hex>` of the kept output. */
+  readonly digest: string;
+  /** The first line of output (or what went wrong), for the record's text. */
+  readonly summary: string;
+}
+
+/**
+ * The program's absolute path: an absolute path as configured, or a bare name looked up on the absolute
+ * entries of PATH. Undefined when there is none, and for a program inside the work tree: a script that
+ * arrives with `git pull` must never be what a handler runs.
+ */
+export async function resolveProgram(program: string, top: string): Promise<string | undefined> {
+  if (program.includes('/') && !isAbsolute(program)) return undefined;
+  const candidates = isAbsolute(program)
+    ? [program]
+    : (process.env.PATH ?? '').split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, program));
+  const repo = await realpath(top).catch(() => top);
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      const real = await realpath(candidate);
+      const rel = relative(repo, real);
+      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return undefined;
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function firstLine(output: Buffer): string {
+  const text = output.toString('utf8');
+  return text.split(/\r?\n/).find((line) => line.trim() !== '')?.trim() ?? '';
+}
+
+export async function runHandler(spec: HandlerSpec, program: string, key: string, args: readonly string[], cwd: string): Promise<HandlerRun> {
+  const { execa } = await import('execa');
+  const argv = spec.argv!;
+  const child = execa(program, [...argv.slice(1), ...args], {
+    shell: false,
+    cwd,
+    env: { STRATA_IDEMPOTENCY_KEY: key, STRATA_OP_KIND: spec.kind },
+    extendEnv: true,
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    timeout: spec.timeoutMs,
+    forceKillAfterDelay: 5000,
+    windowsHide: true,
+  });
+  const kept: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  const drain = (async () => {
+    if (!child.all) return;
+    for await (const chunk of child.all) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      if (size < OUTPUT_CAP) {
+        const part = buf.subarray(0, OUTPUT_CAP - size);
+        kept.push(part);
+        size += part.length;
+        if (part.length < buf.length) truncated = true;
+      } else if (buf.length > 0) truncated = true;
+    }
+  })();
+  const result = await child;
+  await drain.catch(() => undefined);
+  const output = Buffer.concat(kept);
+  const digest = `sha256-${createHash('sha256').update(output).digest('hex')}`;
+  let exit: number;
+  let summary = firstLine(output);
+  if (result.timedOut) {
+    exit = 124;
+    summary = `timed out after ${Math.round(spec.timeoutMs / 1000)}s${summary ? `: ${summary}` : ''}`;
+  } else if (typeof result.exitCode === 'number') {
+    exit = result.exitCode;
+  } else if (result.signal) {
+    const number = (osConstants.signals as Record<string, number | undefined>)[result.signal] ?? 0;
+    exit = 128 + number;
+    summary = `killed by ${result.signal}${summary ? `: ${summary}` : ''}`;
+  } else {
+    exit = 127;
+    summary = `could not start ${argv[0]}: ${result.shortMessage ?? 'unknown error'}`;
+  }
+  if (summary === '') summary = exit === 0 ? 'done (no output)' : `exit ${exit} (no output)`;
+  return { exit, state: exit === 0 ? 'done' : 'failed', output, truncated, digest, summary };
+}
+
+/** Keeps a run's output under the git directory, named by digest, so `op run KEY` can show it here. */
+export async function storeOutput(commonDir: string, run: HandlerRun): Promise<void> {
+  const dir = join(commonDir, 'strata', 'out');
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, run.digest), run.output);
+}
+
+export function outputPath(commonDir: string, digest: string): string | undefined {
+  return /^sha256-[0-9a-f]{64}$/.test(digest) ? join(commonDir, 'strata', 'out', digest) : undefined;
+}

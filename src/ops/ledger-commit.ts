@@ -1,0 +1,155 @@
+// Ledger records become commits that touch only `.strata/ledger.md`, built with plumbing (hash-object,
+// mktree, commit-tree) on top of HEAD, so the user's index and other work stay as they are and no
+// commit hook runs. HEAD moves by compare-and-swap (`update-ref HEAD new old`); then the ledger's index
+// entry and work tree file follow.
+//
+// With a claim remote, the remote's atomic ref update is the linearisation point: a claim commit is
+// pushed *before* HEAD moves, and only an accepted push counts. A rejected push leaves nothing behind
+// locally; the caller fetches, merges (the driver merges the ledger) and plans again.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { StrataError } from '../core/errors.js';
+import { LEDGER_PATH } from '../core/replay/write.js';
+import { gitTry } from '../git/exec.js';
+
+import { REPLAY_ACTIVE_ENV } from './probe.js';
+
+export { REPLAY_ACTIVE_ENV };
+
+export interface Repo {
+  readonly top: string;
+  /** Identity for commits when git config has none (a fresh executor machine). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+async function run(repo: Repo, args: string[], input?: string): Promise<string> {
+  const result = await gitTry(repo.top, args, input);
+  if (result.exitCode !== 0) {
+    throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  }
+  return result.stdout;
+}
+
+/** Refuses when the ledger has local changes: replay only ever appends to the committed ledger. */
+export async function assertLedgerClean(repo: Repo): Promise<void> {
+  const status = await run(repo, ['status', '--porcelain', '--untracked-files=all', '--', LEDGER_PATH]);
+  if (status.trim() !== '') {
+    throw new StrataError('BAD_INPUT', `${LEDGER_PATH} has uncommitted changes`, `the ledger is written by strata only: git restore --staged --worktree ${LEDGER_PATH} (or commit it), then run git strata replay`);
+  }
+}
+
+/** Whether a merge, rebase, cherry-pick or revert is in progress (replay waits for it to finish). */
+export async function operationInProgress(repo: Repo): Promise<string | undefined> {
+  const names = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-merge', 'rebase-apply'];
+  const paths = (await run(repo, ['rev-parse', '--path-format=absolute', ...names.flatMap((n) => ['--git-path', n])])).split('\n');
+  const found = names.find((_, i) => paths[i] && existsSync(paths[i]!));
+  return found === undefined ? undefined : found.startsWith('rebase') ? 'a rebase' : `a merge (${found})`;
+}
+
+interface TreeEntry {
+  mode: string;
+  type: string;
+  id: string;
+  name: string;
+}
+
+async function lsTree(repo: Repo, treeish: string): Promise<TreeEntry[]> {
+  const result = await gitTry(repo.top, ['ls-tree', '-z', treeish]);
+  if (result.exitCode !== 0) return [];
+  return result.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode, type, id] = line.slice(0, tab).split(' ');
+      return { mode: mode!, type: type!, id: id!, name: line.slice(tab + 1) };
+    });
+}
+
+async function mktree(repo: Repo, entries: TreeEntry[]): Promise<string> {
+  const input = entries.map((e) => `${e.mode} ${e.type} ${e.id}\t${e.name}\0`).join('');
+  return (await run(repo, ['mktree', '-z'], input)).trim();
+}
+
+function put(entries: TreeEntry[], entry: TreeEntry): TreeEntry[] {
+  return [...entries.filter((e) => e.name !== entry.name), entry];
+}
+
+export interface LedgerCommit {
+  readonly commit: string;
+  readonly parent: string;
+  readonly blob: string;
+}
+
+/** A commit on `parent` whose only change is the ledger's new text. HEAD does not move. */
+export async function buildLedgerCommit(repo: Repo, parent: string, ledgerText: string, message: string): Promise<LedgerCommit> {
+  const blob = (await run(repo, ['hash-object', '-w', '--stdin'], ledgerText)).trim();
+  const [dir, file] = LEDGER_PATH.split('/') as [string, string];
+  const inner = await mktree(repo, put(await lsTree(repo, `${parent}:${dir}`), { mode: '100644', type: 'blob', id: blob, name: file }));
+  const root = await mktree(repo, put(await lsTree(repo, parent), { mode: '040000', type: 'tree', id: inner, name: dir }));
+  const result = await gitTryEnv(repo, ['commit-tree', root, '-p', parent, '-m', message]);
+  if (result.exitCode !== 0) throw new StrataError('GIT_FAILED', `git commit-tree failed: ${result.stderr.trim()}`);
+  return { commit: result.stdout.trim(), parent, blob };
+}
+
+async function gitTryEnv(repo: Repo, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const { execa } = await import('execa');
+  const r = await execa('git', args, { cwd: repo.top, reject: false, env: repo.env, extendEnv: true, stdin: 'ignore' });
+  return { exitCode: r.exitCode ?? 128, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/**
+ * Moves HEAD from `c.parent` to `c.commit` (compare-and-swap) and brings the ledger's index entry and
+ * work tree file along. False when HEAD moved meanwhile.
+ */
+export async function advanceHead(repo: Repo, c: LedgerCommit, reason: string): Promise<boolean> {
+  const moved = await gitTry(repo.top, ['update-ref', '-m', `strata: ${reason}`, 'HEAD', c.commit, c.parent]);
+  if (moved.exitCode !== 0) return false;
+  await run(repo, ['update-index', '--add', '--cacheinfo', `100644,${c.blob},${LEDGER_PATH}`]);
+  await mkdir(dirname(join(repo.top, LEDGER_PATH)), { recursive: true });
+  await run(repo, ['checkout-index', '-f', '--', LEDGER_PATH]);
+  return true;
+}
+
+export interface Remote {
+  readonly name: string;
+  readonly branch: string;
+}
+
+/** Pushes `rev` to the remote branch; true when the remote accepted it (a fast-forward). */
+export async function push(repo: Repo, remote: Remote, rev: string): Promise<{ accepted: boolean; message: string }> {
+  const result = await gitTryEnv(repo, ['push', '--porcelain', '--quiet', remote.name, `${rev}:refs/heads/${remote.branch}`]);
+  return { accepted: result.exitCode === 0, message: (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-2).join(' ') };
+}
+
+/**
+ * Fetches the remote branch and merges it into HEAD, as `git pull` would (the driver merges the ledger
+ * and OPS.md). Throws, after aborting the merge, when it does not merge cleanly.
+ */
+export async function fetchAndMerge(repo: Repo, remote: Remote): Promise<void> {
+  const fetched = await gitTryEnv(repo, ['fetch', '--quiet', remote.name, `refs/heads/${remote.branch}`]);
+  if (fetched.exitCode !== 0) throw new StrataError('GIT_FAILED', `git fetch ${remote.name} ${remote.branch} failed: ${fetched.stderr.trim()}`, 'check the remote, then run git strata replay again');
+  const merged = await gitTryEnv(repo, ['merge', '--no-edit', '--quiet', '-m', `strata replay: merge ${remote.name}/${remote.branch}`, 'FETCH_HEAD']);
+  if (merged.exitCode !== 0) {
+    await gitTry(repo.top, ['merge', '--abort']);
+    throw new StrataError(
+      'GIT_FAILED',
+      `could not merge ${remote.name}/${remote.branch} into this clone: ${(merged.stderr.trim() || merged.stdout.trim()).split('\n').slice(0, 3).join(' ')}`,
+      'pull and resolve by hand (or commit/stash local changes), then run git strata replay again',
+    );
+  }
+}
+
+/** The branch claims go to: strata.claimBranch, else the current branch's upstream on that remote, else its name. */
+export async function claimBranchOf(repo: Repo, remoteName: string, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const upstream = await gitTry(repo.top, ['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}']);
+  const name = upstream.stdout.trim();
+  if (upstream.exitCode === 0 && name.startsWith(`${remoteName}/`)) return name.slice(remoteName.length + 1);
+  const current = await gitTry(repo.top, ['symbolic-ref', '--short', '-q', 'HEAD']);
+  if (current.exitCode !== 0) {
+    throw new StrataError('CONFIG', 'HEAD is detached: replay cannot tell which branch claims go to', 'check out a branch, or set git config strata.claimBranch');
+  }
+  return current.stdout.trim();
+}

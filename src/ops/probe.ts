@@ -1,0 +1,147 @@
+// The cheap look at a clone that decides whether replay has anything to do: a few git calls through
+// spawnSync and no execa, so a post-merge hook with nothing pending costs little more than node's start.
+// Files are read at HEAD (what was committed and merged), never from the work tree.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { type ReplaySettings, cleanName, parseConfigDump, readSettings } from '../core/replay/config.js';
+import { LEDGER_PATH } from '../core/replay/write.js';
+import { StrataError } from '../core/errors.js';
+
+/** Set in the environment of git commands replay runs, so the hooks they trigger do not replay again. */
+export const REPLAY_ACTIVE_ENV = 'STRATA_REPLAY_ACTIVE';
+
+export interface Snapshot {
+  readonly top: string;
+  readonly commonDir: string;
+  /** HEAD's commit id, or undefined on an unborn branch. */
+  readonly head: string | undefined;
+  readonly settings: ReplaySettings;
+  /** This executor's [by:…] name. */
+  readonly executor: string;
+  /** The requests files (typed `strata=ops`) and their texts at HEAD. */
+  readonly opsPaths: readonly string[];
+  readonly opsTexts: readonly string[];
+  readonly ledger: string;
+}
+
+function gitSync(cwd: string, args: string[], input?: string): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`, 'install git and make sure it is on your PATH');
+  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** This clone's replay settings (every config scope: none of them comes from a pulled file). */
+export function readLocalSettings(cwd: string): ReplaySettings {
+  const dump = gitSync(cwd, ['config', '-z', '--get-regexp', '^(strata|user)\\.']);
+  return readSettings(parseConfigDump(dump.status === 0 ? dump.stdout : ''));
+}
+
+/**
+ * The executor's [by:…] name: strata.executorName, else user@host plus a tag of this clone, so two
+ * clones on one machine never mistake each other's claims for their own.
+ */
+export function executorNameOf(settings: ReplaySettings, commonDir: string): string {
+  if (settings.executorName) return cleanName(settings.executorName);
+  let user = 'executor';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the host name alone still tells executors apart.
+  }
+  return cleanName(`${user}@${hostname()}+${createHash('sha256').update(commonDir).digest('hex').slice(0, 6)}`);
+}
+
+/** The work tree's top level and the common git directory (absolute). */
+export function locate(cwd: string): { top: string; commonDir: string } {
+  const result = gitSync(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
+  const [top, commonDir] = result.stdout.split('\n');
+  if (result.status !== 0 || !top || !commonDir) throw new StrataError('NOT_A_REPO', 'not inside a git work tree', 'run this in a clone of the repository');
+  return { top, commonDir };
+}
+
+/** Texts of `<rev>:<path>` for each path (undefined where the commit has no such file). */
+export function readAt(top: string, rev: string, paths: readonly string[]): Array<string | undefined> {
+  if (paths.length === 0) return [];
+  const result = spawnSync('git', ['cat-file', '--batch'], { cwd: top, input: paths.map((p) => `${rev}:${p}\n`).join(''), maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`);
+  const out = result.stdout;
+  const texts: Array<string | undefined> = [];
+  let at = 0;
+  for (let n = 0; n < paths.length; n++) {
+    const headerEnd = out.indexOf(10, at);
+    if (headerEnd === -1) {
+      texts.push(undefined);
+      continue;
+    }
+    const header = out.subarray(at, headerEnd).toString('utf8');
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      texts.push(undefined);
+      at = headerEnd + 1;
+      continue;
+    }
+    const parts = header.split(' ');
+    const size = Number(parts[2]);
+    texts.push(parts[1] === 'blob' ? out.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8') : undefined);
+    at = headerEnd + 1 + size + 1;
+  }
+  return texts;
+}
+
+/** The requests files: tracked files whose `strata` attribute is `ops` (the way the driver types them). */
+export function opsPathsOf(top: string): string[] {
+  const result = gitSync(top, ['ls-files', '-z', '--full-name', ':(top,attr:strata=ops)']);
+  if (result.status !== 0) return [];
+  return result.stdout.split('\0').filter((p) => p !== '' && p !== LEDGER_PATH);
+}
+
+export function headOf(top: string): string | undefined {
+  const result = gitSync(top, ['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+export interface Place {
+  readonly top: string;
+  readonly commonDir: string;
+  readonly settings: ReplaySettings;
+}
+
+/** Where the clone is and how it is configured: read once per command. */
+export function place(cwd: string, settings?: ReplaySettings): Place {
+  const { top, commonDir } = locate(cwd);
+  return { top, commonDir, settings: settings ?? readLocalSettings(top) };
+}
+
+/** Everything replay plans from, read at HEAD (three git calls). */
+export function snapshot(where: string | Place, settings?: ReplaySettings): Snapshot {
+  const p = typeof where === 'string' ? place(where, settings) : where;
+  const head = headOf(p.top);
+  const opsPaths = head ? opsPathsOf(p.top) : [];
+  const texts = head ? readAt(p.top, head, [...opsPaths, LEDGER_PATH]) : [];
+  return {
+    top: p.top,
+    commonDir: p.commonDir,
+    head,
+    settings: p.settings,
+    executor: executorNameOf(p.settings, p.commonDir),
+    opsPaths,
+    opsTexts: opsPaths.map((_, i) => texts[i] ?? ''),
+    ledger: texts[opsPaths.length] ?? '',
+  };
+}
+
+/**
+ * Whether HEAD has ledger commits its upstream lacks (a push that failed, or a replay killed before its
+ * push): other executors must see them before our claims' leases run out.
+ */
+export function hasUnpushedLedger(top: string, upstream = '@{upstream}'): boolean {
+  const result = gitSync(top, ['rev-list', '-1', `${upstream}..HEAD`, '--', LEDGER_PATH]);
+  return result.status === 0 && result.stdout.trim() !== '';
+}
+
+/** The wall clock, or STRATA_NOW (as the writer commands read it), without loading the writers' shell. */
+export function clockNow(): number {
+  const fixed = process.env.STRATA_NOW;
+  const ms = fixed ? Date.parse(fixed) : NaN;
+  return Number.isNaN(ms) ? Date.now() : ms;
+}

@@ -1,0 +1,273 @@
+// The executor: plan, then carry out one action at a time, re-planning in between (the plan is cheap
+// and another executor's records may arrive with every fetch). Runs only in a clone configured as an
+// executor, and only handlers from local git config; everything from the pulled files is data.
+//
+// For each op to run: commit a claim with a lease (pushed first when strata.claimRemote is set: only an
+// accepted push counts), run the handler, commit the terminal record, push it. A claim of ours with no
+// terminal record means a replay died in between: it is recorded `unknown` and run again only when the
+// handler is declared idempotent.
+import { formatStamp } from '../core/clock.js';
+import { StrataError } from '../core/errors.js';
+import type { HandlerSpec } from '../core/replay/config.js';
+import { type Action, type ReplayPlan, planReplay } from '../core/replay/plan.js';
+import { type NewRecord, appendRecord } from '../core/replay/write.js';
+import { type HandlerRun, resolveProgram, runHandler, storeOutput } from './handler.js';
+import {
+  type LedgerCommit,
+  type Remote,
+  type Repo,
+  REPLAY_ACTIVE_ENV,
+  advanceHead,
+  assertLedgerClean,
+  buildLedgerCommit,
+  claimBranchOf,
+  fetchAndMerge,
+  operationInProgress,
+  push,
+} from './ledger-commit.js';
+import { withFileLock } from './lock.js';
+import { type Place, type Snapshot, hasUnpushedLedger, place, snapshot } from './probe.js';
+import { now } from './workfile.js';
+
+/** The name of the lock that keeps two replays (and op resolve) in one clone apart. */
+export const REPLAY_LOCK = 'strata-replay';
+
+export interface ReplayOptions {
+  readonly cwd: string;
+  readonly dryRun?: boolean;
+  /** Only this key (`git strata op run KEY`). */
+  readonly only?: string;
+  /** Called from a hook: report only what happened and what needs a person. */
+  readonly quiet?: boolean;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+export interface Outcome {
+  readonly key: string;
+  readonly kind: string;
+  readonly state: 'done' | 'failed' | 'unknown';
+  readonly run?: HandlerRun;
+}
+
+export interface ReplayReport {
+  readonly executor: boolean;
+  readonly outcomes: readonly Outcome[];
+  readonly plan: ReplayPlan | undefined;
+}
+
+const MAX_CLAIM_ATTEMPTS = 8;
+const MAX_PUSH_ATTEMPTS = 8;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A short random pause that grows with the attempt, so competing executors fall out of step. */
+function backoff(attempt: number): Promise<void> {
+  return sleep(Math.floor(Math.random() * 100 * Math.min(attempt + 1, 6)) + 10);
+}
+
+export function repoOf(snap: Snapshot): Repo {
+  const env: NodeJS.ProcessEnv = { [REPLAY_ACTIVE_ENV]: '1' };
+  if (!snap.settings.userName) {
+    env.GIT_AUTHOR_NAME = 'strata replay';
+    env.GIT_COMMITTER_NAME = 'strata replay';
+  }
+  if (!snap.settings.userEmail) {
+    env.GIT_AUTHOR_EMAIL = 'strata@localhost';
+    env.GIT_COMMITTER_EMAIL = 'strata@localhost';
+  }
+  return { top: snap.top, env };
+}
+
+export async function remoteOf(repo: Repo, snap: Snapshot): Promise<Remote | undefined> {
+  const name = snap.settings.claimRemote;
+  return name ? { name, branch: await claimBranchOf(repo, name, snap.settings.claimBranch) } : undefined;
+}
+
+/**
+ * Appends a record to the ledger as a commit on HEAD (retrying while HEAD moves under us), then pushes
+ * it when there is a remote, merging the remote's work in on a rejection.
+ */
+export async function recordAndPublish(repo: Repo, where: Place, remote: Remote | undefined, record: NewRecord, message: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const snap = snapshot(where);
+    if (!snap.head) throw new StrataError('BAD_INPUT', 'this branch has no commit yet', 'commit something first, then record');
+    const { text } = appendRecord(snap.ledger, record, now());
+    const commit = await buildLedgerCommit(repo, snap.head, text, message);
+    if (await advanceHead(repo, commit, message)) break;
+    if (attempt >= MAX_PUSH_ATTEMPTS) throw new StrataError('GIT_FAILED', 'HEAD keeps moving: could not commit the ledger record', 'run git strata replay again');
+  }
+  if (remote) await publish(repo, remote);
+}
+
+/** Pushes HEAD to the claim branch, merging the remote's work in on each rejection. */
+async function publish(repo: Repo, remote: Remote): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const pushed = await push(repo, remote, 'HEAD');
+    if (pushed.accepted) return;
+    if (attempt >= MAX_PUSH_ATTEMPTS) {
+      throw new StrataError('GIT_FAILED', `could not push the ledger to ${remote.name}/${remote.branch}: ${pushed.message}`, 'the record is committed here; push it with git push (replay pushes again next time)');
+    }
+    await fetchAndMerge(repo, remote);
+    await backoff(attempt);
+  }
+}
+
+/** Commits (and with a remote, first pushes) a claim; true only when the claim is in effect. */
+async function claim(repo: Repo, remote: Remote | undefined, snap: Snapshot, record: NewRecord): Promise<boolean> {
+  const { text } = appendRecord(snap.ledger, record, now());
+  const message = `strata: claim ${record.key}`;
+  const commit: LedgerCommit = await buildLedgerCommit(repo, snap.head!, text, message);
+  if (!remote) return advanceHead(repo, commit, message);
+  const pushed = await push(repo, remote, commit.commit);
+  if (!pushed.accepted) {
+    await fetchAndMerge(repo, remote);
+    return false;
+  }
+  if (!(await advanceHead(repo, commit, message))) {
+    // HEAD moved while we pushed (someone committed here): the claim stands on the remote; bring it in.
+    const { gitTry } = await import('../git/exec.js');
+    const merged = await gitTry(repo.top, ['merge', '--no-edit', '--quiet', commit.commit]);
+    if (merged.exitCode !== 0) throw new StrataError('GIT_FAILED', `could not merge the claim ${commit.commit} into HEAD: ${merged.stderr.trim()}`);
+  }
+  return true;
+}
+
+function claimNote(action: Extract<Action, { type: 'run' }>): string {
+  if (action.reason === 'takeover') return `takes over the expired claim of ${action.previous?.by ?? 'another executor'}`;
+  if (action.reason === 'rerun') return 'runs again after unknown: the handler is idempotent';
+  return '';
+}
+
+/** The whole replay: under the clone's replay lock, until nothing more can be done. */
+export async function replay(options: ReplayOptions): Promise<ReplayReport> {
+  const where = place(options.cwd);
+  if (!where.settings.executor) return { executor: false, outcomes: [], plan: undefined };
+  const first = snapshot(where);
+  if (options.dryRun) return dryRun(first, options);
+  const plan = planOf(first);
+  const repo = repoOf(first);
+  const remote = await remoteOf(repo, first);
+  const unpushed = (): boolean => remote !== undefined && hasUnpushedLedger(first.top, `refs/remotes/${remote.name}/${remote.branch}`);
+  if (!plan.actions.some((a) => options.only === undefined || a.key === options.only) && !unpushed()) {
+    report(plan, options);
+    return { executor: true, outcomes: [], plan };
+  }
+  process.env[REPLAY_ACTIVE_ENV] = '1';
+  return withFileLock(first.top, REPLAY_LOCK, async () => {
+    if (remote && unpushed()) {
+      await publish(repo, remote);
+      options.out(`strata: pushed ledger records that had not reached ${remote.name}/${remote.branch}`);
+    }
+    return replayLocked(repo, where, remote, options);
+  });
+}
+
+function dryRun(snap: Snapshot, options: ReplayOptions): ReplayReport {
+  const plan = planOf(snap);
+  const actions = plan.actions.filter((a) => options.only === undefined || a.key === options.only);
+  for (const action of actions) {
+    if (action.type === 'mark-unknown') options.out(`would record ${action.key} (${action.kind}) as unknown: the claim of ${action.claim.by} at ${action.claim.at} has no result`);
+    else options.out(`would run ${action.key} (${action.kind})${action.args.length ? ` with ${JSON.stringify(action.args)}` : ''}${action.reason === 'pending' ? '' : ` [${action.reason}]`}`);
+  }
+  if (actions.length === 0) options.out('nothing to run');
+  report(plan, options);
+  return { executor: true, outcomes: [], plan };
+}
+
+function planOf(snap: Snapshot): ReplayPlan {
+  const handlers = new Map([...snap.settings.handlers].map(([kind, spec]) => [kind, { idempotent: spec.idempotent }]));
+  return planReplay({ ops: snap.opsTexts, ledger: snap.ledger, now: now(), executor: snap.executor, handlers });
+}
+
+async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined, options: ReplayOptions): Promise<ReplayReport> {
+  const outcomes: Outcome[] = [];
+  const skip = new Set<string>();
+  const lostClaims = new Map<string, number>();
+  let plan: ReplayPlan | undefined;
+  for (;;) {
+    const snap = snapshot(where);
+    if (!snap.head) break;
+    const busy = await operationInProgress(repo);
+    if (busy) {
+      options.err(`strata: replay waits: ${busy} is in progress; run git strata replay when it is finished`);
+      break;
+    }
+    plan = planOf(snap);
+    const action = plan.actions.find((a) => !skip.has(a.key) && (options.only === undefined || a.key === options.only));
+    if (!action) break;
+    await assertLedgerClean(repo);
+
+    if (action.type === 'mark-unknown') {
+      const why = action.reason === 'own-claim' ? 'our claim has no result: a replay was interrupted' : `the claim of ${action.claim.by} expired with no result`;
+      await recordAndPublish(repo, where, remote, { key: action.key, state: 'unknown', by: snap.executor, note: why }, `strata: ${action.key} unknown`);
+      options.out(`strata: ${action.key} (${action.kind}): ${why}; recorded unknown`);
+      outcomes.push({ key: action.key, kind: action.kind, state: 'unknown' });
+      continue;
+    }
+
+    const spec = snap.settings.handlers.get(action.kind)!;
+    const program = await handlerProgram(spec, repo.top, options);
+    if (!program) {
+      skip.add(action.key);
+      continue;
+    }
+    const lease = formatStamp(now() + snap.settings.leaseMs);
+    const claimed = await claim(repo, remote, snap, { key: action.key, state: 'claimed', by: snap.executor, lease, note: claimNote(action) });
+    if (!claimed) {
+      options.err(`strata: ${action.key}: the claim push was rejected (the remote moved); merged ${remote?.name ?? ''} and planning again`);
+      const lost = (lostClaims.get(action.key) ?? 0) + 1;
+      lostClaims.set(action.key, lost);
+      if (lost >= MAX_CLAIM_ATTEMPTS) {
+        options.err(`strata: ${action.key}: could not claim it after ${lost} attempts (the remote keeps moving); run git strata replay again`);
+        skip.add(action.key);
+      } else await backoff(lost);
+      continue;
+    }
+    const run = await runHandler(spec, program, action.key, action.args, repo.top);
+    await storeOutput(snap.commonDir, run).catch(() => undefined);
+    await recordAndPublish(
+      repo,
+      where,
+      remote,
+      { key: action.key, state: run.state, by: snap.executor, exit: run.exit, out: run.digest, note: run.summary },
+      `strata: ${action.key} ${run.state}`,
+    );
+    options.out(`strata: ran ${action.key} (${action.kind}): ${run.state}, exit ${run.exit}: ${run.summary}`);
+    outcomes.push({ key: action.key, kind: action.kind, state: run.state, run });
+  }
+  if (plan) report(plan, options);
+  return { executor: true, outcomes, plan };
+}
+
+async function handlerProgram(spec: HandlerSpec, top: string, options: ReplayOptions): Promise<string | undefined> {
+  if (!spec.argv) {
+    options.err(`strata: git config strata.handler.${spec.kind} cannot be read: ${spec.error}; ops of kind ${spec.kind} are skipped`);
+    return undefined;
+  }
+  const program = await resolveProgram(spec.argv[0]!, top);
+  if (!program) options.err(`strata: the handler for kind ${spec.kind} (${spec.argv[0]}) is not an executable program outside this work tree (an absolute path, or a name on PATH); ops of kind ${spec.kind} are skipped`);
+  return program;
+}
+
+/** What replay could not do, for a person. */
+function report(plan: ReplayPlan, options: ReplayOptions): void {
+  const keep = (key: string): boolean => options.only === undefined || key === options.only;
+  for (const s of plan.conflicts.filter((c) => keep(c.key))) {
+    const where = s.requests.map((r) => `line ${r.line}`).join(', ');
+    options.err(`strata: ${s.key}: key reused with different parameters (${where}); not run. Give one request a new key.`);
+  }
+  for (const s of plan.needsPerson.filter((c) => keep(c.key))) {
+    options.err(`strata: ${s.key} (${s.kind}) is unknown: it may or may not have happened. Decide: git strata op resolve ${s.key} done|failed|retry`);
+  }
+  if (options.quiet) return;
+  for (const s of plan.unhandled.filter((c) => keep(c.key))) {
+    options.err(`strata: ${s.key}: no handler for kind '${s.kind}' in this clone (git config strata.handler.${s.kind}); skipped`);
+  }
+  for (const s of plan.heldByOthers.filter((c) => keep(c.key))) {
+    options.err(`strata: ${s.key} is claimed by ${s.record?.by} until ${s.record?.lease ?? '?'}`);
+  }
+}
+

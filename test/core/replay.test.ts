@@ -1,0 +1,242 @@
+// The replay planner and its helpers: pure functions over OPS.md and ledger texts.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeArgs, encodeArgs } from '../../src/core/replay/args.js';
+import { parseConfigDump, readSettings, splitCommand } from '../../src/core/replay/config.js';
+import { type Handler, ledgerFindings, opStatuses, planReplay } from '../../src/core/replay/plan.js';
+import { appendRecord, appendRequest, cleanNote } from '../../src/core/replay/write.js';
+
+const T0 = Date.parse('2026-11-27T11:00:00.000Z');
+const min = 60_000;
+const stamp = (ms: number): string => new Date(ms).toISOString();
+
+const OPS = [
+  '# Ops',
+  '',
+  '- [op:deploy-v42] [kind:deploy] [agent:deploy] [at:2026-11-27T11:00:00.000Z] [args:v42 production] push v42',
+  '- [op:mail-1] [kind:mail] [agent:ops] [at:2026-11-27T11:00:01.000Z] [args:team@x] weekly mail',
+  '',
+].join('\n');
+
+const handlers = (entries: Record<string, Handler>): ReadonlyMap<string, Handler> => new Map(Object.entries(entries));
+const both = handlers({ deploy: { idempotent: false }, mail: { idempotent: false } });
+
+function rec(key: string, state: string, by: string, at: number, extra = ''): string {
+  return `- [op:${key}] [state:${state}] [by:${by}] [at:${stamp(at)}]${extra}`;
+}
+
+function plan(ledger: string[], options: { now?: number; executor?: string; handlers?: ReadonlyMap<string, Handler>; ops?: string } = {}) {
+  return planReplay({ ops: options.ops ?? OPS, ledger: ledger.join('\n'), now: options.now ?? T0 + min, executor: options.executor ?? 'A', handlers: options.handlers ?? both });
+}
+
+describe('planReplay', () => {
+  it('runs requests with no ledger record, in request order', () => {
+    const p = plan([]);
+    expect(p.actions.map((a) => [a.type, a.key])).toEqual([
+      ['run', 'deploy-v42'],
+      ['run', 'mail-1'],
+    ]);
+    const first = p.actions[0]!;
+    expect(first.type === 'run' && first.args).toEqual(['v42', 'production']);
+  });
+
+  it('never runs a settled op', () => {
+    const p = plan([rec('deploy-v42', 'done', 'B', T0 + 1000, ' [exit:0]'), rec('mail-1', 'failed', 'B', T0 + 2000, ' [exit:3]')]);
+    expect(p.actions).toEqual([]);
+    expect(p.statuses.map((s) => s.state)).toEqual(['done', 'failed']);
+  });
+
+  it('skips ops whose kind has no local handler and reports them', () => {
+    const p = plan([], { handlers: handlers({ deploy: { idempotent: false } }) });
+    expect(p.actions.map((a) => a.key)).toEqual(['deploy-v42']);
+    expect(p.unhandled.map((s) => s.key)).toEqual(['mail-1']);
+  });
+
+  it('reports a key reused with different parameters and never runs it, even with a handler', () => {
+    const ops = `${OPS}- [op:deploy-v42] [kind:deploy] [agent:other] [at:2026-11-27T11:00:05.000Z] [args:v43 production] again\n`;
+    const p = plan([], { ops });
+    expect(p.actions.map((a) => a.key)).toEqual(['mail-1']);
+    expect(p.conflicts.map((s) => s.key)).toEqual(['deploy-v42']);
+  });
+
+  it('runs a key requested twice with the same parameters once', () => {
+    const ops = `${OPS}- [op:mail-1] [kind:mail] [agent:other] [at:2026-11-27T11:00:09.000Z] [args:team@x] asked again\n`;
+    expect(plan([], { ops }).actions.filter((a) => a.key === 'mail-1')).toHaveLength(1);
+  });
+
+  it('leaves a live claim of another executor alone', () => {
+    const p = plan([rec('deploy-v42', 'claimed', 'B', T0, ` [lease:${stamp(T0 + 10 * min)}]`)]);
+    expect(p.actions.map((a) => a.key)).toEqual(['mail-1']);
+    expect(p.heldByOthers.map((s) => s.key)).toEqual(['deploy-v42']);
+  });
+
+  it('takes over an expired claim of another executor only with an idempotent handler', () => {
+    const ledger = [rec('deploy-v42', 'claimed', 'B', T0, ` [lease:${stamp(T0 + 10 * min)}]`)];
+    const late = T0 + 11 * min;
+    const idem = plan(ledger, { now: late, handlers: handlers({ deploy: { idempotent: true } }) });
+    expect(idem.actions).toMatchObject([{ type: 'run', key: 'deploy-v42', reason: 'takeover' }]);
+    const strict = plan(ledger, { now: late, handlers: handlers({ deploy: { idempotent: false } }) });
+    expect(strict.actions).toMatchObject([{ type: 'mark-unknown', key: 'deploy-v42', reason: 'expired-claim' }]);
+  });
+
+  it('a claim without [lease:…] holds for the default lease from its [at:…]', () => {
+    const ledger = [rec('deploy-v42', 'claimed', 'B', T0)];
+    expect(plan(ledger, { now: T0 + 5 * min }).heldByOthers).toHaveLength(1);
+    expect(plan(ledger, { now: T0 + 11 * min }).heldByOthers).toHaveLength(0);
+  });
+
+  it('turns our own claim with no result into unknown, whatever its lease', () => {
+    const p = plan([rec('deploy-v42', 'claimed', 'A', T0, ` [lease:${stamp(T0 + 10 * min)}]`)]);
+    expect(p.actions[0]).toMatchObject({ type: 'mark-unknown', key: 'deploy-v42', reason: 'own-claim' });
+  });
+
+  it('leaves unknown for a person unless the handler is idempotent, then runs it again', () => {
+    const ledger = [rec('deploy-v42', 'claimed', 'A', T0), rec('deploy-v42', 'unknown', 'A', T0 + 1000)];
+    const strict = plan(ledger);
+    expect(strict.actions.map((a) => a.key)).toEqual(['mail-1']);
+    expect(strict.needsPerson.map((s) => s.key)).toEqual(['deploy-v42']);
+    const idem = plan(ledger, { handlers: handlers({ deploy: { idempotent: true }, mail: { idempotent: false } }) });
+    expect(idem.actions[0]).toMatchObject({ type: 'run', key: 'deploy-v42', reason: 'rerun' });
+  });
+
+  it('a crash during the idempotent re-run is recovered the same way', () => {
+    const ledger = [rec('deploy-v42', 'claimed', 'A', T0), rec('deploy-v42', 'unknown', 'A', T0 + 1000), rec('deploy-v42', 'claimed', 'A', T0 + 2000)];
+    expect(plan(ledger).actions[0]).toMatchObject({ type: 'mark-unknown', key: 'deploy-v42' });
+  });
+
+  it("a person's retry opens a new epoch; done and failed are final within one", () => {
+    const ledger = [rec('deploy-v42', 'claimed', 'A', T0), rec('deploy-v42', 'unknown', 'A', T0 + 1000), rec('deploy-v42', 'retry', 'alice', T0 + 2000, ' [resolved:yes]')];
+    expect(plan(ledger).actions[0]).toMatchObject({ type: 'run', key: 'deploy-v42', reason: 'pending' });
+    const resolved = [...ledger.slice(0, 2), rec('deploy-v42', 'done', 'alice', T0 + 2000, ' [resolved:yes]')];
+    expect(plan(resolved).statuses[0]).toMatchObject({ state: 'done', record: { by: 'alice', resolved: true } });
+  });
+
+  it('a terminal record beats a later unknown (the slow executor did finish)', () => {
+    const ledger = [rec('deploy-v42', 'claimed', 'B', T0), rec('deploy-v42', 'unknown', 'A', T0 + 11 * min), rec('deploy-v42', 'done', 'B', T0 + 12 * min)];
+    expect(plan(ledger, { now: T0 + 13 * min }).statuses[0]!.state).toBe('done');
+  });
+
+  it('ledger line order does not matter: records are read by their stamps', () => {
+    const ledger = [rec('deploy-v42', 'unknown', 'A', T0 + 1000), rec('deploy-v42', 'claimed', 'A', T0)];
+    expect(plan(ledger).statuses[0]!.state).toBe('unknown');
+  });
+
+  it('is deterministic under any order of the ledger lines', () => {
+    const lines = [
+      rec('deploy-v42', 'claimed', 'B', T0, ` [lease:${stamp(T0 + 10 * min)}]`),
+      rec('deploy-v42', 'done', 'B', T0 + 1000, ' [exit:0]'),
+      rec('mail-1', 'claimed', 'A', T0 + 2000),
+      rec('mail-1', 'unknown', 'A', T0 + 3000),
+    ];
+    const expected = JSON.stringify(plan(lines));
+    fc.assert(
+      fc.property(fc.shuffledSubarray(lines, { minLength: lines.length, maxLength: lines.length }), (shuffled) => {
+        expect(JSON.stringify(plan(shuffled).actions)).toBe(JSON.stringify(JSON.parse(expected).actions));
+      }),
+    );
+  });
+});
+
+describe('ledgerFindings', () => {
+  it('reports a key reused with different parameters at the later request, 1-based', () => {
+    const ops = `${OPS}- [op:deploy-v42] [kind:deploy] [agent:x] [at:2026-11-27T11:00:05.000Z] [args:v43] other\n`;
+    const findings = ledgerFindings(ops, '');
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ in: 'ops', line: 5, rule: 'op-key-reused' });
+    expect(findings[0]!.message).toContain('deploy-v42');
+    expect(findings[0]!.hint).not.toBe('');
+  });
+
+  it('reports two terminal records of one key from different executors as a duplicate execution', () => {
+    const ledger = ['# Ledger', '', rec('mail-1', 'done', 'A', T0, ' [exit:0]'), rec('mail-1', 'done', 'B', T0 + 5, ' [exit:0]'), ''].join('\n');
+    const findings = ledgerFindings(OPS, ledger);
+    expect(findings).toEqual([expect.objectContaining({ in: 'ledger', line: 4, rule: 'duplicate-execution' })]);
+  });
+
+  it('does not count terminal records separated by a retry, or a person’s resolution', () => {
+    const ledger = [
+      rec('mail-1', 'failed', 'A', T0, ' [exit:1]'),
+      rec('mail-1', 'retry', 'alice', T0 + 5, ' [resolved:yes]'),
+      rec('mail-1', 'done', 'B', T0 + 9, ' [exit:0]'),
+      rec('deploy-v42', 'unknown', 'A', T0),
+      rec('deploy-v42', 'done', 'alice', T0 + 3, ' [resolved:yes]'),
+      rec('deploy-v42', 'done', 'A', T0 + 4, ' [exit:0]'),
+    ].join('\n');
+    expect(ledgerFindings(OPS, ledger)).toEqual([]);
+  });
+
+  it('finds nothing in a clean history', () => {
+    expect(ledgerFindings(OPS, [rec('mail-1', 'claimed', 'A', T0), rec('mail-1', 'done', 'A', T0 + 1, ' [exit:0]')].join('\n'))).toEqual([]);
+  });
+});
+
+describe('args', () => {
+  it('round-trips any non-empty argv through one tag value', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ minLength: 1, unit: 'binary' }), { maxLength: 6 }), (args) => {
+        const value = encodeArgs(args);
+        expect(value).not.toMatch(/[\]\n`[]/);
+        expect(decodeArgs(value)).toEqual(args);
+      }),
+    );
+  });
+
+  it('reads a hand-written value as words, keeping shell syntax literal', () => {
+    expect(decodeArgs('v42 production')).toEqual(['v42', 'production']);
+    expect(decodeArgs('; touch /tmp/pwned $(id) 100%')).toEqual([';', 'touch', '/tmp/pwned', '$(id)', '100%']);
+  });
+});
+
+describe('config', () => {
+  it('reads handlers from JSON arrays or plain words, never through a shell', () => {
+    expect(splitCommand('["/bin/prog", "a b"]')).toEqual({ argv: ['/bin/prog', 'a b'] });
+    expect(splitCommand('/bin/prog  --flag x')).toEqual({ argv: ['/bin/prog', '--flag', 'x'] });
+    expect(splitCommand('[1]')).toHaveProperty('error');
+    expect(splitCommand('   ')).toHaveProperty('error');
+  });
+
+  it('parses git config -z output into settings', () => {
+    const dump = [
+      'strata.executor\ntrue',
+      'strata.executorname\ncoordinator',
+      'strata.claimremote\norigin',
+      'strata.handler.deploy\n/usr/local/bin/deploy --prod',
+      'strata.handler.deploy.timeout\n90s',
+      'strata.handler.deploy.idempotent\nyes',
+      'strata.handler.mail\n["/bin/mail"]',
+      'strata.handler.Bad_kind\nx',
+      '',
+    ].join('\0');
+    const s = readSettings(parseConfigDump(dump));
+    expect(s).toMatchObject({ executor: true, executorName: 'coordinator', claimRemote: 'origin' });
+    expect(s.handlers.get('deploy')).toMatchObject({ argv: ['/usr/local/bin/deploy', '--prod'], timeoutMs: 90_000, idempotent: true });
+    expect(s.handlers.get('mail')).toMatchObject({ argv: ['/bin/mail'], idempotent: false, timeoutMs: 600_000 });
+    expect([...s.handlers.keys()].sort()).toEqual(['deploy', 'mail']);
+    expect(s.leaseMs).toBe(11 * min);
+    expect(readSettings(parseConfigDump('strata.executor\nfalse\0')).executor).toBe(false);
+  });
+});
+
+describe('writing', () => {
+  it('appends records stamped after every [at:…] but not after a lease', () => {
+    const claimed = appendRecord('', { key: 'k', state: 'claimed', by: 'A', lease: stamp(T0 + 10 * min) }, T0);
+    expect(claimed.line).toBe(`- [op:k] [state:claimed] [by:A] [at:${stamp(T0)}] [lease:${stamp(T0 + 10 * min)}]`);
+    const done = appendRecord(claimed.text, { key: 'k', state: 'done', by: 'A', exit: 0, out: 'sha256-x', note: 'ok [state:failed]\nmore' }, T0 - 5000);
+    expect(done.line).toBe(`- [op:k] [state:done] [by:A] [at:${stamp(T0 + 1)}] [exit:0] [out:sha256-x] ok (state:failed) more`);
+    expect(opStatuses('- [op:k] [kind:x] [at:2026-11-27T10:00:00.000Z]', done.text, T0)[0]!.state).toBe('done');
+  });
+
+  it('cleans output into one tag-free line', () => {
+    expect(cleanNote('a\n[b:c]\u0007')).toBe('a (b:c)');
+  });
+
+  it('appends a request, is idempotent for the same parameters, refuses a reused key', () => {
+    const input = { kind: 'deploy', key: 'd1', args: ['v1', 'a b'], agent: 'me', note: 'ship' };
+    const first = appendRequest('', [], input, T0);
+    expect(first.line).toBe(`- [op:d1] [kind:deploy] [agent:me] [at:${stamp(T0)}] [args:v1 a%20b] ship`);
+    expect(appendRequest(first.text, [], input, T0).changed).toBe(false);
+    expect(() => appendRequest(first.text, [], { ...input, args: ['v2'] }, T0)).toThrow(/already used with different parameters/);
+    expect(() => appendRequest('', [first.text], { ...input, kind: 'mail' }, T0)).toThrow(/different parameters/);
+    expect(() => appendRequest('', [], { ...input, kind: 'Bad;kind' }, T0)).toThrow(/invalid kind/);
+  });
+});

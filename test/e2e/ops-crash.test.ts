@@ -1,0 +1,90 @@
+// kill -9 of a replay between the handler's effect and the ledger commit: the next replay records
+// `unknown` and does not run the op again, unless the handler is declared idempotent, in which case it
+// runs again with the same key. A person's `op resolve KEY retry` also runs it again.
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, type Sandbox, gitAvailable, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { makeExecutor, pullAndPush, readLog, runAsync, writeHandler } from './ops-helpers.js';
+
+/** Pulls without the post-merge replay, so the test decides when replay runs. */
+const NO_HOOK_REPLAY = { STRATA_REPLAY_ACTIVE: '1' };
+
+describe.skipIf(!gitAvailable())('ops: a replay killed between effect and record', () => {
+  let sandbox: Sandbox;
+  let clones: Record<string, string>;
+  let log: string;
+  let flag: string;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-crash-');
+    clones = makeRemoteWithClones(sandbox, ['exec', 'agent']);
+    log = join(sandbox.dir, 'handler.log');
+    flag = join(sandbox.dir, 'slow');
+    const handler = writeHandler(sandbox.dir, 'slow.sh', log, flag);
+    makeExecutor(sandbox, clones.exec!, 'exec', { slow: [handler] }, { 'strata.claimRemote': 'origin' });
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  const request = async (key: string): Promise<void> => {
+    sandbox.strata(clones.agent!, ['op', 'request', 'slow', '--key', key, '--agent', 'agent', '--', 'payload']);
+    sandbox.git(clones.agent!, ['add', 'OPS.md']);
+    sandbox.git(clones.agent!, ['commit', '-q', '-m', `request ${key}`]);
+    await pullAndPush(sandbox, clones.agent!, NO_HOOK_REPLAY);
+    const pulled = await runAsync(sandbox, clones.exec!, 'git', ['pull', '-q', '--no-edit', 'origin', 'main'], NO_HOOK_REPLAY);
+    expect(pulled.status, pulled.stderr).toBe(0);
+  };
+  const runs = (key: string): string[][] => readLog(log).filter(([k]) => k === key).map(([, args]) => args);
+  const state = (key: string): string => (JSON.parse(sandbox.strata(clones.exec!, ['op', 'show', key, '--json']).stdout) as Array<{ state: string }>)[0]!.state;
+
+  /** Starts a replay in its own process group, waits for the handler's effect, then kills the group. */
+  const killDuringEffect = async (key: string): Promise<void> => {
+    writeFileSync(flag, '');
+    const child = spawn(process.execPath, [CLI, 'replay'], { cwd: clones.exec!, env: sandbox.env, detached: true, stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    while (runs(key).length === 0) {
+      if (Date.now() > deadline) throw new Error(`the handler for ${key} never ran`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    rmSync(flag, { force: true });
+  };
+
+  it('leaves unknown, does not run a non-idempotent op again, and runs it again after resolve retry', async () => {
+    await request('s1');
+    await killDuringEffect('s1');
+    expect(runs('s1')).toHaveLength(1);
+    expect(state('s1')).toBe('claimed');
+
+    const next = sandbox.strata(clones.exec!, ['replay']);
+    expect(next.stdout + next.stderr).toContain('git strata op resolve s1 done|failed|retry');
+    expect(runs('s1')).toHaveLength(1);
+    expect(state('s1')).toBe('unknown');
+    sandbox.strata(clones.exec!, ['replay']);
+    expect(runs('s1')).toHaveLength(1);
+
+    const resolved = sandbox.strata(clones.exec!, ['op', 'resolve', 's1', 'retry', '--agent', 'alice']);
+    expect(resolved.stdout).toContain('recorded retry');
+    sandbox.strata(clones.exec!, ['replay']);
+    expect(runs('s1')).toEqual([['payload'], ['payload']]);
+    expect(state('s1')).toBe('done');
+    // The records reached the remote: the agent sees the same ledger after a pull.
+    sandbox.git(clones.agent!, ['pull', '-q', '--no-edit', 'origin', 'main']);
+    expect(sandbox.read(join(clones.agent!, '.strata/ledger.md'))).toBe(sandbox.read(join(clones.exec!, '.strata/ledger.md')));
+  });
+
+  it('runs an idempotent handler again with the same key', async () => {
+    sandbox.git(clones.exec!, ['config', 'strata.handler.slow.idempotent', 'true']);
+    await request('s2');
+    await killDuringEffect('s2');
+    const next = sandbox.strata(clones.exec!, ['replay']);
+    expect(next.stdout).toContain('recorded unknown');
+    expect(runs('s2')).toEqual([['payload'], ['payload']]);
+    expect(state('s2')).toBe('done');
+    const ledger = sandbox.read(join(clones.exec!, '.strata/ledger.md'));
+    expect(ledger.match(/\[op:s2\] \[state:(\w+)\]/g)).toEqual(['[op:s2] [state:claimed]', '[op:s2] [state:unknown]', '[op:s2] [state:claimed]', '[op:s2] [state:done]']);
+  });
+});
