@@ -77,12 +77,13 @@ function lookupType(path: string | undefined): FileType {
   return 'markdown';
 }
 
-function decodeUtf8(bytes: Buffer): string | null {
-  if (bytes.includes(0)) return null;
+/** The text, or why there is none: a NUL byte makes a file binary for git too. */
+function decodeUtf8(bytes: Buffer): string | 'binary' | 'not-utf8' {
+  if (bytes.includes(0)) return 'binary';
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return null;
+    return 'not-utf8';
   }
 }
 
@@ -97,10 +98,13 @@ async function structuredMerge(args: DriverArgs): Promise<number> {
   const sizes = [args.base, args.ours, args.theirs].map((file) => statSync(file).size);
   if (sizes.some((size) => size > MAX_STRUCTURED_BYTES)) return lineMergeInPlace(args, 'fallback:too-large');
   const texts = [args.base, args.ours, args.theirs].map((file) => decodeUtf8(readFileSync(file)));
-  const [base, ours, theirs] = texts;
-  if (base === null || ours === null || theirs === null || base === undefined || ours === undefined || theirs === undefined) {
-    return lineMergeInPlace(args, 'fallback:not-utf8');
+  if (texts.includes('binary')) {
+    // What git does with a binary file: keep ours, report a conflict.
+    process.stderr.write(`strata: ${args.path ?? args.ours}: binary content, left as ours; resolve by hand, then git add\n`);
+    return 1;
   }
+  if (texts.includes('not-utf8')) return lineMergeInPlace(args, 'fallback:not-utf8');
+  const [base, ours, theirs] = texts as [string, string, string];
   const path = safePath(args.path);
   const type: FileType = args.type && isFileType(args.type) ? args.type : lookupType(path);
   const result: MergeResult = await mergeFile(type, base, ours, theirs, {

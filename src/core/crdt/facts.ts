@@ -2,7 +2,7 @@
 // the current value of (entity, attribute) is the one with the greatest (at, agent, value); the others
 // stay in the file and carry `[superseded:yes]` so a reader sees the current value at a glance.
 import { type Entry, entryBody, tagValue, withTag } from '../entries/scan.js';
-import { type EntryType, greaterByContent } from './keyed.js';
+import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
 export const SUPERSEDED_TAG = 'superseded';
 
@@ -14,15 +14,13 @@ export interface Fact {
   readonly agent: string;
 }
 
-export function factOf(entry: Entry): Fact {
-  return {
+export const factOf = memoByEntry((entry: Entry): Fact => ({
     entity: tagValue(entry, 'entity') ?? '',
     attr: tagValue(entry, 'attr') ?? '',
     value: entryBody(entry),
     at: tagValue(entry, 'at') ?? '',
     agent: tagValue(entry, 'agent') ?? '',
-  };
-}
+}));
 
 function slot(fact: Fact): string {
   return `${fact.entity}\u001f${fact.attr}`;
@@ -39,14 +37,14 @@ export function isSuperseded(entry: Entry): boolean {
 export const facts: EntryType = {
   name: 'facts',
   growOnly: true,
-  identity: (entry) => {
+  identity: memoByEntry((entry) => {
     const f = factOf(entry);
     return [f.entity, f.attr, f.at, f.agent, f.value].join('\u001f');
-  },
-  sortKey: (entry) => {
+  }),
+  sortKey: memoByEntry((entry) => {
     const f = factOf(entry);
     return `${f.at}\u001f${f.entity}\u001f${f.attr}`;
-  },
+  }),
   // Same tuple, different decoration on both sides (or removed vs changed): keep the changed one; of
   // two changes, the greater text. A fact is never dropped by a concurrent edit.
   join: (_base, ours, theirs) => {
@@ -55,16 +53,18 @@ export const facts: EntryType = {
     return greaterByContent(ours, theirs);
   },
   normalize: (entries) => {
-    const current = new Map<string, string>();
-    for (const entry of entries.values()) {
+    const all = [...entries].map(([key, entry]) => {
       const f = factOf(entry);
-      const best = current.get(slot(f));
-      if (best === undefined || rank(f) > best) current.set(slot(f), rank(f));
+      return { key, entry, slot: slot(f), rank: rank(f) };
+    });
+    const current = new Map<string, string>();
+    for (const f of all) {
+      const best = current.get(f.slot);
+      if (best === undefined || f.rank > best) current.set(f.slot, f.rank);
     }
     const out = new Map<string, Entry>();
-    for (const [key, entry] of entries) {
-      const f = factOf(entry);
-      const stale = current.get(slot(f)) !== rank(f);
+    for (const { key, entry, slot: s, rank: r } of all) {
+      const stale = current.get(s) !== r;
       out.set(key, stale && !isSuperseded(entry) ? withTag(entry, SUPERSEDED_TAG, 'yes') : entry);
     }
     return out;

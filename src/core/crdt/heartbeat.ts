@@ -1,7 +1,7 @@
 // heartbeat: an LWW-map keyed by agent. Per agent the greatest (at, agent, content) wins; a removal on
 // one side wins only if the other side left that agent unchanged (handled by mergeKeyed).
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
-import { type EntryType, entryContent } from './keyed.js';
+import { type EntryType, entryContent, memoByEntry } from './keyed.js';
 
 function rank(entry: Entry): string {
   // ISO-8601 UTC stamps of one shape compare as strings; the content breaks exact ties.
@@ -10,10 +10,10 @@ function rank(entry: Entry): string {
 
 export const heartbeat: EntryType = {
   name: 'heartbeat',
-  identity: (entry) => {
+  identity: memoByEntry((entry) => {
     const agent = tagValue(entry, 'agent');
     return agent !== undefined ? `agent:${agent}` : `text:${entryBody(entry)}`;
-  },
+  }),
   sortKey: (entry) => tagValue(entry, 'agent') ?? entryBody(entry),
   join: (_base, ours, theirs) => {
     if (!ours) return theirs;

@@ -67,12 +67,31 @@ export function indexEntries(type: EntryType, entries: readonly Entry[]): Map<st
   return map;
 }
 
+/**
+ * Caches a pure function of an entry on the entry itself (entries are immutable): identities, sort keys
+ * and parsed fields are asked for several times per merge, for every entry of three versions.
+ */
+let memoSlots = 0;
+
+export function memoByEntry<T>(fn: (entry: Entry) => T): (entry: Entry) => T {
+  const slot = `m${memoSlots++}`;
+  return (entry) => {
+    const memo = entry.memo;
+    if (slot in memo) return memo[slot] as T;
+    const value = fn(entry);
+    memo[slot] = value;
+    return value;
+  };
+}
+
+const contentOf = memoByEntry((entry: Entry): string => {
+  const last = entry.lines[entry.lines.length - 1]!;
+  return entry.lines.length === 1 ? lineBody(last) : entryText(entry).slice(0, -last.length) + lineBody(last);
+});
+
 /** Entry text without the line ending of its last line: where it sits in the file decides that. */
 export function entryContent(entry: Entry | undefined): string | undefined {
-  if (!entry) return undefined;
-  const text = entryText(entry);
-  const last = entry.lines[entry.lines.length - 1]!;
-  return text.slice(0, text.length - last.length) + lineBody(last);
+  return entry ? contentOf(entry) : undefined;
 }
 
 export function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {

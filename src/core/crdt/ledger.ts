@@ -3,7 +3,7 @@
 // terminal records for one key from different executors both stay, and the checks report them as a
 // duplicate execution.
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
-import { type EntryType, greaterByContent } from './keyed.js';
+import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
 export type LedgerState = 'claimed' | 'done' | 'failed' | 'unknown';
 
@@ -36,10 +36,10 @@ export function recordOf(entry: Entry): LedgerRecord {
 export const ledger: EntryType = {
   name: 'ledger',
   growOnly: true,
-  identity: (entry) => {
+  identity: memoByEntry((entry) => {
     const r = recordOf(entry);
     return [r.key, r.state, r.by, r.at].join('\u001f');
-  },
+  }),
   sortKey: (entry) => `${tagValue(entry, 'at') ?? ''}\u001f${tagValue(entry, 'op') ?? ''}`,
   join: (_base, ours, theirs) => (!ours ? theirs : !theirs ? ours : greaterByContent(ours, theirs)),
 };

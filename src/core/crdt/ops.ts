@@ -4,7 +4,7 @@
 // ("key reused with different parameters"); replay never executes such a key, and runs a key asked for
 // twice with the same parameters once.
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
-import { type EntryType, greaterByContent } from './keyed.js';
+import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
 export interface OpRequest {
   readonly key: string;
@@ -34,10 +34,10 @@ export function opParameters(op: Pick<OpRequest, 'kind' | 'args'>): string {
 export const ops: EntryType = {
   name: 'ops',
   growOnly: true,
-  identity: (entry) => {
+  identity: memoByEntry((entry) => {
     const op = opOf(entry);
     return [op.key, opParameters(op), op.agent, op.at].join('\u001f');
-  },
+  }),
   sortKey: (entry) => `${tagValue(entry, 'at') ?? ''}\u001f${tagValue(entry, 'op') ?? ''}`,
   join: (_base, ours, theirs) => (!ours ? theirs : !theirs ? ours : greaterByContent(ours, theirs)),
 };

@@ -18,7 +18,7 @@ import {
   withTag,
   withoutTag,
 } from '../entries/scan.js';
-import { type Conflict, type EntryType, greaterByContent } from './keyed.js';
+import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
 
@@ -61,10 +61,10 @@ function contentIdentity(entry: Entry): string {
   return `h:${contentHash(`${tagValue(entry, 'seq') ?? ''}\u001f${entryBody(entry)}`)}`;
 }
 
-export function queueIdentity(entry: Entry): string {
+export const queueIdentity = memoByEntry((entry: Entry): string => {
   const id = tagValue(entry, 'id');
   return id !== undefined && id.trim() !== '' ? `id:${id.trim()}` : contentIdentity(entry);
-}
+});
 
 // ---------------------------------------------------------------------------------------------------
 // depends: seq numbers ⇄ identities
@@ -297,10 +297,10 @@ function normalizeQueue(entries: ReadonlyMap<string, Entry>): Map<string, Entry>
   return out;
 }
 
-function seqSortKey(entry: Entry): string {
+const seqSortKey = memoByEntry((entry: Entry): string => {
   const seq = seqOf(entry);
   return seq === undefined ? `~${entryBody(entry)}` : String(seq).padStart(15, '0');
-}
+});
 
 /** Re-keys a version's entries in place, keeping file order and rewriting edges to the new keys. */
 function rekey(version: Map<string, Entry>, renames: ReadonlyMap<string, string>): void {

@@ -25,6 +25,11 @@ export interface Entry {
   readonly marker: string;
   readonly box: TaskBox | null;
   readonly tags: readonly Tag[];
+  /**
+   * Values derived from the entry's text (identity, sort key…), filled in lazily by the merge: each is
+   * asked for several times per merge. Only text decides them, so a copy with another `line` may share it.
+   */
+  readonly memo: Record<string, unknown>;
 }
 
 export interface Prose {
@@ -120,7 +125,13 @@ function listItemHead(line: string): ListItemHead | null {
  * first line, outside front matter, code fences and HTML comments; their continuation is every
  * following line indented deeper than the marker, with blank lines between such lines.
  */
-export function parseDoc(text: string): Doc {
+/**
+ * Reads of first lines, shared by the parses of one merge: the three versions of a file share almost
+ * all their lines, so each distinct line is matched and its tags read once.
+ */
+export type LineCache = Map<string, { head: ListItemHead | null; tags: Tag[] }>;
+
+export function parseDoc(text: string, cache?: LineCache): Doc {
   const lines = splitLines(text);
   const blocks: Block[] = [];
   let prose: string[] = [];
@@ -173,8 +184,13 @@ export function parseDoc(text: string): Doc {
       addProse(line, i++);
       continue;
     }
-    const head = listItemHead(line);
-    const tags = head ? readTags(line, head.textStart) : [];
+    let read = cache?.get(line);
+    if (!read) {
+      const head = listItemHead(line);
+      read = { head, tags: head ? readTags(line, head.textStart) : [] };
+      cache?.set(line, read);
+    }
+    const { head, tags } = read;
     if (!head || tags.length === 0) {
       addProse(line, i++);
       continue;
@@ -208,7 +224,7 @@ export function parseDoc(text: string): Doc {
       entryLines.push(next);
       i++;
     }
-    blocks.push({ kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags });
+    blocks.push({ kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} });
   }
   flushProse();
   return { blocks };

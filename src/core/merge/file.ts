@@ -31,10 +31,11 @@ export function unmergeableReason(texts: readonly string[]): string | null {
 
 /** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
 function memoize(lineMerge: LineMerge): LineMerge {
-  let last: { key: string; result: ReturnType<LineMerge> } | undefined;
+  let last: { input: Parameters<LineMerge>[0]; result: ReturnType<LineMerge> } | undefined;
+  const same = (a: Parameters<LineMerge>[0], b: Parameters<LineMerge>[0]): boolean =>
+    a.base === b.base && a.ours === b.ours && a.theirs === b.theirs && a.markerSize === b.markerSize && (a.labels ?? []).join('\0') === (b.labels ?? []).join('\0');
   return (input) => {
-    const key = JSON.stringify([input.base, input.ours, input.theirs, input.markerSize, input.labels ?? null]);
-    if (last?.key !== key) last = { key, result: lineMerge(input) };
+    if (!last || !same(last.input, input)) last = { input, result: lineMerge(input) };
     return last.result;
   };
 }

@@ -2,7 +2,7 @@
 // the Markdown merge. Each entry is replaced by a one-line placeholder that names its identity — the
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
-import { type Doc, type Entry, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
+import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
@@ -10,7 +10,6 @@ import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 export type ProseMerge = (base: string, ours: string, theirs: string, opts: MergeOptions) => MergeResult;
 
 const HOLE = '\uE000';
-const SEP = '\uE001';
 /** Large enough that no real line in a skeleton can look like one of our own markers. */
 const SKELETON_MARKER = 40;
 
@@ -32,51 +31,38 @@ function indexOf(type: EntryType, doc: Doc): Map<string, Entry> {
   return indexEntries(type, type.prepare ? type.prepare(entries) : entries);
 }
 
-/**
- * The version with each entry replaced by a placeholder naming its identity. The sort key comes from
- * the merged entry where there is one, so an identity reads the same line in all three versions.
- */
-function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKey: (key: string, own: Entry) => string): Skeleton {
+/** The version with each entry replaced by a placeholder that names its identity. */
+function skeletonOf(doc: Doc, entries: Map<string, Entry>): Skeleton {
   const keyOf = new Map<number, string>();
   for (const [key, entry] of entries) keyOf.set(entry.line, key);
-  let text = '';
+  const parts: string[] = [];
   for (const block of doc.blocks) {
     if (block.kind === 'prose') {
-      for (const line of block.lines) text += line;
+      parts.push(...block.lines);
       continue;
     }
     const key = keyOf.get(block.line)!;
     const eol = lineEnding(block.lines[block.lines.length - 1]!);
-    text += `${block.indent}${block.marker} ${HOLE}${assertLineSafe(sortKey(key, entries.get(key)!))}${SEP}${assertLineSafe(key)}${eol}`;
+    parts.push(`${block.indent}${block.marker} ${HOLE}${assertLineSafe(key)}${eol}`);
   }
-  return { text, entries };
+  return { text: parts.join(''), entries };
 }
 
-interface Hole {
-  readonly sortKey: string;
-  readonly key: string;
+/** The identity a placeholder line names, or null for a line of prose. */
+function holeOf(line: string): string | null {
+  const at = line.indexOf(HOLE);
+  return at === -1 ? null : lineBody(line).slice(at + 1);
 }
 
-function holeOf(line: string): Hole | null {
-  const body = lineBody(line);
-  const at = body.indexOf(HOLE);
-  if (at === -1) return null;
-  const sep = body.indexOf(SEP, at);
-  if (sep === -1) return null;
-  return { sortKey: body.slice(at + 1, sep), key: body.slice(sep + 1) };
-}
-
-function compareHoles(a: Hole, b: Hole): number {
-  if (a.sortKey !== b.sortKey) return a.sortKey < b.sortKey ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
+/** Orders identities by the type's sort key, then by identity: never by side. */
+export type SortKeyOf = (key: string) => string;
 
 /**
  * Settles conflict hunks that consist only of placeholders (both sides inserted entries at one spot):
  * the union of both sides, ordered by the type's sort key, so the order is the same from either side.
  * Returns null when a hunk holds prose: that needs the Markdown block merge.
  */
-function settleEntryHunks(conflicted: string, finalEol: boolean): string | null {
+function settleEntryHunks(conflicted: string, finalEol: boolean, sortKeyOf: SortKeyOf): string | null {
   const open = '<'.repeat(SKELETON_MARKER);
   const middle = '='.repeat(SKELETON_MARKER);
   const baseSection = '|'.repeat(SKELETON_MARKER);
@@ -104,26 +90,56 @@ function settleEntryHunks(conflicted: string, finalEol: boolean): string | null 
       else if (inner.startsWith(close)) break;
       else side.push(inner);
     }
-    const holes = new Map<string, { hole: Hole; line: string }>();
-    for (const l of [...ours, ...theirs]) {
-      const hole = holeOf(l);
-      if (!hole) return null;
-      // The same entry on both sides: keep one line, chosen independently of the side.
-      const seen = holes.get(hole.key);
-      if (!seen || l > seen.line) holes.set(hole.key, { hole, line: l });
-    }
-    const sorted = [...holes.values()].sort((a, b) => compareHoles(a.hole, b.hole));
-    // A hunk at the end of a file may end without a line ending on one side only; normalise so that
-    // only the very last line of the file can lack one.
-    const eol = sorted.map((h) => lineEnding(h.line)).find((e) => e !== '') ?? '\n';
-    sorted.forEach((h, n) => {
-      const last = n === sorted.length - 1 && i >= lines.length;
-      // git gives a side's last line an ending inside a conflict; the file ends without one only
-      // where neither side had one.
-      out += lineBody(h.line) + (last && !finalEol ? '' : eol);
-    });
+    const union = unionOfHoles([...ours, ...theirs], i >= lines.length, finalEol, sortKeyOf);
+    if (union === null) return null;
+    out += union;
   }
   return out;
+}
+
+/**
+ * Both sides inserted these placeholder lines at one spot: their union, ordered by the type's sort key,
+ * so the order is the same from either side. Null when a line is prose.
+ */
+function unionOfHoles(lines: readonly string[], atEnd: boolean, finalEol: boolean, sortKeyOf: SortKeyOf): string | null {
+  const holes = new Map<string, { sort: string; line: string }>();
+  for (const l of lines) {
+    const key = holeOf(l);
+    if (key === null) return null;
+    // The same entry on both sides: keep one line, chosen independently of the side.
+    const seen = holes.get(key);
+    if (!seen || l > seen.line) holes.set(key, { sort: seen?.sort ?? sortKeyOf(key), line: l });
+  }
+  const sorted = [...holes].sort(([ka, a], [kb, b]) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : ka < kb ? -1 : ka > kb ? 1 : 0)).map(([, h]) => h);
+  // Only the very last line of the file may lack a line ending, and only where neither side had one
+  // (git gives a side's last line an ending inside a conflict).
+  const eol = sorted.map((h) => lineEnding(h.line)).find((e) => e !== '') ?? '\n';
+  let out = '';
+  sorted.forEach((h, n) => {
+    const last = n === sorted.length - 1 && atEnd;
+    out += lineBody(h.line) + (last && !finalEol ? '' : eol);
+  });
+  return out;
+}
+
+/**
+ * The skeleton merge without running git where the answer is plain: one side unchanged, or both sides
+ * only inserted placeholders at the same single spot (agents appending entries). Null otherwise.
+ */
+function trivialSkeletonMerge(base: string, ours: string, theirs: string, sortKeyOf: SortKeyOf): string | null {
+  if (ours === theirs || theirs === base) return ours;
+  if (ours === base) return theirs;
+  const [b, o, t] = [splitLines(base), splitLines(ours), splitLines(theirs)];
+  const limit = Math.min(b.length, o.length, t.length);
+  let prefix = 0;
+  while (prefix < limit && b[prefix] === o[prefix] && b[prefix] === t[prefix]) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && b[b.length - 1 - suffix] === o[o.length - 1 - suffix] && b[b.length - 1 - suffix] === t[t.length - 1 - suffix]) suffix++;
+  if (b.length - prefix - suffix !== 0) return null;
+  const inserted = [...o.slice(prefix, o.length - suffix), ...t.slice(prefix, t.length - suffix)];
+  const union = unionOfHoles(inserted, suffix === 0, /\n$/.test(ours) || /\n$/.test(theirs), sortKeyOf);
+  if (union === null) return null;
+  return b.slice(0, prefix).join('') + union + b.slice(b.length - suffix).join('');
 }
 
 interface OutLine {
@@ -161,18 +177,18 @@ function fill(
   for (const line of splitLines(skeleton)) {
     if (line.startsWith(open)) inConflict = true;
     if (line.startsWith(close)) inConflict = false;
-    const hole = holeOf(line);
-    if (!hole) {
+    const key = holeOf(line);
+    if (key === null) {
       out.push({ text: line });
       continue;
     }
-    const entry = merged.get(hole.key);
+    const entry = merged.get(key);
     if (!entry) continue;
     if (!inConflict) {
-      if (placed.has(hole.key)) continue;
-      placed.add(hole.key);
+      if (placed.has(key)) continue;
+      placed.add(key);
     }
-    out.push({ text: render(hole.key, entry, lineEnding(line)), key: hole.key });
+    out.push({ text: render(key, entry, lineEnding(line)), key });
   }
   // An entry one side changed while the other removed it is kept by the entry merge, but the skeleton
   // merge dropped its line: put it back after its nearest surviving predecessor on the side that kept
@@ -234,6 +250,14 @@ function insertLine(out: OutLine[], at: number, text: string, key: string): void
 /** The same entries, whatever order repeats of one identity came in. */
 function sameEntries(a: ReadonlyMap<string, Entry>, b: ReadonlyMap<string, Entry>): boolean {
   if (a.size !== b.size) return false;
+  let exact = true;
+  for (const [key, entry] of a) {
+    if (entryContent(b.get(key)) !== entryContent(entry)) {
+      exact = false;
+      break;
+    }
+  }
+  if (exact) return true;
   const grouped = (m: ReadonlyMap<string, Entry>): string[] =>
     [...m].map(([key, entry]) => `${key.split(REPEAT)[0]}\u0000${entryContent(entry)}`).sort();
   const [x, y] = [grouped(a), grouped(b)];
@@ -248,15 +272,24 @@ export async function mergeTyped(
   opts: MergeOptions,
   loadProseMerge: () => Promise<ProseMerge>,
 ): Promise<MergeResult> {
-  const docs = [base, ours, theirs].map(parseDoc) as [Doc, Doc, Doc];
+  const cache: LineCache = new Map();
+  // Placeholders are private-use characters; a file that already holds them merges by lines.
+  if ([base, ours, theirs].some((text) => text.includes(HOLE))) {
+    return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, 'fallback:private-use-character');
+  }
+  const docs = [base, ours, theirs].map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
   const indexes = docs.map((doc) => indexOf(type, doc)) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   type.align?.(indexes);
   const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes);
-  const sortKey = (key: string, own: Entry): string => type.sortKey(merged.get(key) ?? own);
-  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!, sortKey)) as [Skeleton, Skeleton, Skeleton];
+  // The merged entry where there is one, so an identity sorts the same whichever version named it.
+  const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
+  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!)) as [Skeleton, Skeleton, Skeleton];
 
-  const internal = opts.lineMerge({ base: b.text, ours: o.text, theirs: t.text, markerSize: SKELETON_MARKER });
-  let skeleton: string | null = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text, /\n$/.test(o.text) || /\n$/.test(t.text));
+  let skeleton = trivialSkeletonMerge(b.text, o.text, t.text, sortKeyOf);
+  if (skeleton === null) {
+    const internal = opts.lineMerge({ base: b.text, ours: o.text, theirs: t.text, markerSize: SKELETON_MARKER });
+    skeleton = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text, /\n$/.test(o.text) || /\n$/.test(t.text), sortKeyOf);
+  }
   let conflicts = 0;
   let method = `typed:${type.name}`;
   if (skeleton === null) {
@@ -266,13 +299,13 @@ export async function mergeTyped(
     conflicts = prose.conflicts;
     method += `+${prose.method}`;
   }
-  const order = type.orderBySortKey ? (key: string) => type.sortKey(merged.get(key)!) : undefined;
+  const order = type.orderBySortKey ? sortKeyOf : undefined;
   const text = fill(skeleton, merged, entryConflicts, [o, t], opts, order);
   conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };
 
   // Check before writing: what we rendered must read back as exactly the entries we merged.
-  const reread = indexEntries(type, entriesOf(parseDoc(text)));
+  const reread = indexEntries(type, entriesOf(parseDoc(text, cache)));
   if (sameEntries(reread, merged)) return { text, conflicts: 0, method };
   return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, `fallback:${type.name}-verify`);
 }
