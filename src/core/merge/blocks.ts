@@ -178,15 +178,79 @@ function refine(spans: Span[], lines: string[]): Span[] {
   return out;
 }
 
-/** Splits Markdown into blocks whose texts, joined, give the input back byte for byte. */
+/**
+ * Splits Markdown into blocks whose texts, joined, give the input back byte for byte.
+ *
+ * Parsing is the merge's largest cost, so the text is cut at ATX headings (which always start a
+ * top-level block outside fences and HTML comments) and each section is parsed once and cached: base,
+ * ours, theirs and the rendered result share most sections.
+ */
 export function splitBlocks(text: string): Block[] {
+  const lines = splitLines(text);
+  const out: Block[] = [];
+  for (const [from, to] of sections(lines)) {
+    const chunk = lines.slice(from, to).join('');
+    let spans = cache.get(chunk);
+    if (!spans) {
+      spans = parseSpans(chunk);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(chunk, spans);
+    }
+    for (const s of spans) {
+      out.push({
+        ...s,
+        start: s.start + from,
+        end: s.end + from,
+        list: s.list < 0 ? -1 : s.list + from,
+        text: lines.slice(s.start + from, s.end + from).join(''),
+      });
+    }
+  }
+  return out;
+}
+
+const cache = new Map<string, readonly Span[]>();
+
+function parseSpans(text: string): Span[] {
   const lines = splitLines(text);
   if (lines.length === 0) return [];
   const tree = fromMarkdown(text, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
   const spans: Span[] = [];
   collect(tree, lines, 0, lines.length, 0, spans);
-  return refine(spans, lines).map((s) => ({
-    ...s,
-    text: lines.slice(s.start, s.end).join(''),
-  }));
+  return refine(spans, lines);
+}
+
+/** Line ranges that can be parsed independently: cut before ATX headings outside fences and comments. */
+function sections(lines: readonly string[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  let fence: { char: string; len: number } | undefined;
+  let inComment = false;
+  lines.forEach((raw, k) => {
+    const line = raw.replace(/\r?\n$/, '');
+    if (fence) {
+      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
+      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.len) fence = undefined;
+      return;
+    }
+    if (inComment) {
+      if (line.includes('-->')) inComment = false;
+      return;
+    }
+    const open = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    if (open && !(open[1]![0] === '`' && open[2]!.includes('`'))) {
+      fence = { char: open[1]![0]!, len: open[1]!.length };
+      return;
+    }
+    if (/^ {0,3}<!--/.test(line) && !line.includes('-->')) {
+      inComment = true;
+      return;
+    }
+    if (k > start && /^#{1,6}(?:[ \t]|$)/.test(line)) {
+      out.push([start, k]);
+      start = k;
+    }
+  });
+  if (lines.length > start) out.push([start, lines.length]);
+  return out;
 }

@@ -61,3 +61,37 @@ export function restyleItem(text: string, from: string, to: string): string {
     bullet === from ? indent + to : all,
   );
 }
+
+const LINK = /\[([^\]]*)\]\(([^)\s]*)/;
+
+/**
+ * Whether two items are the same entry worded differently: the same link target or link text, or the
+ * same sort key. Both sides adding one entry at one place is a single edit made twice.
+ */
+export function sameEntry(a: string, b: string): boolean {
+  if (a === b) return true;
+  const la = LINK.exec(a.split('\n', 1)[0] ?? '');
+  const lb = LINK.exec(b.split('\n', 1)[0] ?? '');
+  if (la && lb && ((la[2] && la[2] === lb[2]) || (la[1] && sortKey(la[1]) === sortKey(lb[1] ?? '')))) return true;
+  const ka = sortKey(a);
+  return ka.length > 0 && ka === sortKey(b);
+}
+
+/** The first link target on an item's first line, if any. */
+export function linkTarget(text: string): string | undefined {
+  return LINK.exec(text.split('\n', 1)[0] ?? '')?.[2] || undefined;
+}
+
+/**
+ * Whether one item is plausibly an edit of the other: the same entry, or mostly the same words.
+ * Used to tell "changed this item" from "removed it and added another".
+ */
+export function related(a: string, b: string): boolean {
+  if (sameEntry(a, b)) return true;
+  const wa = new Set(sortKey(a).split(' ').filter(Boolean));
+  const wb = new Set(sortKey(b).split(' ').filter(Boolean));
+  if (wa.size === 0 || wb.size === 0) return false;
+  let shared = 0;
+  for (const w of wa) if (wb.has(w)) shared++;
+  return shared / Math.min(wa.size, wb.size) >= 0.5;
+}

@@ -8,14 +8,32 @@
 import type { MergeOptions, MergeResult } from '../result.js';
 import { splitBlocks, splitLines, type Block } from './blocks.js';
 import { diff3, matchTokens } from './diff3.js';
-import { compareItems, isSorted, listItems, mergeSorted, restyleItem } from './lists.js';
+import { compareItems, isSorted, linkTarget, listItems, mergeSorted, related, restyleItem, sameEntry } from './lists.js';
 
 export { splitBlocks, splitLines, type Block } from './blocks.js';
 export { diff3, diffHunks, matchTokens, type Diff3Chunk } from './diff3.js';
 
 const DEFAULT_LABELS = ['ours', 'base', 'theirs'] as const;
 
-export function mergeMarkdown(base: string, ours: string, theirs: string, opts: MergeOptions): MergeResult {
+/** Choices where the corpus and the contract pull apart; the defaults follow the SPEC. */
+export interface MarkdownTuning {
+  /**
+   * Concurrent insertions at one place with no order in the document (not a sorted list): `order`
+   * keeps both in a symmetric order (SPEC: concurrent appends never conflict); `conflict` leaves them
+   * to a person, who would usually have put the first parent's first.
+   */
+  readonly unordered: 'order' | 'conflict';
+}
+
+export const DEFAULT_TUNING: MarkdownTuning = { unordered: 'order' };
+
+export function mergeMarkdown(
+  base: string,
+  ours: string,
+  theirs: string,
+  opts: MergeOptions,
+  tuning: MarkdownTuning = DEFAULT_TUNING,
+): MergeResult {
   const labels = opts.labels ?? DEFAULT_LABELS;
   const line = opts.lineMerge({ base, ours, theirs, markerSize: opts.markerSize, labels });
   if (line.conflicts === 0) return { text: line.text, conflicts: 0, method: 'line' };
@@ -24,7 +42,7 @@ export function mergeMarkdown(base: string, ours: string, theirs: string, opts: 
   if ([base, ours, theirs].some(hasConflictMarkers)) return fallback;
   let merged: MergeResult | undefined;
   try {
-    merged = mergeBlocks(base, ours, theirs, opts.markerSize, labels);
+    merged = mergeBlocks(base, ours, theirs, opts.markerSize, labels, tuning);
   } catch {
     return fallback;
   }
@@ -70,18 +88,68 @@ interface Region {
   readonly blocks: readonly Block[];
 }
 
-function sideRegions(side: 0 | 1, base: readonly Block[], mine: readonly Block[]): Region[] {
+function sideRegions(
+  side: 0 | 1,
+  base: readonly Block[],
+  mine: readonly Block[],
+): { regions: Region[]; counterparts: Array<Block | undefined> } {
   const pairs = matchTokens(base.map(blockKey), mine.map(blockKey));
+  const counterparts: Array<Block | undefined> = base.map(() => undefined);
+  for (const [pi, pj] of pairs) counterparts[pi] = mine[pj];
   const out: Region[] = [];
   let i = 0;
   let j = 0;
   for (const [pi, pj] of [...pairs, [base.length, mine.length] as const]) {
-    if (pi > i || pj > j) out.push({ side, b0: i, b1: pi, blocks: mine.slice(j, pj) });
+    if (pi > i || pj > j) out.push(...splitReplacement({ side, b0: i, b1: pi, blocks: mine.slice(j, pj) }, base));
     if (pi < base.length && base[pi]!.text !== mine[pj]!.text) out.push({ side, b0: pi, b1: pi + 1, blocks: [mine[pj]!] });
     i = pi + 1;
     j = pj + 1;
   }
-  return out;
+  return { regions: out, counterparts };
+}
+
+/**
+ * List items (and headings) replaced by ones that are other entries (no shared link, key or most
+ * words) were removed and others added: a concurrent removal of the old ones then agrees instead of
+ * conflicting with an "edit".
+ */
+function splitReplacement(r: Region, base: readonly Block[]): Region[] {
+  if (r.b0 === r.b1 || r.blocks.length === 0) return [r];
+  const old = base.slice(r.b0, r.b1);
+  const entries = (bs: readonly Block[]): boolean =>
+    bs.every((b) => b.kind === 'listItem' || b.kind === 'heading' || b.kind === 'blank');
+  if (!entries(old) || !entries(r.blocks)) return [r];
+  const edited = r.blocks.some(
+    (n) => n.kind !== 'blank' && old.some((o) => o.kind === n.kind && related(o.text, n.text)),
+  );
+  if (edited) return [r];
+  return [
+    { side: r.side, b0: r.b0, b1: r.b0, blocks: r.blocks },
+    { side: r.side, b0: r.b0, b1: r.b1, blocks: [] },
+  ];
+}
+
+/**
+ * Whether both sides added the same link (one entry) in different words, wherever they put it: a
+ * person has to pick one, so the merge leaves it to git's conflict.
+ */
+function addedTwice(ours: readonly Region[], theirs: readonly Region[]): boolean {
+  const added = (rs: readonly Region[]): Map<string, string> => {
+    const m = new Map<string, string>();
+    for (const r of rs) {
+      for (const b of r.blocks) {
+        const url = b.kind === 'listItem' ? linkTarget(b.text) : undefined;
+        if (url) m.set(url, b.text);
+      }
+    }
+    return m;
+  };
+  const a = added(ours);
+  for (const [url, text] of added(theirs)) {
+    const mine = a.get(url);
+    if (mine !== undefined && mine !== text) return true;
+  }
+  return false;
 }
 
 /** Two changes overlap when they share a base block, or insert at the same place. */
@@ -140,7 +208,12 @@ interface Context {
   readonly sides: readonly [Doc, Doc];
   readonly markerSize: number;
   readonly labels: readonly [string, string, string];
+  readonly tuning: MarkdownTuning;
+  /** Per side, the block matched to each base block (undefined where that side changed or removed it). */
+  readonly counterparts: readonly [ReadonlyArray<Block | undefined>, ReadonlyArray<Block | undefined>];
   conflicts: number;
+  /** Concurrent insertions whose order had no basis in the document (no sorted list around them). */
+  unordered: number;
 }
 
 function mergeBlocks(
@@ -149,12 +222,25 @@ function mergeBlocks(
   theirsText: string,
   markerSize: number,
   labels: readonly [string, string, string],
+  tuning: MarkdownTuning,
 ): MergeResult | undefined {
   const base = readDoc(baseText);
   const ours = readDoc(oursText);
   const theirs = readDoc(theirsText);
-  const ctx: Context = { base, sides: [ours, theirs], markerSize, labels, conflicts: 0 };
-  const regions = [...sideRegions(0, base.blocks, ours.blocks), ...sideRegions(1, base.blocks, theirs.blocks)];
+  const o = sideRegions(0, base.blocks, ours.blocks);
+  const t = sideRegions(1, base.blocks, theirs.blocks);
+  const ctx: Context = {
+    base,
+    sides: [ours, theirs],
+    markerSize,
+    labels,
+    tuning,
+    counterparts: [o.counterparts, t.counterparts],
+    conflicts: 0,
+    unordered: 0,
+  };
+  const regions = [...o.regions, ...t.regions];
+  if (addedTwice(o.regions, t.regions)) return undefined;
   const pieces: Piece[] = [];
   let pos = 0;
   for (const cluster of clusterRegions(regions)) {
@@ -169,7 +255,7 @@ function mergeBlocks(
   if (!finalNewline && ctx.conflicts === 0) text = text.replace(/\r?\n$/, '');
   if (ctx.conflicts > 0) return { text, conflicts: ctx.conflicts, method: 'blocks' };
   if (!verify(pieces, text)) return undefined;
-  return { text, conflicts: 0, method: 'blocks' };
+  return { text, conflicts: 0, method: ctx.unordered > 0 ? 'blocks:unordered' : 'blocks' };
 }
 
 /** A three-way merge of one value: a change on either side wins; on both, they agree or ours is kept. */
@@ -198,55 +284,94 @@ function resolveCluster(cluster: Cluster, ctx: Context): Piece[] {
   const bySide = new Set(cluster.regions.map((r) => r.side));
   if (bySide.size === 1) {
     const side = bySide.has(0) ? 0 : 1;
-    return restyled(sideVersion(side, cluster, base), side, cluster, ctx);
+    return sideVersion(side, cluster, base).map((b) => blockPiece(b, restyle(b, side, cluster, ctx)));
   }
   const vo = sideVersion(0, cluster, base);
   const vt = sideVersion(1, cluster, base);
   if (sameTexts(vo, vt)) return vo.map((b) => blockPiece(b));
-  if (cluster.lo === cluster.hi) return unionInsert(vo, vt, cluster.lo, ctx);
+  if (cluster.lo === cluster.hi) {
+    const union = unionInsert(vo, vt, cluster.lo, ctx);
+    if (union) return union.map((b) => blockPiece(b));
+  }
   return lineMerge(base.slice(cluster.lo, cluster.hi), vo, vt, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Concurrent insertions at the same place
 
-function unionInsert(oi: readonly Block[], ti: readonly Block[], gap: number, ctx: Context): Piece[] {
-  // Identical non-blank blocks inserted by both sides appear once and anchor the rest.
-  const pairs = matchTokens(
-    oi.map((b, k) => (b.kind === 'blank' ? `\u0000o${k}` : b.text)),
-    ti.map((b, k) => (b.kind === 'blank' ? `\u0000t${k}` : b.text)),
-  );
+/** Both sides' insertions in a symmetric order, or undefined where they look like one edit made twice. */
+function unionInsert(oi: readonly Block[], ti: readonly Block[], gap: number, ctx: Context): Block[] | undefined {
+  // Blocks inserted identically by both sides appear once. Within list items an identical item anchors
+  // the rest; elsewhere (a boilerplate comment, a code fence) only a shared head or tail is merged,
+  // since such blocks may repeat legitimately.
+  const itemsOnly = [...oi, ...ti].every((b) => b.kind === 'listItem' || b.kind === 'blank');
+  let pairs: Array<[number, number]>;
+  if (itemsOnly) {
+    const key = (side: string) => (b: Block, k: number): string =>
+      b.kind === 'listItem' ? b.text : `\u0000${side}${k}`;
+    pairs = matchTokens(oi.map(key('o')), ti.map(key('t')));
+  } else {
+    pairs = [];
+    let h = 0;
+    // A blank line is a separator, not content: each side's run keeps its own.
+    const same = (x: Block, y: Block): boolean => x.kind !== 'blank' && x.text === y.text;
+    while (h < oi.length && h < ti.length && same(oi[h]!, ti[h]!)) pairs.push([h, h++]);
+    const tail: Array<[number, number]> = [];
+    let a = oi.length;
+    let b = ti.length;
+    while (a > h && b > h && same(oi[a - 1]!, ti[b - 1]!)) tail.unshift([--a, --b]);
+    pairs.push(...tail);
+  }
   const out: Block[] = [];
   let i = 0;
   let j = 0;
   for (const [pi, pj] of [...pairs, [oi.length, ti.length] as const]) {
-    out.push(...orderRuns(oi.slice(i, pi), ti.slice(j, pj), gap, ctx));
+    const run = orderRuns(oi.slice(i, pi), ti.slice(j, pj), gap, ctx);
+    if (!run) return undefined;
+    out.push(...run);
     if (pi < oi.length) out.push(oi[pi]!);
     i = pi + 1;
     j = pj + 1;
   }
-  return out.map((b) => blockPiece(b));
+  return out;
 }
 
-function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[] {
+function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[] | undefined {
   if (os.length === 0) return ts;
   if (ts.length === 0) return os;
+  // The same entry added twice with different wording is one edit made two ways: a real conflict.
+  if (os.some((o) => o.kind !== 'blank' && ts.some((t) => sameEntry(o.text, t.text)))) return undefined;
   const base = ctx.base.blocks;
   const allItems = [...os, ...ts].every((b) => b.kind === 'listItem');
   const neighbour = [base[gap - 1], base[gap]].find((b) => b?.kind === 'listItem');
   if (allItems && neighbour && isSorted(listItems(base, neighbour.list, neighbour.depth))) {
     return mergeSorted(os, ts, (b) => b.text);
   }
+  if (ctx.tuning.unordered === 'conflict') return undefined;
+  ctx.unordered++;
   const join = (bs: Block[]): string => bs.map((b) => b.text).join('');
   return compareItems(join(os), join(ts)) <= 0 ? [...os, ...ts] : [...ts, ...os];
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Restyling: one side changed every bullet of a list, the other inserted an item in the old style
+// Restyling: one side changed the bullets of a list, the other inserted an item in the old style
 
-function restyled(blocks: Block[], _side: 0 | 1, _cluster: Cluster, _ctx: Context): Piece[] {
-  void restyleItem;
-  return blocks.map((b) => blockPiece(b));
+/** The text of an inserted list item, with the bullet the other side gave its neighbours. */
+function restyle(block: Block, side: 0 | 1, cluster: Cluster, ctx: Context): string {
+  if (block.kind !== 'listItem' || !/^[-*+]$/.test(block.marker)) return block.text;
+  if (!cluster.regions.some((r) => r.blocks.includes(block))) return block.text; // not inserted here
+  const base = ctx.base.blocks;
+  const other = ctx.counterparts[side === 0 ? 1 : 0];
+  let to: string | undefined;
+  for (const k of [cluster.lo - 1, cluster.hi]) {
+    const b = base[k];
+    const o = other[k];
+    if (!b || !o || b.kind !== 'listItem' || b.depth !== block.depth || b.marker !== block.marker) continue;
+    if (o.marker === b.marker || !/^[-*+]$/.test(o.marker)) return block.text;
+    if (to !== undefined && to !== o.marker) return block.text;
+    to = o.marker;
+  }
+  return to ? restyleItem(block.text, block.marker, to) : block.text;
 }
 
 // ---------------------------------------------------------------------------------------------------

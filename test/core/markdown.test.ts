@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { diff3, mergeMarkdown, splitBlocks } from '../../src/core/merge/markdown.js';
+import type { MergeOptions } from '../../src/core/result.js';
+import { gitLineMerge } from '../helpers/git-line-merge.js';
+
+const opts: MergeOptions = { markerSize: 7, lineMerge: gitLineMerge };
+const merge = (base: string, ours: string, theirs: string, o: MergeOptions = opts) => mergeMarkdown(base, ours, theirs, o);
+const lines = (...ls: string[]): string => ls.map((l) => l + '\n').join('');
+
+/** Merges both ways round and checks that a clean result does not depend on the direction. */
+function mergeBoth(base: string, ours: string, theirs: string) {
+  const a = merge(base, ours, theirs);
+  const b = merge(base, theirs, ours);
+  if (a.conflicts === 0 || b.conflicts === 0) expect(b.text).toBe(a.text);
+  return a;
+}
+
+describe('splitBlocks', () => {
+  it('keeps every byte and makes each list item a block', () => {
+    const text = '---\ntitle: x\n---\r\n\r\n# H\n\n- a\n  more\n- b\n  - c\n\n| a | b |\n|---|---|\n| 1 | 2 |\n<!-- 🎉 -->\nend';
+    const blocks = splitBlocks(text);
+    expect(blocks.map((b) => b.text).join('')).toBe(text);
+    const items = blocks.filter((b) => b.kind === 'listItem').map((b) => b.text);
+    expect(items).toEqual(['- a\n  more\n', '- b\n', '  - c\n']);
+    expect(blocks.filter((b) => b.kind === 'tableRow')).toHaveLength(2);
+  });
+
+  it('treats list-like lines in a code fence as code', () => {
+    const text = '```\n- not\n- items\n```\n';
+    expect(splitBlocks(text).map((b) => b.kind)).toEqual(['code']);
+  });
+});
+
+describe('diff3', () => {
+  it('merges changes on different tokens and reports overlapping ones', () => {
+    expect(diff3(['a', 'b', 'c', 'd'], ['A', 'b', 'c', 'd'], ['a', 'b', 'c', 'D'])).toEqual([
+      { stable: true, tokens: ['A', 'b', 'c', 'D'] },
+    ]);
+    const [chunk] = diff3(['a'], ['b'], ['c']);
+    expect(chunk).toEqual({ stable: false, base: ['a'], ours: ['b'], theirs: ['c'] });
+  });
+});
+
+describe('mergeMarkdown', () => {
+  it('returns the line merge unchanged where it is clean', () => {
+    const base = lines('# T', '', 'one', '', 'two');
+    const r = merge(base, base.replace('one', 'ONE'), base.replace('two', 'TWO'));
+    expect(r).toEqual({ text: lines('# T', '', 'ONE', '', 'TWO'), conflicts: 0, method: 'line' });
+  });
+
+  it('keeps both appends to the same section, in the same order either way round', () => {
+    const base = lines('## Notes', '', '- first', '', '## Next', '');
+    const ours = lines('## Notes', '', '- first', '- zebra finding', '', '## Next', '');
+    const theirs = lines('## Notes', '', '- first', '- apple finding', '', '## Next', '');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.method).toMatch(/^blocks/);
+    expect(r.text).toBe(lines('## Notes', '', '- first', '- apple finding', '- zebra finding', '', '## Next', ''));
+  });
+
+  it('puts insertions into a sorted list in their sorted places', () => {
+    const base = lines('- [Alpha](a)', '- [Delta](d)', '- [Kilo](k)', '- [Zulu](z)');
+    const ours = lines('- [Alpha](a)', '- [Echo](e)', '- [Delta](d)', '- [Kilo](k)', '- [Zulu](z)').replace(
+      '- [Echo](e)\n- [Delta](d)\n',
+      '- [Delta](d)\n- [Echo](e)\n',
+    );
+    const theirs = lines('- [Alpha](a)', '- [Delta](d)', '- [bravo](b)', '- [Kilo](k)', '- [Zulu](z)').replace(
+      '- [Delta](d)\n- [bravo](b)\n',
+      '- [bravo](b)\n- [Delta](d)\n',
+    );
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(lines('- [Alpha](a)', '- [bravo](b)', '- [Delta](d)', '- [Echo](e)', '- [Kilo](k)', '- [Zulu](z)'));
+  });
+
+  it('sorts two items inserted at the same place of a sorted list', () => {
+    const base = lines('* apple', '* banana', '* cherry', '* zucchini');
+    const ours = lines('* apple', '* banana', '* cherry', '* melon', '* zucchini');
+    const theirs = lines('* apple', '* banana', '* cherry', '* Kiwi', '* zucchini');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.text).toBe(lines('* apple', '* banana', '* cherry', '* Kiwi', '* melon', '* zucchini'));
+  });
+
+  it('writes an identical insertion once', () => {
+    const base = lines('- a', '- b');
+    const ours = lines('- a', '- x', '- y', '- b');
+    const theirs = lines('- a', '- x', '- z', '- b');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text.match(/- x/g)).toHaveLength(1);
+    expect(r.text).toContain('- y\n');
+    expect(r.text).toContain('- z\n');
+  });
+
+  it('puts markers around the one paragraph edited both ways, and merges the rest', () => {
+    const base = lines('# T', '', 'para one', '', '- a', '- b', '', 'para two');
+    const ours = lines('# T', '', 'para ONE', '', '- a', '- b', '- c', '', 'para two');
+    const theirs = lines('# T', '', 'para uno', '', '- a', '- b', '', 'para two', '', 'para three');
+    const r = merge(base, ours, theirs);
+    expect(r.method).toBe('blocks');
+    expect(r.conflicts).toBe(1);
+    expect(r.text).toBe(
+      lines('# T', '', '<<<<<<< ours', 'para ONE', '=======', 'para uno', '>>>>>>> theirs', '', '- a', '- b', '- c', '', 'para two', '', 'para three'),
+    );
+  });
+
+  it('conflicts when one side deletes an item the other edited', () => {
+    const base = lines('- a', '- b', '- c');
+    const r = merge(base, lines('- a', '- c', '- d'), lines('- a', '- B!', '- c'));
+    expect(r.conflicts).toBeGreaterThan(0);
+    expect(r.text).toContain('- B!');
+  });
+
+  it('keeps CRLF line endings', () => {
+    const base = '# T\r\n\r\n- a\r\n- b\r\n';
+    const r = mergeBoth(base, '# T\r\n\r\n- a\r\n- b\r\n- c\r\n', '# T\r\n\r\n- a\r\n- b\r\n- d\r\n');
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe('# T\r\n\r\n- a\r\n- b\r\n- c\r\n- d\r\n');
+  });
+
+  it('keeps a missing final newline', () => {
+    const base = '- a\n- b';
+    const r = mergeBoth(base, '- a\n- b\n- c', '- a\n- b\n- d');
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe('- a\n- b\n- c\n- d');
+  });
+
+  it('keeps front matter, comments and emoji byte for byte', () => {
+    const head = '---\ntitle: "Plan 🚀"\ntags: [a, b]\n---\n\n<!-- keep me -->\n\n';
+    const base = head + lines('## Tasks', '', '- one');
+    const r = mergeBoth(base, base + '- two ✅\n', base + '- three 🐛\n');
+    expect(r.conflicts).toBe(0);
+    expect(r.text.startsWith(head)).toBe(true);
+    expect(r.text).toContain('- two ✅\n');
+    expect(r.text).toContain('- three 🐛\n');
+  });
+
+  it('does not read list-like lines in a code fence as items', () => {
+    const base = lines('```', '- x', '```');
+    const ours = lines('```', '- x', '- y', '```');
+    const theirs = lines('```', '- x', '- z', '```');
+    const r = merge(base, ours, theirs);
+    expect(r.conflicts).toBe(1);
+    expect(r.text).toContain('<<<<<<< ours\n- y\n=======\n- z\n>>>>>>> theirs\n');
+  });
+
+  it('honours the marker size and labels', () => {
+    const r = merge('x\n', 'y\n', 'z\n', { ...opts, markerSize: 9, labels: ['mine', 'old', 'yours'] });
+    expect(r.conflicts).toBe(1);
+    expect(r.text).toBe('<<<<<<<<< mine\ny\n=========\nz\n>>>>>>>>> yours\n');
+  });
+
+  it('gives an item inserted in the old style the style of a restyled list', () => {
+    const base = lines('* a', '* b', '* c');
+    const ours = lines('- a', '- b', '- c');
+    const theirs = lines('* a', '* b', '* bb', '* c');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(lines('- a', '- b', '- bb', '- c'));
+  });
+
+  it('keeps a move and an insertion next to the old place, without a stale copy', () => {
+    const base = lines('- a', '- b', '- c', '- d');
+    const ours = lines('- b', '- c', '- a', '- d');
+    const theirs = lines('- a', '- a2', '- b', '- c', '- d');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(lines('- a2', '- b', '- c', '- a', '- d'));
+  });
+
+  it('leaves the same entry added twice in different words to a person', () => {
+    const base = lines('- [A](https://a)', '- [C](https://c)', '- [E](https://e)');
+    const ours = lines('- [A](https://a)', '- [B](https://b) - by X', '- [C](https://c)', '- [E](https://e)');
+    const theirs = lines('- [A](https://a)', '- [B](https://b) by X', '- [C](https://c)', '- [E](https://e)');
+    expect(merge(base, ours, theirs).conflicts).toBeGreaterThan(0);
+  });
+
+  it('falls back to the line merge when an input holds conflict markers', () => {
+    const base = lines('<<<<<<< a', 'x', '=======', 'y', '>>>>>>> b');
+    const r = merge(base, base + 'o\n', base + 't\n');
+    expect(r.method).toBe('fallback:line');
+    expect(r.conflicts).toBeGreaterThan(0);
+  });
+});
