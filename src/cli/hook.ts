@@ -2,7 +2,8 @@
 //
 // Every commit pays for pre-commit, so this module imports no option parser and runs git through
 // node:child_process spawnSync: execa's own start-up (it loads a few dozen modules) would cost more
-// than the two git calls the common "no typed file staged" case needs.
+// than the two git calls the common "no typed file staged" case needs. The checks themselves are
+// imported only once a typed file turns out to be staged.
 import { spawnSync } from 'node:child_process';
 import { EXIT } from './exit.js';
 
@@ -13,7 +14,7 @@ type HookHandler = (args: string[]) => Promise<number> | number;
  * ops plugs in here (post-merge after pull, post-rewrite after pull --rebase).
  */
 export const HOOKS: Readonly<Record<string, HookHandler>> = {
-  'pre-commit': preCommit,
+  'pre-commit': () => preCommit(),
   'post-merge': () => EXIT.ok,
   'post-rewrite': () => EXIT.ok,
   'post-checkout': () => EXIT.ok,
@@ -44,105 +45,118 @@ function gitSync(args: string[], input?: string): string {
   return result.stdout;
 }
 
-interface Staged {
+export interface Staged {
   readonly path: string;
+  readonly mode: string;
+  /** The staged blob. */
   readonly blob: string;
+  /** The blob at HEAD, or undefined for a file HEAD does not have. */
+  readonly head: string | undefined;
 }
 
-/** Regular files added, copied, modified or renamed in the index, with their staged blob ids. */
+/** Regular files added, copied, modified or renamed in the index, with their staged and HEAD blob ids. */
 function stagedFiles(): Staged[] {
-  // --raw gives the staged blob id, so the staged content (not the work tree's) is what gets checked.
+  // --raw gives the blob ids, so the staged content (not the work tree's) is what gets checked, and
+  // HEAD's version comes from the same call.
   const out = gitSync(['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=AMT', '--no-ext-diff']);
   const fields = out.split('\0');
   const staged: Staged[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const meta = fields[i]!.split(' ');
-    const mode = meta[1];
-    const blob = meta[3];
-    if (mode === '100644' || mode === '100755') staged.push({ path: fields[i + 1]!, blob: blob! });
+    const [, mode, head, blob] = fields[i]!.slice(1).split(' ');
+    if (mode === '100644' || mode === '100755') staged.push({ path: fields[i + 1]!, mode, blob: blob!, head: head && !/^0+$/.test(head) ? head : undefined });
   }
   return staged;
 }
 
-/** The staged files that carry a strata type (any value but unspecified/unset). */
-function typedFiles(staged: readonly Staged[]): Staged[] {
+/** The staged files that carry a strata attribute (any value but unspecified/unset), with its value. */
+function typedFiles(staged: readonly Staged[]): { file: Staged; type: string }[] {
   const out = gitSync(['check-attr', '-z', '--stdin', 'strata'], staged.map((s) => `${s.path}\0`).join(''));
   const fields = out.split('\0');
-  const typed = new Set<string>();
+  const types = new Map<string, string>();
   for (let i = 0; i + 2 < fields.length; i += 3) {
-    const value = fields[i + 2];
-    if (value !== 'unspecified' && value !== 'unset') typed.add(fields[i]!);
+    const value = fields[i + 2]!;
+    if (value !== 'unspecified' && value !== 'unset') types.set(fields[i]!, value);
   }
-  return staged.filter((s) => typed.has(s.path));
+  return staged.filter((s) => types.has(s.path)).map((file) => ({ file, type: types.get(file.path)! }));
 }
 
-function blobTexts(blobs: readonly string[]): string[] {
-  const result = spawnSync('git', ['cat-file', '--batch'], { input: blobs.map((b) => `${b}\n`).join(''), maxBuffer: 1024 * 1024 * 1024 });
-  if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`git cat-file --batch failed: ${String(result.stderr).trim()}`);
-  const out = result.stdout;
-  const texts: string[] = [];
-  let at = 0;
-  for (let n = 0; n < blobs.length; n++) {
-    const headerEnd = out.indexOf(10, at);
-    const header = out.subarray(at, headerEnd).toString('utf8').split(' ');
-    const size = Number(header[2]);
-    texts.push(out.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8'));
-    at = headerEnd + 1 + size + 1;
-  }
-  return texts;
-}
-
-export interface MarkerFinding {
-  readonly line: number;
-  readonly message: string;
-}
-
-/**
- * Unresolved conflict regions: a `<<<<<<<` line (7 or more, then a space or the end of the line) up
- * to its `>>>>>>>`. A lone `=======` is not one: in Markdown it underlines a heading.
- */
-export function findConflictMarkers(text: string): MarkerFinding[] {
-  const lines = text.split('\n');
-  const findings: MarkerFinding[] = [];
-  let open: number | undefined;
-  let separator = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\r$/, '');
-    if (/^<{7,}( |$)/.test(line)) {
-      if (open !== undefined) findings.push({ line: open, message: 'conflict marker <<<<<<< without its >>>>>>>' });
-      open = i + 1;
-      separator = false;
-    } else if (open !== undefined && /^(={7,}|\|{7,}( .*)?)$/.test(line)) {
-      separator = true;
-    } else if (open !== undefined && /^>{7,}( |$)/.test(line)) {
-      findings.push({ line: open, message: `unresolved merge conflict (lines ${open}-${i + 1})` });
-      open = undefined;
-    }
-  }
-  if (open !== undefined) findings.push({ line: open, message: `conflict marker <<<<<<< without its >>>>>>>${separator ? '' : ' or ======='}` });
-  return findings;
-}
-
-function preCommit(): number {
+async function preCommit(): Promise<number> {
   const staged = stagedFiles();
   if (staged.length === 0) return EXIT.ok;
   const typed = typedFiles(staged);
   if (typed.length === 0) return EXIT.ok;
-  const texts = blobTexts(typed.map((s) => s.blob));
-  const refused = new Set<string>();
-  typed.forEach((file, n) => {
-    for (const finding of findConflictMarkers(texts[n]!)) {
-      process.stderr.write(`${file.path}:${finding.line}: conflict-markers: ${finding.message}\n`);
-      refused.add(file.path);
+  return checkStaged(typed);
+}
+
+/**
+ * The slow path: stamp ids on hand-written queue entries (and stage them), then check every staged
+ * typed file against HEAD. The checks and their git plumbing load only here.
+ */
+async function checkStaged(typed: readonly { file: Staged; type: string }[]): Promise<number> {
+  const [{ checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }] =
+    await Promise.all([
+      import('../core/check/index.js'),
+      import('./check.js'),
+      import('../core/merge/file.js'),
+      import('../core/ids.js'),
+      import('node:crypto'),
+      import('node:fs'),
+    ]);
+  const blobs = typed.flatMap(({ file }) => [file.blob, ...(file.head ? [file.head] : [])]);
+  const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
+  const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
+
+  const findings: ReturnType<typeof checkFile> = [];
+  for (const { file, type } of typed) {
+    const fileType = isFileType(type) ? type : 'markdown';
+    let text = texts.get(file.blob);
+    const base = file.head ? texts.get(file.head) : undefined;
+    if (text === undefined) continue;
+    if (fileType === 'queue') {
+      // A file with conflict markers holds two versions at once: it is refused below, never stamped.
+      const stamp = findConflictMarkers(text).length === 0 ? stampIds(text, reusingBase(base, fresh)) : { text, stamped: [] };
+      if (stamp.stamped.length > 0) {
+        const which = stamp.stamped.map((s) => (s.seq !== undefined ? `seq ${s.seq}` : `line ${s.line}`)).join(', ');
+        const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
+        const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
+        if (clean) {
+          // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
+          const worktree = stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh));
+          writeFileSync(file.path, worktree.text);
+          gitSync(['add', '--', file.path]);
+          text = catTexts('.', [`:${file.path}`])[0] ?? stamp.text;
+          process.stderr.write(`strata: stamped [id:…] on ${count} of ${file.path} (${which}) and staged it again\n`);
+        } else {
+          // Partly staged: only the staged version gets the ids; the work tree's unstaged changes stay untouched.
+          const blob = gitSync(['hash-object', '-w', '--stdin', '--no-filters'], stamp.text).trim();
+          gitSync(['update-index', '--cacheinfo', `${file.mode},${blob},${file.path}`]);
+          text = stamp.text;
+          process.stderr.write(
+            `strata: stamped [id:…] on ${count} of ${file.path} (${which}) in the index only: the file has unstaged changes, which were left alone.\n` +
+              `strata: the work tree copy still lacks these ids; the next commit of the file gives the same entries the same ids back.\n`,
+          );
+        }
+      }
     }
-  });
-  if (refused.size === 0) return EXIT.ok;
-  const paths = [...refused].map((p) => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`)).join(' ');
+    findings.push(...checkFile(fileType, file.path, text, base));
+  }
+  if (findings.length === 0) return EXIT.ok;
+
+  process.stderr.write(formatText(findings));
+  const paths = [...new Set(findings.map((f) => f.path))].map(quote).join(' ');
+  const problems = findings.length === 1 ? '1 problem' : `${findings.length} problems`;
+  process.stderr.write(`strata: commit refused: ${problems} in the staged ${paths} (see above).\n`);
+  if (findings.some((f) => f.rule === 'conflict-markers')) {
+    process.stderr.write(`hint: resolve the conflicts ('git strata resolve ${paths}' merges what a merge without the driver left), then 'git add ${paths}' and commit again.\n`);
+  } else {
+    process.stderr.write(`hint: fix them, 'git add ${paths}' and commit again ('git strata check --staged --base HEAD' shows them again).\n`);
+  }
   process.stderr.write(
-    `strata: commit refused: ${refused.size === 1 ? 'a typed file has' : `${refused.size} typed files have`} unresolved conflict markers.\n` +
-      `hint: resolve them (or run 'git strata resolve ${paths}' once available), then 'git add ${paths}' and commit again.\n` +
-      `hint: to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify, which skips every pre-commit hook).\n`,
+    `hint: to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify); CI's 'git strata verify' still checks the commit.\n`,
   );
   return EXIT.findings;
+}
+
+function quote(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

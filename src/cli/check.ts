@@ -1,0 +1,283 @@
+// git strata check [--base REF] [--format text|json|github] [--staged] [--type T] [paths…]
+//
+// Pipeline: find the typed files (git ls-files + git check-attr, as the driver does) → read them (the
+// work tree, or the index with --staged) → read their base versions (isomorphic-git, no checkout) →
+// check (pure, src/core/check) → print. Runs in pre-commit-like loops and on 10k-entry queues, so it
+// parses its few options by hand and spawns git synchronously: commander and execa cost more to load
+// than the whole check.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Finding, type Format, checkFile, format, isFormat } from '../core/check/index.js';
+import { StrataError } from '../core/errors.js';
+import { type FileType, isFileType } from '../core/merge/file.js';
+import { EXIT, reportError } from './exit.js';
+
+const USAGE = `usage: git strata check [--base REF] [--format text|json|github] [--staged] [--type T] [paths…]
+
+Checks the typed files (QUEUE.md, HEARTBEAT.md, MEMORY.md, … as .gitattributes types them) for the
+causal integrity rules: malformed entries, conflict markers, duplicate seq or id, dangling depends,
+cycles, work done before its dependencies. With --base, also against that commit: settled entries
+removed, ids/seqs/agents changed, status moved back, heartbeats going backwards, facts edited or removed.
+
+  --base REF     also compare each file with its version at REF (read without a checkout)
+  --format F     text (default), json, or github (workflow annotations)
+  --staged       check the staged versions (the index) instead of the work tree
+  --type T       check the given paths as type T (markdown, queue, heartbeat, facts, ops, ledger),
+                 whatever their attributes say; works outside a repository too
+  paths          files or directories to check (default: every typed file of the repository)
+
+Exit status: 0 no findings, 1 findings, 2 usage error, 3 not a repository or git failed.
+`;
+
+interface Options {
+  readonly base: string | undefined;
+  readonly format: Format;
+  readonly staged: boolean;
+  readonly type: FileType | undefined;
+  readonly paths: readonly string[];
+}
+
+function parseArgs(args: readonly string[]): Options | number {
+  let base: string | undefined;
+  let as: Format = 'text';
+  let staged = false;
+  let type: FileType | undefined;
+  const paths: string[] = [];
+  const value = (arg: string, i: number): [string | undefined, number] => {
+    const eq = arg.indexOf('=');
+    return eq !== -1 ? [arg.slice(eq + 1), i] : [args[i + 1], i + 1];
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      paths.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === '-h' || arg === '--help') {
+      process.stdout.write(USAGE);
+      return EXIT.ok;
+    }
+    const name = arg.split('=', 1)[0]!;
+    if (name === '--base' || name === '--format' || name === '--type') {
+      const [v, next] = value(arg, i);
+      i = next;
+      if (v === undefined || v === '') return usageError(`${name} needs a value`);
+      if (name === '--base') base = v;
+      else if (name === '--format') {
+        if (!isFormat(v)) return usageError(`unknown format '${v}' (use text, json or github)`);
+        as = v;
+      } else {
+        if (!isFileType(v)) return usageError(`unknown type '${v}' (use markdown, queue, heartbeat, facts, ops or ledger)`);
+        type = v;
+      }
+    } else if (arg === '--staged' || arg === '--cached') staged = true;
+    else if (arg.startsWith('-') && arg !== '-') return usageError(`unknown option '${arg}'`);
+    else paths.push(arg);
+  }
+  return { base, format: as, staged, type, paths };
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`strata: ${message}\n\n${USAGE}`);
+  return EXIT.usage;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const options = parseArgs(args);
+  if (typeof options === 'number') return options;
+  try {
+    const { findings, files } = await checkRepository(process.cwd(), options);
+    process.stdout.write(format(findings, options.format, { files }));
+    if (options.format === 'text') {
+      const problems = findings.length === 1 ? '1 finding' : `${findings.length} findings`;
+      process.stderr.write(`strata check: ${files} typed file${files === 1 ? '' : 's'}, ${problems}${options.base ? ` (against ${options.base})` : ''}\n`);
+    }
+    return findings.length > 0 ? EXIT.findings : EXIT.ok;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+async function checkRepository(cwd: string, options: Options): Promise<{ findings: Finding[]; files: number }> {
+  const repo = repoInfo(cwd);
+  if (!repo) {
+    if (options.type && options.paths.length > 0 && !options.base && !options.staged) return checkLoose(cwd, options.type, options.paths);
+    throw new StrataError('NOT_A_REPO', 'not inside a git repository', "run git strata check inside a repository (or give --type T and file paths to check loose files)");
+  }
+  // Without paths, the whole repository (like git diff), wherever in it the command runs.
+  const listed = listFiles(options.paths.length > 0 ? cwd : repo.top, options.paths, options.staged);
+  const types = options.type ? new Map(listed.map((f) => [f.path, options.type!])) : typesOf(repo.top, listed.map((f) => f.path));
+  if (options.paths.length > 0 && !options.type) {
+    for (const f of listed) if (!types.has(f.path)) process.stderr.write(`strata: ${f.path} has no strata attribute: not checked (give --type T to check it anyway)\n`);
+  }
+  const files = listed.filter((f) => types.has(f.path));
+
+  let texts: (string | undefined)[];
+  if (options.staged) texts = catTexts(repo.top, files.map((f) => f.blob!));
+  else {
+    texts = files.map((f) => {
+      try {
+        return readFileSync(join(repo.top, f.path), 'utf8');
+      } catch (error) {
+        // Listed by the index but deleted in the work tree: nothing to check.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    });
+  }
+  const bases = options.base ? await baseTexts(repo, options.base, files.map((f) => f.path)) : undefined;
+
+  const findings: Finding[] = [];
+  let checked = 0;
+  files.forEach((file, n) => {
+    const text = texts[n];
+    if (text === undefined) return;
+    checked++;
+    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path)));
+  });
+  return { findings, files: checked };
+}
+
+function checkLoose(cwd: string, type: FileType, paths: readonly string[]): { findings: Finding[]; files: number } {
+  const findings: Finding[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(join(cwd, path), 'utf8');
+    } catch (error) {
+      throw new StrataError('USAGE', `cannot read ${path}: ${(error as Error).message}`);
+    }
+    findings.push(...checkFile(type, path, text));
+  }
+  return { findings, files: paths.length };
+}
+
+async function baseTexts(repo: RepoInfo, ref: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
+  const commit = resolveCommit(repo.top, ref);
+  if (paths.length === 0) return new Map();
+  const { readFilesAt } = await import('../git/history.js');
+  try {
+    return await readFilesAt(repo.commonDir, commit, paths);
+  } catch {
+    // An object store isomorphic-git cannot read (alternates, a promisor pack): ask git itself.
+    const texts = catTexts(repo.top, paths.map((p) => `${commit}:${p}`));
+    return new Map(paths.map((p, n) => [p, texts[n]]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// git plumbing, shared with verify and the pre-commit hook (synchronous: a handful of short calls)
+
+export interface GitRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function gitRun(cwd: string, args: readonly string[], input?: string): GitRun {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`, 'install git and make sure it is on your PATH');
+  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function gitOut(cwd: string, args: readonly string[], input?: string): string {
+  const result = gitRun(cwd, args, input);
+  if (result.status !== 0) throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.status}`}`);
+  return result.stdout;
+}
+
+export interface RepoInfo {
+  readonly top: string;
+  /** The common git directory: where the objects are, also from a linked worktree. */
+  readonly commonDir: string;
+}
+
+export function repoInfo(cwd: string): RepoInfo | undefined {
+  const result = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
+  if (result.status !== 0) return undefined;
+  const [top, commonDir] = result.stdout.split('\n');
+  return top && commonDir ? { top, commonDir } : undefined;
+}
+
+/** The full id of the commit `ref` names; a USAGE error when it names none. */
+export function resolveCommit(cwd: string, ref: string): string {
+  const result = gitRun(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  if (result.status !== 0) throw new StrataError('USAGE', `'${ref}' does not name a commit`, 'give a branch, tag or commit, e.g. --base HEAD or --base origin/main');
+  return result.stdout.trim();
+}
+
+interface Listed {
+  /** Repository-relative path. */
+  readonly path: string;
+  /** The staged blob (with --staged). */
+  readonly blob?: string;
+}
+
+/** Files as git lists them: the index (and untracked, not ignored files) under `pathspecs`. */
+function listFiles(cwd: string, pathspecs: readonly string[], staged: boolean): Listed[] {
+  const args = ['ls-files', '-z', '--full-name', ...(staged ? ['--stage'] : ['--cached', '--others', '--exclude-standard'])];
+  if (pathspecs.length > 0) args.push('--error-unmatch', '--', ...pathspecs);
+  const result = gitRun(cwd, args);
+  if (result.status !== 0) {
+    throw new StrataError('USAGE', result.stderr.trim().replace(/^error: /, '').split('\n')[0] ?? 'git ls-files failed', 'give paths of files in this repository');
+  }
+  const out: Listed[] = [];
+  const seen = new Set<string>();
+  for (const record of result.stdout.split('\0')) {
+    if (record === '') continue;
+    if (!staged) {
+      if (!seen.has(record)) out.push({ path: record });
+      seen.add(record);
+      continue;
+    }
+    // <mode> <blob> <stage>\t<path>; an unmerged path (stage 1-3) has no single staged version.
+    const tab = record.indexOf('\t');
+    const [mode, blob, stage] = record.slice(0, tab).split(' ');
+    if (stage !== '0' || (mode !== '100644' && mode !== '100755')) continue;
+    out.push({ path: record.slice(tab + 1), blob: blob! });
+  }
+  return out;
+}
+
+/** The strata type of each path that has one (as `git check-attr` sees it), by repository-relative path. */
+export function typesOf(top: string, paths: readonly string[]): Map<string, FileType> {
+  const types = new Map<string, FileType>();
+  if (paths.length === 0) return types;
+  const out = gitOut(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
+  const fields = out.split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) {
+    const value = fields[i + 2]!;
+    if (value === 'unspecified' || value === 'unset') continue;
+    // `strata` set without a value, or a type this version does not know: still a typed file, so at
+    // least the conflict-marker rule applies.
+    types.set(fields[i]!, isFileType(value) ? value : 'markdown');
+  }
+  return types;
+}
+
+/** Texts of objects (`<blob>`, `<commit>:<path>`, `:<path>`) via one `git cat-file --batch`; undefined when missing. */
+export function catTexts(cwd: string, specs: readonly string[]): (string | undefined)[] {
+  if (specs.length === 0) return [];
+  const result = spawnSync('git', ['cat-file', '--batch'], { cwd, input: specs.map((s) => `${s}\n`).join(''), maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`);
+  if (result.status !== 0) throw new StrataError('GIT_FAILED', `git cat-file --batch failed: ${String(result.stderr).trim()}`);
+  const out = result.stdout;
+  const texts: (string | undefined)[] = [];
+  let at = 0;
+  for (let n = 0; n < specs.length; n++) {
+    const headerEnd = out.indexOf(10, at);
+    const header = out.subarray(at, headerEnd).toString('utf8');
+    at = headerEnd + 1;
+    // `<oid> <type> <size>`, or `<spec> missing` / `<spec> ambiguous`.
+    const m = / (blob|tree|commit|tag) (\d+)$/.exec(header);
+    if (!m) {
+      texts.push(undefined);
+      continue;
+    }
+    const size = Number(m[2]);
+    texts.push(m[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
+    at += size + 1;
+  }
+  return texts;
+}

@@ -1,0 +1,83 @@
+// The pre-commit hook's one write: an `[id:…]` on every queue entry written by hand without one,
+// placed right after its `[seq:…]`. Pure: the ids come from the caller. An entry that the base knows
+// under an id (same seq and text) gets that id back, so an id dropped by an edit is restored, not
+// replaced by a new one.
+import { seqOf } from '../crdt/queue.js';
+import { type Entry, entriesOf, entryBody, lineBody, parseDoc, splitLines, tagValue } from '../entries/scan.js';
+
+export interface Stamp {
+  /** 1-based line of the entry. */
+  readonly line: number;
+  readonly seq: number | undefined;
+  readonly id: string;
+  /** How the entry is recognised in another copy of the file: seq and free text. */
+  readonly key: string;
+}
+
+export interface StampResult {
+  readonly text: string;
+  readonly stamped: readonly Stamp[];
+}
+
+/** Picks the id for an entry (known by `key`) that has none; never one in `taken`. */
+export type IdFor = (key: string, taken: ReadonlySet<string>) => string;
+
+export function contentKey(entry: Entry): string {
+  return `${tagValue(entry, 'seq')?.trim() ?? ''}\u001f${entryBody(entry)}`;
+}
+
+/** Entries that need an id: queue entries with a seq tag and no id tag at all. */
+function needsId(entry: Entry): boolean {
+  return tagValue(entry, 'id') === undefined && entry.tags.some((t) => t.key === 'seq');
+}
+
+export function stampIds(text: string, idFor: IdFor): StampResult {
+  const entries = entriesOf(parseDoc(text));
+  const missing = entries.filter(needsId);
+  if (missing.length === 0) return { text, stamped: [] };
+
+  const taken = new Set<string>();
+  for (const entry of entries) {
+    const id = tagValue(entry, 'id')?.trim();
+    if (id) taken.add(id);
+  }
+  const lines = splitLines(text);
+  const stamped: Stamp[] = [];
+  for (const entry of missing) {
+    const key = contentKey(entry);
+    const id = idFor(key, taken);
+    taken.add(id);
+    const seqTag = entry.tags.find((t) => t.key === 'seq')!;
+    const first = lines[entry.line]!;
+    const body = lineBody(first);
+    lines[entry.line] = `${body.slice(0, seqTag.end)} [id:${id}]${body.slice(seqTag.end)}${first.slice(body.length)}`;
+    stamped.push({ line: entry.line + 1, seq: seqOf(entry), id, key });
+  }
+  return { text: lines.join(''), stamped };
+}
+
+/** Ids the base knows its entries by (seq and text → id), then fresh ones from `fresh`. */
+export function reusingBase(baseText: string | undefined, fresh: (taken: ReadonlySet<string>) => string): IdFor {
+  const known = new Map<string, string>();
+  if (baseText !== undefined) {
+    for (const entry of entriesOf(parseDoc(baseText))) {
+      const id = tagValue(entry, 'id')?.trim();
+      if (id) known.set(contentKey(entry), id);
+    }
+  }
+  return (key, taken) => {
+    const id = known.get(key);
+    known.delete(key);
+    return id !== undefined && !taken.has(id) ? id : fresh(taken);
+  };
+}
+
+/** The same ids again, for another copy of the file (the working tree beside the index). */
+export function sameAs(stamped: readonly Stamp[], fresh: (taken: ReadonlySet<string>) => string): IdFor {
+  const ids = new Map(stamped.map((s) => [s.key, s.id]));
+  return (key, taken) => {
+    const id = ids.get(key);
+    ids.delete(key);
+    return id !== undefined && !taken.has(id) ? id : fresh(taken);
+  };
+}

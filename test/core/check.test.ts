@@ -1,0 +1,375 @@
+// The integrity rules, one by one: each both firing and staying quiet, on small hand-written files.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Finding, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds } from '../../src/core/check/index.js';
+import { ROOT } from '../helpers/git.js';
+
+const Q = '# Queue\n\n';
+const S1 = '2026-11-27T10:00:00.000Z';
+const S2 = '2026-11-27T11:00:00.000Z';
+
+const queue = (text: string, base?: string): Finding[] => checkFile('queue', 'QUEUE.md', Q + text, base === undefined ? undefined : Q + base);
+const rules = (findings: readonly Finding[]): string[] => findings.map((f) => f.rule);
+const only = (findings: readonly Finding[], rule: string): Finding[] => findings.filter((f) => f.rule === rule);
+
+/** A clean queue the base rules start from. */
+const CLEAN = [
+  `- [x] [seq:1] [id:aaaaaaaaaa] [agent:a] [done:${S1}] set up repo`,
+  '- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] [agent:b] [claim:b@2026-11-27T10:05:00.000Z] build',
+  '- [ ] [seq:3] [id:cccccccccc] [depends:1,2] [agent:c] deploy',
+  '- [-] [seq:4] [id:dddddddddd] [agent:d] cancelled: superseded',
+  '  - [at:2026-11-27T10:06:00.000Z] checkpoint: started',
+  '',
+].join('\n');
+
+describe('queue: one version', () => {
+  it('a clean queue has no findings, with and without a base', () => {
+    expect(queue(CLEAN)).toEqual([]);
+    expect(queue(CLEAN, CLEAN)).toEqual([]);
+  });
+
+  it('malformed-entry: bad seq, missing seq, bad stamps, bad depends, repeated tags', () => {
+    const text = [
+      '- [ ] [seq:one] [id:aaaaaaaaaa] bad seq',
+      '- [ ] [id:bbbbbbbbbb] [agent:x] no seq at all',
+      `- [x] [seq:3] [id:cccccccccc] [done:yesterday] bad done`,
+      '- [ ] [seq:4] [id:dddddddddd] [claim:x@soon] bad claim',
+      '- [ ] [seq:5] [id:eeeeeeeeee] [depends:1,two] bad depends',
+      '- [ ] [seq:6] [seq:7] [id:ffffffffff] two seqs',
+      '- [ ] [seq:8] [id:gggggggggg] bad log',
+      '  - [at:2026-13-45T99:00:00Z] checkpoint',
+      '',
+    ].join('\n');
+    const found = only(queue(text), 'malformed-entry');
+    expect(found.map((f) => [f.line, f.message])).toEqual([
+      [3, expect.stringContaining('[seq:one] is not a whole number')],
+      [4, expect.stringContaining('has no [seq:N]')],
+      [5, expect.stringContaining('[done:yesterday] is not a UTC ISO-8601 time stamp')],
+      [6, expect.stringContaining("after the @, not a UTC ISO-8601")],
+      [7, expect.stringContaining("'two'")],
+      [8, expect.stringContaining('more than one [seq:…]')],
+      [10, expect.stringContaining('[at:2026-13-45T99:00:00Z] in the log')],
+    ]);
+    expect(found[0]!.column).toBe(7);
+    expect(found[1]!.hint).toContain('[seq:9]');
+    for (const f of found) expect(f.hint).not.toBe('');
+  });
+
+  it('malformed-entry stays quiet on valid stamps, empty depends and unknown tags', () => {
+    const text = `- [x] [seq:1] [id:aaaaaaaaaa] [depends:] [done:2026-11-27T10:00:00Z] [owner:??] [priority:high] fine\n`;
+    expect(queue(text)).toEqual([]);
+  });
+
+  it('conflict-markers: reported at the <<<<<<< line, and they silence the other rules', () => {
+    const text = '<<<<<<< ours\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n=======\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n>>>>>>> theirs\n';
+    const found = queue(text);
+    expect(found.map((f) => [f.rule, f.line])).toEqual([['conflict-markers', 3]]);
+    expect(found[0]!.message).toContain('lines 3-7');
+    expect(rules(queue('>>>>>>> theirs\n'))).toEqual(['conflict-markers']);
+  });
+
+  it('conflict-markers: a bare ======= (a heading underline) and a quote are not markers', () => {
+    const md = 'Title\n=======\n\n> quoted\n>> nested\n';
+    expect(checkFile('markdown', 'NOTES.md', md)).toEqual([]);
+    expect(checkFile('markdown', 'NOTES.md', `${md}<<<<<<< HEAD\nx\n=======\ny\n>>>>>>> b\n`).map((f) => f.rule)).toEqual(['conflict-markers']);
+  });
+
+  it('duplicate-seq fires on the second entry and names the first', () => {
+    const found = queue('- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n');
+    expect(found).toEqual([
+      expect.objectContaining({ rule: 'duplicate-seq', line: 4, column: 7, message: 'seq 1 is also the seq of the entry at line 3', hint: expect.stringContaining('next free seq, 2') }),
+    ]);
+    expect(queue('- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] b\n')).toEqual([]);
+  });
+
+  it('duplicate-id fires on the second entry', () => {
+    expect(rules(queue('- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:aaaaaaaaaa] b\n'))).toEqual(['duplicate-id']);
+    expect(rules(queue('- [ ] [seq:1] a\n- [ ] [seq:2] b\n'))).toEqual([]);
+  });
+
+  it('dangling-depends fires for a seq no entry has', () => {
+    const found = queue('- [ ] [seq:1] [id:aaaaaaaaaa] [depends:7] a\n');
+    expect(found).toEqual([expect.objectContaining({ rule: 'dangling-depends', line: 3, message: 'seq 1 depends on seq 7, which no entry has' })]);
+    expect(queue('- [ ] [seq:7] [id:bbbbbbbbbb] b\n- [ ] [seq:1] [id:aaaaaaaaaa] [depends:7] a\n')).toEqual([]);
+  });
+
+  it('self-dependency fires, and is not also reported as a cycle', () => {
+    expect(rules(queue('- [ ] [seq:1] [id:aaaaaaaaaa] [depends:1] a\n'))).toEqual(['self-dependency']);
+  });
+
+  it('dependency-cycle reports one cycle with its seqs, at its smallest seq', () => {
+    const text = [
+      '- [ ] [seq:1] [id:aaaaaaaaaa] [depends:3] a',
+      '- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] b',
+      '- [ ] [seq:3] [id:cccccccccc] [depends:2] c',
+      '- [ ] [seq:4] [id:dddddddddd] [depends:3] d, outside the cycle',
+      '- [ ] [seq:5] [id:eeeeeeeeee] [depends:6] e',
+      '- [ ] [seq:6] [id:ffffffffff] [depends:5] f',
+      '',
+    ].join('\n');
+    const found = only(queue(text), 'dependency-cycle');
+    expect(found.map((f) => [f.line, f.message])).toEqual([
+      [3, expect.stringContaining('dependency cycle 1 → 3 → 2 → 1')],
+      [7, expect.stringContaining('dependency cycle 5 → 6 → 5')],
+    ]);
+    // Edges to newer entries are fine as long as they close no cycle.
+    expect(queue('- [ ] [seq:1] [id:aaaaaaaaaa] [depends:2] a\n- [ ] [seq:2] [id:bbbbbbbbbb] b\n')).toEqual([]);
+  });
+
+  it('finds a cycle in a long chain without overflowing the stack', () => {
+    const n = 20_000;
+    let text = '';
+    for (let i = 1; i <= n; i++) text += `- [ ] [seq:${i}] [depends:${i === n ? 1 : i + 1}] t${i}\n`;
+    const found = only(queue(text), 'dependency-cycle');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toMatch(/^dependency cycle 1 → 2 → 3 → 4 → 5 → 6 → 7 → 8 → … \(19990 more\) → 19999 → 20000 → 1 /);
+  });
+
+  it('done-before-dependency: done while a dependency is open or claimed', () => {
+    const text = [
+      '- [ ] [seq:1] [id:aaaaaaaaaa] a',
+      `- [ ] [seq:2] [id:bbbbbbbbbb] [claim:x@${S1}] b`,
+      `- [x] [seq:3] [id:cccccccccc] [depends:1,2] [done:${S2}] c`,
+      '',
+    ].join('\n');
+    const found = only(queue(text), 'done-before-dependency');
+    expect(found.map((f) => f.message)).toEqual([
+      'seq 3 is done, but its dependency seq 1 (line 3) is still open',
+      'seq 3 is done, but its dependency seq 2 (line 4) is still claimed',
+    ]);
+  });
+
+  it('done-before-dependency: done earlier than its dependency by the stamps', () => {
+    const text = `- [x] [seq:1] [id:aaaaaaaaaa] [done:${S2}] a\n- [x] [seq:2] [id:bbbbbbbbbb] [depends:1] [done:${S1}] b\n`;
+    expect(only(queue(text), 'done-before-dependency').map((f) => f.message)).toEqual([
+      `seq 2 was done at ${S1}, before its dependency seq 1 was done at ${S2}`,
+    ]);
+  });
+
+  it('done-before-dependency: a cancelled dependency does not count as done', () => {
+    const text = `- [-] [seq:1] [id:aaaaaaaaaa] a\n- [x] [seq:2] [id:bbbbbbbbbb] [depends:1] [done:${S2}] b\n`;
+    expect(queue(text)).toEqual([
+      expect.objectContaining({ rule: 'done-before-dependency', message: 'seq 2 is done, but its dependency seq 1 (line 3) is cancelled', hint: expect.stringContaining('never gets done') }),
+    ]);
+  });
+
+  it('done-before-dependency stays quiet for done dependencies in order', () => {
+    const text = `- [x] [seq:1] [id:aaaaaaaaaa] [done:${S1}] a\n- [-] [seq:2] [id:bbbbbbbbbb] [depends:1] b\n- [x] [seq:3] [id:cccccccccc] [depends:1] [done:${S2}] c\n- [ ] [seq:4] [id:dddddddddd] [depends:2,3] d\n`;
+    expect(queue(text)).toEqual([]);
+  });
+});
+
+describe('queue: against a base', () => {
+  const edit = (from: string, to: string): string => {
+    expect(CLEAN).toContain(from);
+    return CLEAN.replace(from, to);
+  };
+
+  it('settled-entry-removed: a done or cancelled entry deleted', () => {
+    const withoutDone = edit(`- [x] [seq:1] [id:aaaaaaaaaa] [agent:a] [done:${S1}] set up repo\n`, '');
+    const found = queue(withoutDone.replace(/\[depends:1,2\]/, '[depends:2]').replace('[depends:1] ', ''), CLEAN);
+    expect(found).toEqual([
+      expect.objectContaining({ rule: 'settled-entry-removed', line: 3, message: "the done entry seq 1 [id:aaaaaaaaaa] 'set up repo' (line 3 at the base) was removed" }),
+    ]);
+    const withoutCancelled = edit('- [-] [seq:4] [id:dddddddddd] [agent:d] cancelled: superseded\n  - [at:2026-11-27T10:06:00.000Z] checkpoint: started\n', '');
+    expect(rules(queue(withoutCancelled, CLEAN))).toEqual(['settled-entry-removed']);
+  });
+
+  it('settled-entry-removed stays quiet for an open entry removed, and for a file new at the base', () => {
+    expect(queue(edit('- [ ] [seq:3] [id:cccccccccc] [depends:1,2] [agent:c] deploy\n', ''), CLEAN)).toEqual([]);
+    expect(queue(CLEAN, '')).toEqual([]);
+  });
+
+  it('identity-changed: seq, id and agent', () => {
+    expect(only(queue(edit('[seq:3] [id:cccccccccc]', '[seq:9] [id:cccccccccc]'), CLEAN), 'identity-changed').map((f) => f.message)).toEqual([
+      'the seq of [id:cccccccccc] changed from 3 to 9',
+    ]);
+    expect(queue(edit('[seq:3] [id:cccccccccc]', '[seq:3] [id:zzzzzzzzzz]'), CLEAN).map((f) => f.message)).toEqual(['the id of seq 3 changed from cccccccccc to zzzzzzzzzz']);
+    expect(queue(edit('[seq:3] [id:cccccccccc]', '[seq:3]'), CLEAN).map((f) => f.message)).toEqual(['seq 3 lost its [id:cccccccccc]']);
+    expect(queue(edit('[agent:c]', '[agent:q]'), CLEAN).map((f) => f.message)).toEqual(['the agent of seq 3 changed from c to q']);
+  });
+
+  it("identity-changed allows the merge driver's renumbering with [was:N], and an agent added", () => {
+    expect(queue(edit('[seq:3] [id:cccccccccc]', '[seq:9] [id:cccccccccc] [was:3]'), CLEAN)).toEqual([]);
+    const base = '- [ ] [seq:1] [id:aaaaaaaaaa] a\n';
+    expect(queue('- [ ] [seq:1] [id:aaaaaaaaaa] [agent:x] a\n', base)).toEqual([]);
+  });
+
+  it('an entry without an id in the base is followed by its seq and text (and may get an id)', () => {
+    const base = `- [x] [seq:1] [done:${S1}] a\n`;
+    expect(queue(`- [x] [seq:1] [id:aaaaaaaaaa] [done:${S1}] a\n`, base)).toEqual([]);
+    expect(rules(queue(`- [ ] [seq:1] [id:aaaaaaaaaa] a\n`, base))).toEqual(['status-regressed']);
+  });
+
+  it('status-regressed: done reopened, claim dropped, done turned cancelled', () => {
+    expect(queue(edit('- [x] [seq:1]', '- [ ] [seq:1]'), CLEAN).map((f) => [f.rule, f.message])).toEqual([
+      ['status-regressed', 'seq 1 went from done back to open'],
+    ]);
+    expect(queue(edit(' [claim:b@2026-11-27T10:05:00.000Z]', ''), CLEAN).map((f) => f.message)).toEqual(['seq 2 went from claimed back to open']);
+    expect(queue(edit('- [x] [seq:1]', '- [-] [seq:1]'), CLEAN).map((f) => f.message)).toEqual(['seq 1 went from done back to cancelled']);
+  });
+
+  it('status-regressed stays quiet when status moves up', () => {
+    const up = edit('- [ ] [seq:3] [id:cccccccccc] [depends:1,2]', '- [-] [seq:3] [id:cccccccccc] [depends:1,2]');
+    expect(queue(up, CLEAN)).toEqual([]);
+  });
+});
+
+describe('heartbeat', () => {
+  const hb = (text: string, base?: string): Finding[] => checkFile('heartbeat', 'HEARTBEAT.md', text, base);
+  const BASE = `# Agents\n\n- [ ] check the inbox\n- [agent:a] [at:${S1}] [status:busy] [ttl:10m] working\n- [agent:b] [at:${S1}] [ttl:30s] idle\n`;
+
+  it('a checklist with agents is clean; later stamps are fine', () => {
+    expect(hb(BASE)).toEqual([]);
+    expect(hb(BASE.replace(`[agent:a] [at:${S1}]`, `[agent:a] [at:${S2}]`), BASE)).toEqual([]);
+  });
+
+  it('malformed-entry: bad stamp, bad ttl, a stamp without an agent', () => {
+    expect(hb(`- [agent:a] [at:noon] x\n- [agent:b] [at:${S1}] [ttl:soon] y\n- [at:${S1}] z\n`).map((f) => [f.line, f.rule])).toEqual([
+      [1, 'malformed-entry'],
+      [2, 'malformed-entry'],
+      [3, 'malformed-entry'],
+    ]);
+  });
+
+  it('heartbeat-backwards: an agent whose at goes back; removal and new agents are fine', () => {
+    const found = hb(BASE.replace(`[agent:b] [at:${S1}]`, `[agent:b] [at:2026-11-27T09:00:00.000Z]`), BASE);
+    expect(found).toEqual([expect.objectContaining({ rule: 'heartbeat-backwards', line: 5, column: 13, message: expect.stringContaining('the heartbeat of b went back in time') })]);
+    expect(hb(BASE.replace(/- \[agent:b\].*\n/, '') + `- [agent:c] [at:2020-01-01T00:00:00.000Z] new\n`, BASE)).toEqual([]);
+  });
+});
+
+describe('facts', () => {
+  const facts = (text: string, base?: string): Finding[] => checkFile('facts', 'MEMORY.md', text, base);
+  const BASE = `# Memory\n\n- [entity:frontend] [attr:framework] [at:${S1}] [agent:research] React\n- [entity:db] [attr:engine] [at:${S1}] [agent:ops] Postgres\n- a plain note [source:web]\n`;
+
+  it('a clean file, a new fact and a superseded mark are fine', () => {
+    expect(facts(BASE)).toEqual([]);
+    const next = BASE.replace('React\n', 'React [superseded:yes]\n') + `- [entity:frontend] [attr:framework] [at:${S2}] [agent:research] Vue\n`;
+    expect(facts(next, BASE)).toEqual([]);
+  });
+
+  it('malformed-entry: a fact without attr or at, or with a bad stamp', () => {
+    expect(facts(`- [entity:x] [at:${S1}] v\n- [entity:y] [attr:z] [at:later] w\n`).map((f) => f.message)).toEqual([
+      'fact without [attr:…]',
+      `[at:later] is not a UTC ISO-8601 time stamp like ${S1}`,
+    ]);
+  });
+
+  it('fact-edited: the value or the stamp changed in place', () => {
+    expect(facts(BASE.replace('Postgres', 'MySQL'), BASE)).toEqual([
+      expect.objectContaining({ rule: 'fact-edited', line: 4, message: `the fact db.engine by ops at ${S1} was edited: it changed its value from 'Postgres' to 'MySQL'` }),
+    ]);
+    expect(rules(facts(BASE.replace(`[at:${S1}] [agent:ops]`, `[at:${S2}] [agent:ops]`), BASE))).toEqual(['fact-edited']);
+  });
+
+  it('fact-removed: a fact deleted', () => {
+    expect(facts(BASE.replace(/- \[entity:db\].*\n/, ''), BASE)).toEqual([
+      expect.objectContaining({ rule: 'fact-removed', line: 4, message: expect.stringContaining("the fact db.engine by ops at 2026-11-27T10:00:00.000Z ('Postgres'") }),
+    ]);
+    // A plain note is not a fact: removing it is prose editing.
+    expect(facts(BASE.replace('- a plain note [source:web]\n', ''), BASE)).toEqual([]);
+  });
+});
+
+describe('id stamping', () => {
+  let n = 0;
+  const fresh = (): string => `new${String(++n).padStart(7, '0')}`;
+
+  it('puts a new id right after seq on entries without one, keeping every other byte', () => {
+    n = 0;
+    const text = '# Q\r\n\r\n- [ ] [seq:1] [agent:a] one\r\n- [ ] [seq:2] [id:kept000000] two\r\n- [x] [seq:3] three\r\n  - [at:2026-11-27T10:00:00.000Z] log\r\n- [ ] no tags\r\n';
+    const result = stampIds(text, reusingBase(undefined, fresh));
+    expect(result.text).toBe(
+      '# Q\r\n\r\n- [ ] [seq:1] [id:new0000001] [agent:a] one\r\n- [ ] [seq:2] [id:kept000000] two\r\n- [x] [seq:3] [id:new0000002] three\r\n  - [at:2026-11-27T10:00:00.000Z] log\r\n- [ ] no tags\r\n',
+    );
+    expect(result.stamped.map((s) => [s.line, s.seq, s.id])).toEqual([
+      [3, 1, 'new0000001'],
+      [5, 3, 'new0000002'],
+    ]);
+    expect(stampIds(result.text, reusingBase(undefined, fresh)).stamped).toEqual([]);
+  });
+
+  it('gives an entry the base knows back its id, and the work tree the same ids as the index', () => {
+    n = 0;
+    const base = '- [ ] [seq:1] [id:basebase01] one\n';
+    const index = stampIds('- [ ] [seq:1] one\n- [ ] [seq:2] two\n', reusingBase(base, fresh));
+    expect(index.text).toBe('- [ ] [seq:1] [id:basebase01] one\n- [ ] [seq:2] [id:new0000001] two\n');
+    const worktree = stampIds('- [ ] [seq:1] one\n- [ ] [seq:2] two\n', sameAs(index.stamped, fresh));
+    expect(worktree.text).toBe(index.text);
+  });
+
+  it('stamps ids that are unique in the file and pass the checks', () => {
+    const text = Array.from({ length: 50 }, (_, i) => `- [ ] [seq:${i + 1}] task ${i}\n`).join('');
+    let k = 0;
+    const stamped = stampIds(text, reusingBase(undefined, (taken) => {
+      // A deliberately colliding source: every other id repeats until it is taken.
+      const id = `id${String(Math.floor(k++ / 2)).padStart(8, '0')}`;
+      return taken.has(id) ? `id${String(k + 1000).padStart(8, '0')}` : id;
+    }));
+    expect(checkFile('queue', 'Q.md', stamped.text)).toEqual([]);
+  });
+});
+
+describe('formats', () => {
+  const findings: Finding[] = [
+    { path: 'queues/a,b.md', line: 3, column: 7, rule: 'duplicate-seq', message: 'seq 1: 100% taken', hint: 'renumber' },
+    { path: 'QUEUE.md', line: 1, rule: 'conflict-markers', message: 'conflict', hint: 'resolve\nit' },
+  ];
+
+  it('text: path:line: rule: message, then the hint', () => {
+    expect(formatText(findings)).toBe('queues/a,b.md:3: duplicate-seq: seq 1: 100% taken\n  hint: renumber\nQUEUE.md:1: conflict-markers: conflict\n  hint: resolve\nit\n');
+  });
+
+  it('github: one escaped ::error annotation per finding', () => {
+    expect(formatGithub(findings).split('\n')).toEqual([
+      '::error file=queues/a%2Cb.md,line=3,col=7,title=duplicate-seq::seq 1: 100%25 taken%0Ahint: renumber',
+      '::error file=QUEUE.md,line=1,title=conflict-markers::conflict%0Ahint: resolve%0Ait',
+      '',
+    ]);
+    const withCommit = formatGithub([{ ...findings[1]!, commit: { sha: 'f'.repeat(40), short: 'fffffff', subject: 'add, things' } }]);
+    expect(withCommit).toBe('::error file=QUEUE.md,line=1,title=conflict-markers (commit fffffff)::in commit fffffff "add, things": conflict%0Ahint: resolve%0Ait\n');
+  });
+
+  it('json: ok, extra fields and the findings', () => {
+    expect(JSON.parse(formatJson(findings, { files: 2 }))).toEqual({ ok: false, files: 2, findings });
+    expect(JSON.parse(formatJson([]))).toEqual({ ok: true, findings: [] });
+  });
+});
+
+describe('architecture of the checks', () => {
+  it('src/core/check imports no I/O', () => {
+    const dir = join(ROOT, 'src/core/check');
+    for (const name of readdirSync(dir)) {
+      const source = readFileSync(join(dir, name), 'utf8');
+      expect(source, name).not.toMatch(/from ['"](node:|fs|child_process|isomorphic-git|execa)/);
+    }
+  });
+
+  it('check loads isomorphic-git only through a dynamic import (for --base)', () => {
+    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
+      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
+    };
+    const outputs = meta.outputs;
+    const chunkOf = (input: string): string => Object.keys(outputs).find((out) => Object.keys(outputs[out]!.inputs).includes(input))!;
+    const loaded = new Set<string>();
+    const visit = (out: string): void => {
+      if (loaded.has(out) || !outputs[out]) return;
+      loaded.add(out);
+      for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
+    };
+    visit(Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!);
+    visit(chunkOf('src/cli/check.ts'));
+    const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+    expect(inputs).toContain('src/core/check/queue.ts');
+    expect(inputs.filter((i) => /isomorphic-git|src\/git\/history|commander|execa/.test(i))).toEqual([]);
+    expect(chunkOf('src/git/history.ts')).not.toBe(chunkOf('src/cli/check.ts'));
+
+    // The pre-commit hook's fast path (no typed file staged) loads none of the checks.
+    loaded.clear();
+    visit(chunkOf('src/cli/hook.ts'));
+    const hook = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+    expect(hook.filter((i) => /src\/core\/(check|entries|crdt)|src\/cli\/check|isomorphic-git|commander|execa/.test(i))).toEqual([]);
+  });
+});

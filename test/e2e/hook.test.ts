@@ -1,0 +1,185 @@
+// The pre-commit hook with real git: every kind of bad commit is refused with a clear message, gets in
+// with --no-verify, and is then caught by `git strata verify --range`; ids are stamped on hand-written
+// entries and the commit contains them.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, type Sandbox, makeSandbox } from '../helpers/git.js';
+
+let sandbox: Sandbox;
+let repo: string;
+let baseCommit: string;
+
+const S1 = '2026-11-27T10:00:00.000Z';
+const S2 = '2026-11-27T11:00:00.000Z';
+const QUEUE = [
+  '# Queue',
+  '',
+  `- [x] [seq:1] [id:aaaaaaaaaa] [agent:a] [done:${S1}] set up repo`,
+  '- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] [agent:b] build',
+  '- [ ] [seq:3] [id:cccccccccc] [depends:2] [agent:c] deploy',
+  '- [-] [seq:4] [id:dddddddddd] [agent:d] cancelled: superseded',
+  '',
+].join('\n');
+
+const edit = (from: string, to: string): string => {
+  if (!QUEUE.includes(from)) throw new Error(`not in QUEUE: ${from}`);
+  return QUEUE.replace(from, to);
+};
+
+beforeAll(() => {
+  sandbox = makeSandbox('strata-hook-');
+  repo = join(sandbox.dir, 'repo');
+  sandbox.git(sandbox.dir, ['init', '-q', repo]);
+  sandbox.write(join(repo, '.gitattributes'), readFileSync(join(ROOT, '.gitattributes.example'), 'utf8'));
+  sandbox.write(join(repo, 'QUEUE.md'), QUEUE);
+  sandbox.write(join(repo, 'README.md'), '# readme\n');
+  sandbox.strata(repo, ['install']);
+  sandbox.git(repo, ['add', '-A']);
+  sandbox.git(repo, ['commit', '-q', '-m', 'base']);
+  baseCommit = sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim();
+});
+
+afterAll(() => sandbox?.cleanup());
+
+/** A fresh branch at the base commit, with a clean work tree. */
+function branch(name: string): void {
+  sandbox.git(repo, ['checkout', '-q', '-f', '-B', name, baseCommit]);
+  sandbox.git(repo, ['clean', '-q', '-fd']);
+}
+
+function commit(message: string, options: { noVerify?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+  const args = ['commit', '-q', '-m', message, ...(options.noVerify ? ['--no-verify'] : [])];
+  const result = spawnSync('git', args, { cwd: repo, env: { ...sandbox.env, ...options.env }, encoding: 'utf8' });
+  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+}
+
+const BAD: { name: string; text: string; expected: RegExp }[] = [
+  { name: 'dangling depends', text: edit('[depends:2] [agent:c]', '[depends:9] [agent:c]'), expected: /QUEUE\.md:5: dangling-depends: seq 3 depends on seq 9, which no entry has/ },
+  { name: 'duplicate seq', text: `${QUEUE}- [ ] [seq:3] [id:eeeeeeeeee] [agent:e] another three\n`, expected: /QUEUE\.md:7: duplicate-seq: seq 3 is also the seq of the entry at line 5/ },
+  { name: 'cycle', text: edit('[depends:1] [agent:b]', '[depends:3] [agent:b]'), expected: /QUEUE\.md:4: dependency-cycle: dependency cycle 2 → 3 → 2/ },
+  {
+    name: 'done before a dependency',
+    text: edit('- [ ] [seq:3] [id:cccccccccc] [depends:2] [agent:c] deploy', `- [x] [seq:3] [id:cccccccccc] [depends:2] [agent:c] [done:${S2}] deploy`),
+    expected: /QUEUE\.md:5: done-before-dependency: seq 3 is done, but its dependency seq 2 \(line 4\) is still open/,
+  },
+  { name: 'settled entry deleted', text: edit('- [-] [seq:4] [id:dddddddddd] [agent:d] cancelled: superseded\n', ''), expected: /settled-entry-removed: the cancelled entry seq 4 \[id:dddddddddd\]/ },
+  { name: 'done task reopened', text: edit(`- [x] [seq:1] [id:aaaaaaaaaa] [agent:a] [done:${S1}]`, '- [ ] [seq:1] [id:aaaaaaaaaa] [agent:a]'), expected: /QUEUE\.md:3: status-regressed: seq 1 went from done back to open/ },
+  { name: 'conflict markers', text: `${QUEUE}<<<<<<< ours\n- [ ] [seq:5] [id:ffffffffff] x\n=======\n- [ ] [seq:5] [id:gggggggggg] y\n>>>>>>> theirs\n`, expected: /QUEUE\.md:7: conflict-markers: unresolved merge conflict \(lines 7-11\)/ },
+];
+
+describe('pre-commit hook', () => {
+  it.each(BAD)('refuses $name, which --no-verify lets in and verify --range then catches', ({ name, text, expected }) => {
+    branch(`bad-${name.replace(/ /g, '-')}`);
+    sandbox.write(join(repo, 'QUEUE.md'), text);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    const refused = commit(`bad: ${name}`);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(expected);
+    expect(refused.stderr).toMatch(/strata: commit refused: .* in the staged QUEUE\.md/);
+    expect(refused.stderr).toContain('  hint: ');
+    expect(refused.stderr).toContain('--no-verify');
+    expect(sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim()).toBe(baseCommit);
+
+    expect(commit(`bad: ${name}`, { noVerify: true }).status).toBe(0);
+    const short = sandbox.git(repo, ['rev-parse', '--short', 'HEAD']).stdout.trim();
+    const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toContain(`commit ${short} bad: ${name}\n`);
+    expect(verify.stdout).toMatch(expected);
+    expect(verify.stderr).toMatch(/in 1 of 1 commits/);
+  });
+
+  it('verify catches a bad commit in the middle of a range even when a later commit repaired it', () => {
+    branch('repaired');
+    sandbox.write(join(repo, 'QUEUE.md'), edit('[depends:2] [agent:c]', '[depends:9] [agent:c]'));
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('break depends', { noVerify: true }).status).toBe(0);
+    const bad = sandbox.git(repo, ['rev-parse', '--short', 'HEAD']).stdout.trim();
+    sandbox.write(join(repo, 'QUEUE.md'), QUEUE);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('repair depends').status).toBe(0);
+    expect(sandbox.strata(repo, ['check']).status).toBe(0);
+    const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toBe(
+      `commit ${bad} break depends\nQUEUE.md:5: dangling-depends: seq 3 depends on seq 9, which no entry has\n  hint: fix the number in [depends:…], or remove 9 if that task was dropped (cancel tasks with [-] instead of deleting them)\n`,
+    );
+    expect(sandbox.strata(repo, ['verify', '--range', 'HEAD~1..HEAD']).status).toBe(0);
+  });
+
+  it('STRATA=0 skips the hook', () => {
+    branch('strata-off');
+    sandbox.write(join(repo, 'QUEUE.md'), edit('[depends:2] [agent:c]', '[depends:9] [agent:c]'));
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('off', { env: { STRATA: '0' } }).status).toBe(0);
+  });
+
+  it('lets a commit that stages no typed file through, even when a typed file is broken in the work tree', () => {
+    branch('untyped');
+    sandbox.write(join(repo, 'QUEUE.md'), edit('[depends:2] [agent:c]', '[depends:9] [agent:c]'));
+    sandbox.write(join(repo, 'notes.txt'), 'notes\n');
+    sandbox.git(repo, ['add', 'notes.txt']);
+    const ok = commit('notes');
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toBe('');
+  });
+
+  it('stamps ids on entries written without one, re-stages the file, and commits them', () => {
+    branch('stamp');
+    const added = `${QUEUE}- [ ] [seq:5] [depends:3] [agent:e] smoke test\n- [ ] [seq:6] [agent:e] docs\n`;
+    sandbox.write(join(repo, 'QUEUE.md'), added);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    const ok = commit('add two tasks');
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toContain('strata: stamped [id:…] on 2 entries of QUEUE.md (seq 5, seq 6) and staged it again');
+    const committed = sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout;
+    const lines = committed.split('\n');
+    expect(lines[6]).toMatch(/^- \[ \] \[seq:5\] \[id:[0-9a-z]{10}\] \[depends:3\] \[agent:e\] smoke test$/);
+    expect(lines[7]).toMatch(/^- \[ \] \[seq:6\] \[id:[0-9a-z]{10}\] \[agent:e\] docs$/);
+    expect(committed.replace(/ \[id:[0-9a-z]{10}\](?= \[depends:3\]| \[agent:e\] docs)/g, '')).toBe(added);
+    // The work tree got the same ids: nothing left to commit.
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(committed);
+    expect(sandbox.git(repo, ['status', '--porcelain']).stdout).toBe('');
+  });
+
+  it('stamps only the index when the file is partly staged, and leaves the unstaged change alone', () => {
+    branch('partial');
+    const staged = `${QUEUE}- [ ] [seq:5] [agent:e] staged task\n`;
+    const worktree = `${staged}- [ ] [seq:6] [agent:e] not staged yet\n`;
+    sandbox.write(join(repo, 'QUEUE.md'), staged);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    sandbox.write(join(repo, 'QUEUE.md'), worktree);
+    const ok = commit('partial');
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toContain('in the index only');
+    const committed = sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout;
+    const id = /\[seq:5\] \[id:([0-9a-z]{10})\] \[agent:e\] staged task/.exec(committed)?.[1];
+    expect(id).toBeDefined();
+    expect(committed).not.toContain('not staged yet');
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(worktree);
+
+    // Committing the rest later gives seq 5 its id back instead of a new one (no identity change).
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('the rest').status).toBe(0);
+    const next = sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout;
+    expect(next).toContain(`[seq:5] [id:${id}] [agent:e] staged task`);
+    expect(next).toMatch(/\[seq:6\] \[id:[0-9a-z]{10}\] \[agent:e\] not staged yet/);
+  });
+
+  it('checks the other typed files against HEAD too: a heartbeat going back, a fact edited', () => {
+    branch('others');
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:${S2}] [ttl:10m] busy\n`);
+    sandbox.write(join(repo, 'MEMORY.md'), `- [entity:db] [attr:engine] [at:${S1}] [agent:ops] Postgres\n`);
+    sandbox.git(repo, ['add', '-A']);
+    expect(commit('agents and memory').status).toBe(0);
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:${S1}] [ttl:10m] busy\n`);
+    sandbox.write(join(repo, 'MEMORY.md'), `- [entity:db] [attr:engine] [at:${S1}] [agent:ops] MySQL\n`);
+    sandbox.git(repo, ['add', '-A']);
+    const refused = commit('rewrite history');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('HEARTBEAT.md:1: heartbeat-backwards: the heartbeat of a went back in time');
+    expect(refused.stderr).toContain("MEMORY.md:1: fact-edited: the fact db.engine by ops at 2026-11-27T10:00:00.000Z was edited: it changed its value from 'Postgres' to 'MySQL'");
+  });
+});
