@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Finding, type Format, checkFile, format, isFormat } from '../core/check/index.js';
+import { type Finding, type Format, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/merge/file.js';
 import { EXIT, reportError } from './exit.js';
@@ -136,6 +136,12 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
     checked++;
     findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path)));
   });
+  // Requests and the ledger are checked together: a key reused with other parameters, an op run twice.
+  const ofType = (type: FileType) => files.map((f, n) => ({ path: f.path, text: texts[n] })).filter((f) => types.get(f.path) === type && f.text !== undefined);
+  const ledgers = ofType('ledger');
+  const ledger = ledgers[0] ?? { path: '.strata/ledger.md', text: '' };
+  for (const ops of ofType('ops')) findings.push(...checkOpsWithLedger(ops.path, ops.text!, ledger.path, ledger.text!));
+  if (ofType('ops').length === 0 && ledgers.length > 0) findings.push(...checkOpsWithLedger('OPS.md', '', ledger.path, ledger.text!));
   return { findings, files: checked };
 }
 

@@ -10,13 +10,14 @@ import { EXIT } from './exit.js';
 type HookHandler = (args: string[]) => Promise<number> | number;
 
 /**
- * One handler per hook. post-merge, post-rewrite and post-checkout do nothing yet; replay of pending
- * ops plugs in here (post-merge after pull, post-rewrite after pull --rebase).
+ * One handler per hook. Replay of pending ops runs after a pull: post-merge after a merge or
+ * fast-forward, post-rewrite after pull --rebase (which runs no post-merge). Replay is imported only
+ * there, so pre-commit never loads it.
  */
 export const HOOKS: Readonly<Record<string, HookHandler>> = {
   'pre-commit': () => preCommit(),
-  'post-merge': () => EXIT.ok,
-  'post-rewrite': () => EXIT.ok,
+  'post-merge': async (args) => (await import('./replay.js')).replayFromHook('post-merge', args),
+  'post-rewrite': async (args) => (await import('./replay.js')).replayFromHook('post-rewrite', args),
   'post-checkout': () => EXIT.ok,
 };
 

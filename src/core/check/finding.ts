@@ -17,6 +17,9 @@ export const RULES = {
   'heartbeat-backwards': "an agent's heartbeat [at:…] went back in time (against the base)",
   'fact-edited': 'a fact changed in place instead of being superseded (against the base)',
   'fact-removed': 'a fact deleted (against the base)',
+  'ledger-record-changed': 'a ledger record edited or removed (against the base)',
+  'op-key-reused': 'one op key requested with different kind or args',
+  'duplicate-execution': 'two terminal ledger records of one op from different executors',
 } as const;
 
 export type Rule = keyof typeof RULES;

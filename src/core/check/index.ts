@@ -5,12 +5,14 @@ import type { FileType } from '../merge/file.js';
 import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
 import { checkHeartbeat, checkHeartbeatAgainstBase } from './heartbeat.js';
+import { checkLedgerAgainstBase } from './ledger.js';
 import { findConflictMarkers } from './markers.js';
 import { checkQueue, checkQueueAgainstBase } from './queue.js';
 
 export { RULES, type Finding, type Rule } from './finding.js';
 export { type CommitRef, type Format, type Reported, FORMATS, format, formatGithub, formatJson, formatText, isFormat } from './format.js';
 export { findConflictMarkers } from './markers.js';
+export { checkOpsWithLedger } from './ledger.js';
 export { type IdFor, type Stamp, type StampResult, reusingBase, sameAs, stampIds } from './stamp.js';
 
 interface Rules {
@@ -18,11 +20,15 @@ interface Rules {
   againstBase(path: string, entries: ReturnType<typeof entriesOf>, base: ReturnType<typeof entriesOf>, lineCount: number): Finding[];
 }
 
-/** Types with entry rules; the others (markdown, and ops and ledger for now) get the marker check only. */
+/**
+ * Types with entry rules; markdown gets the marker check only. ops and the ledger are also checked
+ * together (checkOpsWithLedger), which needs both files.
+ */
 const TYPE_RULES: Partial<Record<FileType, Rules>> = {
   queue: { single: checkQueue, againstBase: checkQueueAgainstBase },
   heartbeat: { single: checkHeartbeat, againstBase: (path, entries, base) => checkHeartbeatAgainstBase(path, entries, base) },
   facts: { single: checkFacts, againstBase: checkFactsAgainstBase },
+  ledger: { single: () => [], againstBase: (path, entries, base) => checkLedgerAgainstBase(path, entries, base) },
 };
 
 /**

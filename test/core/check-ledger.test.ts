@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { checkFile, checkOpsWithLedger } from '../../src/core/check/index.js';
+
+const REQ = (key: string, args: string): string => `- [op:${key}] [kind:deploy] [agent:deploy] [at:2026-11-27T11:00:00.000Z] [args:${args}] push\n`;
+const REC = (key: string, state: string, by: string, at: string): string => `- [op:${key}] [state:${state}] [by:${by}] [at:2026-11-27T11:0${at}:00.000Z] ${state}\n`;
+
+describe('ops and ledger rules', () => {
+  it('reports a key reused with different parameters, and not a repeat of the same request', () => {
+    const ops = `# Ops\n\n${REQ('deploy-v42', 'v42 production')}${REQ('deploy-v42', 'v42 staging')}`;
+    expect(checkOpsWithLedger('OPS.md', ops, '.strata/ledger.md', '').map((f) => [f.path, f.line, f.rule])).toEqual([['OPS.md', 4, 'op-key-reused']]);
+    const same = `# Ops\n\n${REQ('deploy-v42', 'v42 production')}${REQ('deploy-v42', 'v42 production')}`;
+    expect(checkOpsWithLedger('OPS.md', same, '.strata/ledger.md', '')).toEqual([]);
+  });
+
+  it('reports two terminal records of one key from different executors', () => {
+    const ledger = `# Ledger\n\n${REC('k', 'claimed', 'a', '1')}${REC('k', 'done', 'a', '2')}${REC('k', 'done', 'b', '3')}`;
+    const findings = checkOpsWithLedger('OPS.md', REQ('k', 'x'), '.strata/ledger.md', ledger);
+    expect(findings.map((f) => [f.path, f.rule])).toEqual([['.strata/ledger.md', 'duplicate-execution']]);
+    const once = `# Ledger\n\n${REC('k', 'claimed', 'a', '1')}${REC('k', 'done', 'a', '2')}`;
+    expect(checkOpsWithLedger('OPS.md', REQ('k', 'x'), '.strata/ledger.md', once)).toEqual([]);
+  });
+
+  it('refuses a ledger record edited or removed against the base, allows appends', () => {
+    const base = `# Ledger\n\n${REC('k', 'claimed', 'a', '1')}`;
+    expect(checkFile('ledger', 'L.md', base + REC('k', 'done', 'a', '2'), base)).toEqual([]);
+    expect(checkFile('ledger', 'L.md', `# Ledger\n\n${REC('k', 'done', 'a', '2')}`, base).map((f) => f.rule)).toEqual(['ledger-record-changed']);
+    expect(checkFile('ledger', 'L.md', base.replace('[by:a]', '[by:b]'), base).map((f) => f.rule)).toEqual(['ledger-record-changed']);
+  });
+});
