@@ -1,16 +1,13 @@
 #!/bin/sh
-# Runs the shared Markdown merge corpus against strata's generic Markdown merge.
-# usage: scripts/corpus-eval.sh [eval.sh options, e.g. --repo owner/name]
+# Scores the real merge driver (dist/git-strata.mjs, as git runs it) on the shared corpus of real
+# three-way Markdown merges. Run `npm run build` first (npm run corpus does).
+# usage: scripts/corpus-eval.sh [eval.sh options, e.g. --repo owner/name, -j N]
 set -e
 here=$(cd "$(dirname "$0")/.." && pwd)
 corpus="$here/../shared/corpus"
-if [ ! -x "$corpus/eval.sh" ] && [ ! -f "$corpus/eval.sh" ]; then
+if [ ! -f "$corpus/eval.sh" ]; then
   echo "corpus not found at $corpus; nothing to evaluate"
   exit 0
 fi
-mkdir -p "$here/.tmp"
-# tsx starts slowly; one bundled file started by node is what the real driver does too.
-npx esbuild "$here/scripts/corpus-driver.ts" --bundle --platform=node --format=esm --target=node20 \
-  --outfile="$here/.tmp/corpus-driver.mjs" --log-level=warning \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-exec sh "$corpus/eval.sh" -j 2 --label strata "$@" "node $here/.tmp/corpus-driver.mjs %O %A %B %L %P"
+[ -f "$here/dist/git-strata.mjs" ] || { echo "dist/git-strata.mjs is missing: run npm run build" >&2; exit 2; }
+exec sh "$corpus/eval.sh" -j 2 --label strata "$@" "$(command -v node) $here/dist/git-strata.mjs merge %O %A %B %L %P"

@@ -221,7 +221,7 @@ function parseSpans(text: string): Span[] {
 }
 
 /** Line ranges that can be parsed independently: cut before ATX headings outside fences and comments. */
-function sections(lines: readonly string[]): Array<[number, number]> {
+export function sections(lines: readonly string[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let start = 0;
   let fence: { char: string; len: number } | undefined;

@@ -6,7 +6,7 @@
  * → resolve each cluster → render → verify (re-split and compare) → result, or git's conflicted text.
  */
 import type { MergeOptions, MergeResult } from '../result.js';
-import { splitBlocks, splitLines, type Block } from './blocks.js';
+import { sections, splitBlocks, splitLines, type Block } from './blocks.js';
 import { diff3, matchTokens } from './diff3.js';
 import { compareItems, isSorted, linkTarget, listItems, mergeSorted, related, restyleItem, sameEntry } from './lists.js';
 
@@ -40,13 +40,50 @@ export function mergeMarkdown(
   const fallback: MergeResult = { text: line.text, conflicts: line.conflicts, method: 'fallback:line' };
   // A virtual merge base (criss-cross) or a side with markers is beyond a structural merge.
   if ([base, ours, theirs].some(hasConflictMarkers)) return fallback;
+  const { prefix, middle, suffix } = trimCommonSections(base, ours, theirs);
+  // Markdown parsing is superlinear on some shapes (long runs of brackets): past these sizes a person
+  // resolves git's conflicts rather than waiting on the parser.
+  if (middle.some((text) => text.length > MAX_BLOCK_MERGE_BYTES || hasLongLine(text))) return { ...fallback, method: 'fallback:too-large' };
   let merged: MergeResult | undefined;
   try {
-    merged = mergeBlocks(base, ours, theirs, opts.markerSize, labels, tuning);
+    merged = mergeBlocks(middle[0], middle[1], middle[2], opts.markerSize, labels, tuning);
   } catch {
     return fallback;
   }
-  return merged ?? fallback;
+  return merged ? { ...merged, text: prefix + merged.text + suffix } : fallback;
+}
+
+const MAX_BLOCK_MERGE_BYTES = 4 * 1024 * 1024;
+const MAX_LINE = 20_000;
+
+function hasLongLine(text: string): boolean {
+  let start = 0;
+  for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', start)) {
+    const end = nl === -1 ? text.length : nl;
+    if (end - start > MAX_LINE) return true;
+    if (nl === -1) return false;
+    start = nl + 1;
+  }
+}
+
+/**
+ * Splits off the leading and trailing sections (cut before ATX headings) that all three versions share
+ * byte for byte: nothing in them changed, lists never cross a heading, so the block merge of the rest
+ * gives the same result — and a large notes file is not parsed whole for a conflict in one section.
+ */
+function trimCommonSections(base: string, ours: string, theirs: string): { prefix: string; middle: [string, string, string]; suffix: string } {
+  const split = (text: string): string[] => {
+    const lines = splitLines(text);
+    return sections(lines).map(([from, to]) => lines.slice(from, to).join(''));
+  };
+  const [b, o, t] = [split(base), split(ours), split(theirs)];
+  const limit = Math.min(b.length, o.length, t.length);
+  let head = 0;
+  while (head < limit - 1 && b[head] === o[head] && b[head] === t[head]) head++;
+  let tail = 0;
+  while (tail < limit - head - 1 && b[b.length - 1 - tail] === o[o.length - 1 - tail] && b[b.length - 1 - tail] === t[t.length - 1 - tail]) tail++;
+  const mid = (parts: string[]): string => parts.slice(head, parts.length - tail).join('');
+  return { prefix: b.slice(0, head).join(''), middle: [mid(b), mid(o), mid(t)], suffix: tail > 0 ? b.slice(b.length - tail).join('') : '' };
 }
 
 function hasConflictMarkers(text: string): boolean {
