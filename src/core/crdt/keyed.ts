@@ -95,7 +95,7 @@ export function entryContent(entry: Entry | undefined): string | undefined {
 }
 
 export function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {
-  return entryContent(a) === entryContent(b);
+  return a === b || entryContent(a) === entryContent(b);
 }
 
 /** Picks the greater of two entries by content: a total order, so ties never depend on the side. */

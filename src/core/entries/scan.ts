@@ -126,10 +126,12 @@ function listItemHead(line: string): ListItemHead | null {
  * following line indented deeper than the marker, with blank lines between such lines.
  */
 /**
- * Reads of first lines, shared by the parses of one merge: the three versions of a file share almost
- * all their lines, so each distinct line is matched and its tags read once.
+ * Reads of lines, shared by the parses of one merge: the three versions of a file share almost all
+ * their lines, so each distinct line is matched and its tags read once, and a one-line entry is one
+ * object in every version that has it (so what the merge derives from it is computed once). Such a
+ * shared entry's `line` is where the first parse met it.
  */
-export type LineCache = Map<string, { head: ListItemHead | null; tags: Tag[] }>;
+export type LineCache = Map<string, { head: ListItemHead | null; tags: Tag[]; entry?: Entry }>;
 
 export function parseDoc(text: string, cache?: LineCache): Doc {
   const lines = splitLines(text);
@@ -172,7 +174,7 @@ export function parseDoc(text: string, cache?: LineCache): Doc {
       addProse(line, i++);
       continue;
     }
-    const open = FENCE.exec(line);
+    const open = line.includes('``') || line.includes('~~') ? FENCE.exec(line) : null;
     if (open) {
       fence = { char: open[1]![0]!, length: open[1]!.length };
       addProse(line, i++);
@@ -224,7 +226,13 @@ export function parseDoc(text: string, cache?: LineCache): Doc {
       entryLines.push(next);
       i++;
     }
-    blocks.push({ kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} });
+    if (entryLines.length === 1 && read.entry) {
+      blocks.push(read.entry);
+      continue;
+    }
+    const entry: Entry = { kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} };
+    if (entryLines.length === 1 && cache) read.entry = entry;
+    blocks.push(entry);
   }
   flushProse();
   return { blocks };

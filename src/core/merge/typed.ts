@@ -31,17 +31,19 @@ function indexOf(type: EntryType, doc: Doc): Map<string, Entry> {
   return indexEntries(type, type.prepare ? type.prepare(entries) : entries);
 }
 
-/** The version with each entry replaced by a placeholder that names its identity. */
+/**
+ * The version with each entry replaced by a placeholder that names its identity. `entries` is in file
+ * order (indexing and re-keying keep it), so the n-th entry block gets the n-th key.
+ */
 function skeletonOf(doc: Doc, entries: Map<string, Entry>): Skeleton {
-  const keyOf = new Map<number, string>();
-  for (const [key, entry] of entries) keyOf.set(entry.line, key);
+  const keys = entries.keys();
   const parts: string[] = [];
   for (const block of doc.blocks) {
     if (block.kind === 'prose') {
-      parts.push(...block.lines);
+      for (const line of block.lines) parts.push(line);
       continue;
     }
-    const key = keyOf.get(block.line)!;
+    const key = keys.next().value as string;
     const eol = lineEnding(block.lines[block.lines.length - 1]!);
     parts.push(`${block.indent}${block.marker} ${HOLE}${assertLineSafe(key)}${eol}`);
   }
