@@ -46,9 +46,10 @@ for (const [type, line] of [['ops', opLine], ['ledger', recordLine]] as const) {
         fc.asyncProperty(history(line), async ({ b, o }) => {
           expect((await merge(type, b, o, o)).text).toBe(o);
           expect((await merge(type, b, b, o)).text).toBe(o);
-          // One side drops every record; the other keeps them: the ledger never forgets.
+          // One side drops every record while the other added some: the ledger never forgets. (Where the
+          // other side changed nothing git never calls a driver: the removal is the pre-commit check's.)
           const emptied = '# Log\n\n';
-          expect(linesOf((await merge(type, b, emptied, o)).text)).toEqual(linesOf(o));
+          if (o !== b) expect(linesOf((await merge(type, b, emptied, o)).text)).toEqual(linesOf(o));
         }),
         { numRuns: RUNS / 2 },
       );

@@ -14,8 +14,11 @@ export interface EntryType {
   sortKey(entry: Entry): string;
   /** Entries are never removed by a merge: a removal on one side does not win (facts, ledger). */
   readonly growOnly?: boolean;
-  /** Keep every run of consecutive entries ordered by sort key (the queue is ordered by seq). */
-  readonly orderBySortKey?: boolean;
+  /**
+   * Keep every run of consecutive entries ordered by sort key (the queue is ordered by seq) — a run
+   * where every entry is `orderable`; one entry that is not (a task without seq) pins its run as placed.
+   */
+  orderable?(entry: Entry): boolean;
   /**
    * Both sides changed the same entry differently (or one removed it and the other changed it, given
    * as undefined). Must be commutative in ours/theirs; undefined removes the entry; a Conflict is a

@@ -323,7 +323,7 @@ export const queue: EntryType = {
   name: 'queue',
   identity: queueIdentity,
   sortKey: seqSortKey,
-  orderBySortKey: true,
+  orderable: (entry) => seqOf(entry) !== undefined,
   join: queueJoin,
   prepare: prepareVersion,
   align: (versions) => {

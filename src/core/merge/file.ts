@@ -45,6 +45,9 @@ function memoize(lineMerge: LineMerge): LineMerge {
  * needs) is loaded when a line merge conflicts, never on the common clean path.
  */
 export async function mergeFile(type: FileType, base: string, ours: string, theirs: string, options: MergeOptions): Promise<MergeResult> {
+  // The three-way identities, for every type: one side unchanged, or both sides the same.
+  if (ours === theirs || theirs === base) return { text: ours, conflicts: 0, method: 'trivial' };
+  if (ours === base) return { text: theirs, conflicts: 0, method: 'trivial' };
   const opts: MergeOptions = { ...options, lineMerge: memoize(options.lineMerge) };
   const reason = unmergeableReason([base, ours, theirs]);
   if (reason) return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, `fallback:${reason}`);

@@ -55,12 +55,20 @@ export function mergeMarkdown(
 
 const MAX_BLOCK_MERGE_BYTES = 4 * 1024 * 1024;
 const MAX_LINE = 20_000;
+const MAX_BRACKETS_PER_LINE = 500;
 
+/** A line too long, or with too many brackets, for micromark's inline parsing to stay fast. */
 function hasLongLine(text: string): boolean {
   let start = 0;
   for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', start)) {
     const end = nl === -1 ? text.length : nl;
     if (end - start > MAX_LINE) return true;
+    if (end - start > MAX_BRACKETS_PER_LINE) {
+      let brackets = 0;
+      for (let i = text.indexOf('[', start); i !== -1 && i < end; i = text.indexOf('[', i + 1)) {
+        if (++brackets > MAX_BRACKETS_PER_LINE) return true;
+      }
+    }
     if (nl === -1) return false;
     start = nl + 1;
   }

@@ -155,7 +155,7 @@ function fill(
   entryConflicts: ReadonlyMap<string, Conflict>,
   sides: readonly Skeleton[],
   opts: MergeOptions,
-  order?: (key: string) => string,
+  order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
 ): string {
   const markerSize = opts.markerSize;
   const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
@@ -210,8 +210,8 @@ function fill(
   return out.map((l) => l.text).join('');
 }
 
-/** Orders every run of consecutive entries by sort key; line endings stay with their positions. */
-function sortRuns(out: OutLine[], order: (key: string) => string): void {
+/** Orders every run of consecutive orderable entries by sort key; line endings stay with their positions. */
+function sortRuns(out: OutLine[], order: { sortKey: (key: string) => string; orderable: (key: string) => boolean }): void {
   let start = 0;
   while (start < out.length) {
     if (out[start]!.key === undefined) {
@@ -221,9 +221,13 @@ function sortRuns(out: OutLine[], order: (key: string) => string): void {
     let end = start;
     while (end < out.length && out[end]!.key !== undefined) end++;
     const run = out.slice(start, end);
+    if (!run.every((l) => order.orderable(l.key!))) {
+      start = end;
+      continue;
+    }
     const endings = run.map((l) => lineEnding(l.text));
     const sorted = run
-      .map((l) => ({ key: l.key!, text: l.text.slice(0, l.text.length - lineEnding(l.text).length), sort: order(l.key!) }))
+      .map((l) => ({ key: l.key!, text: l.text.slice(0, l.text.length - lineEnding(l.text).length), sort: order.sortKey(l.key!) }))
       .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     sorted.forEach((l, i) => {
       out[start + i] = { text: l.text + endings[i]!, key: l.key };
@@ -301,7 +305,8 @@ export async function mergeTyped(
     conflicts = prose.conflicts;
     method += `+${prose.method}`;
   }
-  const order = type.orderBySortKey ? sortKeyOf : undefined;
+  const orderable = type.orderable;
+  const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
   const text = fill(skeleton, merged, entryConflicts, [o, t], opts, order);
   conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };

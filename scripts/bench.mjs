@@ -1,0 +1,231 @@
+// Benchmark of the merge driver as git runs it: `node dist/git-strata.mjs merge --type T O A B 7 path`,
+// wall time including node start-up, next to `git merge-file` on the same three inputs, plus the
+// driver's peak memory. Numbers only (no pass/fail); the budget is printed next to them for the reader.
+// Every measured run is checked: a bench that times a crashing or lossy driver is worthless.
+//
+//   npm run bench                 builds, then runs everything (1k/10k/100k entries + a large notes file)
+//   BENCH_QUICK=1 npm run bench   1k/10k only, fewer runs
+//   BENCH_KEEP=1                  keeps the temp dir with the inputs (path printed) for profiling
+//
+// The inputs come from scripts/gen.mjs (deterministic, seeded).
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { factsScenario, heartbeatScenario, notesScenario } from './gen.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const KEEP = process.env.BENCH_KEEP === '1';
+
+if (!existsSync(join(ROOT, 'dist/git-strata.mjs'))) {
+  console.error('bench: dist/git-strata.mjs is missing; run `npm run build` (or `npm run bench`)');
+  process.exit(2);
+}
+
+// A private copy of the bundle: a concurrent `npm run build` deletes dist/ while we measure.
+const work = mkdtempSync(join(tmpdir(), 'strata-bench-'));
+cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
+const CLI = join(work, 'dist/git-strata.mjs');
+const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+const DRIVER_ENV = { ...GIT_ENV };
+delete DRIVER_ENV.STRATA;
+delete DRIVER_ENV.STRATA_DEBUG;
+
+// ---------- measuring ----------
+
+function timed(cmd, args, env = GIT_ENV) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  return { ms, status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  // Nearest-rank: p90 of 5 runs is the slowest run, of 15 runs the 14th.
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// Peak memory: GNU time's %M (max RSS in KiB of the child, which on Linux also covers the
+// largest of its own waited-for children, here `git merge-file`). Fallback: a preloaded hook that
+// writes the node process's own process.resourceUsage().maxRSS (KiB) at exit (git child excluded).
+const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((p) => {
+  if (!existsSync(p)) return false;
+  const r = spawnSync(p, ['-f', '%M', 'true'], { encoding: 'utf8' });
+  return r.status === 0 && /^\d+\s*$/.test(r.stderr.trim().split('\n').pop() ?? '');
+});
+const RSS_HOOK = join(work, 'rss-hook.cjs');
+writeFileSync(
+  RSS_HOOK,
+  "process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(process.env.STRATA_BENCH_RSS, `${u.maxRSS} ${(u.userCPUTime + u.systemCPUTime) / 1000}`); });\n",
+);
+const RSS_METHOD = GNU_TIME
+  ? `${GNU_TIME} -f %M (max RSS of node; includes its git merge-file child's if larger)`
+  : 'process.resourceUsage().maxRSS of the driver process via a --require hook (git merge-file child not included)';
+
+/** Peak RSS (KiB) and CPU time (user + sys, ms) of one driver run. */
+function peakRssKiB(args) {
+  if (GNU_TIME) {
+    const r = spawnSync(GNU_TIME, ['-f', '%M %U %S', process.execPath, ...args], { env: DRIVER_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const [kib, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+    return { kib, cpuMs: (user + sys) * 1000 };
+  }
+  const out = join(work, 'rss.txt');
+  spawnSync(process.execPath, ['--require', RSS_HOOK, ...args], { env: { ...DRIVER_ENV, STRATA_BENCH_RSS: out }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const [kib, cpuMs] = readFileSync(out, 'utf8').split(' ').map(Number);
+  return { kib, cpuMs };
+}
+
+// ---------- checks ----------
+
+const lines = (text) => text.split('\n').map((l) => l.replace(/\r$/, ''));
+const hasMarkers = (text) => /^(<{7}|>{7})( |$)/m.test(text) || /^={7}$/m.test(text);
+
+function check(kind, scenario, result) {
+  const problems = [];
+  if (hasMarkers(result)) problems.push('conflict markers in output');
+  if (kind === 'heartbeat') {
+    const seen = new Set();
+    for (const m of result.matchAll(/^- \[agent:([^\]]+)\]/gm)) {
+      if (seen.has(m[1])) problems.push(`agent ${m[1]} twice`);
+      seen.add(m[1]);
+    }
+    const missing = scenario.agents.filter((a) => !seen.has(a));
+    if (missing.length) problems.push(`${missing.length} agent(s) missing, e.g. ${missing.slice(0, 3).join(', ')}`);
+    if (seen.size !== scenario.agents.length) problems.push(`${seen.size} agents, expected ${scenario.agents.length}`);
+    return problems.length ? problems.join('; ') : `ok: all ${scenario.agents.length} agents`;
+  }
+  if (kind === 'facts') {
+    const have = new Set(lines(result).map((l) => l.replace(' [superseded:yes]', '')));
+    const missing = scenario.added.filter((l) => !have.has(l.replace(/\n$/, '')));
+    if (missing.length) problems.push(`${missing.length} added fact(s) missing`);
+    const count = (t) => (t.match(/^- \[entity:/gm) ?? []).length;
+    const want = count(scenario.base) + scenario.added.length;
+    if (count(result) !== want) problems.push(`${count(result)} facts, expected ${want}`);
+    return problems.length ? problems.join('; ') : `ok: all ${want} facts`;
+  }
+  const have = new Set(lines(result));
+  const missing = scenario.added.filter((l) => !have.has(l.replace(/\n$/, '')));
+  if (missing.length) problems.push(`${missing.length} added bullet(s) missing`);
+  return problems.length ? problems.join('; ') : `ok: both sides' ${scenario.added.length} bullets kept`;
+}
+
+// ---------- cases ----------
+
+const cases = [];
+for (const n of QUICK ? [1000, 10000] : [1000, 10000, 100000]) {
+  const runs = QUICK ? 5 : n >= 100000 ? 5 : 15;
+  cases.push({ kind: 'heartbeat', type: 'heartbeat', n, runs, make: () => heartbeatScenario({ n, seed: 7 }) });
+  cases.push({ kind: 'facts', type: 'facts', n, runs, make: () => factsScenario({ n, seed: 7 }) });
+}
+if (!QUICK) cases.push({ kind: 'notes', type: 'markdown', n: 20000, runs: 15, make: () => notesScenario({ bullets: 20000, seed: 7 }) });
+
+function budgetFor(c) {
+  if (c.kind === 'notes') return '—';
+  if (c.n === 10000) return '≤ 150 ms median';
+  if (c.n === 100000) return '≤ 1.5 s, ≤ 400 MB';
+  return '—';
+}
+
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtSize = (b) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MB` : `${(b / 1024).toFixed(0)} KB`);
+const fmtN = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+console.log(`strata bench — node ${process.version}, ${spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ` +
+  `${cpus().length} CPU(s) (${cpus()[0]?.model.trim() ?? '?'}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}` +
+  `${QUICK ? ', BENCH_QUICK' : ''}`);
+console.log(`driver: ${CLI} (copy of dist/)`);
+console.log(`peak memory and cpu (user+sys, median of 3): ${RSS_METHOD}`);
+console.log('');
+
+// Reference: bare node start-up.
+const nodeRuns = [];
+for (let i = 0; i < (QUICK ? 5 : 15); i++) nodeRuns.push(timed(process.execPath, ['-e', '0']).ms);
+
+const rows = [];
+let failures = 0;
+for (const c of cases) {
+  const s = c.make();
+  const dir = join(work, `${c.kind}-${c.n}`);
+  mkdirSync(dir, { recursive: true });
+  const O = join(dir, 'base.md');
+  const A0 = join(dir, 'ours.md');
+  const B = join(dir, 'theirs.md');
+  const A = join(dir, 'result.md');
+  writeFileSync(O, s.base);
+  writeFileSync(A0, s.ours);
+  writeFileSync(B, s.theirs);
+  const path = c.kind === 'heartbeat' ? 'HEARTBEAT.md' : c.kind === 'facts' ? 'MEMORY.md' : 'NOTES.md';
+  const args = [CLI, 'merge', '--type', c.type, O, A, B, '7', path];
+
+  // One warm-up run (page cache, not measured) that is also the correctness check.
+  copyFileSync(A0, A);
+  const first = timed(process.execPath, args, DRIVER_ENV);
+  const result = readFileSync(A, 'utf8');
+  const digest = createHash('sha256').update(result).digest('hex');
+  let verdict = first.status === 0 ? check(c.kind, s, result) : `exit ${first.status ?? first.signal}`;
+  if (first.stderr.trim()) verdict += ` (stderr: ${first.stderr.trim().split('\n')[0].slice(0, 120)})`;
+
+  const driver = [];
+  for (let i = 0; i < c.runs; i++) {
+    copyFileSync(A0, A);
+    const r = timed(process.execPath, args, DRIVER_ENV);
+    driver.push(r.ms);
+    if (r.status !== first.status || createHash('sha256').update(readFileSync(A)).digest('hex') !== digest) {
+      verdict += `; run ${i + 1} differs (exit ${r.status})`;
+    }
+  }
+  const git = [];
+  const G = join(dir, 'git.md');
+  let gitStatus;
+  for (let i = 0; i < c.runs; i++) {
+    copyFileSync(A0, G);
+    const r = timed('git', ['merge-file', G, O, B]);
+    git.push(r.ms);
+    gitStatus = r.status;
+  }
+  // Peak memory and CPU time (user + sys: less sensitive than wall time to other load on the machine).
+  const mem = [];
+  for (let i = 0; i < 3; i++) {
+    copyFileSync(A0, A);
+    mem.push(peakRssKiB(args));
+  }
+  const rss = Math.max(...mem.map((m) => m.kib));
+  if (!verdict.startsWith('ok')) failures++;
+  rows.push({
+    case: `${c.kind} ${fmtN(c.n)}`,
+    size: fmtSize(statSync(O).size),
+    runs: String(c.runs),
+    median: fmtMs(median(driver)),
+    p90: fmtMs(quantile(driver, 0.9)),
+    cpu: fmtMs(median(mem.map((m) => m.cpuMs))),
+    git: `${fmtMs(median(git))} (${gitStatus === 0 ? 'clean' : `${gitStatus} confl.`})`,
+    rss: `${(rss / 1024).toFixed(0)} MB`,
+    budget: budgetFor(c),
+    check: verdict,
+  });
+  if (KEEP) console.log(`inputs kept: ${dir}`);
+}
+
+const header = { case: 'case', size: 'base size', runs: 'N', median: 'driver med', p90: 'driver p90', cpu: 'driver cpu', git: 'git merge-file med', rss: 'peak RSS', budget: 'budget', check: 'result check' };
+const cols = Object.keys(header);
+const width = Object.fromEntries(cols.map((k) => [k, Math.max(header[k].length, ...rows.map((r) => r[k].length))]));
+const fmtRow = (r) => cols.map((k) => r[k].padEnd(width[k])).join('  ').trimEnd();
+console.log(fmtRow(header));
+console.log(cols.map((k) => '-'.repeat(width[k])).join('  '));
+for (const r of rows) console.log(fmtRow(r));
+console.log('');
+console.log(`reference: node -e 0  median ${fmtMs(median(nodeRuns))}, p90 ${fmtMs(quantile(nodeRuns, 0.9))} (N=${nodeRuns.length})`);
+if (failures) console.log(`WARNING: ${failures} case(s) failed the result check; their timings measure a broken driver.`);
+
+if (!KEEP) rmSync(work, { recursive: true, force: true });
+else console.log(`work dir kept: ${work}`);
