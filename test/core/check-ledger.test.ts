@@ -27,3 +27,35 @@ describe('ops and ledger rules', () => {
     expect(checkFile('ledger', 'L.md', base.replace('[by:a]', '[by:b]'), base).map((f) => f.rule)).toEqual(['ledger-record-changed']);
   });
 });
+
+describe('torn writes', () => {
+  it('reports a line cut off inside a tag, in every typed file', () => {
+    const cases: [Parameters<typeof checkFile>[0], string][] = [
+      ['heartbeat', '- [agent:a] [at:202'],
+      ['ops', '- [op:k1] [kind:dep'],
+      ['queue', '- [ ] [seq:1] [id:q1w2e3r4t5] [agent:a] [at:202'],
+      ['facts', '- [entity:x] [attr:y] [at:2026-11-27T10:00:00.000Z] [agent:a] [sup'],
+      ['ledger', '- [op:k] [state:done] [by:a] [at:2026-11-27T10:00:00.000Z] [ex'],
+    ];
+    for (const [type, torn] of cases) {
+      const findings = checkFile(type, 'F.md', `# F\n\n${torn}`);
+      expect(findings.map((f) => f.rule), `${type}: ${torn}`).toContain('malformed-entry');
+      expect(findings.some((f) => /never closes/.test(f.message)), `${type}: ${torn}`).toBe(true);
+    }
+  });
+
+  it('does not flag brackets that are text, or complete entries', () => {
+    expect(checkFile('heartbeat', 'H.md', '# H\n\n- [agent:a] [at:2026-11-27T10:00:00.000Z] [ttl:10m] see [the docs]\n')).toEqual([]);
+    expect(checkFile('ops', 'O.md', `# O\n\n${REQ('k', 'v1')}`)).toEqual([]);
+    expect(checkFile('ledger', 'L.md', `# L\n\n${REC('k', 'done', 'a', '1')}`)).toEqual([]);
+  });
+});
+
+describe('torn list items', () => {
+  it('reports a list item that is only the start of a tag', () => {
+    for (const torn of ['- [o', '- [op:k3', '- [ ] [se', '* [agent']) {
+      expect(checkFile('ops', 'O.md', `# O\n\n${REQ('k', 'v1')}${torn}\n`).map((f) => f.rule), torn).toEqual(['malformed-entry']);
+    }
+    expect(checkFile('ops', 'O.md', `# O\n\n- [ ] a plain task\n- [link](http://x)\n`)).toEqual([]);
+  });
+});

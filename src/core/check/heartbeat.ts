@@ -13,6 +13,9 @@ export function checkHeartbeat(path: string, entries: readonly Entry[]): Finding
     if (tagValue(entry, 'at') !== undefined && tagValue(entry, 'agent') === undefined) {
       findings.push(malformed(path, entry, undefined, 'heartbeat entry has an [at:…] but no [agent:…]', `add [agent:name] on line ${entry.line + 1}: a heartbeat belongs to one agent`));
     }
+    if (tagValue(entry, 'agent') !== undefined && tagValue(entry, 'at') === undefined) {
+      findings.push(malformed(path, entry, undefined, 'heartbeat entry has an [agent:…] but no [at:…]', `add [at:<UTC time>] on line ${entry.line + 1} (git strata heartbeat writes both)`));
+    }
   }
   findings.push(...duplicateIds(path, entries));
   return findings;

@@ -5,7 +5,7 @@ import type { FileType } from '../merge/file.js';
 import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
 import { checkHeartbeat, checkHeartbeatAgainstBase } from './heartbeat.js';
-import { checkLedgerAgainstBase } from './ledger.js';
+import { checkLedger, checkLedgerAgainstBase, checkOps } from './ledger.js';
 import { findConflictMarkers } from './markers.js';
 import { checkQueue, checkQueueAgainstBase } from './queue.js';
 
@@ -28,7 +28,8 @@ const TYPE_RULES: Partial<Record<FileType, Rules>> = {
   queue: { single: checkQueue, againstBase: checkQueueAgainstBase },
   heartbeat: { single: checkHeartbeat, againstBase: (path, entries, base) => checkHeartbeatAgainstBase(path, entries, base) },
   facts: { single: checkFacts, againstBase: checkFactsAgainstBase },
-  ledger: { single: () => [], againstBase: (path, entries, base) => checkLedgerAgainstBase(path, entries, base) },
+  ledger: { single: checkLedger, againstBase: (path, entries, base) => checkLedgerAgainstBase(path, entries, base) },
+  ops: { single: checkOps, againstBase: () => [] },
 };
 
 /**
@@ -49,12 +50,34 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   }
   const rules = TYPE_RULES[type];
   if (!rules) return [];
-  const entries = entriesOf(parseDoc(text));
-  const findings = rules.single(path, entries);
+  const doc = parseDoc(text);
+  const entries = entriesOf(doc);
+  const findings = [...rules.single(path, entries), ...tornListItems(path, doc)];
   if (baseText !== undefined && findConflictMarkers(baseText).length === 0) {
     findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText)), lineCount(text)));
   }
   return findings.sort(byPosition);
+}
+
+const TORN_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX-]\][ \t]+)?\[[a-z][a-z0-9_-]*(?::[^\]]*)?\r?\n?$/;
+
+/** A list item of prose that is only the start of a tag: an entry whose write was cut off. */
+function tornListItems(path: string, doc: ReturnType<typeof parseDoc>): Finding[] {
+  const findings: Finding[] = [];
+  for (const block of doc.blocks) {
+    if (block.kind !== 'prose') continue;
+    block.lines.forEach((line, i) => {
+      if (!line.includes('[') || !TORN_ITEM.test(line)) return;
+      findings.push({
+        path,
+        line: block.line + i + 1,
+        rule: 'malformed-entry',
+        message: `'${line.trim()}' on line ${block.line + i + 1} is an entry cut off inside its first tag`,
+        hint: `finish the entry or delete the line, or restore the file: git checkout -- ${path}`,
+      });
+    });
+  }
+  return findings;
 }
 
 function lineCount(text: string): number {

@@ -3,6 +3,25 @@
 import { type Entry, lineBody } from '../entries/scan.js';
 import { ledgerFindings } from '../replay/plan.js';
 import type { Finding } from './finding.js';
+import { type TagRules, checkTagValues, malformed } from './tags.js';
+
+const OPS_TAGS: TagRules = { values: {}, single: new Set(['op', 'kind', 'args', 'agent', 'at']) };
+const LEDGER_TAGS: TagRules = { values: {}, single: new Set(['op', 'state', 'by', 'at', 'lease', 'exit', 'out']) };
+
+function requireTags(path: string, entries: readonly Entry[], rules: TagRules, required: readonly string[], what: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const entry of entries) {
+    checkTagValues(path, entry, rules, findings);
+    const missing = required.filter((key) => !entry.tags.some((t) => t.key === key));
+    if (missing.length > 0) {
+      findings.push(malformed(path, entry, undefined, `${what} without ${missing.map((k) => `[${k}:…]`).join(' and ')}`, `complete line ${entry.line + 1}, or restore the file: git checkout -- ${path}`));
+    }
+  }
+  return findings;
+}
+
+export const checkOps = (path: string, entries: readonly Entry[]): Finding[] => requireTags(path, entries, OPS_TAGS, ['op', 'kind'], 'op request');
+export const checkLedger = (path: string, entries: readonly Entry[]): Finding[] => requireTags(path, entries, LEDGER_TAGS, ['op', 'state', 'by', 'at'], 'ledger record');
 
 export function checkLedgerAgainstBase(path: string, entries: readonly Entry[], base: readonly Entry[]): Finding[] {
   const now = new Map<string, number>();
