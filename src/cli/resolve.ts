@@ -31,6 +31,8 @@ interface Versions {
   readonly labels: readonly [string, string, string];
   /** Conflict regions the file has now; a re-merge is written only if it has fewer. */
   readonly regions: number;
+  /** Stage only if the re-merge gives exactly this text (the file as a killed driver left it). */
+  readonly onlyIf?: string;
 }
 
 async function readWorkTree(path: string): Promise<string | null | undefined> {
@@ -56,7 +58,9 @@ function fromStages(top: string, rel: string, stages: Stages, text: string): Ver
     return { base, ours: sides.ours, theirs: sides.theirs, from: 'index stages', labels: sides.labels, regions: sides.regions };
   }
   if (text === ours) return { base, ours, theirs, from: 'index stages', labels: ['ours', 'base', 'theirs'], regions: 1 };
-  return `no conflict markers and changed since the merge (resolved by hand?): check it, then git add ${rel}`;
+  // A driver killed after it wrote %A leaves the merged file, unmerged, without markers: if merging the
+  // stages again gives exactly the file, it is that merge; anything else was edited by a person.
+  return { base, ours, theirs, from: 'index stages (the file already holds their merge)', labels: ['ours', 'base', 'theirs'], regions: 1, onlyIf: text };
 }
 
 async function resolveOne(top: string, rel: string, stages: Stages | undefined, type: string, dryRun: boolean): Promise<{ outcome: Outcome; message: string }> {
@@ -88,6 +92,9 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
   }
   if (result.conflicts === 0 && hasConflictMarkers(result.text)) {
     return { outcome: 'conflicted', message: 'the merge reported no conflict but wrote markers; left as it was' };
+  }
+  if (versions.onlyIf !== undefined && (result.conflicts > 0 || result.text !== versions.onlyIf)) {
+    return { outcome: 'conflicted', message: `no conflict markers and changed since the merge (resolved by hand?): check it, then git add ${rel}` };
   }
   const what = `${type} via ${result.method}, from ${versions.from}`;
   if (result.conflicts > 0) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { lostEntries, splitConflicts } from '../../src/core/resolve.js';
-import { makeRemoteWithClones, makeSandbox, type Sandbox } from '../helpers/git.js';
+import { CLI, makeRemoteWithClones, makeSandbox, type Sandbox } from '../helpers/git.js';
 
 const T = (min: number): string => `2026-11-27T10:${String(min).padStart(2, '0')}:00.000Z`;
 
@@ -66,7 +66,7 @@ beforeEach(() => {
 afterEach(() => sandbox.cleanup());
 
 /** Two branches that both append a task 3, touch task 2 and beat the heartbeat; merged with no driver. */
-function driverlessMerge(extraConfig: string[][] = []): void {
+function driverlessMerge(extraConfig: string[][] = [], markers = true): void {
   for (const [key, value] of extraConfig) sandbox.git(dir, ['config', key!, value!]);
   sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
   sandbox.write(
@@ -82,6 +82,7 @@ function driverlessMerge(extraConfig: string[][] = []): void {
   sandbox.git(dir, ['commit', '-q', '-am', 'main']);
   const merge = sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true });
   expect(merge.status, merge.stdout).toBe(1);
+  if (!markers) return;
   expect(sandbox.read(join(dir, 'QUEUE.md'))).toContain('<<<<<<<');
   expect(sandbox.read(join(dir, 'HEARTBEAT.md'))).toContain('<<<<<<<');
 }
@@ -105,6 +106,27 @@ function expectRepaired(queue: string, heartbeat: string): void {
 }
 
 describe('git strata resolve', () => {
+  it('stages what a driver killed after writing %A left: unmerged, no markers, already the merge', () => {
+    // git < 2.42 reports a killed driver as a conflict and leaves its %A in the work tree.
+    const killed = `'${process.execPath}' '${CLI}' merge %O %A %B %L %P; kill -9 $$`;
+    driverlessMerge([['merge.strata.driver', killed]], false);
+    expect(sandbox.git(dir, ['ls-files', '-u']).stdout).not.toBe('');
+    const result = sandbox.strata(dir, ['resolve'], { allowFail: true });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expectRepaired(sandbox.read(join(dir, 'QUEUE.md')), sandbox.read(join(dir, 'HEARTBEAT.md')));
+    expect(sandbox.git(dir, ['ls-files', '-u']).stdout).toBe('');
+  });
+
+  it('does not stage an unmerged file without markers that a person changed', () => {
+    const killed = `'${process.execPath}' '${CLI}' merge %O %A %B %L %P; kill -9 $$`;
+    driverlessMerge([['merge.strata.driver', killed]], false);
+    sandbox.write(join(dir, 'HEARTBEAT.md'), `${sandbox.read(join(dir, 'HEARTBEAT.md'))}hand edit\n`);
+    const result = sandbox.strata(dir, ['resolve', 'HEARTBEAT.md'], { allowFail: true });
+    expect(result.status).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/resolved by hand\?/);
+    expect(sandbox.read(join(dir, 'HEARTBEAT.md'))).toContain('hand edit');
+  });
+
   it('repairs a driverless merge from the index stages, stages the files, and the merge commits', () => {
     driverlessMerge();
     const result = sandbox.strata(dir, ['resolve'], { allowFail: true });
