@@ -14,7 +14,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { factsScenario, heartbeatScenario, notesScenario } from './gen.mjs';
+import { factsScenario, heartbeatScenario, notesScenario, queueScenario } from './gen.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -113,6 +113,18 @@ function check(kind, scenario, result) {
     if (count(result) !== want) problems.push(`${count(result)} facts, expected ${want}`);
     return problems.length ? problems.join('; ') : `ok: all ${want} facts`;
   }
+  if (kind === 'queue') {
+    const tasks = [...result.matchAll(/^- \[[ x-]\] \[seq:(\d+)\] \[id:([^\]]+)\](?: \[depends:(\d+)\])?/gm)];
+    const seqs = new Set(tasks.map((m) => m[1]));
+    if (tasks.length !== scenario.tasks) problems.push(`${tasks.length} tasks, expected ${scenario.tasks}`);
+    if (seqs.size !== tasks.length) problems.push('duplicate seq');
+    const seqOfId = new Map(tasks.map((m) => [m[2], m[1]]));
+    for (const [child, parent] of scenario.pairs) {
+      const row = tasks.find((m) => m[2] === child);
+      if (!row || row[3] !== seqOfId.get(parent)) problems.push(`${child} does not depend on ${parent}`);
+    }
+    return problems.length ? problems.join('; ') : `ok: ${tasks.length} tasks, seq unique, depends kept`;
+  }
   const have = new Set(lines(result));
   const missing = scenario.added.filter((l) => !have.has(l.replace(/\n$/, '')));
   if (missing.length) problems.push(`${missing.length} added bullet(s) missing`);
@@ -126,6 +138,7 @@ for (const n of QUICK ? [1000, 10000] : [1000, 10000, 100000]) {
   const runs = QUICK ? 5 : n >= 100000 ? 5 : 15;
   cases.push({ kind: 'heartbeat', type: 'heartbeat', n, runs, make: () => heartbeatScenario({ n, seed: 7 }) });
   cases.push({ kind: 'facts', type: 'facts', n, runs, make: () => factsScenario({ n, seed: 7 }) });
+  cases.push({ kind: 'queue', type: 'queue', n, runs, make: () => queueScenario({ n, seed: 7 }) });
 }
 if (!QUICK) cases.push({ kind: 'notes', type: 'markdown', n: 20000, runs: 15, make: () => notesScenario({ bullets: 20000, seed: 7 }) });
 
@@ -164,7 +177,7 @@ for (const c of cases) {
   writeFileSync(O, s.base);
   writeFileSync(A0, s.ours);
   writeFileSync(B, s.theirs);
-  const path = c.kind === 'heartbeat' ? 'HEARTBEAT.md' : c.kind === 'facts' ? 'MEMORY.md' : 'NOTES.md';
+  const path = { heartbeat: 'HEARTBEAT.md', facts: 'MEMORY.md', queue: 'QUEUE.md' }[c.kind] ?? 'NOTES.md';
   const args = [CLI, 'merge', '--type', c.type, O, A, B, '7', path];
 
   // One warm-up run (page cache, not measured) that is also the correctness check.
@@ -225,7 +238,65 @@ console.log(cols.map((k) => '-'.repeat(width[k])).join('  '));
 for (const r of rows) console.log(fmtRow(r));
 console.log('');
 console.log(`reference: node -e 0  median ${fmtMs(median(nodeRuns))}, p90 ${fmtMs(quantile(nodeRuns, 0.9))} (N=${nodeRuns.length})`);
+console.log('');
+benchCommands();
 if (failures) console.log(`WARNING: ${failures} case(s) failed the result check; their timings measure a broken driver.`);
 
 if (!KEEP) rmSync(work, { recursive: true, force: true });
+
+/**
+ * The other costs a user pays: `check` of a 10k-entry queue, the pre-commit hook on a commit that
+ * stages no typed file (a commit with the hook minus the same commit with --no-verify), and replay
+ * after a pull when nothing is pending (the post-merge hook of an executor clone).
+ */
+function benchCommands() {
+  const runs = QUICK ? 5 : 15;
+  const repo = join(work, 'repo');
+  const home = join(work, 'home');
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, '.gitconfig'), '[user]\n\tname = bench\n\temail = bench@strata.invalid\n[init]\n\tdefaultBranch = main\n');
+  const env = { ...DRIVER_ENV, HOME: home, GIT_CONFIG_GLOBAL: join(home, '.gitconfig') };
+  const git = (...args) => {
+    const r = spawnSync('git', args, { cwd: repo, env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  mkdirSync(repo);
+  git('init', '-q');
+  const q = queueScenario({ n: 10000, seed: 7 });
+  writeFileSync(join(repo, '.gitattributes'), readFileSync(join(ROOT, '.gitattributes.example')));
+  writeFileSync(join(repo, 'QUEUE.md'), q.base);
+  writeFileSync(join(repo, 'OPS.md'), '# Ops\n');
+  writeFileSync(join(repo, 'code.txt'), '0\n');
+  let r = spawnSync(process.execPath, [CLI, 'install'], { cwd: repo, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`install: ${r.stderr}`);
+  git('add', '-A');
+  git('commit', '-q', '--no-verify', '-m', 'seed');
+  git('config', 'strata.executor', 'true');
+
+  const timeIn = (cmd, args) => {
+    const t0 = process.hrtime.bigint();
+    const out = spawnSync(cmd, args, { cwd: repo, env, encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${out.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const sample = (fn) => Array.from({ length: runs }, fn);
+  let n = 0;
+  const commit = (verify) => () => {
+    writeFileSync(join(repo, 'code.txt'), `${++n}\n`);
+    git('add', 'code.txt');
+    return timeIn('git', ['commit', '-q', ...(verify ? [] : ['--no-verify']), '-m', `c${n}`]);
+  };
+  const withHook = sample(commit(true));
+  const without = sample(commit(false));
+  const rowsOut = [
+    ['check, 10k-entry queue', median(sample(() => timeIn(process.execPath, [CLI, 'check', 'QUEUE.md']))), '≤ 150 ms median'],
+    ['pre-commit hook, no typed file staged', median(withHook) - median(without), '≤ 80 ms'],
+    ['replay after a pull, nothing pending', median(sample(() => timeIn(process.execPath, [CLI, 'hook', 'post-merge', '0']))), '≤ 100 ms added'],
+    ['reference: git strata --version', median(sample(() => timeIn(process.execPath, [CLI, '--version']))), ''],
+  ];
+  console.log('command                                   median      budget');
+  for (const [what, ms, budget] of rowsOut) console.log(`${what.padEnd(40)}  ${fmtMs(ms).padEnd(10)}  ${budget}`);
+  console.log(`(hook: median commit ${fmtMs(median(withHook))} with the hook, ${fmtMs(median(without))} with --no-verify)`);
+}
 else console.log(`work dir kept: ${work}`);

@@ -189,3 +189,30 @@ export function notesScenario({ bullets = 20000, sections = 200, seed = 1, appen
     added: [...ours.added, ...theirs.added],
   };
 }
+
+/**
+ * A queue with `n` tasks (seq 1..n, ids, some depends). Each side claims or finishes about 1% of the
+ * tasks and appends two new tasks — with the same seqs on both sides (n+1, n+2), the second depending
+ * on the first — so the merge must renumber one pair and keep each depends on its own side's task.
+ */
+export function queueScenario({ n, seed = 1 }) {
+  const r = prng(seed ^ 0x5155);
+  const id = (prefix, i) => `${prefix}${i.toString(36).padStart(9, '0')}`.slice(0, 10);
+  const task = (seq, taskId, rest) => `- [ ] [seq:${seq}] [id:${taskId}] ${rest}\n`;
+  const lines = [];
+  for (let i = 1; i <= n; i++) {
+    const dep = i > 1 && r() < 0.3 ? ` [depends:${Math.max(1, i - 1 - Math.floor(r() * 20))}]` : '';
+    lines.push(task(i, id('q', i), `${dep.trim() ? `${dep.trim()} ` : ''}[agent:agent-${i % 50}] task number ${i}`));
+  }
+  const header = '# Queue\n\nAgents take the lowest ready seq.\n\n';
+  const base = header + lines.join('');
+  const side = (prefix, edit) => {
+    const out = lines.map((l) => (r() < 0.01 ? edit(l) : l));
+    out.push(task(n + 1, id(prefix, n + 1), `[agent:${prefix}] deploy`));
+    out.push(task(n + 2, id(prefix, n + 2), `[depends:${n + 1}] [agent:${prefix}] smoke test`));
+    return header + out.join('');
+  };
+  const ours = side('a', (l) => l.replace('] [agent:', `] [claim:alice@${stamp(60_000)}] [agent:`));
+  const theirs = side('b', (l) => l.replace('- [ ]', '- [x]'));
+  return { base, ours, theirs, tasks: n + 4, pairs: [[id('a', n + 2), id('a', n + 1)], [id('b', n + 2), id('b', n + 1)]] };
+}

@@ -36,6 +36,8 @@ describe('torn writes', () => {
       ['queue', '- [ ] [seq:1] [id:q1w2e3r4t5] [agent:a] [at:202'],
       ['facts', '- [entity:x] [attr:y] [at:2026-11-27T10:00:00.000Z] [agent:a] [sup'],
       ['ledger', '- [op:k] [state:done] [by:a] [at:2026-11-27T10:00:00.000Z] [ex'],
+      // Cut inside a checkpoint of the last task (found by the torture harness).
+      ['queue', '- [ ] [seq:1] [id:q1w2e3r4t5] [agent:a] task\n  - [at:2026-11-27T10:00:00.000Z] first\n  - [at:2026-11-27T20:43:2'],
     ];
     for (const [type, torn] of cases) {
       const findings = checkFile(type, 'F.md', `# F\n\n${torn}`);

@@ -64,22 +64,22 @@ export function malformed(path: string, entry: Entry, tag: Tag | undefined, mess
 /** Bad values and repeated single tags on an entry's first line, and bad `[at:…]` in its log; into `out`. */
 export function checkTagValues(path: string, entry: Entry, rules: TagRules, out: Finding[]): void {
   // Runs once per entry of 10k-entry files: no allocation unless something is wrong.
-  const first = entry.lines[0]!;
-  // A tag opened and never closed: what a write cut off mid-line (a crash, a full disk) leaves.
-  const open = first.lastIndexOf('[');
-  if (open > first.lastIndexOf(']')) {
-    const torn = UNTERMINATED.exec(lineBody(first).slice(open));
-    if (torn) {
-      out.push({
-        path,
-        line: entry.line + 1,
-        column: open + 1,
-        rule: 'malformed-entry',
-        message: `'${torn[0]}' on line ${entry.line + 1} is a tag that never closes: the line looks cut off`,
-        hint: `finish the entry (close the tag with ]) or restore the file: git checkout -- ${path}`,
-      });
-    }
-  }
+  // A tag opened and never closed, on the first line or in the log: what a write cut off mid-line
+  // (a crash, a full disk) leaves.
+  entry.lines.forEach((line, i) => {
+    const open = line.lastIndexOf('[');
+    if (open <= line.lastIndexOf(']')) return;
+    const torn = UNTERMINATED.exec(lineBody(line).slice(open));
+    if (!torn) return;
+    out.push({
+      path,
+      line: entry.line + i + 1,
+      column: open + 1,
+      rule: 'malformed-entry',
+      message: `'${torn[0]}' on line ${entry.line + i + 1} is a tag that never closes: the line looks cut off`,
+      hint: `finish the entry (close the tag with ]) or restore the file: git checkout -- ${path}`,
+    });
+  });
   let seen: string[] | undefined;
   for (const tag of entry.tags) {
     const validate = rules.values[tag.key];
