@@ -669,13 +669,12 @@ async function tornWrite(world: World, agent: Agent, commitIt: boolean): Promise
   const last = body.slice(lineStart);
   let cut: number;
   if (commitIt) {
-    // Inside the tag run: after the first `[` of a tag, before the `]` of the last one.
+    // Inside one tag: after its `[`, before its `]`. (A cut exactly between two tags leaves a shorter
+    // entry that is still well-formed — indistinguishable from an edit, so no check could refuse it.)
     const tags = [...last.matchAll(/\[[a-z][a-z0-9_-]*:[^\]\n]*\]/g)];
     if (tags.length === 0) return;
-    const first = tags[0]!.index!;
-    const end = tags[tags.length - 1]!.index! + tags[tags.length - 1]![0].length - 1;
-    if (end - first < 2) return;
-    cut = lineStart + r.between(first + 1, end - 1);
+    const tag = r.pick(tags);
+    cut = lineStart + r.between(tag.index! + 1, tag.index! + tag[0].length - 1);
   } else {
     if (last.length < 4) return;
     cut = lineStart + r.between(2, last.length - 1);

@@ -32,6 +32,7 @@ describe('torn writes', () => {
   it('reports a line cut off inside a tag, in every typed file', () => {
     const cases: [Parameters<typeof checkFile>[0], string][] = [
       ['heartbeat', '- [agent:a] [at:202'],
+      ['heartbeat', '- [agent:a] [at:2026-11-27T10:00:00.000Z] ['],
       ['ops', '- [op:k1] [kind:dep'],
       ['queue', '- [ ] [seq:1] [id:q1w2e3r4t5] [agent:a] [at:202'],
       ['facts', '- [entity:x] [attr:y] [at:2026-11-27T10:00:00.000Z] [agent:a] [sup'],

@@ -34,7 +34,7 @@ const duration: Validator = (value) => (parseDuration(value) === undefined ? 'is
 
 const nonEmpty: Validator = (value) => (value.trim() === '' ? 'is empty' : null);
 
-const UNTERMINATED = /^\[[a-z][a-z0-9_-]*(?::|$)[^\]]*$/;
+const UNTERMINATED = /^\[(?:[a-z][a-z0-9_-]*(?::|$)[^\]]*)?$/;
 
 export interface TagRules {
   readonly values: Readonly<Record<string, Validator>>;
