@@ -46,14 +46,21 @@ export function dependsOf(entry: Entry): number[] {
     .map(Number);
 }
 
-/** 64-bit FNV-1a, for content-derived identities of entries written without an id. */
+/**
+ * A 53-bit string hash (cyrb53), for content-derived identities of entries written without an id.
+ * Identities live only for one merge, so the function may change between versions of strata.
+ */
 export function contentHash(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(text)) {
-    h ^= BigInt(byte);
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
   }
-  return h.toString(36);
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 /** Identity of an entry that has no id: its seq and free text. */
@@ -328,6 +335,7 @@ export const queue: EntryType = {
   prepare: prepareVersion,
   align: (versions) => {
     // A hand-written entry (content identity) that another version carries with an id is that entry.
+    if (!versions.some((version) => [...version.keys()].some((key) => key.startsWith('h:')))) return;
     const byContent = new Map<string, string>();
     for (const version of versions) {
       for (const [key, entry] of version) if (key.startsWith('id:')) byContent.set(contentIdentity(entry), key);

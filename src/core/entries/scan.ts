@@ -339,8 +339,15 @@ export function withContinuation(entry: Entry, lines: readonly string[]): Entry 
   return rebuilt;
 }
 
+/**
+ * The entry with a new first line. Reads only that line again (the merge edits thousands of entries:
+ * a whole-document parse per edit was most of a queue merge's time); the continuation is unchanged.
+ */
 function replaceFirstLine(entry: Entry, first: string): Entry {
-  const rebuilt = reparseEntry([first, ...entry.lines.slice(1)].join(''), entry.line);
-  if (!rebuilt) throw new Error(`editing line ${entry.line + 1} produced a non-entry`);
-  return rebuilt;
+  const head = lineBody(first).includes('\n') ? null : listItemHead(first);
+  const tags = head ? readTags(first, head.textStart) : [];
+  if (!head || tags.length === 0 || head.indent !== entry.indent) {
+    throw new Error(`editing line ${entry.line + 1} produced a non-entry`);
+  }
+  return { kind: 'entry', lines: [first, ...entry.lines.slice(1)], line: entry.line, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} };
 }
