@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, type Sandbox } from '../helpers/git.js';
+import { rng } from '../../src/torture/prng.js';
 
 export interface AsyncResult {
   readonly status: number;
@@ -72,16 +73,9 @@ export function makeExecutor(sandbox: Sandbox, clone: string, name: string, hand
   for (const [key, value] of Object.entries(extra)) sandbox.git(clone, ['config', key, value]);
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed from its printed seed. */
+/** A seeded PRNG (the torture harness's), so a failing run can be replayed from its printed seed. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return rng(seed).next;
 }
 
 /** Pulls, then pushes, retrying while another clone's push wins the race. */
