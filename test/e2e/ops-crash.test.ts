@@ -5,13 +5,13 @@ import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, type Sandbox, gitAvailable, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { CLI, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
 import { makeExecutor, pullAndPush, readLog, runAsync, writeHandler } from './ops-helpers.js';
 
 /** Pulls without the post-merge replay, so the test decides when replay runs. */
 const NO_HOOK_REPLAY = { STRATA_REPLAY_ACTIVE: '1' };
 
-describe.skipIf(!gitAvailable())('ops: a replay killed between effect and record', () => {
+describe('ops: a replay killed between effect and record', () => {
   let sandbox: Sandbox;
   let clones: Record<string, string>;
   let log: string;

@@ -3,10 +3,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, gitAvailable, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
 import { makeExecutor, pullAndPush, readLog, writeHandler } from './ops-helpers.js';
 
-describe.skipIf(!gitAvailable())('ops: security', () => {
+describe('ops: security', () => {
   let sandbox: Sandbox;
   let clones: Record<string, string>;
   let log: string;

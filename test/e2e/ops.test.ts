@@ -5,13 +5,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerFindings } from '../../src/core/replay/plan.js';
-import { type Sandbox, gitAvailable, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
 import { makeExecutor, prng, pullAndPush, readLog, runAsync, strataAsync, writeHandler } from './ops-helpers.js';
 
 const ROUNDS = Number(process.env.STRATA_OPS_ROUNDS ?? 10);
 const SEED = Number(process.env.STRATA_OPS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-describe.skipIf(!gitAvailable())('ops: exactly once across competing executors', () => {
+describe('ops: exactly once across competing executors', () => {
   let sandbox: Sandbox;
   let clones: Record<string, string>;
   let log: string;

@@ -2,7 +2,7 @@
 // that keeps only ours (a "clean" merge that drops theirs) is caught as lost writes.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, gitAvailable } from '../helpers/git.js';
+import { CLI } from '../helpers/git.js';
 
 interface Json {
   ok: boolean;
@@ -26,7 +26,7 @@ function torture(args: string[]): { status: number; json: Json; stderr: string }
   return { status: result.status ?? 128, json, stderr: result.stderr };
 }
 
-describe.skipIf(!gitAvailable())('git strata torture', () => {
+describe('git strata torture', () => {
   it('a fixed-seed run with every fault (partitions, driver and replay kills, clock skew, torn writes, torn commits) passes every check', () => {
     const { status, json } = torture(['--agents', '3', '--seconds', '20', '--seed', '20261127', '--faults', 'all']);
     const summary = json.anomalies.map((a) => `${a.kind}: ${a.message}`).join('\n');
