@@ -1,6 +1,6 @@
 // Real-git sandboxes for tests: a private HOME and global config, so a developer's or CI's own git
 // setup (identity, hooks, core.hooksPath) never leaks in, and tests never depend on it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -106,13 +106,4 @@ export function makeRemoteWithClones(
     clones[name] = clone;
   }
   return clones;
-}
-
-export function gitAvailable(): boolean {
-  try {
-    execFileSync('git', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
 }
