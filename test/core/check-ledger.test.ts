@@ -56,9 +56,32 @@ describe('torn writes', () => {
 
 describe('torn list items', () => {
   it('reports a list item that is only the start of a tag', () => {
-    for (const torn of ['- [o', '- [op:k3', '- [ ] [se', '* [agent']) {
+    for (const torn of ['- [o', '- [op:k3', '- [ ] [se', '* [agent', '- [', '- [ ] [']) {
       expect(checkFile('ops', 'O.md', `# O\n\n${REQ('k', 'v1')}${torn}\n`).map((f) => f.rule), torn).toEqual(['malformed-entry']);
     }
     expect(checkFile('ops', 'O.md', `# O\n\n- [ ] a plain task\n- [link](http://x)\n`)).toEqual([]);
+  });
+});
+
+describe('every cut inside a tag is refused', () => {
+  // The last line of each typed file as the writers produce it; a crash may cut it anywhere inside
+  // one of its tags (a cut between two tags leaves a shorter, well-formed entry).
+  const lines: [Parameters<typeof checkFile>[0], string][] = [
+    ['heartbeat', '- [agent:a0] [at:2026-11-27T10:00:00.000Z] [status:busy] [ttl:10m] building'],
+    ['queue', '- [ ] [seq:12] [id:q1w2e3r4t5] [depends:11] [agent:a1] [at:2026-11-27T10:00:00.000Z] deploy'],
+    ['queue', '- [ ] [seq:1] [id:q1w2e3r4t5] [agent:a] task\n  - [at:2026-11-27T10:00:00.000Z] checkpoint c1'],
+    ['facts', '- [entity:frontend] [attr:framework] [at:2026-11-27T10:00:00.000Z] [agent:a2] React'],
+    ['ops', '- [op:deploy-k1] [kind:deploy] [agent:a3] [at:2026-11-27T10:00:00.000Z] [args:v42] push'],
+    ['ledger', '- [op:k] [state:done] [by:a0] [at:2026-11-27T10:00:00.000Z] [exit:0] [out:sha256-abc] ok'],
+  ];
+  it.each(lines)('%s: %s', (type, line) => {
+    const lastStart = line.lastIndexOf('\n') + 1;
+    const last = line.slice(lastStart);
+    for (const tag of last.matchAll(/\[[a-z][a-z0-9_-]*:[^\]\n]*\]/g)) {
+      for (let cut = tag.index! + 1; cut < tag.index! + tag[0].length; cut++) {
+        const text = `# File\n\n${line.slice(0, lastStart + cut)}`;
+        expect(checkFile(type, 'F.md', text).map((f) => f.rule), JSON.stringify(text.slice(8))).toContain('malformed-entry');
+      }
+    }
   });
 });

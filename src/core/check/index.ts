@@ -59,7 +59,7 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   return findings.sort(byPosition);
 }
 
-const TORN_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX-]\][ \t]+)?\[[a-z][a-z0-9_-]*(?::[^\]]*)?\r?\n?$/;
+const TORN_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX-]\][ \t]+)?\[(?:[a-z][a-z0-9_-]*(?::[^\]]*)?)?\r?\n?$/;
 
 /** A list item of prose that is only the start of a tag: an entry whose write was cut off. */
 function tornListItems(path: string, doc: ReturnType<typeof parseDoc>): Finding[] {
