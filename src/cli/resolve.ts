@@ -46,7 +46,7 @@ async function readWorkTree(path: string): Promise<string | null | undefined> {
 
 /** The three versions of an unmerged path: base from stage 1, the sides from the file's markers
  * (which keeps any edit made since the merge) or, with no markers, from stages 2 and 3. */
-function fromStages(top: string, rel: string, stages: Stages, text: string): Versions | string {
+function fromStages(top: string, stages: Stages, text: string): Versions | string {
   if (!stages.ours || !stages.theirs) return 'deleted on one side (modify/delete): resolve by hand with git add or git rm';
   const base = stages.base ? blobText(top, stages.base) : '';
   const ours = blobText(top, stages.ours);
@@ -71,7 +71,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
 
   let versions: Versions | string;
   if (stages) {
-    versions = fromStages(top, rel, stages, text);
+    versions = fromStages(top, stages, text);
   } else {
     const sides = splitConflicts(text);
     if (!sides) {

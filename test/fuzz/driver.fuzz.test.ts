@@ -412,14 +412,6 @@ const KNOWN_BUGS: ReadonlyArray<{ readonly seed: string; readonly matches: (c: C
   // micromark's quadratic time on long bracket runs (markdown-many-brackets-slow, now a size guard).
 ];
 const SKIP_KNOWN = process.env.FUZZ_SKIP_KNOWN === '1';
-const isUtf8 = (b: Uint8Array): boolean => {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // ---------- tests ----------
 
