@@ -95,9 +95,7 @@ export function splitConflicts(text: string): Sides | null {
   return { base, ours, theirs, regions, diff3: withBase === regions, labels: labels ?? ['ours', 'base', 'theirs'] };
 }
 
-export function hasConflictMarkers(text: string): boolean {
-  return /^<{7,}(?: |\r?$)/m.test(text) && /^>{7,}(?: |\r?$)/m.test(text);
-}
+export { hasConflictMarkers } from './merge/file.js';
 
 /** Identities that must survive a merge, per type: ids for the queue (seqs may be renumbered). */
 const IDENTITY: Readonly<Record<string, (entry: Entry) => string | undefined>> = {

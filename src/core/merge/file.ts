@@ -21,12 +21,14 @@ const ENTRY_TYPES: Partial<Record<FileType, EntryType>> = { heartbeat, facts, qu
 const CONFLICT_OPEN = /^<{7,}(?: |\r?$)/m;
 const CONFLICT_CLOSE = /^>{7,}(?: |\r?$)/m;
 
+/** Whether a text holds a conflict: an opening and a closing marker line (a lone ======= is Markdown). */
+export function hasConflictMarkers(text: string): boolean {
+  return CONFLICT_OPEN.test(text) && CONFLICT_CLOSE.test(text);
+}
+
 /** Why an input cannot be merged structurally, or null. */
 export function unmergeableReason(texts: readonly string[]): string | null {
-  for (const text of texts) {
-    if (CONFLICT_OPEN.test(text) && CONFLICT_CLOSE.test(text)) return 'input-has-conflict-markers';
-  }
-  return null;
+  return texts.some(hasConflictMarkers) ? 'input-has-conflict-markers' : null;
 }
 
 /** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
