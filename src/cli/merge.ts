@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, normalize } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { type FileType, isFileType, mergeFile } from '../core/merge/file.js';
-import type { MergeResult } from '../core/result.js';
+import type { LineMerge, MergeResult } from '../core/result.js';
 import { gitLineMerge, mergeFiles } from '../git/line-merge.js';
 
 /** Above this, structure is not worth the memory: git's line merge handles the file. */
@@ -94,6 +94,18 @@ function lineMergeInPlace(args: DriverArgs, why: string): number {
   return result.conflicts > 0 ? 1 : 0;
 }
 
+/**
+ * git's line merge, run on the files git handed the driver when it is asked about exactly their texts
+ * (the Markdown merge's first step), instead of writing three copies of them to a temp dir.
+ */
+function onDriverFiles(args: DriverArgs, base: string, ours: string, theirs: string): LineMerge {
+  return (input) => {
+    if (input.base !== base || input.ours !== ours || input.theirs !== theirs) return gitLineMerge(input);
+    const result = mergeFiles(args.ours, args.base, args.theirs, input.markerSize, input.labels ?? ['ours', 'base', 'theirs']);
+    return { text: result.bytes.toString('utf8'), conflicts: result.conflicts };
+  };
+}
+
 async function structuredMerge(args: DriverArgs): Promise<number> {
   const sizes = [args.base, args.ours, args.theirs].map((file) => statSync(file).size);
   if (sizes.some((size) => size > MAX_STRUCTURED_BYTES)) return lineMergeInPlace(args, 'fallback:too-large');
@@ -109,7 +121,7 @@ async function structuredMerge(args: DriverArgs): Promise<number> {
   const type: FileType = args.type && isFileType(args.type) ? args.type : lookupType(path);
   const result: MergeResult = await mergeFile(type, base, ours, theirs, {
     markerSize: args.markerSize,
-    lineMerge: gitLineMerge,
+    lineMerge: onDriverFiles(args, base, ours, theirs),
     labels: args.labels,
   });
   writeFileAtomic.sync(args.ours, result.text);
