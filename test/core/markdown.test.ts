@@ -58,6 +58,16 @@ describe('mergeMarkdown', () => {
     expect(r.text).toBe(lines('## Notes', '', '- first', '- apple finding', '- zebra finding', '', '## Next', ''));
   });
 
+  it('starts one list, not two, when both sides fill an empty section with items', () => {
+    // Each side wrote its items followed by the blank line that separates them from the next heading.
+    const base = lines('## Links', '', '## Next', '');
+    const ours = lines('## Links', '', '* [Zig notes](z)', '', '## Next', '');
+    const theirs = lines('## Links', '', '* [Build notes](b)', '* [Cargo notes](c)', '', '## Next', '');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(lines('## Links', '', '* [Build notes](b)', '* [Cargo notes](c)', '* [Zig notes](z)', '', '## Next', ''));
+  });
+
   it('puts insertions into a sorted list in their sorted places', () => {
     const base = lines('- [Alpha](a)', '- [Delta](d)', '- [Kilo](k)', '- [Zulu](z)');
     const ours = lines('- [Alpha](a)', '- [Echo](e)', '- [Delta](d)', '- [Kilo](k)', '- [Zulu](z)').replace(

@@ -386,6 +386,20 @@ function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[]
   if (ts.length === 0) return os;
   // The same entry added twice with different wording is one edit made two ways: a real conflict.
   if (os.some((o) => o.kind !== 'blank' && ts.some((t) => sameEntry(o.text, t.text)))) return undefined;
+  // Blank lines around a run separate it from its neighbours; they are not content. Two runs of list
+  // items continue one list: their cores go together and the separators appear once, around both.
+  const a = trimBlanks(os);
+  const b = trimBlanks(ts);
+  const sameList =
+    a.core.length > 0 &&
+    b.core.length > 0 &&
+    [...a.core, ...b.core].every((x) => x.kind === 'listItem' && x.marker === a.core[0]!.marker);
+  const ordered = orderCores(sameList ? a.core : os, sameList ? b.core : ts, gap, ctx);
+  if (!ordered || !sameList) return ordered;
+  return [...widerBlank(a.lead, b.lead), ...ordered, ...widerBlank(a.trail, b.trail)];
+}
+
+function orderCores(os: Block[], ts: Block[], gap: number, ctx: Context): Block[] | undefined {
   const base = ctx.base.blocks;
   const allItems = [...os, ...ts].every((b) => b.kind === 'listItem');
   const neighbour = [base[gap - 1], base[gap]].find((b) => b?.kind === 'listItem');
@@ -396,6 +410,23 @@ function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[]
   ctx.unordered++;
   const join = (bs: Block[]): string => bs.map((b) => b.text).join('');
   return compareItems(join(os), join(ts)) <= 0 ? [...os, ...ts] : [...ts, ...os];
+}
+
+/** A run split into its leading blank lines, its content and its trailing blank lines. */
+function trimBlanks(run: Block[]): { lead: Block[]; core: Block[]; trail: Block[] } {
+  let i = 0;
+  while (i < run.length && run[i]!.kind === 'blank') i++;
+  let j = run.length;
+  while (j > i && run[j - 1]!.kind === 'blank') j--;
+  return { lead: run.slice(0, i), core: run.slice(i, j), trail: run.slice(j) };
+}
+
+/** Of two separators, the one with more lines (then the smaller text): symmetric in its arguments. */
+function widerBlank(x: Block[], y: Block[]): Block[] {
+  const lines = (bs: Block[]): number => bs.reduce((n, b) => n + b.end - b.start, 0);
+  const text = (bs: Block[]): string => bs.map((b) => b.text).join('');
+  if (lines(x) !== lines(y)) return lines(x) > lines(y) ? x : y;
+  return text(x) <= text(y) ? x : y;
 }
 
 // ---------------------------------------------------------------------------------------------------
