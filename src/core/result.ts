@@ -27,4 +27,9 @@ export interface MergeOptions {
   readonly markerSize: number;
   readonly lineMerge: LineMerge;
   readonly labels?: readonly [string, string, string];
+  /**
+   * Typed files with more lines than this fold the runs no side changed before merging (default 1000);
+   * tests set 0 to fold small files and Infinity to compare with the unfolded merge.
+   */
+  readonly foldAbove?: number;
 }

@@ -75,6 +75,17 @@ describe('facts merge', () => {
     expect((await merge('facts', base, theirs, ours)).text).toBe(one.text);
   });
 
+  it('leaves a slot no side touched byte-identical, even where it was never marked superseded', async () => {
+    // Hand-written: two values of one slot, neither marked. Only the slots the merge changes are re-marked.
+    const other = (value: string, at: string): string => `- [entity:db] [attr:engine] [at:2026-11-27T${at}.000Z] [agent:ops] ${value}\n`;
+    const old = `# Memory\n\n${FACT('Vue', '09:00:00')}${FACT('React', '09:30:00')}`;
+    const ours = `${old}${other('Postgres', '10:00:00')}`;
+    const theirs = `${old}${other('SQLite', '10:01:00')}`;
+    const result = await merge('facts', old, ours, theirs);
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toBe(`${old}${other('Postgres', '10:00:00').replace(' Postgres', ' [superseded:yes] Postgres')}${other('SQLite', '10:01:00')}`);
+  });
+
   it('merges prose around facts with the Markdown merge', async () => {
     const ours = `# Memory\n\nRead me first.\n\n${FACT('Vue', '09:00:00')}`;
     const theirs = `${base}\n## Later\n`;

@@ -36,6 +36,7 @@ export function isSuperseded(entry: Entry): boolean {
 
 export const facts: EntryType = {
   name: 'facts',
+  foldTags: ['entity', 'attr'],
   growOnly: true,
   identity: memoByEntry((entry) => {
     const f = factOf(entry);

@@ -10,6 +10,7 @@ function rank(entry: Entry): string {
 
 export const heartbeat: EntryType = {
   name: 'heartbeat',
+  foldTags: ['agent'],
   identity: memoByEntry((entry) => {
     const agent = tagValue(entry, 'agent');
     return agent !== undefined ? `agent:${agent}` : `text:${entryBody(entry)}`;

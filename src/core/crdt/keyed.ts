@@ -1,7 +1,7 @@
 // The merge every entry type shares: entries matched by identity, three-way per identity.
 // The base is the causal context a state-based CRDT would otherwise keep as tombstones: an entry in the
 // base and missing on one side was removed by that side; one missing from the base was added.
-import { type Entry, entryText, lineBody } from '../entries/scan.js';
+import { type Entry, entryText, lineBody, tagValue } from '../entries/scan.js';
 
 export interface EntryType {
   readonly name: string;
@@ -12,6 +12,13 @@ export interface EntryType {
    * then by identity, so the order never depends on which side is ours.
    */
   sortKey(entry: Entry): string;
+  /**
+   * Tags that decide which entries can affect each other's merge: identity, join and normalize look
+   * only at entries whose values of these tags are the same. Types that have them may leave runs of
+   * unchanged entries out of a large merge (fold.ts); types without them (the queue: seq and depends
+   * tie every entry to the others) always merge whole.
+   */
+  readonly foldTags?: readonly string[];
   /** Entries are never removed by a merge: a removal on one side does not win (facts, ledger). */
   readonly growOnly?: boolean;
   /**
@@ -106,6 +113,36 @@ export function greaterByContent(a: Entry, b: Entry): Entry {
   return (entryContent(a) ?? '') >= (entryContent(b) ?? '') ? a : b;
 }
 
+/**
+ * The type's normalisation, kept only in the groups (entries with the same `foldTags` values) where a
+ * side changed, added or removed something: an entry that no side changed renders byte-identical, even
+ * in a file that was not normalised before (SPEC "Entry grammar").
+ */
+function normalizeTouched(
+  type: EntryType,
+  normalized: Map<string, Entry>,
+  merged: ReadonlyMap<string, Entry>,
+  base: ReadonlyMap<string, Entry>,
+  ours: ReadonlyMap<string, Entry>,
+  theirs: ReadonlyMap<string, Entry>,
+): Map<string, Entry> {
+  const tags = type.foldTags ?? [];
+  const group = (entry: Entry): string => tags.map((tag) => (tagValue(entry, tag) ?? '').trim()).join('\u001f');
+  const touched = new Set<string>();
+  for (const version of [base, ours, theirs]) {
+    for (const [key, entry] of version) {
+      const b = base.get(key);
+      if (!sameEntry(b, ours.get(key)) || !sameEntry(b, theirs.get(key))) touched.add(group(entry));
+    }
+  }
+  const out = new Map<string, Entry>();
+  for (const [key, entry] of normalized) {
+    const before = merged.get(key)!;
+    out.set(key, entry === before || touched.has(group(before)) ? entry : before);
+  }
+  return out;
+}
+
 export function mergeKeyed(
   type: EntryType,
   base: ReadonlyMap<string, Entry>,
@@ -130,7 +167,7 @@ export function mergeKeyed(
       merged.set(key, result.ours);
     } else if (result) merged.set(key, result);
   }
-  const entries = type.normalize ? type.normalize(merged) : merged;
+  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged), merged, base, ours, theirs) : merged;
   if (type.present && conflicts.size > 0) {
     for (const [key, c] of conflicts) {
       conflicts.set(key, { kind: 'conflict', ours: type.present(c.ours, entries), theirs: type.present(c.theirs, entries) });

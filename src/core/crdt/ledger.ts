@@ -35,6 +35,7 @@ export function recordOf(entry: Entry): LedgerRecord {
 
 export const ledger: EntryType = {
   name: 'ledger',
+  foldTags: ['op'],
   growOnly: true,
   identity: memoByEntry((entry) => {
     const r = recordOf(entry);

@@ -33,6 +33,7 @@ export function opParameters(op: Pick<OpRequest, 'kind' | 'args'>): string {
 
 export const ops: EntryType = {
   name: 'ops',
+  foldTags: ['op'],
   growOnly: true,
   identity: memoByEntry((entry) => {
     const op = opOf(entry);

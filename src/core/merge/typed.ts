@@ -2,7 +2,8 @@
 // the Markdown merge. Each entry is replaced by a one-line placeholder that names its identity — the
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
-import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
+import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines, tagValue } from '../entries/scan.js';
+import { type Run, fold, stableRuns, unfold, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
@@ -156,7 +157,7 @@ function fill(
   sides: readonly Skeleton[],
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
-): string {
+): { text: string; putBack: boolean } {
   const markerSize = opts.markerSize;
   const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
   const render = (key: string, entry: Entry, eol: string): string => {
@@ -195,8 +196,10 @@ function fill(
   // An entry one side changed while the other removed it is kept by the entry merge, but the skeleton
   // merge dropped its line: put it back after its nearest surviving predecessor on the side that kept
   // it (only one side can have kept it, so the place does not depend on the side).
+  let putBack = false;
   for (const [key, entry] of merged) {
     if (placed.has(key)) continue;
+    putBack = true;
     const side = sides.find((s) => s.entries.has(key));
     const { before, after } = side ? neighboursIn(side, key, placed) : {};
     let at: number;
@@ -207,7 +210,7 @@ function fill(
     placed.add(key);
   }
   if (order) sortRuns(out, order);
-  return out.map((l) => l.text).join('');
+  return { text: out.map((l) => l.text).join(''), putBack };
 }
 
 /** Orders every run of consecutive orderable entries by sort key; line endings stay with their positions. */
@@ -270,6 +273,10 @@ function sameEntries(a: ReadonlyMap<string, Entry>, b: ReadonlyMap<string, Entry
   return x.every((value, i) => value === y[i]);
 }
 
+/** Files longer than this (in lines) fold their unchanged runs before the merge (see fold.ts). */
+const FOLD_ABOVE_LINES = 1000;
+const MIN_RUN = 4;
+
 export async function mergeTyped(
   type: EntryType,
   base: string,
@@ -278,12 +285,77 @@ export async function mergeTyped(
   opts: MergeOptions,
   loadProseMerge: () => Promise<ProseMerge>,
 ): Promise<MergeResult> {
-  const cache: LineCache = new Map();
   // Placeholders are private-use characters; a file that already holds them merges by lines.
   if ([base, ours, theirs].some((text) => text.includes(HOLE))) {
     return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, 'fallback:private-use-character');
   }
-  const docs = [base, ours, theirs].map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
+  const cache: LineCache = new Map();
+  const texts: [string, string, string] = [base, ours, theirs];
+  const foldAbove = opts.foldAbove ?? FOLD_ABOVE_LINES;
+  const tags = type.foldTags;
+  if (tags && lineCount(base) > foldAbove) {
+    const folded = foldedParse(texts, tags, cache);
+    if (folded) {
+      const result = await mergeParsed(type, folded.texts, folded.docs, opts, loadProseMerge, cache, true);
+      const text = !result || result.method.startsWith('fallback:') ? undefined : unfoldExactly(result.text, folded.runs);
+      if (result && text !== undefined) return { ...result, text, method: `${result.method}+fold` };
+    }
+  }
+  const docs = texts.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
+  return (await mergeParsed(type, texts, docs, opts, loadProseMerge, cache, false))!;
+}
+
+function lineCount(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) n++;
+  return n;
+}
+
+/**
+ * The three versions with their stable runs folded, parsed, and with every run unfolded again that
+ * holds an entry sharing a fold key with an entry the merge sees (until none does). Undefined when
+ * nothing is worth folding.
+ */
+function foldedParse(
+  texts: [string, string, string],
+  tags: readonly string[],
+  cache: LineCache,
+): { texts: [string, string, string]; docs: [Doc, Doc, Doc]; runs: Run[] } | undefined {
+  let runs = stableRuns(texts, tags, MIN_RUN);
+  for (let round = 0; round < 4 && runs.length > 0; round++) {
+    const folded = fold(texts, runs);
+    const docs = folded.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
+    const visible = new Set<string>();
+    for (const doc of docs) for (const entry of entriesOf(doc)) visible.add(entryFoldKey(entry, tags));
+    const kept = withoutKeys(runs, visible);
+    if (kept.length === runs.length && kept.every((run, n) => run === runs[n])) return { texts: folded, docs, runs };
+    runs = kept;
+  }
+  return undefined;
+}
+
+/** An entry's fold key, compared with `lineFoldKey` of raw lines. */
+function entryFoldKey(entry: Entry, tags: readonly string[]): string {
+  return tags.map((tag) => (tagValue(entry, tag) ?? '').trim()).join('\u001f');
+}
+
+/** The text with its runs back, or undefined unless each placeholder is there exactly once. */
+function unfoldExactly(text: string, runs: readonly Run[]): string | undefined {
+  const seen = new Array<number>(runs.length).fill(0);
+  for (const m of text.matchAll(/\uE001(\d+)\r?\n/g)) seen[Number(m[1])] = (seen[Number(m[1])] ?? 0) + 1;
+  if (seen.some((n) => n !== 1) || seen.length !== runs.length) return undefined;
+  return unfold(text, runs);
+}
+
+async function mergeParsed(
+  type: EntryType,
+  [base, ours, theirs]: [string, string, string],
+  docs: [Doc, Doc, Doc],
+  opts: MergeOptions,
+  loadProseMerge: () => Promise<ProseMerge>,
+  cache: LineCache,
+  folded: boolean,
+): Promise<MergeResult | undefined> {
   const indexes = docs.map((doc) => indexOf(type, doc)) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   type.align?.(indexes);
   const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes);
@@ -299,6 +371,8 @@ export async function mergeTyped(
   let conflicts = 0;
   let method = `typed:${type.name}`;
   if (skeleton === null) {
+    // The Markdown merge reads the prose around entries; folded runs would read differently to it.
+    if (folded) return undefined;
     const proseMerge = await loadProseMerge();
     const prose = proseMerge(b.text, o.text, t.text, opts);
     skeleton = prose.text;
@@ -307,7 +381,9 @@ export async function mergeTyped(
   }
   const orderable = type.orderable;
   const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
-  const text = fill(skeleton, merged, entryConflicts, [o, t], opts, order);
+  const { text, putBack } = fill(skeleton, merged, entryConflicts, [o, t], opts, order);
+  // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
+  if (putBack && folded) return undefined;
   conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };
 
