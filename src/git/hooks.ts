@@ -69,6 +69,16 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
     '  exit $strata_status',
     'fi',
   );
+  if (hook === 'pre-commit') {
+    // Most commits stage no typed file: two git calls tell, and node is not started at all. Should
+    // either call fail, the text is not empty and strata runs (it never skips a check on an error).
+    lines.push(
+      `strata_staged=$(git diff --cached --name-only --diff-filter=ACMR 2>/dev/null) || strata_staged='?'`,
+      '[ -z "$strata_staged" ] && exit $strata_status',
+      `strata_attrs=$(printf '%s\\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'`,
+      `printf '%s\\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' || exit $strata_status`,
+    );
+  }
   if (blocking) {
     lines.push(`exec "$strata_node" "$strata_cli" hook ${hook} "$@"`);
   } else {

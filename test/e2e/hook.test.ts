@@ -2,7 +2,7 @@
 // with --no-verify, and is then caught by `git strata verify --range`; ids are stamped on hand-written
 // entries and the commit contains them.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, type Sandbox, makeSandbox } from '../helpers/git.js';
@@ -124,6 +124,33 @@ describe('pre-commit hook', () => {
     const ok = commit('notes');
     expect(ok.status).toBe(0);
     expect(ok.stderr).toBe('');
+  });
+
+  it('starts node only when a staged file is typed, quoted non-ASCII paths included', () => {
+    branch('fast-path');
+    // The shim's node is swapped for a wrapper that logs each start, then runs the real node.
+    const log = join(sandbox.dir, 'node-starts.log');
+    const wrapper = join(sandbox.dir, 'node-wrapper');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+    const shim = join(repo, '.git', 'hooks', 'pre-commit');
+    const original = readFileSync(shim, 'utf8');
+    writeFileSync(shim, original.replace(/^strata_node=.*$/m, `strata_node='${wrapper}'`), { mode: 0o755 });
+    const starts = (): number => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
+    try {
+      sandbox.write(join(repo, 'notes.txt'), 'notes\n');
+      sandbox.git(repo, ['add', 'notes.txt']);
+      expect(commit('untyped').status).toBe(0);
+      expect(starts()).toBe(0);
+      // A typed file whose name git quotes ("t\303\242ches.md"): the fast path must still see it as typed.
+      sandbox.write(join(repo, 'tâches.md'), `# notes\n\n${'<'.repeat(7)} ours\na\n${'='.repeat(7)}\nb\n${'>'.repeat(7)} theirs\n`);
+      sandbox.git(repo, ['add', 'tâches.md']);
+      const refused = commit('markers in a typed file');
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/conflict-markers/);
+      expect(starts()).toBe(1);
+    } finally {
+      writeFileSync(shim, original, { mode: 0o755 });
+    }
   });
 
   it('stamps ids on entries written without one, re-stages the file, and commits them', () => {
