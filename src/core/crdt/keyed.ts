@@ -126,7 +126,9 @@ function normalizeTouched(
   ours: ReadonlyMap<string, Entry>,
   theirs: ReadonlyMap<string, Entry>,
 ): Map<string, Entry> {
-  const tags = type.foldTags ?? [];
+  // Without fold tags every entry may depend on every other (the queue's seq and depends): one group.
+  const tags = type.foldTags;
+  if (!tags) return normalized;
   const group = (entry: Entry): string => tags.map((tag) => (tagValue(entry, tag) ?? '').trim()).join('\u001f');
   const touched = new Set<string>();
   for (const version of [base, ours, theirs]) {

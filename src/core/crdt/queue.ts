@@ -95,7 +95,13 @@ function prepareVersion(entries: readonly Entry[]): Entry[] {
       // Spacing around the number is kept, so an edge whose number does not change renders as written.
       return target ? part.replace(s, `@${target}=${s}`) : part;
     });
-    return withTag(entry, 'depends', parts.join(','));
+    // The three versions share most entries (one object per line): prepare each once per reading.
+    const prepared = parts.join(',');
+    const cached = entry.memo.prepared as { readonly value: string; readonly entry: Entry } | undefined;
+    if (cached?.value === prepared) return cached.entry;
+    const next = withTag(entry, 'depends', prepared);
+    entry.memo.prepared = { value: prepared, entry: next };
+    return next;
   });
 }
 
