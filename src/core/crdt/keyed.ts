@@ -2,6 +2,7 @@
 // The base is the causal context a state-based CRDT would otherwise keep as tombstones: an entry in the
 // base and missing on one side was removed by that side; one missing from the base was added.
 import { type Entry, entryText, lineBody, tagValue } from '../entries/scan.js';
+import type { FoldSpec } from '../merge/fold.js';
 
 export interface EntryType {
   readonly name: string;
@@ -19,6 +20,8 @@ export interface EntryType {
    * tie every entry to the others) always merge whole.
    */
   readonly foldTags?: readonly string[];
+  /** Folding for a type whose entries interact in other ways than through tag values (the queue). */
+  readonly fold?: FoldSpec;
   /** Entries are never removed by a merge: a removal on one side does not win (facts, ledger). */
   readonly growOnly?: boolean;
   /**
@@ -39,8 +42,12 @@ export interface EntryType {
   prepare?(entries: readonly Entry[]): Entry[];
   /** Re-keys entries across the three versions (e.g. a hand-written entry that one side stamped an id on). */
   align?(versions: readonly [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>]): void;
-  /** Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent. */
-  normalize?(entries: ReadonlyMap<string, Entry>): Map<string, Entry>;
+  /**
+   * Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent.
+   * `hidden` are the lines of the runs folded out of this merge (fold.ts), which it must take into
+   * account where it looks beyond the entries' own groups (the queue's next free seq).
+   */
+  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly string[]): Map<string, Entry>;
   /** Renders one side of a conflicted entry against the merged set (undoes `prepare`). */
   present?(entry: Entry, merged: ReadonlyMap<string, Entry>): Entry;
 }
@@ -150,6 +157,7 @@ export function mergeKeyed(
   base: ReadonlyMap<string, Entry>,
   ours: ReadonlyMap<string, Entry>,
   theirs: ReadonlyMap<string, Entry>,
+  hidden?: readonly string[],
 ): KeyedMerge {
   const merged = new Map<string, Entry>();
   const conflicts = new Map<string, Conflict>();
@@ -169,7 +177,7 @@ export function mergeKeyed(
       merged.set(key, result.ours);
     } else if (result) merged.set(key, result);
   }
-  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged), merged, base, ours, theirs) : merged;
+  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden), merged, base, ours, theirs) : merged;
   if (type.present && conflicts.size > 0) {
     for (const [key, c] of conflicts) {
       conflicts.set(key, { kind: 'conflict', ours: type.present(c.ours, entries), theirs: type.present(c.theirs, entries) });

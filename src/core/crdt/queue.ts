@@ -19,6 +19,7 @@ import {
   withoutTag,
 } from '../entries/scan.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
+import { type FoldSpec, tagPattern } from '../merge/fold.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
 
@@ -266,10 +267,11 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
 // ---------------------------------------------------------------------------------------------------
 // normalize: unique seq, depends rendered back
 
-function renumber(entries: ReadonlyMap<string, Entry>): Map<string, number> {
+function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly string[] = []): Map<string, number> {
   const seqByKey = new Map<string, number>();
   const bySeq = new Map<number, string[]>();
-  let max = 0;
+  // The next free number is above every seq in the file, folded-out entries included.
+  let max = hiddenMaxSeq(hidden);
   for (const [key, entry] of entries) {
     const seq = seqOf(entry);
     if (seq === undefined) continue;
@@ -295,8 +297,8 @@ function renumber(entries: ReadonlyMap<string, Entry>): Map<string, number> {
   return seqByKey;
 }
 
-function normalizeQueue(entries: ReadonlyMap<string, Entry>): Map<string, Entry> {
-  const seqByKey = renumber(entries);
+function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly string[]): Map<string, Entry> {
+  const seqByKey = renumber(entries, hidden);
   const out = new Map<string, Entry>();
   for (const [key, entry] of entries) {
     let next = entry;
@@ -310,10 +312,78 @@ function normalizeQueue(entries: ReadonlyMap<string, Entry>): Map<string, Entry>
   return out;
 }
 
+const padSeq = (seq: number): string => String(seq).padStart(15, '0');
+
 const seqSortKey = memoByEntry((entry: Entry): string => {
   const seq = seqOf(entry);
-  return seq === undefined ? `~${entryBody(entry)}` : String(seq).padStart(15, '0');
+  return seq === undefined ? `~${entryBody(entry)}` : padSeq(seq);
 });
+
+// ---------------------------------------------------------------------------------------------------
+// folding (fold.ts): which unchanged tasks a large merge may leave out
+
+const SEQ_TAG = tagPattern('seq');
+const ID_TAG = tagPattern('id');
+const DEPENDS_TAG = tagPattern('depends');
+
+/** The one value of a tag on a raw line; null where it is missing, undefined where it repeats. */
+function onlyValue(re: RegExp, line: string): string | null | undefined {
+  re.lastIndex = 0;
+  const first = re.exec(line);
+  if (!first) return null;
+  return re.exec(line) ? undefined : first[1]!.trim();
+}
+
+function hiddenMaxSeq(lines: readonly string[]): number {
+  let max = 0;
+  for (const line of lines) {
+    const seq = onlyValue(SEQ_TAG, line);
+    if (seq && /^\d+$/.test(seq)) max = Math.max(max, Number(seq));
+  }
+  return max;
+}
+
+const TOP_ITEM = /^(?:[-*+]|\d{1,9}[.)])[ \t]/;
+const TAGGED = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
+
+/**
+ * A task interacts with others through its id, its seq (two tasks that took one number; the next free
+ * number) and the seqs it depends on (renumbered or re-rendered targets). A folded line is safe only
+ * as a task with an id and one plain seq; anything hand-written or odd stays in the merge.
+ */
+const queueFold: FoldSpec = {
+  lineKeys(line) {
+    if (!TOP_ITEM.test(line)) {
+      // Under a task (a run starts at one and holds no other kind of item): its log or notes.
+      return /\[(?:id|seq|depends)::?/.test(line) ? 'unsafe' : [];
+    }
+    if (!TAGGED.test(line) || line.includes('`')) return 'unsafe';
+    const [id, seq, depends] = [onlyValue(ID_TAG, line), onlyValue(SEQ_TAG, line), onlyValue(DEPENDS_TAG, line)];
+    if (!id || !seq || !/^\d+$/.test(seq) || depends === undefined) return 'unsafe';
+    const deps = (depends ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
+    if (deps.some((d) => !/^\d+$/.test(d))) return 'unsafe';
+    return [`id:${id}`, `s:${Number(seq)}`, ...deps.map((d) => `s:${Number(d)}`)];
+  },
+  // A task the merge sees without an id cannot be a folded one (those are in every version, so `align`
+  // never renames to them); without a seq it only keeps its run unsorted, in both merges alike.
+  entryKeys(entry) {
+    const id = tagValue(entry, 'id')?.trim();
+    const seq = seqOf(entry);
+    return [...(id ? [`id:${id}`] : []), ...(seq !== undefined ? [`s:${seq}`] : [])];
+  },
+  runOrder(lines) {
+    let first: number | undefined;
+    let last = -1;
+    for (const line of lines) {
+      if (!TOP_ITEM.test(line)) continue;
+      const seq = onlyValue(SEQ_TAG, line);
+      if (!seq || !/^\d+$/.test(seq) || Number(seq) <= last) return undefined;
+      last = Number(seq);
+      first ??= last;
+    }
+    return first === undefined ? undefined : [padSeq(first), padSeq(last)];
+  },
+};
 
 /** Re-keys a version's entries in place, keeping file order and rewriting edges to the new keys. */
 function rekey(version: Map<string, Entry>, renames: ReadonlyMap<string, string>): void {
@@ -337,6 +407,7 @@ export const queue: EntryType = {
   identity: queueIdentity,
   sortKey: seqSortKey,
   orderable: (entry) => seqOf(entry) !== undefined,
+  fold: queueFold,
   join: queueJoin,
   prepare: prepareVersion,
   align: (versions) => {

@@ -7,7 +7,7 @@
 // interact is the type's to say (`foldTags`: entries whose values of these tags differ never affect each
 // other's merge). The caller checks that after parsing the folded versions and unfolds runs until no
 // visible entry shares a key with a folded one.
-import { lineEnding, splitLines } from '../entries/scan.js';
+import { type Entry, lineEnding, splitLines, tagValue } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -17,8 +17,8 @@ export interface Run {
   readonly at: readonly [number, number, number];
   /** The run's lines, exactly. */
   readonly lines: readonly string[];
-  /** Per line, its fold key (see `lineFoldKey`), or null for a line without tags. */
-  readonly keys: ReadonlyArray<string | null>;
+  /** Per line, the keys by which it could interact with an entry the merge sees (see `FoldSpec`). */
+  readonly keys: ReadonlyArray<readonly string[]>;
 }
 
 /** A top-level list item: a run starts at one and is followed by one, so no entry crosses its edges. */
@@ -30,25 +30,49 @@ const STATEFUL = /```|~~~|<!--|-->|`|\uE000|\uE001/;
 const ANY_TAG = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
 
 /**
- * The fold key of a raw line: the values of `tags` joined ('' for a missing one), `null` for a line that
- * carries no tag (not an entry), or `unsafe` where a tag repeats (the line's reading is not obvious).
- * Values are compared trimmed, so a key matches at least every entry whose tags it could be.
+ * What folding needs to know of a type. Keys are strings: a run line that shares one with an entry the
+ * merge sees is taken out of the run, until none does; then the hidden entries cannot change the merge.
  */
-export function lineFoldKey(line: string, tags: readonly string[]): string | null | 'unsafe' {
-  if (!ANY_TAG.test(line)) return null;
-  const values: string[] = [];
-  for (const tag of tags) {
-    const re = tagPattern(tag);
-    re.lastIndex = 0;
-    const first = re.exec(line);
-    if (first && re.exec(line)) return 'unsafe';
-    values.push((first?.[1] ?? '').trim());
-  }
-  return values.join('\u001f');
+export interface FoldSpec {
+  /** Keys of a raw line in a run (a superset of what its entry could be), or `unsafe`: never fold it. */
+  lineKeys(line: string): readonly string[] | 'unsafe';
+  /** Keys of an entry the merge sees, or `unsafe`: do not fold this merge at all. */
+  entryKeys(entry: Entry): readonly string[] | 'unsafe';
+  /**
+   * For types whose merge orders entries (the queue, by seq): the sort keys of a run's first and last
+   * entries, or undefined when the run is not itself in order (it is then not folded).
+   */
+  runOrder?(lines: readonly string[]): readonly [string, string] | undefined;
+}
+
+/**
+ * The spec of types whose entries interact only through the values of some tags (heartbeat: agent;
+ * facts: entity and attr; ops and ledger: op). A line's key is those values joined ('' for a missing
+ * one), compared trimmed, so it matches at least every entry it could be; a line where one of them
+ * repeats is unsafe.
+ */
+export function tagFold(tags: readonly string[]): FoldSpec {
+  const key = (values: readonly string[]): string => values.join('\u001f');
+  return {
+    lineKeys(line) {
+      if (!ANY_TAG.test(line)) return [];
+      const values: string[] = [];
+      for (const tag of tags) {
+        const re = tagPattern(tag);
+        re.lastIndex = 0;
+        const first = re.exec(line);
+        if (first && re.exec(line)) return 'unsafe';
+        values.push((first?.[1] ?? '').trim());
+      }
+      return [key(values)];
+    },
+    entryKeys: (entry) => [key(tags.map((tag) => (tagValue(entry, tag) ?? '').trim()))],
+  };
 }
 
 const patterns = new Map<string, RegExp>();
-function tagPattern(tag: string): RegExp {
+/** `[tag:value]` or `[tag:: value]`, not a link; global, so callers reset lastIndex. */
+export function tagPattern(tag: string): RegExp {
   let re = patterns.get(tag);
   if (!re) patterns.set(tag, (re = new RegExp(`\\[${tag}::?([^\\]\\n]*)\\](?!\\()`, 'g')));
   return re;
@@ -59,7 +83,7 @@ function tagPattern(tag: string): RegExp {
  * line that occurs once in each version, and sit between top-level list items. Symmetric in ours and
  * theirs. Empty when the versions hold placeholder characters already.
  */
-export function stableRuns(texts: readonly [string, string, string], tags: readonly string[], minRun: number): Run[] {
+export function stableRuns(texts: readonly [string, string, string], spec: FoldSpec, minRun: number): Run[] {
   if (texts.some((t) => t.includes(FOLD))) return [];
   const [b, o, t] = texts.map(splitLines) as [string[], string[], string[]];
   const unique = (lines: readonly string[]): Map<string, number> => {
@@ -68,8 +92,15 @@ export function stableRuns(texts: readonly [string, string, string], tags: reado
     return at;
   };
   const [ub, uo, ut] = [unique(b), unique(o), unique(t)];
-  const foldable = (line: string | undefined): boolean => line !== undefined && FOLDABLE.test(line) && !STATEFUL.test(line);
   const edge = (line: string | undefined): boolean => line !== undefined && TOP_ITEM.test(line);
+  // Each base line's keys, read once; undefined where the line may not be folded at all.
+  const keysAt: Array<readonly string[] | undefined> = [];
+  const keysOf = (k: number): readonly string[] | undefined => {
+    if (k in keysAt) return keysAt[k];
+    const line = b[k];
+    const keys = line !== undefined && FOLDABLE.test(line) && !STATEFUL.test(line) ? spec.lineKeys(line) : 'unsafe';
+    return (keysAt[k] = keys === 'unsafe' ? undefined : keys);
+  };
 
   const runs: Run[] = [];
   let lastO = 0;
@@ -79,31 +110,23 @@ export function stableRuns(texts: readonly [string, string, string], tags: reado
     const line = b[i]!;
     const oi = uo.get(line) ?? -1;
     const ti = ut.get(line) ?? -1;
-    if (!edge(line) || !foldable(line) || ub.get(line) !== i || oi < lastO || ti < lastT) {
+    if (!edge(line) || ub.get(line) !== i || oi < lastO || ti < lastT || !keysOf(i)) {
       i++;
       continue;
     }
     let n = 1;
-    while (foldable(b[i + n]) && b[i + n] === o[oi + n] && b[i + n] === t[ti + n]) n++;
+    while (b[i + n] === o[oi + n] && b[i + n] === t[ti + n] && i + n < b.length && keysOf(i + n)) n++;
     // The line after the run must start a top-level item in every version: no entry continues past it.
     while (n > 0 && !(edge(b[i + n]) && edge(o[oi + n]) && edge(t[ti + n]))) n--;
-    if (n < minRun) {
+    // An ordered type folds only runs that are in order themselves.
+    const lines = b.slice(i, i + n);
+    if (n < minRun || (spec.runOrder && !spec.runOrder(lines))) {
       i++;
       continue;
     }
-    const lines = b.slice(i, i + n);
-    const keys: Array<string | null> = [];
-    let safe = true;
-    for (const l of lines) {
-      const key = lineFoldKey(l, tags);
-      if (key === 'unsafe') safe = false;
-      keys.push(key === 'unsafe' ? null : key);
-    }
-    if (safe) {
-      runs.push({ at: [i, oi, ti], lines, keys });
-      lastO = oi + n;
-      lastT = ti + n;
-    }
+    runs.push({ at: [i, oi, ti], lines, keys: lines.map((_, k) => keysOf(i + k)!) });
+    lastO = oi + n;
+    lastT = ti + n;
     i += n;
   }
   return runs;
@@ -117,7 +140,8 @@ export function stableRuns(texts: readonly [string, string, string], tags: reado
 export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>): Run[] {
   const out: Run[] = [];
   for (const run of runs) {
-    if (!run.keys.some((k) => k !== null && visible.has(k))) {
+    const hit = (q: number): boolean => run.keys[q]!.some((k) => visible.has(k));
+    if (!run.keys.some((_, q) => hit(q))) {
       out.push(run);
       continue;
     }
@@ -130,8 +154,7 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>):
       }
     };
     while (q < n) {
-      const key = run.keys[q];
-      if (key === null || key === undefined || !visible.has(key)) {
+      if (!hit(q)) {
         q++;
         continue;
       }

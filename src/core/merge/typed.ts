@@ -2,8 +2,8 @@
 // the Markdown merge. Each entry is replaced by a one-line placeholder that names its identity — the
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
-import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines, tagValue } from '../entries/scan.js';
-import { type Run, fold, stableRuns, unfold, withoutKeys } from './fold.js';
+import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
+import { FOLD, type FoldSpec, type Run, fold, stableRuns, tagFold, unfold, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
@@ -157,7 +157,8 @@ function fill(
   sides: readonly Skeleton[],
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
-): { text: string; putBack: boolean } {
+  folds?: ReadonlyArray<readonly [string, string]>,
+): { text: string; putBack: boolean } | undefined {
   const markerSize = opts.markerSize;
   const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
   const render = (key: string, entry: Entry, eol: string): string => {
@@ -182,7 +183,8 @@ function fill(
     if (line.startsWith(close)) inConflict = false;
     const key = holeOf(line);
     if (key === null) {
-      out.push({ text: line });
+      // A folded run of an ordered type sorts as one item, by its first entry.
+      out.push(folds && line.startsWith(FOLD) ? { text: line, key: lineBody(line) } : { text: line });
       continue;
     }
     const entry = merged.get(key);
@@ -209,7 +211,25 @@ function fill(
     insertLine(out, at, render(key, entry, ''), key);
     placed.add(key);
   }
-  if (order) sortRuns(out, order);
+  if (order && folds) {
+    const range = (key: string): readonly [string, string] => {
+      if (key.startsWith(FOLD)) return folds[Number(key.slice(1))]!;
+      const sort = order.sortKey(key);
+      return [sort, sort];
+    };
+    const foldOrder = {
+      sortKey: (key: string) => range(key)[0],
+      orderable: (key: string) => key.startsWith(FOLD) || order.orderable(key),
+    };
+    sortRuns(out, foldOrder);
+    // Sorted as whole runs, the result is the unfolded merge's only where no entry falls inside the
+    // range of a folded run next to it; otherwise the merge unfolds.
+    for (let k = 1; k < out.length; k++) {
+      const [a, b] = [out[k - 1]!.key, out[k]!.key];
+      if (a === undefined || b === undefined || !(a.startsWith(FOLD) || b.startsWith(FOLD))) continue;
+      if (!foldOrder.orderable(a) || !foldOrder.orderable(b) || !(range(a)[1] < range(b)[0])) return undefined;
+    }
+  } else if (order) sortRuns(out, order);
   return { text: out.map((l) => l.text).join(''), putBack };
 }
 
@@ -292,17 +312,17 @@ export async function mergeTyped(
   const cache: LineCache = new Map();
   const texts: [string, string, string] = [base, ours, theirs];
   const foldAbove = opts.foldAbove ?? FOLD_ABOVE_LINES;
-  const tags = type.foldTags;
-  if (tags && lineCount(base) > foldAbove) {
-    const folded = foldedParse(texts, tags, cache);
+  const spec = type.fold ?? (type.foldTags ? tagFold(type.foldTags) : undefined);
+  if (spec && lineCount(base) > foldAbove) {
+    const folded = foldedParse(texts, spec, cache);
     if (folded) {
-      const result = await mergeParsed(type, folded.texts, folded.docs, opts, loadProseMerge, cache, true);
+      const result = await mergeParsed(type, folded.texts, folded.docs, opts, loadProseMerge, cache, folded);
       const text = !result || result.method.startsWith('fallback:') ? undefined : unfoldExactly(result.text, folded.runs);
       if (result && text !== undefined) return { ...result, text, method: `${result.method}+fold` };
     }
   }
   const docs = texts.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
-  return (await mergeParsed(type, texts, docs, opts, loadProseMerge, cache, false))!;
+  return (await mergeParsed(type, texts, docs, opts, loadProseMerge, cache, undefined))!;
 }
 
 function lineCount(text: string): number {
@@ -316,27 +336,36 @@ function lineCount(text: string): number {
  * holds an entry sharing a fold key with an entry the merge sees (until none does). Undefined when
  * nothing is worth folding.
  */
-function foldedParse(
-  texts: [string, string, string],
-  tags: readonly string[],
-  cache: LineCache,
-): { texts: [string, string, string]; docs: [Doc, Doc, Doc]; runs: Run[] } | undefined {
-  let runs = stableRuns(texts, tags, MIN_RUN);
-  for (let round = 0; round < 4 && runs.length > 0; round++) {
+function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: LineCache): Folded | undefined {
+  let runs = stableRuns(texts, spec, MIN_RUN);
+  for (let round = 0; round < 8 && runs.length > 0; round++) {
     const folded = fold(texts, runs);
     const docs = folded.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
     const visible = new Set<string>();
-    for (const doc of docs) for (const entry of entriesOf(doc)) visible.add(entryFoldKey(entry, tags));
+    for (const doc of docs) {
+      for (const entry of entriesOf(doc)) {
+        const keys = spec.entryKeys(entry);
+        if (keys === 'unsafe') return undefined;
+        for (const key of keys) visible.add(key);
+      }
+    }
     const kept = withoutKeys(runs, visible);
-    if (kept.length === runs.length && kept.every((run, n) => run === runs[n])) return { texts: folded, docs, runs };
+    if (kept.length === runs.length && kept.every((run, n) => run === runs[n])) {
+      const order = spec.runOrder ? runs.map((run) => spec.runOrder!(run.lines)) : undefined;
+      if (order?.some((o) => o === undefined)) return undefined;
+      return { texts: folded, docs, runs, order: order as ReadonlyArray<readonly [string, string]> | undefined };
+    }
     runs = kept;
   }
   return undefined;
 }
 
-/** An entry's fold key, compared with `lineFoldKey` of raw lines. */
-function entryFoldKey(entry: Entry, tags: readonly string[]): string {
-  return tags.map((tag) => (tagValue(entry, tag) ?? '').trim()).join('\u001f');
+interface Folded {
+  readonly texts: [string, string, string];
+  readonly docs: [Doc, Doc, Doc];
+  readonly runs: readonly Run[];
+  /** For ordered types, each run's first and last sort keys. */
+  readonly order: ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 /** The text with its runs back, or undefined unless each placeholder is there exactly once. */
@@ -354,11 +383,12 @@ async function mergeParsed(
   opts: MergeOptions,
   loadProseMerge: () => Promise<ProseMerge>,
   cache: LineCache,
-  folded: boolean,
+  folded: Folded | undefined,
 ): Promise<MergeResult | undefined> {
   const indexes = docs.map((doc) => indexOf(type, doc)) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   type.align?.(indexes);
-  const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes);
+  const hidden = folded?.runs.flatMap((run) => run.lines);
+  const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes, hidden);
   // The merged entry where there is one, so an identity sorts the same whichever version named it.
   const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
   const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!)) as [Skeleton, Skeleton, Skeleton];
@@ -381,9 +411,10 @@ async function mergeParsed(
   }
   const orderable = type.orderable;
   const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
-  const { text, putBack } = fill(skeleton, merged, entryConflicts, [o, t], opts, order);
+  const filled = fill(skeleton, merged, entryConflicts, [o, t], opts, order, folded?.order);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
-  if (putBack && folded) return undefined;
+  if (filled === undefined || (filled.putBack && folded)) return undefined;
+  const { text } = filled;
   conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };
 
