@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FileType, mergeFile } from '../../src/core/merge/file.js';
-import { fold, stableRuns, tagFold, unfold, withoutKeys } from '../../src/core/merge/fold.js';
+import { fold, stableRuns, tagFold, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 
 const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 10, 0, 0) + n * 1000).toISOString();
@@ -200,13 +200,13 @@ describe('stable runs', () => {
   it('finds the lines no side changed, between top-level items, symmetrically', () => {
     const ours = base.replace(line('a3', 3), line('a3', 100));
     const theirs = base.replace(line('a8', 8), line('a8', 200));
-    const runs = stableRuns([base, ours, theirs], tagFold(['agent']), 2);
+    const runs = stableRuns(versions([base, ours, theirs]), tagFold(['agent']), 2);
     expect(runs.map((r) => [r.at, r.lines.length])).toEqual([
       [[0, 0, 0], 3],
       [[4, 4, 4], 4],
       [[9, 9, 9], 2],
     ]);
-    const swapped = stableRuns([base, theirs, ours], tagFold(['agent']), 2);
+    const swapped = stableRuns(versions([base, theirs, ours]), tagFold(['agent']), 2);
     expect(swapped.map((r) => r.lines)).toEqual(runs.map((r) => r.lines));
     // The last run stops before the last line: a run is always followed by a top-level item.
     expect(runs.at(-1)!.lines.join('')).toBe(line('a9', 9) + line('a10', 10));
@@ -214,8 +214,8 @@ describe('stable runs', () => {
 
   it('folds and unfolds back to the same bytes', () => {
     const ours = base.replace(line('a5', 5), line('a5', 100));
-    const runs = stableRuns([base, ours, base], tagFold(['agent']), 2);
-    const folded = fold([base, ours, base], runs);
+    const runs = stableRuns(versions([base, ours, base]), tagFold(['agent']), 2);
+    const folded = fold(versions([base, ours, base]), runs);
     expect(folded[0].split('\n').length).toBeLessThan(base.split('\n').length);
     expect(unfold(folded[1], runs)).toBe(ours);
   });
@@ -223,13 +223,13 @@ describe('stable runs', () => {
   it('never folds a line a fence, comment or inline code could change the reading of', () => {
     const fenced = base.replace(line('a4', 4), '```\n' + line('a4', 4) + '```\n');
     const ours = fenced.replace(line('a10', 10), line('a10', 100));
-    const runs = stableRuns([fenced, ours, fenced], tagFold(['agent']), 1);
+    const runs = stableRuns(versions([fenced, ours, fenced]), tagFold(['agent']), 1);
     expect(runs.some((r) => r.lines.some((l) => l.includes('```')))).toBe(false);
   });
 
   it('takes out of the runs the entries that share a key with one the merge sees', () => {
     const ours = base.replace(line('a3', 3), line('a3', 100));
-    const runs = stableRuns([base, ours, base], tagFold(['agent']), 2);
+    const runs = stableRuns(versions([base, ours, base]), tagFold(['agent']), 2);
     const rest = withoutKeys(runs, new Set(['a6']));
     expect(rest.flatMap((r) => r.lines)).not.toContain(line('a6', 6));
     expect(rest.flatMap((r) => r.lines)).toContain(line('a7', 7));

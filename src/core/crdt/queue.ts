@@ -19,7 +19,7 @@ import {
   withoutTag,
 } from '../entries/scan.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
-import { type FoldSpec, tagPattern } from '../merge/fold.js';
+import { type FoldSpec, tagsOnce } from '../merge/fold.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
 
@@ -322,23 +322,19 @@ const seqSortKey = memoByEntry((entry: Entry): string => {
 // ---------------------------------------------------------------------------------------------------
 // folding (fold.ts): which unchanged tasks a large merge may leave out
 
-const SEQ_TAG = tagPattern('seq');
-const ID_TAG = tagPattern('id');
-const DEPENDS_TAG = tagPattern('depends');
-
-/** The one value of a tag on a raw line; null where it is missing, undefined where it repeats. */
-function onlyValue(re: RegExp, line: string): string | null | undefined {
-  re.lastIndex = 0;
-  const first = re.exec(line);
-  if (!first) return null;
-  return re.exec(line) ? undefined : first[1]!.trim();
+/** The seq of a raw line, where it is one plain number. */
+function lineSeq(line: string): number | undefined {
+  const tags = tagsOnce(line, ['seq']);
+  const seq = tags === 'unsafe' ? undefined : tags.get('seq');
+  return seq !== undefined && /^\d+$/.test(seq) ? Number(seq) : undefined;
 }
 
 function hiddenMaxSeq(lines: readonly string[]): number {
   let max = 0;
   for (const line of lines) {
-    const seq = onlyValue(SEQ_TAG, line);
-    if (seq && /^\d+$/.test(seq)) max = Math.max(max, Number(seq));
+    if (!line.includes('[seq')) continue;
+    const seq = lineSeq(line);
+    if (seq !== undefined) max = Math.max(max, seq);
   }
   return max;
 }
@@ -358,12 +354,17 @@ const queueFold: FoldSpec = {
       return /\[(?:id|seq|depends)::?/.test(line) ? 'unsafe' : [];
     }
     if (!TAGGED.test(line) || line.includes('`')) return 'unsafe';
-    const [id, seq, depends] = [onlyValue(ID_TAG, line), onlyValue(SEQ_TAG, line), onlyValue(DEPENDS_TAG, line)];
-    if (!id || !seq || !/^\d+$/.test(seq) || depends === undefined) return 'unsafe';
+    const tags = tagsOnce(line, ['id', 'seq', 'depends']);
+    if (tags === 'unsafe') return tags;
+    const [id, seq, depends] = [tags.get('id'), tags.get('seq'), tags.get('depends')];
+    if (!id || !seq || !/^\d+$/.test(seq)) return 'unsafe';
     const deps = (depends ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
     if (deps.some((d) => !/^\d+$/.test(d))) return 'unsafe';
     return [`id:${id}`, `s:${Number(seq)}`, ...deps.map((d) => `s:${Number(d)}`)];
   },
+  // Once seen, a task is known by its id and seq (the first two keys of a task line), not by what it
+  // depends on.
+  entryKeysOfLine: (keys) => keys.slice(0, 2),
   // A task the merge sees without an id cannot be a folded one (those are in every version, so `align`
   // never renames to them); without a seq it only keeps its run unsorted, in both merges alike.
   entryKeys(entry) {
@@ -371,14 +372,15 @@ const queueFold: FoldSpec = {
     const seq = seqOf(entry);
     return [...(id ? [`id:${id}`] : []), ...(seq !== undefined ? [`s:${seq}`] : [])];
   },
-  runOrder(lines) {
+  // A top-level line's keys start with its id and its seq (lineKeys above).
+  runOrder(lines, keys) {
     let first: number | undefined;
     let last = -1;
-    for (const line of lines) {
-      if (!TOP_ITEM.test(line)) continue;
-      const seq = onlyValue(SEQ_TAG, line);
-      if (!seq || !/^\d+$/.test(seq) || Number(seq) <= last) return undefined;
-      last = Number(seq);
+    for (let k = 0; k < lines.length; k++) {
+      if (!TOP_ITEM.test(lines[k]!)) continue;
+      const seq = Number(keys[k]![1]!.slice(2));
+      if (!(seq > last)) return undefined;
+      last = seq;
       first ??= last;
     }
     return first === undefined ? undefined : [padSeq(first), padSeq(last)];

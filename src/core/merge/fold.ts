@@ -7,7 +7,7 @@
 // interact is the type's to say (`foldTags`: entries whose values of these tags differ never affect each
 // other's merge). The caller checks that after parsing the folded versions and unfolds runs until no
 // visible entry shares a key with a folded one.
-import { type Entry, lineEnding, splitLines, tagValue } from '../entries/scan.js';
+import { type Entry, lineEnding, readTags, splitLines, tagValue } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -39,10 +39,15 @@ export interface FoldSpec {
   /** Keys of an entry the merge sees, or `unsafe`: do not fold this merge at all. */
   entryKeys(entry: Entry): readonly string[] | 'unsafe';
   /**
+   * Of a run line's keys, those its entry will have once the merge sees it (default: all): lets the
+   * unfolding settle without parsing the text again for every round.
+   */
+  entryKeysOfLine?(keys: readonly string[]): readonly string[];
+  /**
    * For types whose merge orders entries (the queue, by seq): the sort keys of a run's first and last
    * entries, or undefined when the run is not itself in order (it is then not folded).
    */
-  runOrder?(lines: readonly string[]): readonly [string, string] | undefined;
+  runOrder?(lines: readonly string[], keys: ReadonlyArray<readonly string[]>): readonly [string, string] | undefined;
 }
 
 /**
@@ -56,26 +61,47 @@ export function tagFold(tags: readonly string[]): FoldSpec {
   return {
     lineKeys(line) {
       if (!ANY_TAG.test(line)) return [];
-      const values: string[] = [];
-      for (const tag of tags) {
-        const re = tagPattern(tag);
-        re.lastIndex = 0;
-        const first = re.exec(line);
-        if (first && re.exec(line)) return 'unsafe';
-        values.push((first?.[1] ?? '').trim());
-      }
-      return [key(values)];
+      const values = tagsOnce(line, tags);
+      return values === 'unsafe' ? values : [key(tags.map((tag) => values.get(tag) ?? ''))];
     },
     entryKeys: (entry) => [key(tags.map((tag) => (tagValue(entry, tag) ?? '').trim()))],
   };
 }
 
-const patterns = new Map<string, RegExp>();
-/** `[tag:value]` or `[tag:: value]`, not a link; global, so callers reset lastIndex. */
-export function tagPattern(tag: string): RegExp {
-  let re = patterns.get(tag);
-  if (!re) patterns.set(tag, (re = new RegExp(`\\[${tag}::?([^\\]\\n]*)\\](?!\\()`, 'g')));
-  return re;
+/**
+ * The values of `keys` on a raw line as the entry parser reads them (`readTags`), trimmed; `unsafe`
+ * where one of them repeats (which one counts is then not obvious at a glance, so the line stays in).
+ */
+export function tagsOnce(line: string, keys: readonly string[]): Map<string, string> | 'unsafe' {
+  const out = new Map<string, string>();
+  for (const tag of readTags(line)) {
+    if (!keys.includes(tag.key)) continue;
+    if (out.has(tag.key)) return 'unsafe';
+    out.set(tag.key, tag.value.trim());
+  }
+  return out;
+}
+
+/** The three versions, split into lines once, with where each line starts. */
+export interface Versions {
+  readonly texts: readonly [string, string, string];
+  readonly lines: readonly [string[], string[], string[]];
+  readonly starts: readonly [number[], number[], number[]];
+}
+
+export function versions(texts: readonly [string, string, string]): Versions {
+  const lines = texts.map(splitLines) as [string[], string[], string[]];
+  const starts = lines.map((ls) => {
+    const at: number[] = new Array(ls.length + 1);
+    let offset = 0;
+    ls.forEach((line, k) => {
+      at[k] = offset;
+      offset += line.length;
+    });
+    at[ls.length] = offset;
+    return at;
+  }) as [number[], number[], number[]];
+  return { texts, lines, starts };
 }
 
 /**
@@ -83,15 +109,18 @@ export function tagPattern(tag: string): RegExp {
  * line that occurs once in each version, and sit between top-level list items. Symmetric in ours and
  * theirs. Empty when the versions hold placeholder characters already.
  */
-export function stableRuns(texts: readonly [string, string, string], spec: FoldSpec, minRun: number): Run[] {
-  if (texts.some((t) => t.includes(FOLD))) return [];
-  const [b, o, t] = texts.map(splitLines) as [string[], string[], string[]];
-  const unique = (lines: readonly string[]): Map<string, number> => {
-    const at = new Map<string, number>();
-    lines.forEach((line, k) => at.set(line, at.has(line) ? -1 : k));
-    return at;
-  };
-  const [ub, uo, ut] = [unique(b), unique(o), unique(t)];
+export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
+  if (v.texts.some((t) => t.includes(FOLD))) return [];
+  const [b, o, t] = v.lines;
+  // Where each line stands in base, ours and theirs (-1: more than once), in one map.
+  const where = new Map<string, [number, number, number]>();
+  v.lines.forEach((lines, side) => {
+    lines.forEach((line, k) => {
+      let at = where.get(line);
+      if (!at) where.set(line, (at = [-2, -2, -2]));
+      at[side] = at[side] === -2 ? k : -1;
+    });
+  });
   const edge = (line: string | undefined): boolean => line !== undefined && TOP_ITEM.test(line);
   // Each base line's keys, read once; undefined where the line may not be folded at all.
   const keysAt: Array<readonly string[] | undefined> = [];
@@ -108,9 +137,8 @@ export function stableRuns(texts: readonly [string, string, string], spec: FoldS
   let i = 0;
   while (i < b.length) {
     const line = b[i]!;
-    const oi = uo.get(line) ?? -1;
-    const ti = ut.get(line) ?? -1;
-    if (!edge(line) || ub.get(line) !== i || oi < lastO || ti < lastT || !keysOf(i)) {
+    const [bi, oi, ti] = where.get(line)!;
+    if (!edge(line) || bi !== i || oi < lastO || ti < lastT || !keysOf(i)) {
       i++;
       continue;
     }
@@ -120,11 +148,12 @@ export function stableRuns(texts: readonly [string, string, string], spec: FoldS
     while (n > 0 && !(edge(b[i + n]) && edge(o[oi + n]) && edge(t[ti + n]))) n--;
     // An ordered type folds only runs that are in order themselves.
     const lines = b.slice(i, i + n);
-    if (n < minRun || (spec.runOrder && !spec.runOrder(lines))) {
+    const keys = lines.map((_, k) => keysOf(i + k)!);
+    if (n < minRun || (spec.runOrder && !spec.runOrder(lines, keys))) {
       i++;
       continue;
     }
-    runs.push({ at: [i, oi, ti], lines, keys: lines.map((_, k) => keysOf(i + k)!) });
+    runs.push({ at: [i, oi, ti], lines, keys });
     lastO = oi + n;
     lastT = ti + n;
     i += n;
@@ -137,17 +166,21 @@ export function stableRuns(texts: readonly [string, string, string], spec: FoldS
  * item to the next, stays in the text the merge sees). Every remaining piece stays folded, however
  * short: unfolding it would show the merge more keys, and those split more runs.
  */
-export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>): Run[] {
+export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, removed?: (keys: readonly string[]) => void): Run[] {
   const out: Run[] = [];
   for (const run of runs) {
-    const hit = (q: number): boolean => run.keys[q]!.some((k) => visible.has(k));
-    if (!run.keys.some((_, q) => hit(q))) {
+    const hit = (q: number): boolean => {
+      for (const k of run.keys[q]!) if (visible.has(k)) return true;
+      return false;
+    };
+    let q = 0;
+    while (q < run.lines.length && !hit(q)) q++;
+    if (q === run.lines.length) {
       out.push(run);
       continue;
     }
     const n = run.lines.length;
     let start = 0;
-    let q = 0;
     const piece = (from: number, to: number): void => {
       if (to > from) {
         out.push({ at: run.at.map((a) => a + from) as unknown as [number, number, number], lines: run.lines.slice(from, to), keys: run.keys.slice(from, to) });
@@ -163,6 +196,7 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>):
       let to = q + 1;
       while (to < n && !TOP_ITEM.test(run.lines[to]!)) to++;
       piece(start, from);
+      if (removed) for (let k = from; k < to; k++) removed(run.keys[k]!);
       start = to;
       q = to;
     }
@@ -172,19 +206,19 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>):
 }
 
 /** The three versions with each run replaced by its placeholder line. */
-export function fold(texts: readonly [string, string, string], runs: readonly Run[]): [string, string, string] {
-  return texts.map((text, side) => {
-    const lines = splitLines(text);
+export function fold(v: Versions, runs: readonly Run[]): [string, string, string] {
+  return v.texts.map((text, side) => {
+    const starts = v.starts[side]!;
     const parts: string[] = [];
     let p = 0;
     runs.forEach((run, n) => {
       const at = run.at[side]!;
-      parts.push(...lines.slice(p, at));
+      parts.push(text.slice(starts[p], starts[at]));
       // The run's own line ending: a line put back next to it takes its ending from its neighbours.
       parts.push(`${FOLD}${n}${lineEnding(run.lines[run.lines.length - 1]!)}`);
       p = at + run.lines.length;
     });
-    parts.push(...lines.slice(p));
+    parts.push(text.slice(starts[p]));
     return parts.join('');
   }) as [string, string, string];
 }

@@ -3,7 +3,7 @@
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
 import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
-import { FOLD, type FoldSpec, type Run, fold, stableRuns, tagFold, unfold, withoutKeys } from './fold.js';
+import { FOLD, type FoldSpec, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
@@ -337,9 +337,10 @@ function lineCount(text: string): number {
  * nothing is worth folding.
  */
 function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: LineCache): Folded | undefined {
-  let runs = stableRuns(texts, spec, MIN_RUN);
-  for (let round = 0; round < 8 && runs.length > 0; round++) {
-    const folded = fold(texts, runs);
+  const v = versions(texts);
+  let runs = stableRuns(v, spec, MIN_RUN);
+  for (let round = 0; round < 4 && runs.length > 0; round++) {
+    const folded = fold(v, runs);
     const docs = folded.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
     const visible = new Set<string>();
     for (const doc of docs) {
@@ -349,9 +350,18 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
         for (const key of keys) visible.add(key);
       }
     }
-    const kept = withoutKeys(runs, visible);
+    // Lines taken out of the runs become entries the merge sees, whose keys take out more: settle
+    // that on the keys alone, then parse once more to confirm.
+    let kept = runs;
+    for (let grown = true; grown; ) {
+      const before = visible.size;
+      kept = withoutKeys(kept, visible, (keys) => {
+        for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) visible.add(key);
+      });
+      grown = visible.size > before;
+    }
     if (kept.length === runs.length && kept.every((run, n) => run === runs[n])) {
-      const order = spec.runOrder ? runs.map((run) => spec.runOrder!(run.lines)) : undefined;
+      const order = spec.runOrder ? runs.map((run) => spec.runOrder!(run.lines, run.keys)) : undefined;
       if (order?.some((o) => o === undefined)) return undefined;
       return { texts: folded, docs, runs, order: order as ReadonlyArray<readonly [string, string]> | undefined };
     }
