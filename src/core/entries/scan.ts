@@ -93,6 +93,16 @@ function isBlank(line: string): boolean {
 }
 
 /** Tags of a first line; inline code spans are masked so `[x:y]` inside backticks is not a tag. */
+/**
+ * Each tag of a line without backticks, as `readTags` reads it (Dataview values trimmed), without
+ * building Tag objects: folding reads a few tags of every line of a large file.
+ */
+export function eachTag(line: string, visit: (key: string, value: string) => void): void {
+  if (line.includes('`')) throw new Error('eachTag reads lines without inline code only');
+  TAG.lastIndex = 0;
+  for (let m = TAG.exec(line); m; m = TAG.exec(line)) visit(m[1]!, m[2] === '::' ? (m[3] ?? '').trim() : (m[3] ?? ''));
+}
+
 export function readTags(firstLine: string, from = 0): Tag[] {
   const body = lineBody(firstLine);
   const masked = body.includes('`') ? body.replace(INLINE_CODE, (m) => ' '.repeat(m.length)) : body;

@@ -7,7 +7,7 @@
 // interact is the type's to say (`foldTags`: entries whose values of these tags differ never affect each
 // other's merge). The caller checks that after parsing the folded versions and unfolds runs until no
 // visible entry shares a key with a folded one.
-import { type Entry, lineEnding, readTags, splitLines, tagValue } from '../entries/scan.js';
+import { type Entry, eachTag, lineEnding, splitLines, tagValue } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -73,13 +73,15 @@ export function tagFold(tags: readonly string[]): FoldSpec {
  * where one of them repeats (which one counts is then not obvious at a glance, so the line stays in).
  */
 export function tagsOnce(line: string, keys: readonly string[]): Map<string, string> | 'unsafe' {
+  if (line.includes('`')) return 'unsafe';
   const out = new Map<string, string>();
-  for (const tag of readTags(line)) {
-    if (!keys.includes(tag.key)) continue;
-    if (out.has(tag.key)) return 'unsafe';
-    out.set(tag.key, tag.value.trim());
-  }
-  return out;
+  let repeated = false;
+  eachTag(line, (key, value) => {
+    if (!keys.includes(key)) return;
+    if (out.has(key)) repeated = true;
+    else out.set(key, value.trim());
+  });
+  return repeated ? 'unsafe' : out;
 }
 
 /** The three versions, split into lines once, with where each line starts. */
