@@ -12,6 +12,7 @@ interface Options {
   seconds: string;
   ops?: string;
   seed?: string;
+  preload: string;
   faults: string;
   keep?: boolean;
   json?: boolean;
@@ -30,6 +31,7 @@ export async function run(args: string[]): Promise<number> {
     .option('--seconds <n>', 'how long the agents run', '60')
     .option('--ops <n>', 'stop after this many client operations (whichever comes first)')
     .option('--seed <n>', 'seed of the decisions (printed; the same seed replays the same choices)')
+    .option('--preload <n>', 'start with this many settled tasks, stale heartbeats and old facts in the typed files (large files merge folded)', '0')
     .option('--faults <list>', 'all, none, or a comma-separated list of partition,kill-driver,kill-replay,skew,torn,torn-commit', 'all')
     .option('--keep', 'keep the temporary directory (clones, remote, history.jsonl, driver and effect logs)')
     .option('--json', 'print the result as JSON')
@@ -52,7 +54,8 @@ export async function run(args: string[]): Promise<number> {
   const seconds = positive('--seconds', o.seconds, 1);
   const ops = o.ops === undefined ? undefined : positive('--ops', o.ops, 1);
   const seed = o.seed === undefined ? randomInt(1, 2 ** 31 - 1) : positive('--seed', o.seed, 0);
-  for (const v of [agents, seconds, ops, seed]) {
+  const preload = positive('--preload', o.preload, 0);
+  for (const v of [agents, seconds, ops, seed, preload]) {
     if (typeof v === 'string') {
       process.stderr.write(`strata: ${v}\n`);
       return EXIT.usage;
@@ -74,6 +77,7 @@ export async function run(args: string[]): Promise<number> {
       seconds: seconds as number,
       ops: ops as number | undefined,
       seed: seed as number,
+      preload: preload as number,
       faults,
       keep: Boolean(o.keep),
       driverOverride,
@@ -94,7 +98,7 @@ export async function run(args: string[]): Promise<number> {
       elapsedMs: result.elapsedMs,
     };
     process.stdout.write(o.json ? renderJson(info, verdict, result.history) : renderTable(info, verdict, result.history));
-    if (!o.json && !verdict.ok) process.stderr.write(`replay this run with: git strata torture --seed ${seed} --agents ${agents} --seconds ${seconds} --faults ${o.faults}\n`);
+    if (!o.json && !verdict.ok) process.stderr.write(`replay this run with: git strata torture --seed ${seed} --agents ${agents} --seconds ${seconds} --preload ${preload} --faults ${o.faults}\n`);
     return verdict.ok ? EXIT.ok : EXIT.findings;
   } catch (error) {
     process.stderr.write(`strata torture: seed ${seed}\n`);

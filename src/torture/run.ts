@@ -21,6 +21,8 @@ export interface TortureOptions {
   /** Stop after this many client operations (whichever comes first with `seconds`). */
   readonly ops: number | undefined;
   readonly seed: number;
+  /** Settled tasks, stale heartbeats and old facts the typed files start with (0: they start empty). */
+  readonly preload?: number;
   readonly faults: ReadonlySet<Fault>;
   readonly keep: boolean;
   /** A merge.strata.driver command line to use instead of strata's (%O %A %B %L %P expanded by git). */
@@ -58,6 +60,26 @@ const DAILY = '# 2026-11-27\n\nDaily log.\n\n';
 const ENTITIES = ['frontend', 'backend', 'infra', 'docs'];
 const ATTRS = ['owner', 'status', 'version'];
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'build', 'tests', 'deploy', 'review', 'docs', 'cache', 'index', 'merge'];
+
+/**
+ * Large typed files to start from, so that merges run folded (fold.ts) under every fault: settled tasks
+ * (done, each after the one before, some depending on it), stale heartbeats of agents that left, and
+ * facts about entities the agents never touch. Nothing here is an operation of the run.
+ */
+function preloaded(n: number): Record<string, string> {
+  const at = (k: number): string => new Date(Date.UTC(2026, 10, 26, 0, 0, 0) + k * 1000).toISOString();
+  const pad = (k: number): string => String(k).padStart(6, '0');
+  const queue = ['# Queue', '', 'Agents take the lowest ready seq.', ''];
+  const beats = ['# Heartbeat', ''];
+  const facts = ['# Memory', ''];
+  for (let k = 1; k <= n; k++) {
+    const depends = k > 1 && k % 3 === 0 ? ` [depends:${k - 1}]` : '';
+    queue.push(`- [x] [seq:${k}] [id:pre${pad(k)}]${depends} [agent:seed] [done:${at(k)}] preloaded task ${k}`);
+    beats.push(`- [agent:gone-${pad(k)}] [at:${at(k)}] [ttl:10m] [status:idle] left`);
+    facts.push(`- [entity:old-${pad(k)}] [attr:note] [at:${at(k)}] [agent:seed] fact ${k}`);
+  }
+  return { [FILES.queue]: `${queue.join('\n')}\n`, [FILES.heartbeat]: `${beats.join('\n')}\n`, [FILES.facts]: `${facts.join('\n')}\n` };
+}
 
 const COMMAND_TIMEOUT_MS = 60_000;
 const PARTITIONED_URL = '/nonexistent/strata-torture-partitioned.git';
@@ -202,6 +224,8 @@ class World {
       GIT_MERGE_AUTOEDIT: 'no',
       LANG: 'C',
       TZ: 'UTC',
+      // The driver's account of each merge goes to driver/debug.log (see driverWrapper), not to git.
+      ...(process.env.STRATA_DEBUG ? { STRATA_DEBUG: process.env.STRATA_DEBUG } : {}),
     };
   }
 
@@ -264,7 +288,12 @@ function driverWrapper(dir: string, options: TortureOptions): string {
     '  echo "$n" > "$STRATA_TORTURE_COUNTER"',
     '  if [ "$n" = "$STRATA_TORTURE_KILL_AT" ] && [ "${STRATA_TORTURE_KILL_MODE:-}" = before ]; then echo "killed $$ before $5" >> "$log"; kill -9 $$; fi',
     'fi',
-    real,
+    // With STRATA_DEBUG set, what the driver says of each merge (which method, +fold) is kept in debug.log.
+    'if [ -n "${STRATA_DEBUG:-}" ]; then',
+    `  ${real} 2>>${shellQuote(join(dir, 'driver', 'debug.log'))}`,
+    'else',
+    `  ${real}`,
+    'fi',
     'code=$?',
     'if [ -n "$n" ] && [ "$n" = "${STRATA_TORTURE_KILL_AT:-}" ] && [ "${STRATA_TORTURE_KILL_MODE:-}" = after ]; then echo "killed $$ after $5" >> "$log"; kill -9 $$; fi',
     'echo "exit $code $$ $5" >> "$log"',
@@ -320,6 +349,7 @@ async function setUp(world: World): Promise<void> {
   writeFileSync(join(seed, FILES.notes), NOTES);
   mkdirSync(join(seed, 'memory'), { recursive: true });
   writeFileSync(join(seed, FILES.log), DAILY);
+  if (options.preload) for (const [file, text] of Object.entries(preloaded(options.preload))) writeFileSync(join(seed, file), text);
   await world.must(undefined, seed, ['add', '-A']);
   await world.must(undefined, seed, ['commit', '-q', '-m', 'seed: attributes and notes']);
   await world.must(undefined, seed, ['push', '-q', 'origin', 'HEAD:main']);
