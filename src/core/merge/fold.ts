@@ -4,9 +4,10 @@
 // typed merge and put back after it, so the merge parses and renders only what changed.
 //
 // This is exact only while no folded entry interacts with an entry the merge does see. Which entries
-// interact is the type's to say (`foldTags`: entries whose values of these tags differ never affect each
-// other's merge). The caller checks that after parsing the folded versions and unfolds runs until no
-// visible entry shares a key with a folded one.
+// interact is the type's to say: `foldTags` (entries whose values of these tags differ never affect each
+// other's merge) or a whole `FoldSpec` (the queue: id, seq, depends, order). The caller (typed.ts) parses
+// the folded versions and takes entries out of the runs until no visible entry shares a key with a
+// folded one; what still depends on hidden neighbours makes it merge unfolded.
 import { type Entry, eachTag, lineEnding, splitLines, tagValue } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
