@@ -159,16 +159,19 @@ function applyQ(tasks: Task[], ops: QOp[], branch: string, clock: { now: number 
 const renderQ = (tasks: Task[]): string =>
   '# Queue\n\n' +
   tasks
-    .map((t) => {
+    .map((t, k) => {
+      // A second section part-way down: tasks in two keyed runs, ordered separately.
+      const heading = k === 12 ? '\n## Later\n\n' : '';
       const tags = [`[seq:${t.seq}]`, ...(t.id ? [`[id:${t.id}]`] : []), ...(t.deps.length ? [`[depends:${t.deps.join(',')}]`] : []), ...(t.claim ? [`[claim:${t.claim}]`] : [])];
-      return `- [${t.box}] ${tags.join(' ')} ${t.text}\n${t.log.map((l) => `  - ${l}\n`).join('')}`;
+      return `${heading}- [${t.box}] ${tags.join(' ')} ${t.text}\n${t.log.map((l) => `  - ${l}\n`).join('')}`;
     })
     .join('');
 
 const queueHistory = fc
   .record({ base: fc.array(qop, { minLength: 20, maxLength: 60 }), ours: fc.array(qop, { maxLength: 5 }), theirs: fc.array(qop, { maxLength: 5 }) })
   .map((h) => {
-    const base = applyQ([], h.base.map((o) => (o.kind === 'add' ? { ...o, at: null } : o)), 'b', { now: 0 });
+    // The base too may hold a task written into the middle with a taken seq (a broken file).
+    const base = applyQ([], h.base, 'b', { now: 0 });
     return [renderQ(base), renderQ(applyQ(base, h.ours, 'o', { now: 1000 })), renderQ(applyQ(base, h.theirs, 't', { now: 2000 }))] as const;
   });
 
@@ -190,6 +193,23 @@ describe('folding unchanged tasks of a queue', () => {
       { numRuns: 200 },
     );
     expect(folded).toBeGreaterThan(runs / 8);
+  });
+});
+
+describe('folding a broken queue', () => {
+  it('merges whole where two unchanged tasks share a seq, which the merge renumbers', async () => {
+    const task = (seq: number, id: string): string => `- [ ] [seq:${seq}] [id:${id}] task ${id}\n`;
+    const tasks = Array.from({ length: 20 }, (_, k) => task(k + 1, `t${k}`));
+    // seq 3 twice, in two sections: both in runs no side touched, sorted apart by the heading.
+    tasks.splice(10, 0, '\n## Later\n\n', task(3, 'dup'));
+    const base = `# Queue\n\n${tasks.join('')}`;
+    const ours = `${base}${task(21, 'o')}`;
+    const theirs = base.replace('task t5', 'task t5 (edited)');
+    const fast = await merge('queue', base, ours, theirs, 0);
+    const whole = await merge('queue', base, ours, theirs, Infinity);
+    expect(whole.text).toContain('[was:3]');
+    expect(fast.text).toBe(whole.text);
+    expect(fast.method).not.toMatch(/\+fold$/);
   });
 });
 

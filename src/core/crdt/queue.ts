@@ -365,6 +365,7 @@ const queueFold: FoldSpec = {
   // Once seen, a task is known by its id and seq (the first two keys of a task line), not by what it
   // depends on.
   entryKeysOfLine: (keys) => keys.slice(0, 2),
+  distinct: true,
   // A task the merge sees without an id cannot be a folded one (those are in every version, so `align`
   // never renames to them); without a seq it only keeps its run unsorted, in both merges alike.
   entryKeys(entry) {

@@ -49,6 +49,11 @@ export interface FoldSpec {
    * entries, or undefined when the run is not itself in order (it is then not folded).
    */
   runOrder?(lines: readonly string[], keys: ReadonlyArray<readonly string[]>): readonly [string, string] | undefined;
+  /**
+   * Whether two hidden entries that share a key interact with each other (the queue renumbers one of
+   * two tasks that took the same seq): then a merge with such a pair is not folded.
+   */
+  readonly distinct?: boolean;
 }
 
 /**

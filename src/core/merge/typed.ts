@@ -361,6 +361,7 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
       grown = visible.size > before;
     }
     if (kept.length === runs.length && kept.every((run, n) => run === runs[n])) {
+      if (spec.distinct && !distinctHidden(runs, spec)) return undefined;
       const order = spec.runOrder ? runs.map((run) => spec.runOrder!(run.lines, run.keys)) : undefined;
       if (order?.some((o) => o === undefined)) return undefined;
       return { texts: folded, docs, runs, order: order as ReadonlyArray<readonly [string, string]> | undefined };
@@ -368,6 +369,20 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
     runs = kept;
   }
   return undefined;
+}
+
+/** Whether no two hidden entries share an entry key (a broken file may hold two tasks with one seq). */
+function distinctHidden(runs: readonly Run[], spec: FoldSpec): boolean {
+  const seen = new Set<string>();
+  for (const run of runs) {
+    for (const keys of run.keys) {
+      for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) {
+        if (seen.has(key)) return false;
+        seen.add(key);
+      }
+    }
+  }
+  return true;
 }
 
 interface Folded {
