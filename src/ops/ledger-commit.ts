@@ -7,7 +7,7 @@
 // pushed *before* HEAD moves, and only an accepted push counts. A rejected push leaves nothing behind
 // locally; the caller fetches, merges (the driver merges the ledger) and plans again.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
@@ -31,12 +31,59 @@ async function run(repo: Repo, args: string[], input?: string): Promise<string> 
   return result.stdout;
 }
 
-/** Refuses when the ledger has local changes: replay only ever appends to the committed ledger. */
-export async function assertLedgerClean(repo: Repo): Promise<void> {
-  const status = await run(repo, ['status', '--porcelain', '--untracked-files=all', '--', LEDGER_PATH]);
-  if (status.trim() !== '') {
-    throw new StrataError('BAD_INPUT', `${LEDGER_PATH} has uncommitted changes`, `the ledger is written by strata only: git restore --staged --worktree ${LEDGER_PATH} (or commit it), then run git strata replay`);
+/**
+ * Refuses when the ledger has local changes: replay only ever appends to the committed ledger. One case
+ * is repaired instead: a git command killed while it wrote the ledger (a replay's fetch-and-merge under
+ * SIGKILL) leaves a file whose every record is already in a commit (HEAD, FETCH_HEAD or a remote
+ * branch). Nothing is lost by putting HEAD's ledger back, and until then every `git pull` fails.
+ */
+export async function assertLedgerClean(repo: Repo, warn: (line: string) => void = () => {}): Promise<void> {
+  const status = await ledgerStatus(repo);
+  if (status === '' || (await recoverLedgerLeftover(repo, warn))) return;
+  const untracked = status.startsWith('??');
+  throw new StrataError(
+    'BAD_INPUT',
+    `${LEDGER_PATH} has uncommitted changes`,
+    untracked
+      ? `the ledger is written by strata only, and this one is not committed: move it aside (mv ${LEDGER_PATH} /tmp/), then run git strata replay`
+      : `the ledger is written by strata only: git restore --staged --worktree ${LEDGER_PATH} (or commit it), then run git strata replay`,
+  );
+}
+
+async function ledgerStatus(repo: Repo): Promise<string> {
+  return (await run(repo, ['status', '--porcelain', '--untracked-files=all', '--', LEDGER_PATH])).trim();
+}
+
+/** Puts HEAD's ledger back where the work tree's is a leftover of a killed git (see above); true if it did. */
+export async function recoverLedgerLeftover(repo: Repo, warn: (line: string) => void): Promise<boolean> {
+  if ((await ledgerStatus(repo)) === '' || !(await leftoverOfKilledGit(repo))) return false;
+  await gitTry(repo.top, ['reset', '-q', '--', LEDGER_PATH]);
+  const inHead = (await gitTry(repo.top, ['cat-file', '-e', `HEAD:${LEDGER_PATH}`])).exitCode === 0;
+  if (inHead) await run(repo, ['checkout', '-q', 'HEAD', '--', LEDGER_PATH]);
+  else await rm(join(repo.top, LEDGER_PATH), { force: true });
+  warn(`strata: ${LEDGER_PATH} was left behind by an interrupted git command; every record in it is already committed, so it was put back as HEAD has it`);
+  return true;
+}
+
+/** Whether every record line of the work tree's ledger is in the ledger of HEAD, FETCH_HEAD or a remote branch. */
+async function leftoverOfKilledGit(repo: Repo): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(join(repo.top, LEDGER_PATH), 'utf8');
+  } catch {
+    return false; // removed: a change of the user's, not a leftover
   }
+  const records = (t: string): string[] => t.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => /^[-*+] \[op:/.test(l));
+  const mine = records(text);
+  // A torn line is not a record of any commit: such a file stays for a person to look at.
+  if (!text.endsWith('\n')) return false;
+  const refs = ['HEAD', 'FETCH_HEAD', ...(await run(repo, ['for-each-ref', '--format=%(refname)', 'refs/remotes'])).split('\n').filter(Boolean)];
+  const known = new Set<string>();
+  for (const ref of refs) {
+    const blob = await gitTry(repo.top, ['cat-file', '-p', `${ref}:${LEDGER_PATH}`]);
+    if (blob.exitCode === 0) for (const r of records(blob.stdout)) known.add(r);
+  }
+  return mine.every((r) => known.has(r));
 }
 
 /** Whether a merge, rebase, cherry-pick or revert is in progress (replay waits for it to finish). */

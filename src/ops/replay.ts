@@ -19,6 +19,7 @@ import {
   REPLAY_ACTIVE_ENV,
   advanceHead,
   assertLedgerClean,
+  recoverLedgerLeftover,
   buildLedgerCommit,
   claimBranchOf,
   fetchAndMerge,
@@ -187,6 +188,8 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
   const skip = new Set<string>();
   const lostClaims = new Map<string, number>();
   let plan: ReplayPlan | undefined;
+  // A replay killed inside its git merge may have left the ledger file behind, which blocks every pull.
+  if (!(await operationInProgress(repo))) await recoverLedgerLeftover(repo, options.err);
   for (;;) {
     const snap = snapshot(where);
     if (!snap.head) break;
@@ -198,7 +201,7 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
     plan = planOf(snap);
     const action = plan.actions.find((a) => !skip.has(a.key) && (options.only === undefined || a.key === options.only));
     if (!action) break;
-    await assertLedgerClean(repo);
+    await assertLedgerClean(repo, options.err);
 
     if (action.type === 'mark-unknown') {
       const why = action.reason === 'own-claim' ? 'our claim has no result: a replay was interrupted' : `the claim of ${action.claim.by} expired with no result`;

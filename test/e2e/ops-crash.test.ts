@@ -88,3 +88,64 @@ describe('ops: a replay killed between effect and record', () => {
     expect(ledger.match(/\[op:s2\] \[state:(\w+)\]/g)).toEqual(['[op:s2] [state:claimed]', '[op:s2] [state:unknown]', '[op:s2] [state:claimed]', '[op:s2] [state:done]']);
   });
 });
+
+// A replay SIGKILLed inside its `git merge` of the claim remote can leave `.strata/ledger.md` written
+// into the work tree but in neither the index nor HEAD. Every `git pull` then stops on it ("untracked
+// working tree files would be overwritten"); the next replay puts HEAD's ledger back, since every
+// record in that file is already committed, and keeps refusing a ledger that holds anything else.
+describe('ops: the ledger a killed git merge leaves behind', () => {
+  let sandbox: Sandbox;
+  let clones: Record<string, string>;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-leftover-');
+    clones = makeRemoteWithClones(sandbox, ['one', 'two', 'agent']);
+    const log = join(sandbox.dir, 'handler.log');
+    const handler = writeHandler(sandbox.dir, 'quick.sh', log, join(sandbox.dir, 'never'));
+    for (const name of ['one', 'two']) makeExecutor(sandbox, clones[name]!, name, { quick: [handler] }, { 'strata.claimRemote': 'origin' });
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  const request = async (key: string): Promise<void> => {
+    sandbox.strata(clones.agent!, ['op', 'request', 'quick', '--key', key, '--agent', 'agent', '--', 'x']);
+    sandbox.git(clones.agent!, ['add', 'OPS.md']);
+    sandbox.git(clones.agent!, ['commit', '-q', '-m', `request ${key}`]);
+    await pullAndPush(sandbox, clones.agent!, NO_HOOK_REPLAY);
+  };
+  const pull = (clone: string) => runAsync(sandbox, clone, 'git', ['pull', '-q', '--no-edit', 'origin', 'main'], NO_HOOK_REPLAY);
+
+  it('puts HEAD’s ledger back when every record in the leftover is committed, and the pull goes through', async () => {
+    await request('q1');
+    // 'two' sees the request but no ledger; then 'one' runs q1 and its records reach the remote.
+    expect((await pull(clones.two!)).status).toBe(0);
+    expect((await pull(clones.one!)).status).toBe(0);
+    expect(sandbox.strata(clones.one!, ['replay']).status).toBe(0);
+    sandbox.git(clones.two!, ['fetch', '-q', 'origin']);
+    const remoteLedger = sandbox.git(clones.two!, ['show', 'origin/main:.strata/ledger.md']).stdout;
+    expect(remoteLedger).toContain('[op:q1] [state:done]');
+    expect(sandbox.git(clones.two!, ['cat-file', '-e', 'HEAD:.strata/ledger.md'], { allowFail: true }).status).not.toBe(0);
+    // What the killed merge left: the remote's ledger in the work tree, untracked.
+    sandbox.write(join(clones.two!, '.strata/ledger.md'), remoteLedger);
+    const blocked = await pull(clones.two!);
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stderr).toMatch(/untracked working tree files would be overwritten/);
+
+    const replayed = sandbox.strata(clones.two!, ['replay'], { allowFail: true });
+    expect(replayed.status, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toContain('.strata/ledger.md was left behind by an interrupted git command');
+    expect((await pull(clones.two!)).status).toBe(0);
+    expect(sandbox.git(clones.two!, ['status', '--porcelain']).stdout).toBe('');
+    expect(sandbox.read(join(clones.two!, '.strata/ledger.md'))).toContain('[op:q1] [state:done]');
+  });
+
+  it('refuses a ledger that holds a record no commit has, and says what to do', async () => {
+    await request('q3');
+    expect((await pull(clones.one!)).status).toBe(0);
+    const path = join(clones.one!, '.strata/ledger.md');
+    sandbox.write(path, `${sandbox.read(path)}- [op:made-up] [state:done] [by:nobody] [at:2026-11-27T10:00:00.000Z]\n`);
+    const refused = sandbox.strata(clones.one!, ['replay'], { allowFail: true });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('.strata/ledger.md has uncommitted changes');
+    expect(sandbox.read(path)).toContain('[op:made-up]');
+  });
+});
