@@ -991,6 +991,9 @@ export async function runTorture(options: TortureOptions): Promise<TortureRun> {
     for (const a of world.agents) {
       await setPartition(world, a, false);
       await cleanUp(world, a);
+      // An executor that comes back runs its replay once, as it would on a restart: that is also what
+      // puts back a ledger a killed replay left half-merged (which would block every pull).
+      if (a.executor) await replay(world, a, false);
     }
     world.record('ok', 'nemesis', { f: 'heal', agents: world.agents.map((a) => a.name) }, healInv.index);
     const rounds = await converge(world, 6, false);
