@@ -2,7 +2,7 @@
 // The base is the causal context a state-based CRDT would otherwise keep as tombstones: an entry in the
 // base and missing on one side was removed by that side; one missing from the base was added.
 import { type Entry, entryText, lineBody, tagValue } from '../entries/scan.js';
-import type { FoldSpec } from '../merge/fold.js';
+import type { FoldSpec, Run } from '../merge/fold.js';
 
 export interface EntryType {
   readonly name: string;
@@ -44,10 +44,11 @@ export interface EntryType {
   align?(versions: readonly [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>]): void;
   /**
    * Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent.
-   * `hidden` are the lines of the runs folded out of this merge (fold.ts), which it must take into
-   * account where it looks beyond the entries' own groups (the queue's next free seq).
+   * `hidden` are the runs folded out of this merge (fold.ts), with the keys the type's fold spec read
+   * from them, which it must take into account where it looks beyond the entries' own groups (the
+   * queue's next free seq).
    */
-  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly string[]): Map<string, Entry>;
+  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[]): Map<string, Entry>;
   /** Renders one side of a conflicted entry against the merged set (undoes `prepare`). */
   present?(entry: Entry, merged: ReadonlyMap<string, Entry>): Entry;
 }
@@ -157,7 +158,7 @@ export function mergeKeyed(
   base: ReadonlyMap<string, Entry>,
   ours: ReadonlyMap<string, Entry>,
   theirs: ReadonlyMap<string, Entry>,
-  hidden?: readonly string[],
+  hidden?: readonly Run[],
 ): KeyedMerge {
   const merged = new Map<string, Entry>();
   const conflicts = new Map<string, Conflict>();

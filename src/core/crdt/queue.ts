@@ -19,7 +19,7 @@ import {
   withoutTag,
 } from '../entries/scan.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
-import { type FoldSpec, tagsOnce } from '../merge/fold.js';
+import { ANY_TAG, type FoldSpec, type Run, TOP_ITEM, tagsOnce } from '../merge/fold.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
 
@@ -267,7 +267,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
 // ---------------------------------------------------------------------------------------------------
 // normalize: unique seq, depends rendered back
 
-function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly string[] = []): Map<string, number> {
+function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly Run[] = []): Map<string, number> {
   const seqByKey = new Map<string, number>();
   const bySeq = new Map<number, string[]>();
   // The next free number is above every seq in the file, folded-out entries included.
@@ -297,7 +297,7 @@ function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly string[]
   return seqByKey;
 }
 
-function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly string[]): Map<string, Entry> {
+function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[]): Map<string, Entry> {
   const seqByKey = renumber(entries, hidden);
   const out = new Map<string, Entry>();
   for (const [key, entry] of entries) {
@@ -322,25 +322,18 @@ const seqSortKey = memoByEntry((entry: Entry): string => {
 // ---------------------------------------------------------------------------------------------------
 // folding (fold.ts): which unchanged tasks a large merge may leave out
 
-/** The seq of a raw line, where it is one plain number. */
-function lineSeq(line: string): number | undefined {
-  const tags = tagsOnce(line, ['seq']);
-  const seq = tags === 'unsafe' ? undefined : tags.get('seq');
-  return seq !== undefined && /^\d+$/.test(seq) ? Number(seq) : undefined;
-}
-
-function hiddenMaxSeq(lines: readonly string[]): number {
+/**
+ * The highest seq of the folded tasks: each run is in seq order (runOrder) and a task line's keys are
+ * its id and its seq (lineKeys), so it is the seq of a run's last task, read without the tags again.
+ */
+function hiddenMaxSeq(runs: readonly Run[]): number {
   let max = 0;
-  for (const line of lines) {
-    if (!line.includes('[seq')) continue;
-    const seq = lineSeq(line);
-    if (seq !== undefined) max = Math.max(max, seq);
+  for (const run of runs) {
+    const last = run.keys.findLast((keys) => keys.length > 0);
+    if (last) max = Math.max(max, Number(last[1]!.slice(2)));
   }
   return max;
 }
-
-const TOP_ITEM = /^(?:[-*+]|\d{1,9}[.)])[ \t]/;
-const TAGGED = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
 
 /**
  * A task interacts with others through its id, its seq (two tasks that took one number; the next free
@@ -353,7 +346,7 @@ const queueFold: FoldSpec = {
       // Under a task (a run starts at one and holds no other kind of item): its log or notes.
       return /\[(?:id|seq|depends)::?/.test(line) ? 'unsafe' : [];
     }
-    if (!TAGGED.test(line) || line.includes('`')) return 'unsafe';
+    if (!ANY_TAG.test(line) || line.includes('`')) return 'unsafe';
     const tags = tagsOnce(line, ['id', 'seq', 'depends']);
     if (tags === 'unsafe') return tags;
     const [id, seq, depends] = [tags.get('id'), tags.get('seq'), tags.get('depends')];
@@ -378,7 +371,7 @@ const queueFold: FoldSpec = {
     let first: number | undefined;
     let last = -1;
     for (let k = 0; k < lines.length; k++) {
-      if (!TOP_ITEM.test(lines[k]!)) continue;
+      if (keys[k]!.length === 0) continue; // a log or note line under a task
       const seq = Number(keys[k]![1]!.slice(2));
       if (!(seq > last)) return undefined;
       last = seq;

@@ -23,12 +23,13 @@ export interface Run {
 }
 
 /** A top-level list item: a run starts at one and is followed by one, so no entry crosses its edges. */
-const TOP_ITEM = /^(?:[-*+]|\d{1,9}[.)])[ \t]/;
+export const TOP_ITEM = /^(?:[-*+]|\d{1,9}[.)])[ \t]/;
 /** A list item at any depth, or an indented line under one: the only lines a run may hold. */
 const FOLDABLE = /^(?:[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ \t]+\S)/;
 /** Lines that change how later lines read (fences, comments, inline code): never folded. */
 const STATEFUL = /```|~~~|<!--|-->|`|\uE000|\uE001/;
-const ANY_TAG = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
+/** A tag anywhere on the line (the entry grammar's, without reading which). */
+export const ANY_TAG = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
 
 /**
  * What folding needs to know of a type. Keys are strings: a run line that shares one with an entry the

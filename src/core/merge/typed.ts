@@ -412,8 +412,7 @@ async function mergeParsed(
 ): Promise<MergeResult | undefined> {
   const indexes = docs.map((doc) => indexOf(type, doc)) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   type.align?.(indexes);
-  const hidden = folded?.runs.flatMap((run) => run.lines);
-  const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes, hidden);
+  const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes, folded?.runs);
   // The merged entry where there is one, so an identity sorts the same whichever version named it.
   const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
   const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!)) as [Skeleton, Skeleton, Skeleton];
