@@ -14,6 +14,7 @@ import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
 import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, shimTarget } from '../git/hooks.js';
 import { pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
+import { LEDGER_PATH } from '../core/replay/write.js';
 import { command, parse } from './args.js';
 import { VERSION } from './commands.js';
 import { EXIT } from './exit.js';
@@ -81,6 +82,10 @@ export async function diagnose(cwd: string): Promise<Check[]> {
   } else {
     if (repo.top) checks.push(checkAttributes(typedPaths));
     checks.push(...(await checkHooks(cwd, repo)));
+    if (repo.top) {
+      const ledger = await checkLedger(repo.top);
+      if (ledger) checks.push(ledger);
+    }
   }
   checks.push(checkPath());
   return checks;
@@ -245,6 +250,28 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
     checks.splice(first, HOOK_NAMES.length, { status: 'warn', name: 'hooks', message, fix: 'git strata install' });
   }
   return checks;
+}
+
+/**
+ * The ledger is written by replay only. Left uncommitted (a replay or git merge killed mid-way), it
+ * makes every later `git pull` stop with "would be overwritten by merge" — and git names no strata
+ * command. Silent where the repository has no ledger and none is pending.
+ */
+async function checkLedger(top: string): Promise<Check | undefined> {
+  const status = await gitTry(top, ['status', '--porcelain', '--untracked-files=all', '--', LEDGER_PATH]);
+  if (status.exitCode !== 0) return undefined;
+  const line = status.stdout.trim();
+  if (line === '') {
+    const tracked = await gitTry(top, ['ls-files', '--error-unmatch', '--', LEDGER_PATH]);
+    return tracked.exitCode === 0 ? { status: 'ok', name: 'ledger', message: `${LEDGER_PATH} is committed` } : undefined;
+  }
+  const untracked = line.startsWith('??');
+  return {
+    status: 'warn',
+    name: 'ledger',
+    message: `${LEDGER_PATH} is ${untracked ? 'untracked' : 'changed but not committed'} (an interrupted replay or merge?): git pull stops on it`,
+    fix: 'git strata replay (it puts back a leftover whose records are all committed, and says what to do otherwise)',
+  };
 }
 
 function checkPath(): Check {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { tasks } from '../core/queue-ops.js';
 import { driverQuote, shellQuote } from '../git/shell.js';
 import { FILES } from './check.js';
+import { REPLAY_ACTIVE_ENV } from '../ops/probe.js';
 import type { CommitInfo, Effect, FinalState, HistoryEvent, Op, ToolFinding } from './history.js';
 import { type Rng, rng } from './prng.js';
 
@@ -594,16 +595,20 @@ async function resolveConflicts(world: World, agent: Agent, mode: 'merge' | 'reb
   return false;
 }
 
-async function pull(world: World, agent: Agent, mode: 'merge' | 'rebase', allowFaults = true): Promise<boolean> {
+/**
+ * `git pull` with the agent's hooks. `hookReplay: false` keeps an executor's post-merge hook from
+ * replaying (as replay's own git commands do): the heal's counted sync rounds measure the merge layer.
+ */
+async function pull(world: World, agent: Agent, mode: 'merge' | 'rebase', allowFaults = true, hookReplay = true): Promise<boolean> {
   const r = agent.rng;
-  let env: NodeJS.ProcessEnv = {};
+  let env: NodeJS.ProcessEnv = hookReplay ? {} : { [REPLAY_ACTIVE_ENV]: '1' };
   let killDriver: string | undefined;
   if (allowFaults && world.options.faults.has('kill-driver') && r.chance(0.2)) {
     const at = r.between(1, 3);
     const when = r.chance(0.5) ? 'before' : 'after';
     killDriver = `call ${at} ${when}`;
     const counter = join(world.dir, 'driver', 'counters', `${agent.name}-${world.history.length}`);
-    env = { STRATA_TORTURE_KILL_AT: String(at), STRATA_TORTURE_KILL_MODE: when, STRATA_TORTURE_COUNTER: counter };
+    env = { ...env, STRATA_TORTURE_KILL_AT: String(at), STRATA_TORTURE_KILL_MODE: when, STRATA_TORTURE_COUNTER: counter };
   }
   const op: Op = { f: 'pull', mode, ...(killDriver ? { killDriver } : {}) };
   const invoke = world.record('invoke', agent.name, op);
@@ -844,7 +849,11 @@ async function allIdentical(world: World): Promise<boolean> {
   return true;
 }
 
-/** Rounds of pull + push by every clone until all are byte-identical; the number of rounds, or undefined. */
+/**
+ * Rounds of pull + push by every clone until all are byte-identical; the number of rounds, or undefined.
+ * Without `withReplay` no replay runs, not even from the post-merge hook: a replay that claims an op
+ * and pushes is new work, not slow convergence (the final replay passes run it).
+ */
 async function converge(world: World, maxRounds: number, withReplay: boolean): Promise<number | undefined> {
   for (let round = 1; round <= maxRounds; round++) {
     for (const agent of world.agents) {
@@ -853,7 +862,7 @@ async function converge(world: World, maxRounds: number, withReplay: boolean): P
         await replay(world, agent, false);
       }
       for (let attempt = 0; attempt < 5; attempt++) {
-        await pull(world, agent, attempt % 2 === 0 ? 'merge' : 'rebase', false);
+        await pull(world, agent, attempt % 2 === 0 ? 'merge' : 'rebase', false, withReplay);
         const ahead = (await world.git(agent, agent.dir, ['rev-list', '--count', 'origin/main..HEAD'])).stdout.trim();
         if (ahead === '0') break;
         if ((await push(world, agent)) === 'ok') break;

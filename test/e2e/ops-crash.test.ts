@@ -129,6 +129,11 @@ describe('ops: the ledger a killed git merge leaves behind', () => {
     const blocked = await pull(clones.two!);
     expect(blocked.status).not.toBe(0);
     expect(blocked.stderr).toMatch(/untracked working tree files would be overwritten/);
+    // git's message names no strata command; doctor does.
+    const doctor = JSON.parse(sandbox.strata(clones.two!, ['doctor', '--json'], { allowFail: true }).stdout) as { checks: Array<{ name: string; status: string; message: string; fix?: string }> };
+    const ledger = doctor.checks.find((c) => c.name === 'ledger');
+    expect(ledger).toMatchObject({ status: 'warn', fix: expect.stringContaining('git strata replay') });
+    expect(ledger?.message).toMatch(/untracked .*git pull stops on it/);
 
     const replayed = sandbox.strata(clones.two!, ['replay'], { allowFail: true });
     expect(replayed.status, replayed.stderr).toBe(0);
@@ -136,6 +141,8 @@ describe('ops: the ledger a killed git merge leaves behind', () => {
     expect((await pull(clones.two!)).status).toBe(0);
     expect(sandbox.git(clones.two!, ['status', '--porcelain']).stdout).toBe('');
     expect(sandbox.read(join(clones.two!, '.strata/ledger.md'))).toContain('[op:q1] [state:done]');
+    const after = JSON.parse(sandbox.strata(clones.two!, ['doctor', '--json'], { allowFail: true }).stdout) as { checks: Array<{ name: string; status: string }> };
+    expect(after.checks.find((c) => c.name === 'ledger')?.status).toBe('ok');
   });
 
   it('refuses a ledger that holds a record no commit has, and says what to do', async () => {
