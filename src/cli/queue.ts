@@ -104,44 +104,43 @@ async function runAdd(args: string[]): Promise<number> {
   return report(result, options.json, file);
 }
 
-async function runClaim(args: string[]): Promise<number> {
+/** An edit of one task: the file's text, the task's seq, a fresh stamp and the file's path → result. */
+type TaskEdit = (text: string, seq: number, stamp: string, file: string) => EditResult;
+
+/**
+ * claim, checkpoint and done: parse, read the seq, let `prepare` gather what the edit needs (outside
+ * the file's lock), then edit the queue file under its lock and report.
+ */
+async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, options: Common, operands: string[]) => TaskEdit | Promise<TaskEdit>): Promise<number> {
+  const parsed = parse<Common>(p, args);
+  if (typeof parsed === 'number') return parsed;
+  const { options, operands } = parsed;
+  const cwd = process.cwd();
+  const seq = seqArg(operands[0]);
+  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const edit = await prepare(cwd, options, operands);
+  const result = await editFile(cwd, file, HEADER, (text) => edit(text, seq, stamp(text), file.rel));
+  return report(result, options.json, file);
+}
+
+function runClaim(args: string[]): Promise<number> {
   const p = program('claim', 'claim a task for an agent', ['<seq>'])
     .option('--agent <name>', 'the claiming agent')
     .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`);
-  const parsed = parse<Common>(p, args);
-  if (typeof parsed === 'number') return parsed;
-  const { options, operands } = parsed;
-  const cwd = process.cwd();
-  const seq = seqArg(operands[0]);
-  const file = await workFile(cwd, options.file, QUEUE_FILE);
-  const agent = await agentName(cwd, options.agent);
-  const live = await liveness(cwd, options.heartbeats);
-  const result = await editFile(cwd, file, HEADER, (text) => claim(text, seq, agent, stamp(text), live, file.rel));
-  return report(result, options.json, file);
+  return runTaskEdit(p, args, async (cwd, options) => {
+    const agent = await agentName(cwd, options.agent);
+    const live = await liveness(cwd, options.heartbeats);
+    return (text, seq, at, rel) => claim(text, seq, agent, at, live, rel);
+  });
 }
 
-async function runCheckpoint(args: string[]): Promise<number> {
+function runCheckpoint(args: string[]): Promise<number> {
   const p = program('checkpoint', "append a note to a task's checkpoint log", ['<seq>', '<text...>']);
-  const parsed = parse<Common>(p, args);
-  if (typeof parsed === 'number') return parsed;
-  const { options, operands } = parsed;
-  const cwd = process.cwd();
-  const seq = seqArg(operands[0]);
-  const file = await workFile(cwd, options.file, QUEUE_FILE);
-  const result = await editFile(cwd, file, HEADER, (text) => checkpoint(text, seq, operands.slice(1).join(' '), stamp(text), file.rel));
-  return report(result, options.json, file);
+  return runTaskEdit(p, args, (_cwd, _options, operands) => (text, seq, at, rel) => checkpoint(text, seq, operands.slice(1).join(' '), at, rel));
 }
 
-async function runDone(args: string[]): Promise<number> {
-  const p = program('done', 'mark a task done', ['<seq>']);
-  const parsed = parse<Common>(p, args);
-  if (typeof parsed === 'number') return parsed;
-  const { options, operands } = parsed;
-  const cwd = process.cwd();
-  const seq = seqArg(operands[0]);
-  const file = await workFile(cwd, options.file, QUEUE_FILE);
-  const result = await editFile(cwd, file, HEADER, (text) => done(text, seq, stamp(text), file.rel));
-  return report(result, options.json, file);
+function runDone(args: string[]): Promise<number> {
+  return runTaskEdit(program('done', 'mark a task done', ['<seq>']), args, () => done);
 }
 
 function formatTask(task: Task): string {
