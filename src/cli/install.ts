@@ -6,10 +6,9 @@
 // repository's own .git/hooks); run inside a repository it also installs that repository's hooks.
 import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { StrataError } from '../core/errors.js';
-import { configGet, git, gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
+import { configGet, git, gitTry, type RepoPaths } from '../git/exec.js';
 import { installHooks, type HookAction } from '../git/hooks.js';
-import { DRIVER_NAME, attributesBlock, currentTarget, pathsWithStrataMerge } from '../git/install-target.js';
+import { DRIVER_NAME, attributesBlock, currentTarget, installScope, pathsWithStrataMerge } from '../git/install-target.js';
 import { driverCommand } from '../git/shell.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -32,12 +31,8 @@ export async function run(args: string[]): Promise<number> {
   const { options } = parsed;
 
   const cwd = process.cwd();
-  const repo = await repoPaths(cwd);
-  if (!repo && !options.global) {
-    throw new StrataError('NOT_A_REPO', 'not inside a git repository', "run 'git strata install' inside a repository, or 'git strata install --global'");
-  }
+  const { repo, scope } = await installScope(cwd, 'install', Boolean(options.global));
   const target = currentTarget();
-  const scope = options.global ? 'global' : 'local';
   await registerDriver(cwd, scope, driverCommand(target.node, target.cli));
 
   let status: number = EXIT.ok;

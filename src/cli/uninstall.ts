@@ -6,7 +6,8 @@
 // and so is .gitattributes, which is the team's, not this clone's.
 import { basename, join, relative } from 'node:path';
 import { StrataError } from '../core/errors.js';
-import { gitTry, repoPaths } from '../git/exec.js';
+import { gitTry } from '../git/exec.js';
+import { installScope } from '../git/install-target.js';
 import { uninstallHooks } from '../git/hooks.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -26,12 +27,7 @@ export async function run(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { options } = parsed;
   const cwd = process.cwd();
-  const repo = await repoPaths(cwd);
-  if (!repo && !options.global) {
-    throw new StrataError('NOT_A_REPO', 'not inside a git repository', "run 'git strata uninstall' inside a repository, or 'git strata uninstall --global'");
-  }
-
-  const scope = options.global ? 'global' : 'local';
+  const { repo, scope } = await installScope(cwd, 'uninstall', Boolean(options.global));
   const removed = await gitTry(cwd, ['config', `--${scope}`, '--remove-section', 'merge.strata']);
   if (removed.exitCode === 0) say(`strata: removed merge.strata from the ${scope} git config`);
   else if (/no such section/i.test(removed.stderr) || removed.exitCode === 128) say(`strata: no merge.strata in the ${scope} git config`);

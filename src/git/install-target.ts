@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StrataError } from '../core/errors.js';
-import { gitTry } from './exec.js';
+import { gitTry, repoPaths, type RepoPaths } from './exec.js';
 import type { ShimTarget } from './hooks.js';
 
 export const DRIVER_NAME = 'strata: lossless merge of agent coordination Markdown';
@@ -15,6 +15,18 @@ export function currentTarget(): ShimTarget {
   // The script's realpath, so a symlink on PATH (install.sh) can move without breaking the driver.
   // The node path is kept as given: /usr/bin/node is usually a stable link to a versioned binary.
   return { node: process.execPath, cli: realpathSync(script) };
+}
+
+/**
+ * Where install/uninstall act: the repository around `cwd` (undefined outside one, which only a
+ * `--global` run may be) and the git config scope.
+ */
+export async function installScope(cwd: string, verb: 'install' | 'uninstall', global: boolean): Promise<{ repo: RepoPaths | undefined; scope: 'global' | 'local' }> {
+  const repo = await repoPaths(cwd);
+  if (!repo && !global) {
+    throw new StrataError('NOT_A_REPO', 'not inside a git repository', `run 'git strata ${verb}' inside a repository, or 'git strata ${verb} --global'`);
+  }
+  return { repo, scope: global ? 'global' : 'local' };
 }
 
 /** The package root: dist/git-strata.mjs lives in <root>/dist. */
