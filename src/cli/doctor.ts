@@ -75,7 +75,10 @@ export async function diagnose(cwd: string): Promise<Check[]> {
   checks.push(await checkGit(cwd));
   checks.push(checkNode());
   const repo = await repoPaths(cwd).catch(() => undefined);
-  const typedPaths = repo?.top ? await pathsWithStrataMerge(repo.top) : [];
+  const typed = repo?.top ? await pathsWithStrataMerge(repo.top) : [];
+  // Names tracked files; only where none has the attribute yet, the conventional names it would cover.
+  const tracked = typed.filter((t) => t.tracked);
+  const typedPaths = tracked.length > 0 ? tracked.map((t) => t.path) : typed.map((t) => `${t.path} (not tracked yet)`);
   checks.push(...(await checkDriver(cwd, typedPaths)));
   if (!repo) {
     checks.push({ status: 'warn', name: 'repository', message: 'not inside a git repository: attributes and hooks not checked', fix: 'run git strata doctor inside a repository' });

@@ -54,18 +54,21 @@ export function attributesBlock(cli: string): string {
 export const SAMPLE_PATHS = ['QUEUE.md', 'HEARTBEAT.md', 'MEMORY.md', 'OPS.md', '.strata/ledger.md', 'queues/a.md', 'README.md', 'notes.md'];
 
 /**
- * Which of SAMPLE_PATHS, plus the tracked files, have `merge=strata` in `top` (asked of git, so
- * .gitattributes, info/attributes and core.attributesFile all count).
+ * The tracked files, then those of SAMPLE_PATHS not tracked, that have `merge=strata` in `top` (asked
+ * of git, so .gitattributes, info/attributes and core.attributesFile all count). A sample path shows
+ * the attributes are set before any such file exists; `tracked` tells which is which.
  */
-export async function pathsWithStrataMerge(top: string): Promise<string[]> {
-  const tracked = await gitTry(top, ['ls-files', '-z']);
-  const paths = [...new Set([...SAMPLE_PATHS, ...(tracked.exitCode === 0 ? tracked.stdout.split('\0').filter(Boolean).slice(0, 5000) : [])])];
+export async function pathsWithStrataMerge(top: string): Promise<Array<{ path: string; tracked: boolean }>> {
+  const listed = await gitTry(top, ['ls-files', '-z']);
+  const tracked = listed.exitCode === 0 ? listed.stdout.split('\0').filter(Boolean).slice(0, 5000) : [];
+  const isTracked = new Set(tracked);
+  const paths = [...new Set([...tracked, ...SAMPLE_PATHS])];
   const result = await gitTry(top, ['check-attr', '-z', '--stdin', 'merge'], paths.map((path) => `${path}\0`).join(''));
   if (result.exitCode !== 0) return [];
   const fields = result.stdout.split('\0');
-  const found: string[] = [];
+  const found: Array<{ path: string; tracked: boolean }> = [];
   for (let i = 0; i + 2 < fields.length; i += 3) {
-    if (fields[i + 2] === 'strata') found.push(fields[i]!);
+    if (fields[i + 2] === 'strata') found.push({ path: fields[i]!, tracked: isTracked.has(fields[i]!) });
   }
   return found;
 }

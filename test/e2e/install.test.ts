@@ -313,6 +313,8 @@ describe('git strata doctor', () => {
     expect(result.stdout).not.toMatch(/^(warn|FAIL)/m);
     expect(result.stdout).toMatch(/ok\s+hook pre-commit: strata's shim/);
     expect(result.stdout).not.toContain('\u001b[');
+    // It names the tracked file the attributes cover, not conventional names that do not exist here.
+    expect(result.stdout).toMatch(/ok\s+attributes: merge=strata in effect \(README\.md\)\n/);
 
     // A core.hooksPath set later (husky, a team directory) bypasses the shims in .git/hooks.
     sandbox.git(dir, ['config', 'core.hooksPath', '.hooks']);
