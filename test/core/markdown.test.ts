@@ -185,6 +185,21 @@ describe('mergeMarkdown', () => {
     expect(merge(base, ours, theirs).conflicts).toBeGreaterThan(0);
   });
 
+  it('sees the same entry when one side typed it without a bullet, under an item (a lazy continuation)', () => {
+    const base = lines('# Tools', '', '* [Alpha](https://alpha.dev) - the first', '* [Gamma](https://gamma.dev)');
+    const ours = lines('# Tools', '', '* [Alpha](https://alpha.dev) - the first', '[Beta Course](https://beta.dev/learn) - Beta.Dev', '* [Gamma](https://gamma.dev)');
+    const theirs = lines('# Tools', '', '* [Alpha](https://alpha.dev) - the first', '* [Beta Course](https://beta.dev/learn) - Beta.dev', '* [Gamma](https://gamma.dev)');
+    for (const [a, b] of [[ours, theirs], [theirs, ours]] as const) {
+      const r = merge(base, a, b);
+      expect(r.conflicts).toBeGreaterThan(0);
+      expect(r.text).toContain('[Beta Course](https://beta.dev/learn) - Beta.Dev');
+      expect(r.text).toContain('* [Beta Course](https://beta.dev/learn) - Beta.dev');
+    }
+    // A different link under an item next to a new item stays a clean merge.
+    const other = lines('# Tools', '', '* [Alpha](https://alpha.dev) - the first', '[see also](https://alpha.dev/docs)', '* [Gamma](https://gamma.dev)');
+    expect(mergeBoth(base, other, theirs).conflicts).toBe(0);
+  });
+
   it('falls back to the line merge when an input holds conflict markers', () => {
     const base = lines('<<<<<<< a', 'x', '=======', 'y', '>>>>>>> b');
     const r = merge(base, base + 'o\n', base + 't\n');

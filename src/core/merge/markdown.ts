@@ -176,26 +176,41 @@ function splitReplacement(r: Region, base: readonly Block[]): Region[] {
 
 /**
  * Whether both sides added the same link (one entry) in different words, wherever they put it: a
- * person has to pick one, so the merge leaves it to git's conflict.
+ * person has to pick one, so the merge leaves it to git's conflict. What counts as added: each new
+ * list item's first line, and each new line that starts with a link, bulleted or not (a line typed
+ * under an item is a lazy continuation of it, yet one side's entry all the same).
  */
-function addedTwice(ours: readonly Region[], theirs: readonly Region[]): boolean {
-  const added = (rs: readonly Region[]): Map<string, string> => {
-    const m = new Map<string, string>();
+function addedTwice(ours: readonly Region[], theirs: readonly Region[], base: readonly Block[]): boolean {
+  // Per link, what a side added with it: whole new items, and new lines that start with it.
+  const added = (rs: readonly Region[]): Map<string, Set<string>> => {
+    const m = new Map<string, Set<string>>();
+    const note = (url: string | undefined, text: string): void => {
+      if (url) m.set(url, (m.get(url) ?? new Set()).add(text));
+    };
     for (const r of rs) {
+      const old = new Map<string, number>();
+      for (const b of base.slice(r.b0, r.b1)) for (const line of b.text.split('\n')) old.set(line, (old.get(line) ?? 0) + 1);
       for (const b of r.blocks) {
-        const url = b.kind === 'listItem' ? linkTarget(b.text) : undefined;
-        if (url) m.set(url, b.text);
+        if (b.kind === 'listItem') note(linkTarget(b.text), b.text);
+        for (const line of b.text.split('\n')) {
+          const left = old.get(line) ?? 0;
+          if (left > 0) old.set(line, left - 1);
+          else if (ENTRY_LINE.test(line)) note(linkTarget(line), line.trimEnd());
+        }
       }
     }
     return m;
   };
   const a = added(ours);
-  for (const [url, text] of added(theirs)) {
+  for (const [url, texts] of added(theirs)) {
     const mine = a.get(url);
-    if (mine !== undefined && mine !== text) return true;
+    if (mine !== undefined && (mine.size !== texts.size || [...texts].some((t) => !mine.has(t)))) return true;
   }
   return false;
 }
+
+/** A line that starts with a link, after an optional list marker. */
+const ENTRY_LINE = /^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?\[[^\]\n]*\]\(/;
 
 /** Two changes overlap when they share a base block, or insert at the same place. */
 function overlaps(a: Region, b: Region): boolean {
@@ -285,7 +300,7 @@ function mergeBlocks(
     unordered: 0,
   };
   const regions = [...o.regions, ...t.regions];
-  if (addedTwice(o.regions, t.regions)) return undefined;
+  if (addedTwice(o.regions, t.regions, base.blocks)) return undefined;
   const pieces: Piece[] = [];
   let pos = 0;
   for (const cluster of clusterRegions(regions)) {
