@@ -14,6 +14,8 @@ interface Task {
   depends: string[]; // ids
   box: ' ' | 'x' | '-';
   claim?: string;
+  /** The stamp `queue done` writes: a tag the other side, claiming concurrently, does not have. */
+  done?: string;
   log: string[];
   text: string;
 }
@@ -48,7 +50,10 @@ function apply(tasks: Task[], ops: Op[], branch: string, clock: { now: number })
     const task = next[o.pick % Math.max(1, next.length)];
     if (!task) continue;
     if (o.kind === 'claim' && task.box === ' ' && !task.claim) task.claim = `${o.agent}@${stamp}`;
-    if (o.kind === 'done' && task.box === ' ') task.box = 'x';
+    if (o.kind === 'done' && task.box === ' ') {
+      task.box = 'x';
+      task.done = stamp;
+    }
     if (o.kind === 'cancel' && task.box === ' ') task.box = '-';
     if (o.kind === 'checkpoint') task.log.push(`[at:${stamp}] ${o.text}`);
   }
@@ -64,7 +69,8 @@ function render(tasks: Task[]): string {
       .map((t) => {
         const deps = t.depends.length ? ` [depends:${t.depends.map((d) => seqOfId.get(d)).join(',')}]` : '';
         const claim = t.claim ? ` [claim:${t.claim}]` : '';
-        return `- [${t.box}] [seq:${t.seq}] [id:${t.id}]${deps}${claim} ${t.text}\n${t.log.map((l) => `  - ${l}\n`).join('')}`;
+        const done = t.done ? ` [done:${t.done}]` : '';
+        return `- [${t.box}] [seq:${t.seq}] [id:${t.id}]${deps}${claim}${done} ${t.text}\n${t.log.map((l) => `  - ${l}\n`).join('')}`;
       })
       .join('')
   );

@@ -138,6 +138,17 @@ function earlierClaim(a: string, b: string): string {
   return x.raw <= y.raw ? a : b;
 }
 
+/** Where the agent commands write each tag; other keys follow, by name. */
+const TAG_ORDER = ['seq', 'id', 'was', 'depends', 'agent', 'at', 'claim', 'claim-lost', 'done', 'cancelled'];
+
+function byTagOrder(x: string, y: string): number {
+  const rank = (key: string): number => {
+    const at = TAG_ORDER.indexOf(key);
+    return at === -1 ? TAG_ORDER.length : at;
+  };
+  return rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0);
+}
+
 /** Three-way on one value; `both` decides when the sides changed it differently. */
 function threeWay<T>(base: T, ours: T, theirs: T, both: (o: T, t: T) => T): T {
   if (ours === theirs) return ours;
@@ -218,10 +229,16 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   // Status: the lattice maximum; of done and cancelled at once, done (the work happened).
   const boxRank = (e: Entry | undefined): number => (e ? STATUS_RANK[statusOf(e)] : -1);
   const winner = [ours, theirs].reduce((a, b) => (boxRank(b) > boxRank(a) ? b : a));
-  const box: TaskBox | null = boxRank(ours) === boxRank(theirs) ? (ours.box ?? theirs.box) : winner.box;
+  // Of two boxes of one rank ([x] and [X]), the one a side changed to; of two changes, the smaller.
+  const box: TaskBox | null =
+    boxRank(ours) === boxRank(theirs)
+      ? threeWay(base?.box ?? null, ours.box, theirs.box, (x, y) => (x === null ? y : y === null ? x : x <= y ? x : y))
+      : winner.box;
 
   const [b, o, t] = [singleTags(base), singleTags(ours), singleTags(theirs)];
-  const keys = [...new Set([...o.keys(), ...t.keys(), ...b.keys()])];
+  // The base's keys, then new ones in a fixed order: tags both sides added land in one order either way.
+  const added = [...new Set([...o.keys(), ...t.keys()])].filter((key) => !b.has(key)).sort(byTagOrder);
+  const keys = [...b.keys(), ...added];
   const values = new Map<string, string | undefined>();
   for (const key of keys) {
     if (key === 'claim-lost') continue;
