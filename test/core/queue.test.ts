@@ -85,4 +85,25 @@ describe('queue merge', () => {
     const result = await merge('queue', b, o, t);
     expect(result).toMatchObject({ conflicts: 0, text: `${HEAD}- [x] [seq:1] [id:q1w2e3r4t5] write the plan\n` });
   });
+
+  it('keeps two hand-written tasks (no id) that took the same seq, and the renumbered one stays itself', async () => {
+    const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] one\n`;
+    const o = `${b}- [ ] [seq:2] hand A\n`;
+    const t = `${b}- [ ] [seq:2] hand B\n`;
+    const merged = await merge('queue', b, o, t);
+    expect(merged.conflicts).toBe(0);
+    expect((await merge('queue', b, t, o)).text).toBe(merged.text);
+    const tasks = entriesOf(parseDoc(merged.text)).map((e) => [tagValue(e, 'seq'), tagValue(e, 'was')]);
+    expect(tasks).toEqual([['1', undefined], ['2', undefined], ['3', '2']]);
+    expect(merged.text).toContain('hand A');
+    expect(merged.text).toContain('hand B');
+    // Later merges see the renumbered task as the one written: a third branch that checked it off
+    // before the merge reached it, and a merge of the merge with ours, change nothing else.
+    const renumbered = merged.text.includes('[seq:3] [was:2] hand A') ? 'A' : 'B';
+    const done = (await merge('queue', b, b, `${b}- [x] [seq:2] hand ${renumbered}\n`)).text;
+    const again = await merge('queue', b, merged.text, done);
+    expect(again.conflicts).toBe(0);
+    expect(again.text).toBe(merged.text.replace(`- [ ] [seq:3] [was:2] hand ${renumbered}`, `- [x] [seq:3] [was:2] hand ${renumbered}`));
+    expect((await merge('queue', o, merged.text, o)).text).toBe(merged.text);
+  });
 });

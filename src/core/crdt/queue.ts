@@ -64,9 +64,12 @@ export function contentHash(text: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
-/** Identity of an entry that has no id: its seq and free text. */
+/**
+ * Identity of an entry that has no id: its seq and free text. The seq it was written with (`[was:N]`,
+ * once the merge renumbered it) — so a renumbered hand-written entry is still the same entry.
+ */
 function contentIdentity(entry: Entry): string {
-  return `h:${contentHash(`${tagValue(entry, 'seq') ?? ''}\u001f${entryBody(entry)}`)}`;
+  return `h:${contentHash(`${tagValue(entry, 'was') ?? tagValue(entry, 'seq') ?? ''}\u001f${entryBody(entry)}`)}`;
 }
 
 export const queueIdentity = memoByEntry((entry: Entry): string => {
