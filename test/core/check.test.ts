@@ -69,6 +69,14 @@ describe('queue: one version', () => {
     expect(rules(queue('>>>>>>> theirs\n'))).toEqual(['conflict-markers']);
   });
 
+  it('malformed-entry: a NUL byte makes a typed file binary to git; plain Markdown is left to git', () => {
+    const found = queue(`- [ ] [seq:1] [id:aaaaaaaaaa] one\n\u0000junk\n`);
+    expect(found.map((f) => [f.rule, f.line])).toEqual([['malformed-entry', 4]]);
+    expect(found[0]!.message).toMatch(/NUL byte.*binary/);
+    expect(checkFile('ops', 'OPS.md', '# Ops\n\u0000\n').map((f) => f.rule)).toEqual(['malformed-entry']);
+    expect(checkFile('markdown', 'NOTES.md', '# Notes\n\u0000\n')).toEqual([]);
+  });
+
   it('conflict-markers: a bare ======= (a heading underline) and a quote are not markers', () => {
     const md = 'Title\n=======\n\n> quoted\n>> nested\n';
     expect(checkFile('markdown', 'NOTES.md', md)).toEqual([]);

@@ -50,6 +50,17 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   }
   const rules = TYPE_RULES[type];
   if (!rules) return [];
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const line = lineCount(text.slice(0, nul + 1));
+    return [{
+      path,
+      line,
+      rule: 'malformed-entry',
+      message: `line ${line} holds a NUL byte: git takes ${path} for a binary file, and every later merge of it conflicts`,
+      hint: `delete the binary bytes, or restore the file (git checkout HEAD -- ${path}), then stage it again`,
+    }];
+  }
   const doc = parseDoc(text);
   const entries = entriesOf(doc);
   const findings = [...rules.single(path, entries), ...tornListItems(path, doc)];
