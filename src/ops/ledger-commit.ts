@@ -55,7 +55,7 @@ async function ledgerStatus(repo: Repo): Promise<string> {
 }
 
 /** Puts HEAD's ledger back where the work tree's is a leftover of a killed git (see above); true if it did. */
-export async function recoverLedgerLeftover(repo: Repo, warn: (line: string) => void): Promise<boolean> {
+async function recoverLedgerLeftover(repo: Repo, warn: (line: string) => void): Promise<boolean> {
   if ((await ledgerStatus(repo)) === '' || !(await leftoverOfKilledGit(repo))) return false;
   await gitTry(repo.top, ['reset', '-q', '--', LEDGER_PATH]);
   const inHead = (await gitTry(repo.top, ['cat-file', '-e', `HEAD:${LEDGER_PATH}`])).exitCode === 0;

@@ -19,7 +19,6 @@ import {
   REPLAY_ACTIVE_ENV,
   advanceHead,
   assertLedgerClean,
-  recoverLedgerLeftover,
   buildLedgerCommit,
   claimBranchOf,
   fetchAndMerge,
@@ -145,6 +144,7 @@ function claimNote(action: Extract<Action, { type: 'run' }>): string {
 /** The whole replay: under the clone's replay lock, until nothing more can be done. */
 export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   const where = place(options.cwd);
+  if (!options.dryRun) await putBackLeftover(where.top, where.settings.executor, options);
   if (!where.settings.executor) return { executor: false, outcomes: [], plan: undefined };
   const first = snapshot(where);
   if (options.dryRun) return dryRun(first, options);
@@ -163,6 +163,25 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
       options.out(`strata: pushed ledger records that had not reached ${remote.name}/${remote.branch}`);
     }
     return replayLocked(repo, where, remote, options);
+  });
+}
+
+/**
+ * In any clone, executor or not: a replay or git merge killed mid-way may have left the ledger file
+ * behind, which blocks every later pull. Put back when every record in it is committed, else say what
+ * to do — as the error for an executor (it can record nothing until then), as a warning otherwise.
+ * Under the replay lock, so a concurrent replay's own merge is never taken for a leftover.
+ */
+async function putBackLeftover(top: string, executor: boolean, options: ReplayOptions): Promise<void> {
+  const repo: Repo = { top, env: { [REPLAY_ACTIVE_ENV]: '1' } };
+  await withFileLock(top, REPLAY_LOCK, async () => {
+    if (await operationInProgress(repo)) return;
+    try {
+      await assertLedgerClean(repo, options.err);
+    } catch (error) {
+      if (executor || !(error instanceof StrataError)) throw error;
+      options.err(`strata: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ''}`);
+    }
   });
 }
 
@@ -188,8 +207,6 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
   const skip = new Set<string>();
   const lostClaims = new Map<string, number>();
   let plan: ReplayPlan | undefined;
-  // A replay killed inside its git merge may have left the ledger file behind, which blocks every pull.
-  if (!(await operationInProgress(repo))) await recoverLedgerLeftover(repo, options.err);
   for (;;) {
     const snap = snapshot(where);
     if (!snap.head) break;

@@ -145,6 +145,23 @@ describe('ops: the ledger a killed git merge leaves behind', () => {
     expect(after.checks.find((c) => c.name === 'ledger')?.status).toBe('ok');
   });
 
+  it('puts the leftover back in a clone that is no executor too, where nothing would run', async () => {
+    // 'agent' is not an executor; give it a leftover of the remote's ledger before it has pulled one.
+    sandbox.git(clones.agent!, ['fetch', '-q', 'origin']);
+    const remoteLedger = sandbox.git(clones.agent!, ['show', 'origin/main:.strata/ledger.md']).stdout;
+    sandbox.git(clones.agent!, ['reset', '-q', '--hard', 'HEAD']);
+    const ledger = join(clones.agent!, '.strata/ledger.md');
+    const tracked = sandbox.git(clones.agent!, ['cat-file', '-e', 'HEAD:.strata/ledger.md'], { allowFail: true }).status === 0;
+    sandbox.write(ledger, `${remoteLedger}`);
+    if (!tracked) expect((await pull(clones.agent!)).stderr).toMatch(/untracked working tree files would be overwritten/);
+    const replayed = sandbox.strata(clones.agent!, ['replay'], { allowFail: true });
+    expect(replayed.status, replayed.stderr).toBe(0);
+    expect(replayed.stderr).toContain('.strata/ledger.md was left behind by an interrupted git command');
+    expect(replayed.stderr).toContain('not an executor');
+    expect((await pull(clones.agent!)).status).toBe(0);
+    expect(sandbox.git(clones.agent!, ['status', '--porcelain']).stdout).toBe('');
+  });
+
   it('refuses a ledger that holds a record no commit has, and says what to do', async () => {
     await request('q3');
     expect((await pull(clones.one!)).status).toBe(0);
