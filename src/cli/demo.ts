@@ -137,6 +137,8 @@ export async function run(argv: string[]): Promise<number> {
       const theirs = BOB[file](base[i]!);
       const plain = await lineMergeOf(sh, dir, base[i]!, ours, theirs, false);
       const union = await lineMergeOf(sh, dir, base[i]!, ours, theirs, true);
+      // union run the other way round, as the other clone would have run it.
+      const unionSwapped = await lineMergeOf(sh, dir, base[i]!, theirs, ours, true);
       const added = [...ours.split('\n'), ...theirs.split('\n')].filter((l) => l && !base[i]!.split('\n').includes(l));
       const comparable = mergedBob.replaceAll(' [superseded:yes]', '');
       const kept = added.filter((l) => comparable.includes(l)).length;
@@ -145,7 +147,8 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${pc.bold(pc.underline(file))}\n`);
       process.stdout.write(box(`with strata (identical in both clones: ${identical ? pc.green('yes') : pc.red('NO')})`, mergedBob));
       process.stdout.write(box(`plain git: ${plain.conflicts > 0 ? pc.red(`${plain.conflicts} conflict(s)`) : 'clean'}`, plain.text));
-      process.stdout.write(box('merge=union: clean, but', union.text));
+      const unionNote = union.text !== unionSwapped.text ? "clean, but the other clone's pull would give other bytes" : 'clean';
+      process.stdout.write(box(`merge=union: ${unionNote}`, union.text));
       if (file === 'HEARTBEAT.md') process.stdout.write(`  ${pc.dim('union left stale lines: an agent can appear twice. strata keeps one line per agent, the latest.')}\n`);
       if (file === 'MEMORY.md') process.stdout.write(`  ${pc.dim('strata keeps every fact and marks the older one [superseded:yes]: the current value is visible at a glance.')}\n`);
       process.stdout.write(`  ${kept}/${added.length} added lines kept\n\n`);

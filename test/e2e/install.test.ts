@@ -395,3 +395,16 @@ describe('git strata help', () => {
     }
   });
 });
+
+describe('git strata demo', () => {
+  it('merges the three files losslessly in both clones and shows what plain git and union would do', () => {
+    const result = sandbox.strata(sandbox.dir, ['demo'], { env: { NO_COLOR: '1' } });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('git pull merged cleanly (exit 0)');
+    for (const file of ['HEARTBEAT.md', 'MEMORY.md', 'NOTES.md']) expect(result.stdout).toContain(file);
+    expect(result.stdout).toMatch(/with strata \(identical in both clones: yes\)/);
+    expect(result.stdout).toMatch(/plain git: \d+ conflict\(s\)/);
+    expect(result.stdout).not.toMatch(/clean, but\s*$/m);
+    expect(result.stdout).toContain('Nothing lost, no conflict, both clones byte-identical.');
+  });
+});
