@@ -11,6 +11,8 @@ export function command(name: string, description: string): Command {
     .configureOutput({
       writeOut: (text) => process.stdout.write(text),
       writeErr: (text) => process.stderr.write(text),
+      // The shape of every other strata error: what failed, then what to do.
+      outputError: (text, write) => write(`strata: ${text.replace(/^error: /, '').trimEnd()}\nhint: git strata ${name} --help shows the usage\n`),
     });
 }
 
