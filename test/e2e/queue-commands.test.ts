@@ -171,6 +171,9 @@ describe('git strata queue', () => {
   it('reports usage errors with exit 2 and a hint', () => {
     expect(strata(['queue', 'claim', 'abc']).status).toBe(2);
     expect(strata(['queue', 'frobnicate']).status).toBe(2);
+    const missing = strata(['queue', 'claim']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe("strata: missing required argument 'seq'\nhint: git strata queue claim --help shows the usage\n");
     expect(strata(['heartbeat', '--ttl', 'soon']).status).toBe(2);
     const outside = strata(['queue', 'next', '--file', '../elsewhere.md']);
     expect(outside.status).toBe(3);
