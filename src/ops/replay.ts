@@ -147,7 +147,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   if (!options.dryRun) await putBackLeftover(where.top, where.settings.executor, options);
   if (!where.settings.executor) return { executor: false, outcomes: [], plan: undefined };
   const first = snapshot(where);
-  if (options.dryRun) return dryRun(first, options);
+  if (options.dryRun) return await dryRun(first, options);
   const plan = planOf(first);
   const repo = repoOf(first);
   const remote = await remoteOf(repo, first);
@@ -185,12 +185,22 @@ async function putBackLeftover(top: string, executor: boolean, options: ReplayOp
   });
 }
 
-function dryRun(snap: Snapshot, options: ReplayOptions): ReplayReport {
+async function dryRun(snap: Snapshot, options: ReplayOptions): Promise<ReplayReport> {
   const plan = planOf(snap);
   const actions = plan.actions.filter((a) => options.only === undefined || a.key === options.only);
+  // Each kind's handler is looked at once, as a real run would (which says why one cannot run).
+  const runnable = new Map<string, boolean>();
   for (const action of actions) {
-    if (action.type === 'mark-unknown') options.out(`would record ${action.key} (${action.kind}) as unknown: the claim of ${action.claim.by} at ${action.claim.at} has no result`);
-    else options.out(`would run ${action.key} (${action.kind})${action.args.length ? ` with ${JSON.stringify(action.args)}` : ''}${action.reason === 'pending' ? '' : ` [${action.reason}]`}`);
+    if (action.type === 'mark-unknown') {
+      options.out(`would record ${action.key} (${action.kind}) as unknown: the claim of ${action.claim.by} at ${action.claim.at} has no result`);
+      continue;
+    }
+    if (!runnable.has(action.kind)) runnable.set(action.kind, (await handlerProgram(snap.settings.handlers.get(action.kind)!, snap.top, options)) !== undefined);
+    if (!runnable.get(action.kind)) {
+      options.out(`would skip ${action.key} (${action.kind}): its handler cannot run (see above)`);
+      continue;
+    }
+    options.out(`would run ${action.key} (${action.kind})${action.args.length ? ` with ${JSON.stringify(action.args)}` : ''}${action.reason === 'pending' ? '' : ` [${action.reason}]`}`);
   }
   if (actions.length === 0) options.out('nothing to run');
   report(plan, options);

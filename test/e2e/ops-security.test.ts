@@ -77,6 +77,11 @@ describe('ops: security', () => {
     sandbox.git(clones.exec!, ['pull', '-q', '--no-edit', 'origin', 'main']);
     for (const command of [join(clones.exec!, 'tools', 'run.sh'), 'tools/run.sh']) {
       sandbox.git(clones.exec!, ['config', 'strata.handler.tool', command]);
+      // --dry-run says the same, and does not claim it would run the op.
+      const dry = sandbox.strata(clones.exec!, ['replay', '--dry-run']);
+      expect(dry.stderr).toContain('outside this work tree');
+      expect(dry.stdout).toContain('would skip tool-1 (tool): its handler cannot run');
+      expect(dry.stdout).not.toContain('would run tool-1');
       const replayed = sandbox.strata(clones.exec!, ['replay']);
       expect(replayed.stderr).toContain('outside this work tree');
       expect(existsSync(pwned)).toBe(false);
