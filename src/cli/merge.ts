@@ -112,7 +112,8 @@ async function structuredMerge(args: DriverArgs): Promise<number> {
   const texts = [args.base, args.ours, args.theirs].map((file) => decodeUtf8(readFileSync(file)));
   if (texts.includes('binary')) {
     // What git does with a binary file: keep ours, report a conflict.
-    process.stderr.write(`strata: ${args.path ?? args.ours}: binary content, left as ours; resolve by hand, then git add\n`);
+    const file = args.path ?? args.ours;
+    process.stderr.write(`strata: ${file}: binary content, left as ours; take theirs with git checkout --theirs -- ${file} (or fix the file by hand), then git add ${file}\n`);
     return 1;
   }
   if (texts.includes('not-utf8')) return lineMergeInPlace(args, 'fallback:not-utf8');

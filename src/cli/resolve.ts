@@ -51,7 +51,7 @@ function fromStages(top: string, stages: Stages, text: string): Versions | strin
   const base = stages.base ? blobText(top, stages.base) : '';
   const ours = blobText(top, stages.ours);
   const theirs = blobText(top, stages.theirs);
-  if (base === null || ours === null || theirs === null) return 'not UTF-8 text: resolve by hand';
+  if (base === null || ours === null || theirs === null) return 'a version is not UTF-8 text: resolve by hand (git checkout --ours or --theirs, or edit), then git add';
   if (hasConflictMarkers(text)) {
     const sides = splitConflicts(text);
     if (!sides) return 'cannot read the conflict markers in the file: resolve by hand';
@@ -67,7 +67,10 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
   const path = join(top, rel);
   const text = await readWorkTree(path);
   if (text === undefined) return stages ? { outcome: 'conflicted', message: 'missing from the work tree: resolve by hand with git add or git rm' } : { outcome: 'skipped', message: 'no such file' };
-  if (text === null) return { outcome: stages ? 'conflicted' : 'skipped', message: 'not UTF-8 text: left as it is' };
+  if (text === null) {
+    const next = stages ? `; pick a side (git checkout --ours -- ${rel}, or --theirs) or edit it, then git add ${rel}` : '';
+    return { outcome: stages ? 'conflicted' : 'skipped', message: `not UTF-8 text: left as it is${next}` };
+  }
 
   let versions: Versions | string;
   if (stages) {
