@@ -8,7 +8,9 @@
 #
 #   --no-deps           do not run npm ci (node_modules is already there); also STRATA_SKIP_DEPS=1
 #   PREFIX=/some/prefix put git-strata in $PREFIX/bin and the man page in $PREFIX/share/man/man1
-#                       (default: the first writable of /usr/local/bin and ~/.local/bin)
+#                       (default: the first writable of /usr/local/bin, ~/.local/bin, ~/bin and a
+#                       node directory under $HOME that is on the PATH; else of /usr/local/bin and
+#                       ~/.local/bin, with a warning)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -84,14 +86,33 @@ writable_dir() {
   local dir="$1"
   if [ -d "$dir" ]; then [ -w "$dir" ]; else mkdir -p "$dir" 2>/dev/null; fi
 }
+on_path() { case ":$PATH:" in *":$1:"*) return 0 ;; *) return 1 ;; esac; }
 bindir=''
-for candidate in ${PREFIX:+"$PREFIX/bin"} /usr/local/bin "$HOME/.local/bin"; do
-  if writable_dir "$candidate"; then
-    bindir="$(cd "$candidate" && pwd -P)"
-    break
+if [ -n "${PREFIX:-}" ]; then
+  writable_dir "$PREFIX/bin" && bindir="$(cd "$PREFIX/bin" && pwd -P)"
+  [ -n "$bindir" ] || die "cannot write to $PREFIX/bin" 'set PREFIX to a directory you own, e.g. PREFIX=$HOME/.local ./install.sh'
+else
+  # So that `git strata` works right away: the first writable directory that is already on the PATH
+  # (the last candidate is node's own under $HOME, as npm -g would use), else the first writable one,
+  # with a warning below.
+  nodedir="$(dirname "$node")"
+  case "$nodedir" in "$HOME"/*) ;; *) nodedir='' ;; esac # nvm, volta, fnm: never a system directory
+  for candidate in /usr/local/bin "$HOME/.local/bin" "$HOME/bin" ${nodedir:+"$nodedir"}; do
+    if on_path "$candidate" && writable_dir "$candidate"; then
+      bindir="$(cd "$candidate" && pwd -P)"
+      break
+    fi
+  done
+  if [ -z "$bindir" ]; then
+    for candidate in /usr/local/bin "$HOME/.local/bin"; do
+      if writable_dir "$candidate"; then
+        bindir="$(cd "$candidate" && pwd -P)"
+        break
+      fi
+    done
   fi
-done
-[ -n "$bindir" ] || die "no writable bin directory among ${PREFIX:+$PREFIX/bin, }/usr/local/bin and ~/.local/bin" 'set PREFIX to a directory you own, e.g. PREFIX=$HOME/.local ./install.sh'
+  [ -n "$bindir" ] || die 'no writable bin directory among /usr/local/bin and ~/.local/bin' 'set PREFIX to a directory you own, e.g. PREFIX=$HOME/.local ./install.sh'
+fi
 
 launcher="$bindir/git-strata"
 if [ -e "$launcher" ] || [ -L "$launcher" ]; then
@@ -114,10 +135,7 @@ else
   mv -f "$tmp" "$launcher"
   say "git-strata: $launcher"
 fi
-case ":$PATH:" in
-  *":$bindir:"*) ;;
-  *) warn "$bindir is not on your PATH, so 'git strata' will not find git-strata; add it, e.g.: echo 'export PATH=\"$bindir:\$PATH\"' >> ~/.profile" ;;
-esac
+on_path "$bindir" || warn "$bindir is not on your PATH, so 'git strata' will not find git-strata; add it, e.g.: echo 'export PATH=\"$bindir:\$PATH\"' >> ~/.profile"
 
 # --- man page (git strata --help = git help strata = man git-strata) ---------------------------------
 mandir="$(dirname "$bindir")/share/man/man1"

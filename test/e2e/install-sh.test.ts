@@ -33,6 +33,21 @@ function installSh(args: string[], env: NodeJS.ProcessEnv = {}): RunResult {
 }
 
 describe('install.sh', () => {
+  it('without PREFIX, picks a writable bin directory that is already on the PATH, so git strata works at once', () => {
+    const home = sandbox.env.HOME!;
+    const bin = join(home, 'bin');
+    mkdirSync(bin, { recursive: true });
+    // A PATH as a user without /usr/local/bin (not writable for most users) and with ~/bin would have.
+    const system = (sandbox.env.PATH ?? '').split(':').filter((d) => d !== '' && !d.startsWith('/usr/local'));
+    const PATH = [bin, ...system].join(':');
+    const result = installSh(['--no-deps'], { PREFIX: '', PATH });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`git-strata: ${bin}/git-strata`);
+    expect(result.stderr).not.toContain('is not on your PATH');
+    const version = spawnSync('git', ['strata', '--version'], { cwd: sandbox.dir, env: { ...sandbox.env, PATH }, encoding: 'utf8' });
+    expect(version.stdout).toMatch(/^strata \d/);
+  });
+
   it('builds, puts git-strata on the PATH, installs the man page and a repository; a re-run changes nothing', () => {
     const repo = join(sandbox.dir, 'repo');
     sandbox.git(sandbox.dir, ['init', '-q', repo]);
