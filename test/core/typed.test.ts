@@ -50,6 +50,16 @@ describe('heartbeat merge', () => {
     expect(result.text).toBe(`# Heartbeats\n\n${HB('b', '10:03:00', 'busy')}`);
   });
 
+  it('a removed last line put back by a concurrent update keeps the final newline, either way round', async () => {
+    const b = `${HB('a', '10:00:00', 'idle')}${HB('b', '10:00:00', 'idle')}`;
+    const o = HB('a', '10:00:00', 'idle');
+    const t = `${HB('a', '10:00:00', 'idle')}${HB('b', '10:05:00', 'busy')}`;
+    for (const [x, y] of [[o, t], [t, o]] as const) expect((await merge('heartbeat', b, x, y)).text).toBe(t);
+    // Without a final newline anywhere, none is added.
+    const cut = (s: string): string => s.replace(/\n$/, '');
+    for (const [x, y] of [[cut(o), cut(t)], [cut(t), cut(o)]] as const) expect((await merge('heartbeat', cut(b), x, y)).text).toBe(cut(t));
+  });
+
   it('keeps CRLF and a missing final newline', async () => {
     const crlf = (t: string): string => t.replace(/\n/g, '\r\n');
     const b = crlf(base).replace(/\r\n$/, '');

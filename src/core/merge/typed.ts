@@ -272,8 +272,11 @@ function neighboursIn(side: Skeleton, key: string, placed: ReadonlySet<string>):
 function insertLine(out: OutLine[], at: number, text: string, key: string): void {
   const eol = out.map((l) => lineEnding(l.text)).find((e) => e !== '') ?? '\n';
   const previous = out[at - 1];
-  if (previous && lineEnding(previous.text) === '') previous.text += eol;
-  out.splice(at, 0, { text: text + (at < out.length ? eol : ''), key });
+  // Put at the end, the line takes over how the file ended: with a line ending or, where the last
+  // line had none, without one (that line gets one now).
+  const last = at >= out.length && previous !== undefined && lineEnding(previous.text) === '';
+  if (last) previous.text += eol;
+  out.splice(at, 0, { text: text + (last ? '' : eol), key });
 }
 
 /** The same entries, whatever order repeats of one identity came in. */
