@@ -14,7 +14,7 @@ if [ ! -x "$strata_node" ] || [ ! -f "$strata_cli" ]; then
   echo "strata: fix: run 'git strata doctor', then 'git strata install' again (STRATA=0 silences this)." >&2
   exit $strata_status
 fi
-strata_staged=$(git diff --cached --name-only --diff-filter=ACMR 2>/dev/null) || strata_staged='?'
+strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'
 [ -z "$strata_staged" ] && exit $strata_status
 strata_attrs=$(printf '%s\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'
 printf '%s\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' || exit $strata_status

@@ -6,9 +6,9 @@
 // parses its few options by hand and spawns git synchronously: commander and execa cost more to load
 // than the whole check.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Finding, type Format, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/merge/file.js';
 import { EXIT, reportError } from './exit.js';
@@ -27,7 +27,8 @@ removed, ids/seqs/agents changed, status moved back, heartbeats going backwards,
                  whatever their attributes say; works outside a repository too
   paths          files or directories to check (default: every typed file of the repository)
 
-Exit status: 0 no findings, 1 findings, 2 usage error, 3 not a repository or git failed.
+Exit status: 0 no findings, 1 findings, 2 usage error (also a path or REF that names nothing), 3 not a
+repository or git failed.
 `;
 
 interface Options {
@@ -130,12 +131,18 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
 
   const findings: Finding[] = [];
   let checked = 0;
+  const inMerge = mergeInProgress(cwd);
   files.forEach((file, n) => {
     const text = texts[n];
     if (text === undefined) return;
     checked++;
-    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path)));
+    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path), { inMerge }));
   });
+  // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
+  if (options.base && options.paths.length === 0) {
+    const present = new Set(files.filter((_, n) => texts[n] !== undefined).map((f) => f.path));
+    findings.push(...deletedSince(repo.top, options.base, present));
+  }
   // Requests and the ledger are checked together: a key reused with other parameters, an op run twice.
   const ofType = (type: FileType) => files.map((f, n) => ({ path: f.path, text: texts[n] })).filter((f) => types.get(f.path) === type && f.text !== undefined);
   const ledgers = ofType('ledger');
@@ -143,6 +150,15 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   for (const ops of ofType('ops')) findings.push(...checkOpsWithLedger(ops.path, ops.text!, ledger.path, ledger.text!));
   if (ofType('ops').length === 0 && ledgers.length > 0) findings.push(...checkOpsWithLedger('OPS.md', '', ledger.path, ledger.text!));
   return { findings, files: checked };
+}
+
+function deletedSince(top: string, ref: string, present: ReadonlySet<string>): Finding[] {
+  const commit = resolveCommit(top, ref);
+  const gone = gitOut(top, ['ls-tree', '-r', '-z', '--name-only', commit]).split('\0').filter((p) => p !== '' && !present.has(p));
+  const types = typesOf(top, gone);
+  const paths = gone.filter((p) => types.has(p));
+  const texts = catTexts(top, paths.map((p) => `${commit}:${p}`));
+  return paths.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(types.get(path)!, path, texts[n]!, `git checkout ${ref} -- ${path}`)));
 }
 
 function checkLoose(cwd: string, type: FileType, paths: readonly string[]): { findings: Finding[]; files: number } {
@@ -206,6 +222,14 @@ export function repoInfo(cwd: string): RepoInfo | undefined {
   return top && commonDir ? { top, commonDir } : undefined;
 }
 
+/** Whether a merge, cherry-pick, revert or rebase is stopped in this clone (its next commit concludes it). */
+export function mergeInProgress(cwd: string): boolean {
+  const names = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-merge', 'rebase-apply'];
+  const result = gitRun(cwd, ['rev-parse', ...names.flatMap((n) => ['--git-path', n])]);
+  if (result.status !== 0) return false;
+  return result.stdout.split('\n').some((p) => p !== '' && existsSync(isAbsolute(p) ? p : join(cwd, p)));
+}
+
 /** The full id of the commit `ref` names; a USAGE error when it names none. */
 export function resolveCommit(cwd: string, ref: string): string {
   const result = gitRun(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
@@ -223,7 +247,13 @@ interface Listed {
 /** Files as git lists them: the index (and untracked, not ignored files) under `pathspecs`. */
 function listFiles(cwd: string, pathspecs: readonly string[], staged: boolean): Listed[] {
   const args = ['ls-files', '-z', '--full-name', ...(staged ? ['--stage'] : ['--cached', '--others', '--exclude-standard'])];
-  if (pathspecs.length > 0) args.push('--error-unmatch', '--', ...pathspecs);
+  // A path that names nothing is a mistake; a directory with no file in it is not (like git add).
+  const unknown = pathspecs.filter((p) => !existsSync(join(cwd, p)));
+  if (unknown.length > 0) {
+    const known = gitRun(cwd, ['ls-files', '--error-unmatch', '--', ...unknown]);
+    if (known.status !== 0) throw new StrataError('USAGE', known.stderr.trim().replace(/^error: /, '').split('\n')[0] ?? 'no such file', 'give paths of files in this repository');
+  }
+  if (pathspecs.length > 0) args.push('--', ...pathspecs);
   const result = gitRun(cwd, args);
   if (result.status !== 0) {
     throw new StrataError('USAGE', result.stderr.trim().replace(/^error: /, '').split('\n')[0] ?? 'git ls-files failed', 'give paths of files in this repository');

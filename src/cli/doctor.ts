@@ -11,7 +11,7 @@ import { access, readFile } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
-import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, shimTarget } from '../git/hooks.js';
+import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget } from '../git/hooks.js';
 import { pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
@@ -229,6 +229,9 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
       const target = shimTarget(text);
       if (!target || !(await isExecutable(target.node)) || !existsSync(target.cli)) {
         checks.push({ status: 'fail', name, message: `strata's shim points to ${target?.node ?? '?'} ${target?.cli ?? '?'}, which no longer exist${hook === 'pre-commit' ? ' (it warns and lets commits through unchecked)' : ''}`, fix: 'git strata install' });
+      } else if (!(['exec', 'source'] as const).some((chain) => renderShim(hook, target, chain) === text)) {
+        // An older strata's shim runs, but may skip what this version checks (e.g. deleted files).
+        checks.push({ status: 'warn', name, message: "strata's shim, as another version of strata wrote it", fix: 'git strata install' });
       } else {
         checks.push({ status: 'ok', name, message: `strata's shim${backupExists ? `, chained to ${hook}${BACKUP_SUFFIX}` : ''}` });
       }

@@ -49,22 +49,27 @@ function gitSync(args: string[], input?: string): string {
 export interface Staged {
   readonly path: string;
   readonly mode: string;
-  /** The staged blob. */
-  readonly blob: string;
+  /** The staged blob, or undefined for a file the commit deletes. */
+  readonly blob: string | undefined;
   /** The blob at HEAD, or undefined for a file HEAD does not have. */
   readonly head: string | undefined;
 }
 
-/** Regular files added, copied, modified or renamed in the index, with their staged and HEAD blob ids. */
+/**
+ * Regular files the index adds, modifies or deletes against HEAD (a rename is a deletion and an
+ * addition), with their staged and HEAD blob ids.
+ */
 function stagedFiles(): Staged[] {
   // --raw gives the blob ids, so the staged content (not the work tree's) is what gets checked, and
   // HEAD's version comes from the same call.
-  const out = gitSync(['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=AMT', '--no-ext-diff']);
+  const out = gitSync(['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=AMTD', '--no-ext-diff']);
   const fields = out.split('\0');
   const staged: Staged[] = [];
+  const id = (blob: string | undefined): string | undefined => (blob && !/^0+$/.test(blob) ? blob : undefined);
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const [, mode, head, blob] = fields[i]!.slice(1).split(' ');
-    if (mode === '100644' || mode === '100755') staged.push({ path: fields[i + 1]!, mode, blob: blob!, head: head && !/^0+$/.test(head) ? head : undefined });
+    const [headMode, mode, head, blob] = fields[i]!.slice(1).split(' ');
+    const regular = (m: string | undefined): boolean => m === '100644' || m === '100755';
+    if (regular(mode) || (id(blob) === undefined && regular(headMode))) staged.push({ path: fields[i + 1]!, mode: mode!, blob: id(blob), head: id(head) });
   }
   return staged;
 }
@@ -94,7 +99,7 @@ async function preCommit(): Promise<number> {
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly { file: Staged; type: string }[]): Promise<number> {
-  const [{ checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }] =
+  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts, mergeInProgress }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }] =
     await Promise.all([
       import('../core/check/index.js'),
       import('./check.js'),
@@ -103,15 +108,20 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
       import('node:crypto'),
       import('node:fs'),
     ]);
-  const blobs = typed.flatMap(({ file }) => [file.blob, ...(file.head ? [file.head] : [])]);
+  const blobs = typed.flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined));
   const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
   const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
 
   const findings: ReturnType<typeof checkFile> = [];
+  const inMerge = mergeInProgress('.');
   for (const { file, type } of typed) {
     const fileType = isFileType(type) ? type : 'markdown';
-    let text = texts.get(file.blob);
     const base = file.head ? texts.get(file.head) : undefined;
+    if (file.blob === undefined) {
+      if (base !== undefined) findings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${quote(file.path)}`));
+      continue;
+    }
+    let text = texts.get(file.blob);
     if (text === undefined) continue;
     if (fileType === 'queue') {
       // A file with conflict markers holds two versions at once: it is refused below, never stamped.
@@ -139,7 +149,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
         }
       }
     }
-    findings.push(...checkFile(fileType, file.path, text, base));
+    findings.push(...checkFile(fileType, file.path, text, base, { inMerge }));
   }
   if (findings.length === 0) return EXIT.ok;
 

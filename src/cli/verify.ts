@@ -6,7 +6,7 @@
 // Pipeline: list the commits (rev-list) → what each changed (one diff-tree --stdin) → which paths are
 // typed (check-attr, the work tree's attributes) → every blob in one cat-file --batch → check (pure) →
 // print, each finding naming its commit.
-import { type CommitRef, type Reported, checkFile, format, isFormat, type Format } from '../core/check/index.js';
+import { type CommitRef, type Finding, type Reported, checkDeleted, checkFile, format, isFormat, type Format } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { command, parse } from './args.js';
 import { catTexts, gitOut, gitRun, repoInfo, typesOf } from './check.js';
@@ -22,16 +22,16 @@ const ZERO = /^0+$/;
 interface Change {
   readonly commit: CommitRef;
   readonly path: string;
-  /** Blob before (undefined: the file is new in this commit) and after. */
+  /** Blob before (undefined: the file is new in this commit) and after (undefined: deleted). */
   readonly before: string | undefined;
-  readonly after: string;
+  readonly after: string | undefined;
 }
 
 export async function run(args: string[]): Promise<number> {
   const program = command('verify', 'check every commit of a range against its first parent (for CI)')
     .requiredOption('--range <A..B>', 'the commits to check, as for git rev-list (e.g. origin/main..HEAD)')
     .option('--format <format>', 'text, json or github (workflow annotations)', 'text')
-    .addHelpText('after', '\nExit status: 0 every commit passes, 1 findings (each names its commit), 2 usage error, 3 git failed.\n');
+    .addHelpText('after', '\nExit status: 0 every commit passes, 1 findings (each names its commit), 2 usage error (also a range that names no commits), 3 git failed.\n');
   const parsed = parse<Options>(program, args);
   if (typeof parsed === 'number') return parsed;
   const { range, format: as = 'text' } = parsed.options;
@@ -55,18 +55,27 @@ function verify(cwd: string, range: string, as: Format): number {
   if (!repo) throw new StrataError('NOT_A_REPO', 'not inside a git repository', 'run git strata verify inside a clone that has both ends of the range (in CI: fetch-depth: 0)');
   const commits = listCommits(repo.top, range);
   const changes = changedFiles(repo.top, commits);
+  const merges = new Set(commits.filter((c) => c.merge).map((c) => c.ref.sha));
   const types = typesOf(repo.top, [...new Set(changes.map((c) => c.path))]);
   const typed = changes.filter((c) => types.has(c.path));
 
-  const blobs = [...new Set(typed.flatMap((c) => (c.before ? [c.before, c.after] : [c.after])))];
+  const blobs = [...new Set(typed.flatMap((c) => [c.before, c.after].filter((b): b is string => b !== undefined)))];
   const texts = new Map(catTexts(repo.top, blobs).map((text, n) => [blobs[n]!, text]));
   const findings: Reported[] = [];
   const bad = new Set<string>();
   for (const change of typed) {
-    const text = texts.get(change.after);
-    if (text === undefined) continue;
     const base = change.before ? texts.get(change.before) : undefined;
-    for (const finding of checkFile(types.get(change.path)!, change.path, text, base)) {
+    const type = types.get(change.path)!;
+    let found: Finding[];
+    if (change.after === undefined) {
+      if (base === undefined) continue;
+      found = checkDeleted(type, change.path, base, `git checkout ${change.commit.short}^ -- ${change.path}, in a new commit`);
+    } else {
+      const text = texts.get(change.after);
+      if (text === undefined) continue;
+      found = checkFile(type, change.path, text, base, { inMerge: merges.has(change.commit.sha) });
+    }
+    for (const finding of found) {
       findings.push({ ...finding, commit: change.commit });
       bad.add(change.commit.sha);
     }
@@ -90,7 +99,10 @@ function verify(cwd: string, range: string, as: Format): number {
 
 interface Listed {
   readonly ref: CommitRef;
+  /** The first parent (what the commit is checked against). */
   readonly parent: string | undefined;
+  /** A merge commit: conflict markers count even inside Markdown code blocks. */
+  readonly merge: boolean;
 }
 
 function listCommits(top: string, range: string): Listed[] {
@@ -101,20 +113,20 @@ function listCommits(top: string, range: string): Listed[] {
   const lines = result.stdout.split('\n');
   const commits: Listed[] = [];
   for (let i = 0; i + 1 < lines.length; i += 2) {
-    const [, sha, parent] = lines[i]!.split(' ');
+    const [, sha, parent, ...others] = lines[i]!.split(' ');
     const line = lines[i + 1]!;
     const space = line.indexOf(' ');
-    commits.push({ ref: { sha: sha!, short: line.slice(0, space), subject: line.slice(space + 1) }, parent });
+    commits.push({ ref: { sha: sha!, short: line.slice(0, space), subject: line.slice(space + 1) }, parent, merge: others.length > 0 });
   }
   return commits;
 }
 
-/** Regular files each commit added or modified against its first parent (the whole tree for a root). */
+/** Regular files each commit added, modified or deleted against its first parent (the whole tree for a root). */
 function changedFiles(top: string, commits: readonly Listed[]): Change[] {
   if (commits.length === 0) return [];
   const bySha = new Map(commits.map((c) => [c.ref.sha, c.ref]));
   const input = commits.map((c) => (c.parent ? `${c.ref.sha} ${c.parent}\n` : `${c.ref.sha}\n`)).join('');
-  const out = gitOut(top, ['diff-tree', '--stdin', '--root', '-r', '-z', '--raw', '--no-abbrev', '--no-renames', '--diff-filter=AMT'], input);
+  const out = gitOut(top, ['diff-tree', '--stdin', '--root', '-r', '-z', '--raw', '--no-abbrev', '--no-renames', '--diff-filter=AMTD'], input);
   const fields = out.split('\0');
   const changes: Change[] = [];
   let commit: CommitRef | undefined;
@@ -126,10 +138,13 @@ function changedFiles(top: string, commits: readonly Listed[]): Change[] {
       commit = bySha.get(field.trim());
       continue;
     }
-    const [, mode, before, after] = field.slice(1).split(' ');
+    const [beforeMode, mode, before, after] = field.slice(1).split(' ');
     const path = fields[++i]!;
-    if (!commit || (mode !== '100644' && mode !== '100755')) continue;
-    changes.push({ commit, path, before: before && !ZERO.test(before) ? before : undefined, after: after! });
+    const regular = (m: string | undefined): boolean => m === '100644' || m === '100755';
+    const id = (blob: string | undefined): string | undefined => (blob && !ZERO.test(blob) ? blob : undefined);
+    // A deleted file (after = 0) counts when it was a regular file before.
+    if (!commit || !(regular(mode) || (id(after) === undefined && regular(beforeMode)))) continue;
+    changes.push({ commit, path, before: id(before), after: id(after) });
   }
   return changes;
 }

@@ -72,8 +72,9 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
   if (hook === 'pre-commit') {
     // Most commits stage no typed file: two git calls tell, and node is not started at all. Should
     // either call fail, the text is not empty and strata runs (it never skips a check on an error).
+    // Without rename detection a typed file renamed away shows as deleted, which the checks look at.
     lines.push(
-      `strata_staged=$(git diff --cached --name-only --diff-filter=ACMR 2>/dev/null) || strata_staged='?'`,
+      `strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'`,
       '[ -z "$strata_staged" ] && exit $strata_status',
       `strata_attrs=$(printf '%s\\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'`,
       `printf '%s\\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' || exit $strata_status`,

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Finding, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds } from '../../src/core/check/index.js';
+import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds } from '../../src/core/check/index.js';
 import { ROOT } from '../helpers/git.js';
 
 const Q = '# Queue\n\n';
@@ -77,6 +77,19 @@ describe('queue: one version', () => {
     expect(checkFile('markdown', 'NOTES.md', '# Notes\n\u0000\n')).toEqual([]);
   });
 
+  it('conflict-markers: Markdown showing a conflict in a code block passes, except in a merge; typed files never', () => {
+    const doc = '# Resolving\n\nGit leaves this:\n\n```text\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> topic\n```\n\nThen fix it.\n';
+    expect(checkFile('markdown', 'DOC.md', doc)).toEqual([]);
+    expect(checkFile('markdown', 'DOC.md', doc.replaceAll('```', '~~~~'))).toEqual([]);
+    // Concluding a merge, a conflict left in a code sample looks the same: then it is reported.
+    expect(checkFile('markdown', 'DOC.md', doc, undefined, { inMerge: true }).map((f) => [f.rule, f.line])).toEqual([['conflict-markers', 6]]);
+    // Outside the block, or a block the conflict opens or leaves unclosed: reported.
+    expect(rules(checkFile('markdown', 'DOC.md', doc.replace('```text\n', '').replace('>>>>>>> topic\n```', '>>>>>>> topic')))).toEqual(['conflict-markers']);
+    expect(rules(checkFile('markdown', 'DOC.md', '# X\n\n<<<<<<< HEAD\n```js\na\n=======\nb\n>>>>>>> topic\n```\n'))).toEqual(['conflict-markers']);
+    expect(rules(checkFile('markdown', 'DOC.md', '# X\n\n```\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> topic\n'))).toEqual(['conflict-markers']);
+    expect(rules(queue('```\n<<<<<<< ours\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n=======\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n>>>>>>> theirs\n```\n'))).toEqual(['conflict-markers']);
+  });
+
   it('conflict-markers: a bare ======= (a heading underline) and a quote are not markers', () => {
     const md = 'Title\n=======\n\n> quoted\n>> nested\n';
     expect(checkFile('markdown', 'NOTES.md', md)).toEqual([]);
@@ -86,8 +99,11 @@ describe('queue: one version', () => {
   it('duplicate-seq fires on the second entry and names the first', () => {
     const found = queue('- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n');
     expect(found).toEqual([
-      expect.objectContaining({ rule: 'duplicate-seq', line: 4, column: 7, message: 'seq 1 is also the seq of the entry at line 3', hint: expect.stringContaining('next free seq, 2') }),
+      expect.objectContaining({ rule: 'duplicate-seq', line: 4, column: 7, message: 'seq 1 is also the seq of the entry at line 3', hint: expect.stringContaining('[seq:2] [was:1]') }),
     ]);
+    // Doing what the hint says passes, also against the committed duplicate.
+    const dup = '- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n';
+    expect(queue('- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [was:1] [id:bbbbbbbbbb] b\n', dup)).toEqual([]);
     expect(queue('- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] b\n')).toEqual([]);
   });
 
@@ -174,6 +190,19 @@ describe('queue: against a base', () => {
     return CLEAN.replace(from, to);
   };
 
+  it('a deleted typed file: one finding naming how many settled entries, facts or records went with it', () => {
+    const base = `${Q}- [x] [seq:1] [id:aaaaaaaaaa] [done:${S1}] one\n- [-] [seq:2] [id:bbbbbbbbbb] two\n- [ ] [seq:3] [id:cccccccccc] three\n`;
+    const found = checkDeleted('queue', 'QUEUE.md', base, 'git checkout HEAD -- QUEUE.md');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ path: 'QUEUE.md', line: 1, rule: 'settled-entry-removed' });
+    expect(found[0]!.message).toMatch(/^QUEUE\.md was deleted .*2 entries that must stay/);
+    expect(found[0]!.hint).toContain('git checkout HEAD -- QUEUE.md');
+    // Only open tasks, or a file of a type without history rules: deleting it is allowed.
+    expect(checkDeleted('queue', 'QUEUE.md', `${Q}- [ ] [seq:1] [id:aaaaaaaaaa] one\n`)).toEqual([]);
+    expect(checkDeleted('markdown', 'NOTES.md', '# Notes\n- a\n')).toEqual([]);
+    expect(checkDeleted('facts', 'MEMORY.md', `# Memory\n\n- [entity:api] [attr:owner] [at:${S1}] [agent:a] alice\n`).map((f) => f.rule)).toEqual(['fact-removed']);
+  });
+
   it('settled-entry-removed: a done or cancelled entry deleted', () => {
     const withoutDone = edit(`- [x] [seq:1] [id:aaaaaaaaaa] [agent:a] [done:${S1}] set up repo\n`, '');
     const found = queue(withoutDone.replace(/\[depends:1,2\]/, '[depends:2]').replace('[depends:1] ', ''), CLEAN);
@@ -215,7 +244,7 @@ describe('queue: against a base', () => {
       ['status-regressed', 'seq 1 went from done back to open'],
     ]);
     expect(queue(edit(' [claim:b@2026-11-27T10:05:00.000Z]', ''), CLEAN).map((f) => f.message)).toEqual(['seq 2 went from claimed back to open']);
-    expect(queue(edit('- [x] [seq:1]', '- [-] [seq:1]'), CLEAN).map((f) => f.message)).toEqual(['seq 1 went from done back to cancelled']);
+    expect(queue(edit('- [x] [seq:1]', '- [-] [seq:1]'), CLEAN).map((f) => f.message)).toEqual(['seq 1 went from done to cancelled']);
   });
 
   it('status-regressed stays quiet when status moves up', () => {

@@ -109,6 +109,55 @@ describe('pre-commit hook', () => {
     expect(sandbox.strata(repo, ['verify', '--range', 'HEAD~1..HEAD']).status).toBe(0);
   });
 
+  it('a deleted or renamed-away QUEUE.md takes its settled tasks with it: refused, and caught by verify and check --base', () => {
+    for (const [name, change] of [
+      ['deleted', () => sandbox.git(repo, ['rm', '-q', 'QUEUE.md'])],
+      ['renamed', () => sandbox.git(repo, ['mv', 'QUEUE.md', 'OLD-QUEUE.txt'])],
+    ] as const) {
+      branch(`gone-${name}`);
+      change();
+      expect(sandbox.strata(repo, ['check', '--base', 'HEAD'], { allowFail: true }).stdout).toMatch(
+        /^QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted \(or renamed to a path not typed 'queue'\), and with it 2 entries that must stay/m,
+      );
+      const refused = commit(`${name} the queue`);
+      expect(refused.status, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain('QUEUE.md was deleted');
+      expect(refused.stderr).toContain('git restore --staged --worktree -- QUEUE.md');
+      expect(commit(`${name} the queue`, { noVerify: true }).status).toBe(0);
+      const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
+      expect(verify.status).toBe(1);
+      expect(verify.stdout).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted/);
+    }
+  });
+
+  it('a Markdown file that shows conflict markers in a code block commits; the same markers concluding a merge are refused', () => {
+    branch('doc-markers');
+    const doc = '# Resolving\n\nGit leaves this:\n\n```text\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> topic\n```\n';
+    sandbox.write(join(repo, 'DOC.md'), doc);
+    sandbox.git(repo, ['add', 'DOC.md']);
+    const ok = commit('a document about conflicts');
+    expect(ok.status, ok.stderr).toBe(0);
+    // A real conflict inside a code sample, left by a merge and committed as is.
+    const sample = (body: string) => `# Sample\n\n\`\`\`js\n${body}\n\`\`\`\n`;
+    sandbox.write(join(repo, 'SAMPLE.md'), sample('run()'));
+    sandbox.git(repo, ['add', 'SAMPLE.md']);
+    expect(commit('sample').status).toBe(0);
+    const fork = sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim();
+    sandbox.write(join(repo, 'SAMPLE.md'), sample('run(1)'));
+    sandbox.git(repo, ['commit', '-q', '-am', 'one']);
+    sandbox.git(repo, ['checkout', '-q', '-b', 'doc-other', fork]);
+    sandbox.write(join(repo, 'SAMPLE.md'), sample('run(2)'));
+    sandbox.git(repo, ['commit', '-q', '-am', 'two']);
+    const merged = spawnSync('git', ['merge', '-q', '--no-edit', 'doc-markers'], { cwd: repo, env: { ...sandbox.env, STRATA: '0' }, encoding: 'utf8' });
+    expect(merged.status).not.toBe(0);
+    expect(readFileSync(join(repo, 'SAMPLE.md'), 'utf8')).toMatch(/```js\n<<<<<<< /);
+    sandbox.git(repo, ['add', 'SAMPLE.md']);
+    const refused = commit('merge with the conflict left in');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/SAMPLE\.md:4: conflict-markers/);
+    sandbox.git(repo, ['merge', '--abort']);
+  });
+
   it('STRATA=0 skips the hook', () => {
     branch('strata-off');
     sandbox.write(join(repo, 'QUEUE.md'), edit('[depends:2] [agent:c]', '[depends:9] [agent:c]'));

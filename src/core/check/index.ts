@@ -6,7 +6,7 @@ import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
 import { checkHeartbeat, checkHeartbeatAgainstBase } from './heartbeat.js';
 import { checkLedger, checkLedgerAgainstBase, checkOps } from './ledger.js';
-import { findConflictMarkers } from './markers.js';
+import { findConflictMarkers, inFencedCode } from './markers.js';
 import { checkQueue, checkQueueAgainstBase } from './queue.js';
 
 export { RULES, type Finding, type Rule } from './finding.js';
@@ -32,13 +32,27 @@ const TYPE_RULES: Partial<Record<FileType, Rules>> = {
   ops: { single: checkOps, againstBase: () => [] },
 };
 
+export interface CheckOptions {
+  /**
+   * The commit concludes a merge (or cherry-pick, revert, rebase step): conflict markers count even
+   * inside a Markdown code block, where a conflict in a code sample leaves them.
+   */
+  readonly inMerge?: boolean;
+}
+
 /**
  * Checks one typed file. With `baseText` (the file at the base commit; undefined when it did not exist
  * there) the rules that compare with history run too. A file with conflict markers gets only those
  * findings: its entries are two versions at once, and every other rule would report noise.
  */
-export function checkFile(type: FileType, path: string, text: string, baseText?: string): Finding[] {
-  const markers = findConflictMarkers(text);
+export function checkFile(type: FileType, path: string, text: string, baseText?: string, opts: CheckOptions = {}): Finding[] {
+  let markers = findConflictMarkers(text);
+  // Plain Markdown may show conflict markers in a code block (a document about git does); outside a
+  // merge they are taken for that. Typed files never hold them legitimately.
+  if (markers.length > 0 && !opts.inMerge && !TYPE_RULES[type]) {
+    const shown = inFencedCode(text, markers);
+    markers = markers.filter((m) => !shown.has(m));
+  }
   if (markers.length > 0) {
     return markers.map((m) => ({
       path,
@@ -68,6 +82,28 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
     findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText)), lineCount(text)));
   }
   return findings.sort(byPosition);
+}
+
+/**
+ * A typed file that existed at the base and is gone now (deleted, or renamed to a path that is not
+ * typed the same): every entry the history rules keep went with it. One finding per file, naming how
+ * many, rather than one per entry of a 10k-entry file.
+ */
+export function checkDeleted(type: FileType, path: string, baseText: string, restore = `git checkout <base> -- ${path}`): Finding[] {
+  const rules = TYPE_RULES[type];
+  if (!rules || findConflictMarkers(baseText).length > 0 || baseText.includes('\0')) return [];
+  const lost = rules.againstBase(path, [], entriesOf(parseDoc(baseText)), 0);
+  if (lost.length === 0) return [];
+  const what = lost.length === 1 ? '1 entry' : `${lost.length} entries`;
+  return [
+    {
+      path,
+      line: 1,
+      rule: lost[0]!.rule,
+      message: `${path} was deleted (or renamed to a path not typed '${type}'), and with it ${what} that must stay, e.g.: ${lost[0]!.message}`,
+      hint: `put the file back (${restore}): settled entries are history that agents and depends edges rely on`,
+    },
+  ];
 }
 
 const TORN_ITEM = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX-]\][ \t]+)?\[(?:[a-z][a-z0-9_-]*(?::[^\]]*)?)?\r?\n?$/;

@@ -5,6 +5,8 @@ import { lineBody, splitLines } from '../entries/scan.js';
 export interface MarkerRegion {
   /** 1-based line of the `<<<<<<<` (or of a stray `>>>>>>>`). */
   readonly line: number;
+  /** 1-based line of the `>>>>>>>` that closes a whole region. */
+  readonly end?: number;
   readonly message: string;
 }
 
@@ -29,10 +31,42 @@ export function findConflictMarkers(text: string): MarkerRegion[] {
       separator = true;
     } else if (CLOSE.test(line)) {
       if (open === undefined) found.push({ line: i + 1, message: 'conflict marker >>>>>>> without its <<<<<<<' });
-      else found.push({ line: open, message: `unresolved merge conflict (lines ${open}-${i + 1})` });
+      else found.push({ line: open, end: i + 1, message: `unresolved merge conflict (lines ${open}-${i + 1})` });
       open = undefined;
     }
   }
   if (open !== undefined) found.push({ line: open, message: `conflict marker <<<<<<< without its >>>>>>>${separator ? '' : ' or ======='}` });
   return found;
+}
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/**
+ * The whole marker regions that sit inside one fenced code block, opened before the region and closed
+ * after it: in Markdown that is how a document shows what a conflict looks like. A real conflict in a
+ * code block looks the same, which is why only callers outside a merge may leave these out.
+ */
+export function inFencedCode(text: string, regions: readonly MarkerRegion[]): Set<MarkerRegion> {
+  const whole = regions.filter((r) => r.end !== undefined);
+  const inside = new Set<MarkerRegion>();
+  if (whole.length === 0) return inside;
+  const lines = splitLines(text);
+  // Each closed fenced block as [opening line, closing line] (1-based). An unclosed one counts for
+  // nothing: a conflict can leave a fence unbalanced.
+  const blocks: Array<[number, number]> = [];
+  let fence: { char: string; length: number; at: number } | undefined;
+  lines.forEach((raw, i) => {
+    const line = lineBody(raw);
+    const m = FENCE.exec(line);
+    if (fence) {
+      if (m && m[1]![0] === fence.char && m[1]!.length >= fence.length && line.slice(m[0].length).trim() === '') {
+        blocks.push([fence.at, i + 1]);
+        fence = undefined;
+      }
+    } else if (m && !(m[1]![0] === '`' && line.slice(m[0].length).includes('`'))) {
+      fence = { char: m[1]![0]!, length: m[1]!.length, at: i + 1 };
+    }
+  });
+  for (const r of whole) if (blocks.some(([from, to]) => from < r.line && r.end! < to)) inside.add(r);
+  return inside;
 }

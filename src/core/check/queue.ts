@@ -97,7 +97,7 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
       if (first) {
         findings.push(
           at(path, item, 'seq', 'duplicate-seq', `seq ${item.seq} is also the seq of the entry at line ${first.entry.line + 1}`,
-            `give one of them the next free seq, ${nextSeq}, and point any [depends:${item.seq}] that meant it to the new number`),
+            `renumber one of them as the merge does: [seq:${nextSeq}] [was:${item.seq}] (the next free seq, and the one it had, so the change is not read as an edit), and point any [depends:${item.seq}] that meant it to ${nextSeq}`),
         );
       } else bySeq.set(item.seq, item);
     }
@@ -271,7 +271,7 @@ export function checkQueueAgainstBase(path: string, entries: readonly Entry[], b
     }
     if (level(item.status) < level(base.status) || (settled(base.status) && settled(item.status) && base.status !== item.status)) {
       findings.push(
-        at(path, item, undefined, 'status-regressed', `${nameOf(item)} went from ${base.status} back to ${item.status}`, regressionHint(base.status, item.status, item)),
+        at(path, item, undefined, 'status-regressed', `${nameOf(item)} went from ${base.status} ${level(item.status) < level(base.status) ? 'back ' : ''}to ${item.status}`, regressionHint(base.status, item.status, item)),
       );
     }
   }
