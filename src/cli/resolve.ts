@@ -3,6 +3,7 @@
 // Pipeline per file: read the three versions (index stages, else the conflict markers in the file) →
 // type → merge (core) → check nothing was lost → write atomically → `git add` when clean.
 // Whatever fails, the file stays as it was.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -152,6 +153,12 @@ export async function run(args: string[]): Promise<number> {
     if (paths.length === 0) {
       process.stdout.write(options.committed ? 'nothing to resolve\n' : 'nothing to resolve (no unmerged typed file; --committed also looks for committed conflict markers)\n');
       return EXIT.ok;
+    }
+    // A path the user named that is neither in the work tree nor unmerged: a typo, as for git add.
+    const missing = operands.length > 0 ? paths.filter((rel) => !unmerged.has(rel) && !existsSync(join(top, rel))) : [];
+    if (missing.length > 0) {
+      process.stderr.write(`strata: no such file: ${missing.join(', ')}\nhint: give paths of files in this repository (git status shows the unmerged ones)\n`);
+      return EXIT.usage;
     }
     const types = await strataTypes(top, paths);
     let left = 0;

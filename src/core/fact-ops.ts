@@ -32,7 +32,7 @@ export interface SetResult {
 
 function required(value: string, what: string): string {
   const clean = cleanTagValue(value);
-  if (!clean) throw new StrataError('USAGE', `invalid ${what} '${value}'`, `a ${what} is non-empty and has no ] or line break`);
+  if (!clean) throw new StrataError('USAGE', `invalid ${what} '${value}'`, `${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} is non-empty and has no ] or line break`);
   return clean;
 }
 

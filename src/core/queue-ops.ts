@@ -238,11 +238,14 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
     return status === 'done' ? [] : [`${d} (${status})`];
   });
   if (waiting.length > 0) {
-    throw new StrataError(
-      'BAD_INPUT',
-      `${file}: task ${seq} waits for ${waiting.join(', ')}; it cannot be done before its dependencies`,
-      `finish ${waiting.map((w) => w.split(' ')[0]).join(', ')} first (git strata queue done N)`,
-    );
+    const blocked = waiting.filter((w) => / \((cancelled|missing)\)$/.test(w)).map((w) => w.split(' ')[0]);
+    const open = waiting.filter((w) => !/ \((cancelled|missing)\)$/.test(w)).map((w) => w.split(' ')[0]);
+    const hints = [
+      ...(open.length > 0 ? [`finish ${open.join(', ')} first (git strata queue done N)`] : []),
+      // A cancelled or missing dependency never becomes done: the edge itself has to go.
+      ...(blocked.length > 0 ? [`${blocked.join(', ')} will never be done: remove ${blocked.length === 1 ? 'it' : 'them'} from this task's [depends:…] in ${file}, or cancel this task`] : []),
+    ];
+    throw new StrataError('BAD_INPUT', `${file}: task ${seq} waits for ${waiting.join(', ')}; it cannot be done before its dependencies`, hints.join('; '));
   }
   const next = withTag(withBox(entry, 'x'), 'done', stamp);
   return { text: replaceEntry(q.doc, entry, next), seq, id: task.id, changed: true, message: `done ${seq}: ${task.text}` };
@@ -285,8 +288,14 @@ const CLASS_STYLE: Readonly<Record<Status | 'missing', string>> = {
 };
 
 function label(text: string): string {
-  // Mermaid's quoted labels take entity codes; a quote or a bracket would end the label.
-  return text.replace(/"/g, '#quot;').replace(/[\r\n]+/g, ' ');
+  // Mermaid's quoted labels take entity codes (#name; or #decimal;): a quote would end the label, and
+  // < > would be read as HTML. '#' goes first, so a literal '#35;' in a task stays text.
+  return text
+    .replace(/#/g, '#35;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** The dependency DAG as a Mermaid flowchart: `dep --> task`, one class per status. */

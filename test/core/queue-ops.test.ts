@@ -150,6 +150,15 @@ describe('queue done', () => {
     const error = refusal(() => done(QUEUE, 143, S(30)));
     expect(error.code).toBe('BAD_INPUT');
     expect(error.message).toMatch(/waits for 142 \(open\)/);
+    expect(error.hint).toBe('finish 142 first (git strata queue done N)');
+  });
+
+  it('says a cancelled dependency will never be done, instead of "finish it first"', () => {
+    const q = '# Queue\n\n- [-] [seq:1] [id:aaaaaaaaaa] dropped\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] after it\n';
+    const error = refusal(() => done(q, 2, S(30)));
+    expect(error.message).toMatch(/waits for 1 \(cancelled\)/);
+    expect(error.hint).toMatch(/^1 will never be done: remove it from this task's \[depends:…\]/);
+    expect(error.hint).not.toContain('finish');
   });
 
   it('marks [x] and [done:stamp] once the dependencies are done', () => {
@@ -207,6 +216,8 @@ describe('queue graph', () => {
 
   it('escapes quotes in labels', () => {
     expect(graph('- [ ] [seq:1] [id:aaaaaaaaaa] say "hi"\n')).toContain('t1["1 say #quot;hi#quot;"]');
+    // HTML and entity codes in task text stay text.
+    expect(graph('- [ ] [seq:1] [id:aaaaaaaaaa] fix <b>bold</b> #35; issue\n')).toContain('t1["1 fix #lt;b#gt;bold#lt;/b#gt; #35;35; issue"]');
   });
 });
 
