@@ -200,6 +200,17 @@ describe('mergeMarkdown', () => {
     expect(mergeBoth(base, other, theirs).conflicts).toBe(0);
   });
 
+  it('the same items inserted in different orders on both sides are a conflict, never a duplicate', () => {
+    const base = lines('# L', '', '- zeta', '- alpha');
+    const ours = lines('# L', '', '- zeta', '- pear', '- quince', '- alpha');
+    const theirs = lines('# L', '', '- zeta', '- quince', '- pear', '- alpha');
+    for (const [a, b] of [[ours, theirs], [theirs, ours]] as const) {
+      const r = merge(base, a, b);
+      expect(r.conflicts).toBeGreaterThan(0);
+      expect(r.text.match(/^- pear$/gm)).toHaveLength(2); // once per side of the markers, not three times
+    }
+  });
+
   it('falls back to the line merge when an input holds conflict markers', () => {
     const base = lines('<<<<<<< a', 'x', '=======', 'y', '>>>>>>> b');
     const r = merge(base, base + 'o\n', base + 't\n');

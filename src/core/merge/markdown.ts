@@ -370,6 +370,13 @@ function unionInsert(oi: readonly Block[], ti: readonly Block[], gap: number, ct
     const key = (side: string) => (b: Block, k: number): string =>
       b.kind === 'listItem' ? b.text : `\u0000${side}${k}`;
     pairs = matchTokens(oi.map(key('o')), ti.map(key('t')));
+    // An item both sides inserted that the matching left out on both: the two sides put the same items
+    // in different orders. Which one anchors is then a matter of side, and keeping both copies loses
+    // nothing but duplicates the item: a person decides.
+    const matchedO = new Set(pairs.map(([i]) => i));
+    const matchedT = new Set(pairs.map(([, j]) => j));
+    const leftO = new Set(oi.filter((b, i) => b.kind === 'listItem' && !matchedO.has(i)).map((b) => b.text));
+    if (ti.some((b, j) => b.kind === 'listItem' && !matchedT.has(j) && leftO.has(b.text))) return undefined;
   } else {
     pairs = [];
     let h = 0;
