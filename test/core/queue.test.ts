@@ -86,6 +86,19 @@ describe('queue merge', () => {
     expect(result).toMatchObject({ conflicts: 0, text: `${HEAD}- [x] [seq:1] [id:q1w2e3r4t5] write the plan\n` });
   });
 
+  it('a hand-written task stamped with a different id on each side (two pre-commit hooks) stays one task', async () => {
+    const b = `${HEAD}- [ ] [seq:1] write the plan\n- [ ] [seq:2] review it\n`;
+    const o = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] write the plan\n- [ ] [seq:2] [id:cccccccccc] review it\n`;
+    const t = `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] write the plan\n- [ ] [seq:2] [id:dddddddddd] review it\n- [ ] [seq:3] [id:eeeeeeeeee] ship\n`;
+    const expected = `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] write the plan\n- [ ] [seq:2] [id:dddddddddd] review it\n- [ ] [seq:3] [id:eeeeeeeeee] ship\n`;
+    for (const [x, y] of [[o, t], [t, o]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
+    // A version that holds the hand-written task and, beside it, a new task with the same text and seq
+    // keeps both: two entries of one version never become one.
+    const both = `${HEAD}- [ ] [seq:1] write the plan\n- [ ] [seq:1] [id:aaaaaaaaaa] write the plan\n- [ ] [seq:2] review it\n`;
+    const merged = await merge('queue', b, both, t);
+    expect(merged.text.match(/write the plan/g)).toHaveLength(2);
+  });
+
   it('keeps two hand-written tasks (no id) that took the same seq, and the renumbered one stays itself', async () => {
     const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] one\n`;
     const o = `${b}- [ ] [seq:2] hand A\n`;

@@ -428,16 +428,30 @@ export const queue: EntryType = {
   prepare: prepareVersion,
   align: (versions) => {
     // A hand-written entry (content identity) that another version carries with an id is that entry.
-    if (!versions.some((version) => [...version.keys()].some((key) => key.startsWith('h:')))) return;
+    // Two versions may have stamped it with two ids (each clone's pre-commit hook): it is still one
+    // entry, known by the greater id, which is the one its merge keeps (maxString).
+    const handWritten = new Set(versions.flatMap((version) => [...version.keys()].filter((key) => key.startsWith('h:'))));
+    if (handWritten.size === 0) return;
     const byContent = new Map<string, string>();
     for (const version of versions) {
-      for (const [key, entry] of version) if (key.startsWith('id:')) byContent.set(contentIdentity(entry), key);
+      for (const [key, entry] of version) {
+        if (!key.startsWith('id:')) continue;
+        const content = contentIdentity(entry);
+        if (!handWritten.has(content)) continue;
+        const known = byContent.get(content);
+        if (known === undefined || key > known) byContent.set(content, key);
+      }
     }
     for (const version of versions) {
       const renames = new Map<string, string>();
-      for (const key of version.keys()) {
-        const target = key.startsWith('h:') ? byContent.get(key) : undefined;
-        if (target && !version.has(target)) renames.set(key, target);
+      const taken = new Set<string>();
+      for (const [key, entry] of version) {
+        const target = key.startsWith('h:') ? byContent.get(key) : key.startsWith('id:') ? byContent.get(contentIdentity(entry)) : undefined;
+        // Never two entries of one version onto one key: a version that holds both stays as it is.
+        if (target && target !== key && !version.has(target) && !taken.has(target)) {
+          renames.set(key, target);
+          taken.add(target);
+        }
       }
       rekey(version, renames);
     }
