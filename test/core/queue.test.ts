@@ -69,6 +69,25 @@ describe('queue merge', () => {
     expect((await merge('queue', b, t, o)).text).toBe(result.text);
   });
 
+  it('continuation lines: one side\u2019s notes are taken whole (fences, repeated lines); both sides\u2019 new items are kept whole; an edit on both is a conflict', async () => {
+    const task = '- [ ] [seq:1] [id:aaaaaaaaaa] build\n';
+    const claimed = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:bob@2026-11-27T10:00:00.000Z] build\n';
+    const notes = '  ```\n  make\n  make\n  ```\n';
+    for (const [x, y] of [[claimed, task + notes], [task + notes, claimed]] as const) {
+      expect(await merge('queue', HEAD + task, HEAD + x, HEAD + y)).toMatchObject({ conflicts: 0, text: HEAD + claimed + notes });
+    }
+    const log = (at: string, text: string): string => `  - [at:2026-11-27T10:${at}:00.000Z] ${text}\n`;
+    const b = HEAD + task + log('00', 'started');
+    const o = b + log('05', 'ours step') + '    ```\n    output\n    ```\n';
+    const t = b + log('03', 'theirs step');
+    const both = b + log('03', 'theirs step') + log('05', 'ours step') + '    ```\n    output\n    ```\n';
+    for (const [x, y] of [[o, t], [t, o]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: both });
+    const edited = await merge('queue', HEAD + task + '  note: node 18\n', HEAD + task + '  note: node 20\n', HEAD + claimed + '  note: node 22\n');
+    expect(edited.conflicts).toBeGreaterThan(0);
+    expect(edited.text).toContain('node 20');
+    expect(edited.text).toContain('node 22');
+  });
+
   it('the same task text edited two ways is a conflict around that entry only', async () => {
     const ours = base.replace('build frontend', 'build frontend with vite');
     const theirs = base.replace('build frontend', 'build frontend with webpack');

@@ -19,6 +19,7 @@ import {
   withoutTag,
 } from '../entries/scan.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
+import { diff3 } from '../merge/diff3.js';
 import { ANY_TAG, type FoldSpec, type Run, TOP_ITEM, tagsOnce } from '../merge/fold.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
@@ -200,21 +201,56 @@ function singleTags(entry: Entry | undefined): Map<string, string> {
   return map;
 }
 
-/** Continuation lines as a grow-only log: base order first, then every added line ordered by its text. */
-function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): string[] {
+/**
+ * Continuation lines (checkpoints, notes) merged as text, three-way: what one side changed is taken,
+ * and where both sides added lines at the same place (two agents logging progress), both additions
+ * are kept — whole items, each with its deeper lines and code blocks, identical ones once, ordered by
+ * `[at:…]` stamp then text. Any other change on both sides (a line edited or removed) is a conflict.
+ */
+function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): string[] | 'conflict' {
   const body = (e: Entry | undefined): string[] => (e ? e.lines.slice(1).map(lineBody) : []);
   const [b, o, t] = [body(base), body(ours), body(theirs)];
   const eol = [ours, theirs].flatMap((e) => e.lines).find((l) => l.endsWith('\r\n')) ? '\r\n' : '\n';
-  const seen = new Set(b);
-  const added = [...new Set([...o, ...t])].filter((l) => !seen.has(l));
-  // A log line ordered by its `[at:…]` stamp where it has one, else by its text.
-  const stamp = (l: string): string => /\[at:([^\]]*)\]/.exec(l)?.[1] ?? '';
-  added.sort((x, y) => (stamp(x) < stamp(y) ? -1 : stamp(x) > stamp(y) ? 1 : x < y ? -1 : x > y ? 1 : 0));
-  // Base lines that both sides still have, or that one side dropped and the other kept: the log only grows.
-  const kept = b;
-  // Lines that were blank separators in the base keep their place; appended lines follow the last
-  // non-blank base line.
-  return [...kept, ...added].map((l) => l + eol);
+  const out: string[] = [];
+  for (const chunk of diff3(b, o, t, { adjacentConflicts: false })) {
+    if (chunk.stable) out.push(...chunk.tokens);
+    else if (chunk.base.length > 0) return 'conflict';
+    else out.push(...unionOfItems(chunk.ours, chunk.theirs));
+  }
+  return out.map((l) => l + eol);
+}
+
+/** Lines split into items: a line at the run's outermost indent starts one, outside a code fence. */
+function logItems(lines: readonly string[]): string[][] {
+  const indent = (l: string): number => l.length - l.trimStart().length;
+  const outer = Math.min(...lines.filter((l) => l.trim() !== '').map(indent));
+  const items: string[][] = [];
+  let fence: string | undefined;
+  for (const line of lines) {
+    const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
+    const starts = fence === undefined && line.trim() !== '' && indent(line) <= outer;
+    if (starts || items.length === 0) items.push([line]);
+    else items[items.length - 1]!.push(line);
+    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length))) fence = fence === undefined ? marker : undefined;
+  }
+  return items;
+}
+
+/** Both sides' items, each as often as the side that has it most, ordered by stamp, then text. */
+function unionOfItems(ours: readonly string[], theirs: readonly string[]): string[] {
+  const count = (items: string[][]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const item of items) m.set(item.join('\n'), (m.get(item.join('\n')) ?? 0) + 1);
+    return m;
+  };
+  const [o, t] = [count(logItems(ours)), count(logItems(theirs))];
+  const all: string[] = [];
+  for (const key of new Set([...o.keys(), ...t.keys()])) {
+    for (let n = Math.max(o.get(key) ?? 0, t.get(key) ?? 0); n > 0; n--) all.push(key);
+  }
+  const stamp = (item: string): string => /\[at:([^\]]*)\]/.exec(item.split('\n', 1)[0]!)?.[1] ?? '';
+  all.sort((x, y) => (stamp(x) < stamp(y) ? -1 : stamp(x) > stamp(y) ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return all.flatMap((item) => item.split('\n'));
 }
 
 function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined): Entry | undefined | Conflict {
@@ -226,6 +262,8 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   if (oBody !== tBody && oBody !== bBody && tBody !== bBody) {
     return { kind: 'conflict', ours, theirs };
   }
+  const log = mergeLog(base, ours, theirs);
+  if (log === 'conflict') return { kind: 'conflict', ours, theirs };
   // The side whose text won is the template; of two equal texts, the greater entry, so never by side.
   let result = oBody === tBody ? (base && entryBody(base) === oBody ? base : greaterByContent(ours, theirs)) : oBody !== bBody ? ours : theirs;
 
@@ -275,7 +313,6 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   const have = new Set(tagValues(result, 'claim-lost'));
   for (const claim of [...lost].sort()) if (!have.has(claim)) result = withAddedTag(result, 'claim-lost', claim);
   result = withBox(result, box);
-  const log = mergeLog(base, ours, theirs);
   if (log.map(lineBody).join('\n') !== result.lines.slice(1).map(lineBody).join('\n')) {
     const last = result.lines[0]!;
     const first = last.endsWith('\n') ? last : `${last}${log[0]?.endsWith('\r\n') ? '\r\n' : '\n'}`;
