@@ -96,6 +96,15 @@ describe('facts merge', () => {
     expect(result.text).toBe(`${old}${other('Postgres', '10:00:00').replace(' Postgres', ' [superseded:yes] Postgres')}${other('SQLite', '10:01:00')}`);
   });
 
+  it('a note one side added under a fact survives the other side superseding it', async () => {
+    const react = '- [entity:fe] [attr:fw] [at:2026-11-27T10:00:00.000Z] [agent:a] React\n';
+    const b = `# Memory\n\n${react}`;
+    const x = `# Memory\n\n${react}  source: package.json\n`;
+    const y = `# Memory\n\n${react.replace('[agent:a]', '[agent:a] [superseded:yes]')}- [entity:fe] [attr:fw] [at:2026-11-27T11:00:00.000Z] [agent:b] Vue\n`;
+    const expected = `# Memory\n\n${react.replace('[agent:a]', '[agent:a] [superseded:yes]')}  source: package.json\n- [entity:fe] [attr:fw] [at:2026-11-27T11:00:00.000Z] [agent:b] Vue\n`;
+    for (const [o, t] of [[x, y], [y, x]] as const) expect(await merge('facts', b, o, t)).toMatchObject({ conflicts: 0, text: expected });
+  });
+
   it('merges prose around facts with the Markdown merge', async () => {
     const ours = `# Memory\n\nRead me first.\n\n${FACT('Vue', '09:00:00')}`;
     const theirs = `${base}\n## Later\n`;

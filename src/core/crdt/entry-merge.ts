@@ -1,0 +1,83 @@
+// Merging two versions of one entry, shared by the types whose entries change in place (queue, facts):
+// single values three-way, and the continuation lines under an entry as text.
+import { type Entry, lineBody } from '../entries/scan.js';
+import { diff3 } from '../merge/diff3.js';
+
+/** Three-way on one value; `both` decides when the sides changed it differently. */
+export function threeWay<T>(base: T, ours: T, theirs: T, both: (o: T, t: T) => T): T {
+  if (ours === theirs) return ours;
+  if (ours === base) return theirs;
+  if (theirs === base) return ours;
+  return both(ours, theirs);
+}
+
+export function maxString(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a >= b ? a : b;
+}
+
+export function minString(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a <= b ? a : b;
+}
+
+export function singleTags(entry: Entry | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!entry) return map;
+  for (const t of entry.tags) if (!map.has(t.key)) map.set(t.key, t.value);
+  return map;
+}
+
+/**
+ * Continuation lines (checkpoints, notes) merged as text, three-way: what one side changed is taken,
+ * and where both sides added lines at the same place (two agents logging progress), both additions
+ * are kept — whole items, each with its deeper lines and code blocks, identical ones once, ordered by
+ * `[at:…]` stamp then text. Any other change on both sides (a line edited or removed) is a conflict.
+ */
+export function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): string[] | 'conflict' {
+  const body = (e: Entry | undefined): string[] => (e ? e.lines.slice(1).map(lineBody) : []);
+  const [b, o, t] = [body(base), body(ours), body(theirs)];
+  const eol = [ours, theirs].flatMap((e) => e.lines).find((l) => l.endsWith('\r\n')) ? '\r\n' : '\n';
+  const out: string[] = [];
+  for (const chunk of diff3(b, o, t, { adjacentConflicts: false })) {
+    if (chunk.stable) out.push(...chunk.tokens);
+    else if (chunk.base.length > 0) return 'conflict';
+    else out.push(...unionOfItems(chunk.ours, chunk.theirs));
+  }
+  return out.map((l) => l + eol);
+}
+
+/** Lines split into items: a line at the run's outermost indent starts one, outside a code fence. */
+function logItems(lines: readonly string[]): string[][] {
+  const indent = (l: string): number => l.length - l.trimStart().length;
+  const outer = Math.min(...lines.filter((l) => l.trim() !== '').map(indent));
+  const items: string[][] = [];
+  let fence: string | undefined;
+  for (const line of lines) {
+    const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
+    const starts = fence === undefined && line.trim() !== '' && indent(line) <= outer;
+    if (starts || items.length === 0) items.push([line]);
+    else items[items.length - 1]!.push(line);
+    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length))) fence = fence === undefined ? marker : undefined;
+  }
+  return items;
+}
+
+/** Both sides' items, each as often as the side that has it most, ordered by stamp, then text. */
+function unionOfItems(ours: readonly string[], theirs: readonly string[]): string[] {
+  const count = (items: string[][]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const item of items) m.set(item.join('\n'), (m.get(item.join('\n')) ?? 0) + 1);
+    return m;
+  };
+  const [o, t] = [count(logItems(ours)), count(logItems(theirs))];
+  const all: string[] = [];
+  for (const key of new Set([...o.keys(), ...t.keys()])) {
+    for (let n = Math.max(o.get(key) ?? 0, t.get(key) ?? 0); n > 0; n--) all.push(key);
+  }
+  const stamp = (item: string): string => /\[at:([^\]]*)\]/.exec(item.split('\n', 1)[0]!)?.[1] ?? '';
+  all.sort((x, y) => (stamp(x) < stamp(y) ? -1 : stamp(x) > stamp(y) ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return all.flatMap((item) => item.split('\n'));
+}
