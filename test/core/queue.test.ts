@@ -88,6 +88,12 @@ describe('queue merge', () => {
     expect(edited.text).toContain('node 22');
   });
 
+  it('an edge no merge renumbers renders as it was written ([depends:01] stays)', async () => {
+    const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:01] b\n- [ ] [seq:3] [id:cccccccccc] c\n`;
+    const result = await merge('queue', b, b.replace('] a\n', '] a changed\n'), b.replace('] c\n', '] c changed\n'));
+    expect(result.text).toContain('[depends:01] b\n');
+  });
+
   it('the same task text edited two ways is a conflict around that entry only', async () => {
     const ours = base.replace('build frontend', 'build frontend with vite');
     const theirs = base.replace('build frontend', 'build frontend with webpack');

@@ -117,7 +117,10 @@ function renderDepends(entry: Entry, seqByKey: ReadonlyMap<string, number>): Ent
   const parts = value.split(',').map((part) => {
     const s = part.trim();
     const m = EDGE.exec(s);
-    return m ? part.replace(s, String(seqByKey.get(m[1]!) ?? m[2])) : part;
+    if (!m) return part;
+    // A target that kept its number renders as it was written ([depends:01] stays 01).
+    const seq = seqByKey.get(m[1]!);
+    return part.replace(s, seq === undefined || seq === Number(m[2]) ? m[2]! : String(seq));
   });
   return withTag(entry, 'depends', parts.join(','));
 }
