@@ -7,7 +7,7 @@
 // than the whole check.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/merge/file.js';
@@ -166,7 +166,7 @@ function checkLoose(cwd: string, type: FileType, paths: readonly string[]): { fi
   for (const path of paths) {
     let text: string;
     try {
-      text = readFileSync(join(cwd, path), 'utf8');
+      text = readFileSync(resolve(cwd, path), 'utf8');
     } catch (error) {
       throw new StrataError('USAGE', `cannot read ${path}: ${(error as Error).message}`);
     }
@@ -227,7 +227,7 @@ export function mergeInProgress(cwd: string): boolean {
   const names = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-merge', 'rebase-apply'];
   const result = gitRun(cwd, ['rev-parse', ...names.flatMap((n) => ['--git-path', n])]);
   if (result.status !== 0) return false;
-  return result.stdout.split('\n').some((p) => p !== '' && existsSync(isAbsolute(p) ? p : join(cwd, p)));
+  return result.stdout.split('\n').some((p) => p !== '' && existsSync(resolve(cwd, p)));
 }
 
 /** The full id of the commit `ref` names; a USAGE error when it names none. */
@@ -248,7 +248,7 @@ interface Listed {
 function listFiles(cwd: string, pathspecs: readonly string[], staged: boolean): Listed[] {
   const args = ['ls-files', '-z', '--full-name', ...(staged ? ['--stage'] : ['--cached', '--others', '--exclude-standard'])];
   // A path that names nothing is a mistake; a directory with no file in it is not (like git add).
-  const unknown = pathspecs.filter((p) => !existsSync(join(cwd, p)));
+  const unknown = pathspecs.filter((p) => !existsSync(resolve(cwd, p)));
   if (unknown.length > 0) {
     const known = gitRun(cwd, ['ls-files', '--error-unmatch', '--', ...unknown]);
     if (known.status !== 0) throw new StrataError('USAGE', known.stderr.trim().replace(/^error: /, '').split('\n')[0] ?? 'no such file', 'give paths of files in this repository');

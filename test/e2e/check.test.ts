@@ -1,7 +1,7 @@
 // git strata check and verify with real git: typed files found as git types them, --base read from
 // history without a checkout (packed objects, linked worktrees), --staged, and the output formats.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, type Sandbox, makeSandbox } from '../helpers/git.js';
@@ -125,6 +125,14 @@ describe('git strata check', () => {
     const loose = sandbox.strata(sandbox.dir, ['check', '--type', 'queue', 'loose.md'], { allowFail: true });
     expect(loose.status).toBe(1);
     expect(loose.stdout).toContain('loose.md:1: self-dependency');
+    // An absolute path is taken as it is, not under the working directory (outside a repository too).
+    const elsewhere = join(sandbox.dir, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const absolute = sandbox.strata(elsewhere, ['check', '--type', 'queue', join(sandbox.dir, 'loose.md')], { allowFail: true });
+    expect(absolute.stdout).toContain('loose.md:1: self-dependency');
+    // A directory that holds no file is nothing to check, not an error.
+    mkdirSync(join(repo, 'empty-dir'), { recursive: true });
+    expect(sandbox.strata(join(repo, 'empty-dir'), ['check', '.']).status).toBe(0);
     expect(sandbox.strata(repo, ['check', '--help']).stdout).toContain('usage: git strata check');
   });
 });
