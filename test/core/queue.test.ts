@@ -88,6 +88,24 @@ describe('queue merge', () => {
     expect(edited.text).toContain('node 22');
   });
 
+  it('a task one side removed stays when the other side made a new task depend on it; edges that close a cycle conflict', async () => {
+    const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] b\n`;
+    const added = `${b}- [ ] [seq:3] [id:cccccccccc] [depends:2] c\n`;
+    const removed = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n`;
+    for (const [x, y] of [[added, removed], [removed, added]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: added });
+    // Without the new edge, the removal wins as before.
+    expect((await merge('queue', b, `${b}- [ ] [seq:3] [id:cccccccccc] c\n`, removed)).text).not.toContain('] b\n');
+
+    const aOnB = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] [depends:2] a\n- [ ] [seq:2] [id:bbbbbbbbbb] b\n`;
+    const bOnA = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] b\n`;
+    for (const [x, y] of [[aOnB, bOnA], [bOnA, aOnB]] as const) {
+      const r = await merge('queue', b, x, y);
+      expect(r.conflicts).toBe(2);
+      expect(r.text).toContain('[depends:2] a');
+      expect(r.text).toContain('[depends:1] b');
+    }
+  });
+
   it('an edge no merge renumbers renders as it was written ([depends:01] stays)', async () => {
     const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:01] b\n- [ ] [seq:3] [id:cccccccccc] c\n`;
     const result = await merge('queue', b, b.replace('] a\n', '] a changed\n'), b.replace('] c\n', '] c changed\n'));

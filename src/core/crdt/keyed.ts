@@ -51,6 +51,15 @@ export interface EntryType {
   normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[]): Map<string, Entry>;
   /** Renders one side of a conflicted entry against the merged set (undoes `prepare`). */
   present?(entry: Entry, merged: ReadonlyMap<string, Entry>): Entry;
+  /**
+   * What only the whole merged set shows, settled before `normalize` (the queue: a task one side
+   * removed that the other side's new edge points at; edges from both sides that close a cycle).
+   * Returns entries to keep after all (by key, from the versions) and keys that are a conflict.
+   */
+  settle?(
+    merged: ReadonlyMap<string, Entry>,
+    versions: readonly [ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>],
+  ): { readonly keep: ReadonlyMap<string, Entry>; readonly conflicted: ReadonlySet<string> };
 }
 
 /** The same entry changed in two ways that cannot both hold. */
@@ -153,6 +162,32 @@ function normalizeTouched(
   return out;
 }
 
+/** Applies a type's `settle`: kept entries go back in key order, conflicted ones show both sides. */
+function settle(
+  settled: ReturnType<NonNullable<EntryType['settle']>>,
+  keys: ReadonlySet<string>,
+  merged: Map<string, Entry>,
+  conflicts: Map<string, Conflict>,
+  ours: ReadonlyMap<string, Entry>,
+  theirs: ReadonlyMap<string, Entry>,
+): void {
+  if (settled.keep.size > 0) {
+    const before = new Map(merged);
+    merged.clear();
+    for (const key of keys) {
+      const entry = before.get(key) ?? settled.keep.get(key);
+      if (entry) merged.set(key, entry);
+    }
+  }
+  for (const key of settled.conflicted) {
+    const o = ours.get(key);
+    const t = theirs.get(key);
+    if (!o || !t || conflicts.has(key)) continue;
+    conflicts.set(key, { kind: 'conflict', ours: o, theirs: t });
+    merged.set(key, o);
+  }
+}
+
 export function mergeKeyed(
   type: EntryType,
   base: ReadonlyMap<string, Entry>,
@@ -178,6 +213,7 @@ export function mergeKeyed(
       merged.set(key, result.ours);
     } else if (result) merged.set(key, result);
   }
+  if (type.settle) settle(type.settle(merged, [base, ours, theirs]), keys, merged, conflicts, ours, theirs);
   const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden), merged, base, ours, theirs) : merged;
   if (type.present && conflicts.size > 0) {
     for (const [key, c] of conflicts) {

@@ -379,6 +379,66 @@ function rekey(version: Map<string, Entry>, renames: ReadonlyMap<string, string>
   }
 }
 
+/** The identities an entry's prepared `depends` points at. */
+function edgeTargets(entry: Entry | undefined): string[] {
+  const value = entry ? tagValue(entry, 'depends') : undefined;
+  if (value === undefined || !value.includes('@')) return [];
+  return value.split(',').flatMap((part) => {
+    const m = EDGE.exec(part.trim());
+    return m ? [m[1]!] : [];
+  });
+}
+
+/**
+ * A removal never silently beats a concurrent change: a task one side removed (open, or it would be a
+ * check violation) that the other side's new edge points at stays. And two sides that each added an
+ * edge which together close a cycle have made a conflict, on the tasks whose edges they changed.
+ */
+function settleQueue(
+  merged: ReadonlyMap<string, Entry>,
+  [base, ours, theirs]: readonly [ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>],
+): { keep: Map<string, Entry>; conflicted: Set<string> } {
+  const keep = new Map<string, Entry>();
+  for (const entry of merged.values()) {
+    for (const target of edgeTargets(entry)) {
+      if (merged.has(target) || keep.has(target)) continue;
+      const kept = ours.get(target) ?? theirs.get(target) ?? base.get(target);
+      if (kept) keep.set(target, kept);
+    }
+  }
+  const conflicted = new Set<string>();
+  const edges = (version: ReadonlyMap<string, Entry>, key: string): string[] => edgeTargets(version.get(key));
+  const all = new Map([...merged, ...keep]);
+  for (const cycle of cycles(all)) {
+    // A cycle one version already had is that version's own (check reports it); only a new one is.
+    const inVersion = (version: ReadonlyMap<string, Entry>): boolean =>
+      cycle.every((key, n) => edges(version, key).includes(cycle[(n + 1) % cycle.length]!));
+    if (inVersion(ours) || inVersion(theirs)) continue;
+    for (const key of cycle) if (edges(ours, key).join() !== edges(theirs, key).join()) conflicted.add(key);
+  }
+  return { keep, conflicted };
+}
+
+/** The dependency cycles of a set of tasks, each as its keys in edge order (depth-first, deterministic). */
+function cycles(entries: ReadonlyMap<string, Entry>): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const found: string[][] = [];
+  const visit = (key: string): void => {
+    state.set(key, 'open');
+    path.push(key);
+    for (const target of edgeTargets(entries.get(key))) {
+      if (!entries.has(target)) continue;
+      if (state.get(target) === 'open') found.push(path.slice(path.indexOf(target)));
+      else if (!state.has(target)) visit(target);
+    }
+    path.pop();
+    state.set(key, 'done');
+  };
+  for (const key of [...entries.keys()].sort()) if (!state.has(key)) visit(key);
+  return found;
+}
+
 export const queue: EntryType = {
   name: 'queue',
   identity: queueIdentity,
@@ -418,6 +478,7 @@ export const queue: EntryType = {
     }
   },
   normalize: normalizeQueue,
+  settle: settleQueue,
   present: (entry, merged) => {
     const seqByKey = new Map<string, number>();
     for (const [key, e] of merged) {
