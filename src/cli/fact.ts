@@ -40,7 +40,7 @@ async function runSet(args: string[]): Promise<number> {
   const { options, operands } = parsed;
   const [entity, attr, ...value] = operands;
   const cwd = process.cwd();
-  const file = await workFile(cwd, options.file, MEMORY_FILE);
+  const file = await workFile(cwd, options.file, MEMORY_FILE, 'facts');
   const agent = await agentName(cwd, options.agent);
   const result = await editFile(cwd, file, HEADER, (text) =>
     setFact(text, { entity: entity!, attr: attr!, value: value.join(' '), agent, stamp: nextStamp(now(), stampsIn(text)) }),
@@ -63,7 +63,7 @@ async function runGet(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { options, operands } = parsed;
   const [entity, attr] = operands;
-  const file = await workFile(process.cwd(), options.file, MEMORY_FILE);
+  const file = await workFile(process.cwd(), options.file, MEMORY_FILE, 'facts');
   const found = getFacts((await readText(file.path)) ?? '', entity!, attr);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);

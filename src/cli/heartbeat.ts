@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
   const { options, operands } = parsed;
   return guarded(async () => {
     const cwd = process.cwd();
-    const file = await workFile(cwd, options.file, 'HEARTBEAT.md');
+    const file = await workFile(cwd, options.file, 'HEARTBEAT.md', 'heartbeat');
     const agent = await agentName(cwd, options.agent);
     const note = operands.length > 0 ? operands.join(' ') : undefined;
     const result = await editFile(cwd, file, HEADER, (text) =>

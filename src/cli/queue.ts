@@ -69,7 +69,7 @@ function dependsArg(value: string | undefined): number[] {
 }
 
 async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
-  const hb = await workFile(cwd, file, HEARTBEAT_FILE);
+  const hb = await workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat');
   return { leases: leases((await readText(hb.path)) ?? ''), now: now() };
 }
 
@@ -94,7 +94,7 @@ async function runAdd(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { options, operands } = parsed;
   const cwd = process.cwd();
-  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const agent = await agentName(cwd, options.agent);
   const depends = dependsArg(options.depends);
   const result = await editFile(cwd, file, HEADER, (text) => {
@@ -117,7 +117,7 @@ async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, op
   const { options, operands } = parsed;
   const cwd = process.cwd();
   const seq = seqArg(operands[0]);
-  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const edit = await prepare(cwd, options, operands);
   const result = await editFile(cwd, file, HEADER, (text) => edit(text, seq, stamp(text), file.rel));
   return report(result, options.json, file);
@@ -157,7 +157,7 @@ async function runNext(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const { options } = parsed;
   const cwd = process.cwd();
-  const file = await workFile(cwd, options.file, QUEUE_FILE);
+  const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const agent = options.agent?.trim() || process.env.STRATA_AGENT?.trim() || undefined;
   const ready = next((await readText(file.path)) ?? '', agent, await liveness(cwd, options.heartbeats));
   if (options.json) {
@@ -174,7 +174,7 @@ async function runGraph(args: string[]): Promise<number> {
   const p = program('graph', 'render the dependency DAG as a Mermaid flowchart', []);
   const parsed = parse<Common>(p, args);
   if (typeof parsed === 'number') return parsed;
-  const file = await workFile(process.cwd(), parsed.options.file, QUEUE_FILE);
+  const file = await workFile(process.cwd(), parsed.options.file, QUEUE_FILE, 'queue');
   process.stdout.write(graph((await readText(file.path)) ?? ''));
   return EXIT.ok;
 }

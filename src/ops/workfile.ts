@@ -27,15 +27,29 @@ export async function repoTop(cwd: string): Promise<string> {
   return result.stdout.trim();
 }
 
-/** `file` (relative to `cwd`) or `fallback` (relative to the top level); it must stay in the repository. */
-export async function workFile(cwd: string, file: string | undefined, fallback: string): Promise<WorkFile> {
+const TYPES = new Set(['markdown', 'heartbeat', 'facts', 'queue', 'ops', 'ledger']);
+
+/**
+ * `file` (relative to `cwd`) or `fallback` (relative to the top level); it must stay in the repository.
+ * With `type`, a file .gitattributes types otherwise is refused: a task written into HEARTBEAT.md (or
+ * into a plain Markdown file) would be merged by that type's rules, not the queue's. A file with no
+ * strata attribute is allowed (a repository that has not set them up yet).
+ */
+export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: string): Promise<WorkFile> {
   const top = await repoTop(cwd);
   const path = file !== undefined ? resolve(cwd, file) : resolve(top, fallback);
-  const rel = relative(top, path);
+  const rel = relative(top, path).split('\\').join('/');
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
     throw new StrataError('PATH_ESCAPES_REPO', `${file ?? fallback} is outside the repository ${top}`, 'pick a file inside the work tree');
   }
-  return { top, path, rel: rel.split('\\').join('/') };
+  if (type !== undefined) {
+    const attr = await gitTry(top, ['check-attr', '-z', 'strata', '--', rel]);
+    const value = attr.exitCode === 0 ? attr.stdout.split('\0')[2] : undefined;
+    if (value !== undefined && TYPES.has(value) && value !== type) {
+      throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, `pick a ${type} file (see .gitattributes), or give ${rel} the attribute strata=${type}`);
+    }
+  }
+  return { top, path, rel };
 }
 
 export async function readText(path: string): Promise<string | undefined> {

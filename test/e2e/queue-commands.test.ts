@@ -171,6 +171,11 @@ describe('git strata queue', () => {
   it('reports usage errors with exit 2 and a hint', () => {
     expect(strata(['queue', 'claim', 'abc']).status).toBe(2);
     expect(strata(['queue', 'frobnicate']).status).toBe(2);
+    // A file .gitattributes types otherwise is not a queue.
+    const wrongType = strata(['queue', 'add', '--file', 'HEARTBEAT.md', 'not a heartbeat']);
+    expect(wrongType.status).toBe(2);
+    expect(wrongType.stderr).toContain("HEARTBEAT.md is a 'heartbeat' file (its strata attribute), not a 'queue' file");
+    expect(strata(['heartbeat', '--file', 'QUEUE.md', '--agent', 'x', 'hi']).status).toBe(2);
     const missing = strata(['queue', 'claim']);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe("strata: missing required argument 'seq'\nhint: git strata queue claim --help shows the usage\n");
