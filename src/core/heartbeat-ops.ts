@@ -79,7 +79,10 @@ export function beat(text: string, input: BeatInput): BeatResult {
   const status = input.status !== undefined ? cleanTagValue(input.status) : (previous?.status ?? DEFAULT_STATUS);
   if (!status) throw new StrataError('USAGE', `invalid status '${input.status}'`, 'a status is one word or phrase without ] or a line break');
   const ttl = input.ttl !== undefined ? input.ttl.trim() : (previous?.ttl ?? DEFAULT_TTL);
-  if (parseDuration(ttl) === undefined) throw new StrataError('USAGE', `invalid ttl '${input.ttl}'`, 'write a duration such as 30s, 10m, 1h or 2d');
+  const length = parseDuration(ttl);
+  if (length === undefined) throw new StrataError('USAGE', `invalid ttl '${input.ttl}'`, 'write a duration such as 30s, 10m, 1h or 2d');
+  // A zero lease ends when it starts: the agent would never be alive (and its claims never hold).
+  if (length <= 0) throw new StrataError('USAGE', `a ttl of '${ttl}' is never alive`, 'write a duration above zero, such as 30s, 10m or 1h');
   const note = input.note !== undefined ? input.note.trim() : (previous?.note ?? '');
   if (/[\r\n]/.test(note)) throw new StrataError('USAGE', 'a heartbeat note is one line', 'drop the line breaks from the note');
   if (parseStamp(input.stamp) === undefined) throw new StrataError('BAD_INPUT', `invalid stamp '${input.stamp}'`);

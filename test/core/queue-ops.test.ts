@@ -240,6 +240,7 @@ describe('heartbeat', () => {
 
   it('refuses a ttl it cannot read', () => {
     expect(refusal(() => beat(FILE, { agent: 'a', stamp: S(5), ttl: 'soon' })).message).toMatch(/ttl/);
+    expect(refusal(() => beat(FILE, { agent: 'a', stamp: S(5), ttl: '0s' })).message).toMatch(/never alive/);
   });
 
   it('an agent is alive while at + ttl is in the future', () => {
