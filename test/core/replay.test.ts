@@ -59,6 +59,13 @@ describe('planReplay', () => {
     expect(p.conflicts.map((s) => s.key)).toEqual(['deploy-v42']);
   });
 
+  it('a key that ran stays done when a request with other parameters comes later: it ran, and is not run again', () => {
+    const ops = `${OPS}- [op:deploy-v42] [kind:deploy] [agent:other] [at:2026-11-27T11:00:05.000Z] [args:v43 production] again\n`;
+    const p = plan([rec('deploy-v42', 'done', 'B', T0 + 1000, ' [exit:0]')], { ops });
+    expect(p.actions.map((a) => a.key)).toEqual(['mail-1']);
+    expect(p.statuses.find((s) => s.key === 'deploy-v42')?.state).toBe('done');
+  });
+
   it('runs a key requested twice with the same parameters once', () => {
     const ops = `${OPS}- [op:mail-1] [kind:mail] [agent:other] [at:2026-11-27T11:00:09.000Z] [args:team@x] asked again\n`;
     expect(plan([], { ops }).actions.filter((a) => a.key === 'mail-1')).toHaveLength(1);

@@ -163,9 +163,11 @@ function statusOf(key: string, requests: readonly Request[], rows: readonly Row[
   const base = { key, kind: first?.kind ?? '', args: first ? decodeArgs(first.args) : [], requests, records: sortedRows };
   const epoch = currentEpoch(rows);
   const terminal = epoch.find((r) => r.state === 'done' || r.state === 'failed');
-  const conflict = requests.some((r) => opParameters(r) !== opParameters(first!));
-  if (conflict) return { ...base, state: 'conflict', record: terminal, leaseLive: false };
+  // A key that ran stays what it was, even when a request with other parameters came later (check
+  // reports the reuse): 'never run' would be untrue, and op run must give the recorded result.
   if (terminal) return { ...base, state: terminal.state as 'done' | 'failed', record: terminal, leaseLive: false };
+  const conflict = requests.some((r) => opParameters(r) !== opParameters(first!));
+  if (conflict) return { ...base, state: 'conflict', record: undefined, leaseLive: false };
   const last = [...epoch].reverse().find((r) => r.state === 'claimed' || r.state === 'unknown');
   if (!last) return { ...base, state: 'pending', record: undefined, leaseLive: false };
   if (last.state === 'unknown') return { ...base, state: 'unknown', record: last, leaseLive: false };
