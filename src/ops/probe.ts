@@ -41,7 +41,13 @@ export function readLocalSettings(cwd: string): ReplaySettings {
  * The executor's [by:…] name: strata.executorName, else user@host plus a tag of this clone, so two
  * clones on one machine never mistake each other's claims for their own.
  */
-export function executorNameOf(settings: ReplaySettings, commonDir: string): string {
+/**
+ * This clone's executor name: `strata.executorName`, else user@host and a hash of the git directory
+ * of this work tree — a linked worktree's own, so two worktrees of one clone are two executors (each
+ * replays its own branch; with a claim remote they run an op once between them, as two clones do).
+ * For the main work tree that directory is the common one, as before.
+ */
+export function executorNameOf(settings: ReplaySettings, gitDir: string): string {
   if (settings.executorName) return cleanName(settings.executorName);
   let user = 'executor';
   try {
@@ -49,15 +55,15 @@ export function executorNameOf(settings: ReplaySettings, commonDir: string): str
   } catch {
     // No passwd entry (some containers): the host name alone still tells executors apart.
   }
-  return cleanName(`${user}@${hostname()}+${createHash('sha256').update(commonDir).digest('hex').slice(0, 6)}`);
+  return cleanName(`${user}@${hostname()}+${createHash('sha256').update(gitDir).digest('hex').slice(0, 6)}`);
 }
 
-/** The work tree's top level and the common git directory (absolute). */
-export function locate(cwd: string): { top: string; commonDir: string } {
-  const result = gitSync(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
-  const [top, commonDir] = result.stdout.split('\n');
-  if (result.status !== 0 || !top || !commonDir) throw new StrataError('NOT_A_REPO', 'not inside a git work tree', 'run this in a clone of the repository');
-  return { top, commonDir };
+/** The work tree's top level, the common git directory and this work tree's own (absolute). */
+export function locate(cwd: string): { top: string; commonDir: string; gitDir: string } {
+  const result = gitSync(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir']);
+  const [top, commonDir, gitDir] = result.stdout.split('\n');
+  if (result.status !== 0 || !top || !commonDir || !gitDir) throw new StrataError('NOT_A_REPO', 'not inside a git work tree', 'run this in a clone of the repository');
+  return { top, commonDir, gitDir };
 }
 
 /** Texts of `<rev>:<path>` for each path (undefined where the commit has no such file). */
@@ -103,13 +109,14 @@ export function headOf(top: string): string | undefined {
 export interface Place {
   readonly top: string;
   readonly commonDir: string;
+  readonly gitDir: string;
   readonly settings: ReplaySettings;
 }
 
 /** Where the clone is and how it is configured: read once per command. */
 export function place(cwd: string, settings?: ReplaySettings): Place {
-  const { top, commonDir } = locate(cwd);
-  return { top, commonDir, settings: settings ?? readLocalSettings(top) };
+  const { top, commonDir, gitDir } = locate(cwd);
+  return { top, commonDir, gitDir, settings: settings ?? readLocalSettings(top) };
 }
 
 /** Everything replay plans from, read at HEAD (three git calls). */
@@ -123,7 +130,7 @@ export function snapshot(where: string | Place, settings?: ReplaySettings): Snap
     commonDir: p.commonDir,
     head,
     settings: p.settings,
-    executor: executorNameOf(p.settings, p.commonDir),
+    executor: executorNameOf(p.settings, p.gitDir),
     opsPaths,
     opsTexts: opsPaths.map((_, i) => texts[i] ?? ''),
     ledger: texts[opsPaths.length] ?? '',

@@ -247,3 +247,14 @@ describe('writing', () => {
     expect(() => appendRequest('', [], { ...input, kind: 'Bad;kind' }, T0)).toThrow(/invalid kind/);
   });
 });
+
+describe('executor name', () => {
+  it('is per work tree: two linked worktrees of one clone are two executors; the main one keeps its name', async () => {
+    const { executorNameOf } = await import('../../src/ops/probe.js');
+    const settings = readSettings([]);
+    const main = executorNameOf(settings, '/repo/.git');
+    expect(executorNameOf(settings, '/repo/.git')).toBe(main);
+    expect(executorNameOf(settings, '/repo/.git/worktrees/wt')).not.toBe(main);
+    expect(executorNameOf(readSettings([['strata.executorname', 'deployer']]), '/repo/.git/worktrees/wt')).toBe('deployer');
+  });
+});
