@@ -55,6 +55,8 @@ function firstLine(output: Buffer): string {
 export async function runHandler(spec: HandlerSpec, program: string, key: string, args: readonly string[], cwd: string): Promise<HandlerRun> {
   const { execa } = await import('execa');
   const argv = spec.argv!;
+  // The handler leads its own process group: a timeout stops everything it started (a subshell's
+  // sleep-then-effect included), so nothing of it runs on after the ledger says it ended.
   const child = execa(program, [...argv.slice(1), ...args], {
     shell: false,
     cwd,
@@ -64,9 +66,35 @@ export async function runHandler(spec: HandlerSpec, program: string, key: string
     all: true,
     buffer: false,
     reject: false,
-    timeout: spec.timeoutMs,
-    forceKillAfterDelay: 5000,
+    detached: true,
     windowsHide: true,
+  });
+  const group = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  let timedOut = false;
+  let hardKill: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    group('SIGTERM');
+    hardKill = setTimeout(() => group('SIGKILL'), 5000);
+  }, spec.timeoutMs);
+  // A process the handler left running in its group (`cmd &`) holds its output open, and replay — with
+  // the git pull that runs it — would wait for it: 2 s after the handler exits, the group is stopped.
+  // A real daemon detaches into a session of its own (setsid) and is not touched.
+  let detach: NodeJS.Timeout | undefined;
+  child.once('exit', () => {
+    clearTimeout(timer);
+    if (timedOut) {
+      // What the handler started and SIGTERM did not stop yet.
+      clearTimeout(hardKill);
+      group('SIGKILL');
+    }
+    detach = setTimeout(() => group('SIGKILL'), 2000);
   });
   const kept: Buffer[] = [];
   let size = 0;
@@ -85,11 +113,14 @@ export async function runHandler(spec: HandlerSpec, program: string, key: string
   })();
   const result = await child;
   await drain.catch(() => undefined);
+  clearTimeout(timer);
+  clearTimeout(detach);
+  clearTimeout(hardKill);
   const output = Buffer.concat(kept);
   const digest = `sha256-${createHash('sha256').update(output).digest('hex')}`;
   let exit: number;
   let summary = firstLine(output);
-  if (result.timedOut) {
+  if (timedOut) {
     exit = 124;
     summary = `timed out after ${Math.round(spec.timeoutMs / 1000)}s${summary ? `: ${summary}` : ''}`;
   } else if (typeof result.exitCode === 'number') {
