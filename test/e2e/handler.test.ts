@@ -10,7 +10,7 @@ import { runHandler } from '../../src/ops/handler.js';
 const dir = mkdtempSync(join(tmpdir(), 'strata-handler-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec = (script: string, timeoutMs: number): HandlerSpec => ({ kind: 'k', argv: ['/bin/sh', '-c', script], timeoutMs, idempotent: false }) as HandlerSpec;
+const spec = (script: string, timeoutMs: number): HandlerSpec => ({ kind: 'k', argv: ['/bin/sh', '-c', script], error: undefined, timeoutMs, idempotent: false });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('a timeout stops the handler and what it started: a delayed effect never happens', async () => {
