@@ -106,6 +106,16 @@ describe('queue merge', () => {
     }
   });
 
+  it('a task that stays done keeps its [done:…] stamp when one side reverted the done', async () => {
+    const t = (box: string, tags: string) => `${HEAD}- [${box}] [seq:1] [id:aaaaaaaaaa] [agent:alice]${tags} A\n`;
+    const claim = ' [claim:alice@2026-11-27T10:01:00.000Z]';
+    const done = ' [done:2026-11-27T10:02:00.000Z]';
+    const b = t('x', claim + done);
+    for (const [x, y] of [[t(' ', claim), t('x', done)], [t('x', done), t(' ', claim)]] as const) {
+      expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: t('x', done) });
+    }
+  });
+
   it('an edge no merge renumbers renders as it was written ([depends:01] stays)', async () => {
     const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:01] b\n- [ ] [seq:3] [id:cccccccccc] c\n`;
     const result = await merge('queue', b, b.replace('] a\n', '] a changed\n'), b.replace('] c\n', '] c changed\n'));

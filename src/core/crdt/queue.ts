@@ -217,6 +217,13 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
             : threeWay(b.get(key), o.get(key), t.get(key), maxString);
     values.set(key, merged);
   }
+  // The status is the lattice maximum, so its stamp goes with it: a task that ends up done keeps the
+  // [done:…] of a version where it is done, even where the other side's revert dropped it.
+  if (box !== null && (box === 'x' || box === 'X') && values.get('done') === undefined) {
+    const stamps = [base, ours, theirs].filter((e) => e?.box === 'x' || e?.box === 'X').map((e) => tagValue(e!, 'done'));
+    const stamp = stamps.reduce<string | undefined>((a, v) => minString(a, v), undefined);
+    if (stamp !== undefined) values.set('done', stamp);
+  }
   // A claim both sides made differently keeps the earliest; the other is recorded, never dropped.
   const lost = new Set([...tagValues(ours, 'claim-lost'), ...tagValues(theirs, 'claim-lost')]);
   const [oc, tc, bc] = [o.get('claim'), t.get('claim'), b.get('claim')];
