@@ -83,6 +83,8 @@ describe('queue: one version', () => {
     expect(checkFile('markdown', 'DOC.md', doc.replaceAll('```', '~~~~'))).toEqual([]);
     // Concluding a merge, a conflict left in a code sample looks the same: then it is reported.
     expect(checkFile('markdown', 'DOC.md', doc, undefined, { inMerge: true }).map((f) => [f.rule, f.line])).toEqual([['conflict-markers', 6]]);
+    // ...unless the base had that very sample already (an amend at a rebase's edit stop).
+    expect(checkFile('markdown', 'DOC.md', doc.replace('Then', 'Afterwards'), doc, { inMerge: true })).toEqual([]);
     // Outside the block, or a block the conflict opens or leaves unclosed: reported.
     expect(rules(checkFile('markdown', 'DOC.md', doc.replace('```text\n', '').replace('>>>>>>> topic\n```', '>>>>>>> topic')))).toEqual(['conflict-markers']);
     expect(rules(checkFile('markdown', 'DOC.md', '# X\n\n<<<<<<< HEAD\n```js\na\n=======\nb\n>>>>>>> topic\n```\n'))).toEqual(['conflict-markers']);

@@ -6,7 +6,7 @@ import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
 import { checkHeartbeat, checkHeartbeatAgainstBase } from './heartbeat.js';
 import { checkLedger, checkLedgerAgainstBase, checkOps } from './ledger.js';
-import { findConflictMarkers, inFencedCode } from './markers.js';
+import { type MarkerRegion, findConflictMarkers, inFencedCode } from './markers.js';
 import { checkQueue, checkQueueAgainstBase } from './queue.js';
 
 export { RULES, type Finding, type Rule } from './finding.js';
@@ -49,9 +49,12 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   let markers = findConflictMarkers(text);
   // Plain Markdown may show conflict markers in a code block (a document about git does); outside a
   // merge they are taken for that. Typed files never hold them legitimately.
-  if (markers.length > 0 && !opts.inMerge && !TYPE_RULES[type]) {
+  if (markers.length > 0 && !TYPE_RULES[type]) {
+    // Concluding a merge, only a sample the base already had counts as one (an amend at a rebase stop).
     const shown = inFencedCode(text, markers);
-    markers = markers.filter((m) => !shown.has(m));
+    const lines = opts.inMerge ? text.split('\n') : [];
+    const inBase = (m: MarkerRegion): boolean => baseText !== undefined && baseText.includes(lines.slice(m.line - 1, m.end).join('\n'));
+    markers = markers.filter((m) => !shown.has(m) || (opts.inMerge && !inBase(m)));
   }
   if (markers.length > 0) {
     return markers.map((m) => ({
