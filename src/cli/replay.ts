@@ -31,7 +31,7 @@ export async function replayFromHook(hookName: string, args: string[]): Promise<
       return EXIT.ok;
     }
     const { replay } = await import('../ops/replay.js');
-    await replay({ cwd, quiet: true, out, err });
+    await replay({ cwd, quiet: true, out, err, finishingRebase: hookName === 'post-rewrite' });
   } catch (error) {
     reportError(error);
   }

@@ -86,12 +86,30 @@ async function leftoverOfKilledGit(repo: Repo): Promise<boolean> {
   return mine.every((r) => known.has(r));
 }
 
-/** Whether a merge, rebase, cherry-pick or revert is in progress (replay waits for it to finish). */
-export async function operationInProgress(repo: Repo): Promise<string | undefined> {
+/**
+ * Whether a merge, rebase, cherry-pick or revert is in progress (replay waits for it to finish).
+ * `finishingRebase`: called from post-rewrite, which git runs at the end of a rebase, after the branch
+ * is updated and HEAD is back on it, before it removes its state: a rebase with nothing left to do
+ * and HEAD on a branch is over for replay's purposes (else an executor that pulls with --rebase would
+ * never run ops from its hook).
+ */
+export async function operationInProgress(repo: Repo, opts: { finishingRebase?: boolean } = {}): Promise<string | undefined> {
   const names = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-merge', 'rebase-apply'];
   const paths = (await run(repo, ['rev-parse', '--path-format=absolute', ...names.flatMap((n) => ['--git-path', n])])).split('\n');
   const found = names.find((_, i) => paths[i] && existsSync(paths[i]!));
+  if (found === 'rebase-merge' && opts.finishingRebase && (await rebaseFinished(repo, paths[names.indexOf(found)]!))) return undefined;
   return found === undefined ? undefined : found.startsWith('rebase') ? 'a rebase' : `a merge (${found})`;
+}
+
+async function rebaseFinished(repo: Repo, stateDir: string): Promise<boolean> {
+  let todo: string;
+  try {
+    todo = await readFile(join(stateDir, 'git-rebase-todo'), 'utf8');
+  } catch {
+    return false;
+  }
+  const left = todo.split('\n').some((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  return !left && (await gitTry(repo.top, ['symbolic-ref', '-q', 'HEAD'])).exitCode === 0;
 }
 
 interface TreeEntry {

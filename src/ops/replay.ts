@@ -39,6 +39,8 @@ export interface ReplayOptions {
   readonly only?: string;
   /** Called from a hook: report only what happened and what needs a person. */
   readonly quiet?: boolean;
+  /** Called from post-rewrite at the end of a rebase (see operationInProgress). */
+  readonly finishingRebase?: boolean;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
 }
@@ -175,7 +177,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
 async function putBackLeftover(top: string, executor: boolean, options: ReplayOptions): Promise<void> {
   const repo: Repo = { top, env: { [REPLAY_ACTIVE_ENV]: '1' } };
   await withFileLock(top, REPLAY_LOCK, async () => {
-    if (await operationInProgress(repo)) return;
+    if (await operationInProgress(repo, { finishingRebase: options.finishingRebase === true })) return;
     try {
       await assertLedgerClean(repo, options.err);
     } catch (error) {
@@ -220,7 +222,7 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
   for (;;) {
     const snap = snapshot(where);
     if (!snap.head) break;
-    const busy = await operationInProgress(repo);
+    const busy = await operationInProgress(repo, { finishingRebase: options.finishingRebase === true });
     if (busy) {
       options.err(`strata: replay waits: ${busy} is in progress; run git strata replay when it is finished`);
       break;

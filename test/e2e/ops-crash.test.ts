@@ -173,3 +173,40 @@ describe('ops: the ledger a killed git merge leaves behind', () => {
     expect(sandbox.read(path)).toContain('[op:made-up]');
   });
 });
+
+// git runs post-rewrite at the end of a rebase, before it removes its state: replay there runs the
+// pending ops (it used to wait for a rebase that was in fact over, and ops waited for the next pull).
+describe('ops: pull --rebase that replays a local commit', () => {
+  let sandbox: Sandbox;
+  let clones: Record<string, string>;
+  let log: string;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-rebase-');
+    clones = makeRemoteWithClones(sandbox, ['exec', 'agent']);
+    log = join(sandbox.dir, 'handler.log');
+    const handler = writeHandler(sandbox.dir, 'quick.sh', log, join(sandbox.dir, 'never'));
+    makeExecutor(sandbox, clones.exec!, 'exec', { quick: [handler] }, { 'strata.claimRemote': 'origin' });
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  it('runs the pending op from the post-rewrite hook, once, and leaves no rebase behind', async () => {
+    sandbox.write(join(clones.exec!, 'local.txt'), 'a local commit the rebase replays\n');
+    sandbox.git(clones.exec!, ['add', 'local.txt']);
+    sandbox.git(clones.exec!, ['commit', '-q', '-m', 'local']);
+    sandbox.strata(clones.agent!, ['op', 'request', 'quick', '--key', 'r1', '--agent', 'agent', '--', 'x']);
+    sandbox.git(clones.agent!, ['add', 'OPS.md']);
+    sandbox.git(clones.agent!, ['commit', '-q', '-m', 'request r1']);
+    await pullAndPush(sandbox, clones.agent!, NO_HOOK_REPLAY);
+
+    const pulled = await runAsync(sandbox, clones.exec!, 'git', ['pull', '-q', '--rebase', 'origin', 'main']);
+    expect(pulled.status, pulled.stderr).toBe(0);
+    expect(pulled.stderr).toContain('strata: ran r1 (quick): done');
+    expect(readLog(log).map(([key]) => key)).toEqual(['r1']);
+    expect(sandbox.git(clones.exec!, ['status', '--porcelain']).stdout).toBe('');
+    expect(sandbox.git(clones.exec!, ['log', '--format=%s', '-3']).stdout).toBe('strata: r1 done\nstrata: claim r1\nlocal\n');
+    // Another rebasing pull finds it done.
+    expect((await runAsync(sandbox, clones.exec!, 'git', ['pull', '-q', '--rebase', 'origin', 'main'])).status).toBe(0);
+    expect(readLog(log)).toHaveLength(1);
+  });
+});
