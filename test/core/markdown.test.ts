@@ -218,3 +218,19 @@ describe('mergeMarkdown', () => {
     expect(r.conflicts).toBeGreaterThan(0);
   });
 });
+
+describe('a Markdown document that shows a conflict in a code block', () => {
+  it('merges like any other document: the sample is content, not a virtual base; a real conflict still falls back', async () => {
+    const { merge: mergeAs } = await import('../helpers/merge.js');
+    const doc = lines('# Git notes', '', '```text', '<<<<<<< HEAD', 'ours', '=======', 'theirs', '>>>>>>> topic', '```', '', '## Log', '', '- one');
+    const a = await mergeAs('markdown', doc, `${doc}- two\n`, `${doc}- three\n`);
+    const b = await mergeAs('markdown', doc, `${doc}- three\n`, `${doc}- two\n`);
+    expect(a.conflicts).toBe(0);
+    expect(a.text).toBe(b.text);
+    expect(a.text).toContain('- two\n');
+    expect(a.text).toContain('- three\n');
+    // Markers outside a code block (a criss-cross merge's virtual base) still mean git's line merge.
+    const virtual = lines('# Log', '', '<<<<<<< Temporary merge branch 1', '- x', '=======', '- y', '>>>>>>> Temporary merge branch 2');
+    expect((await mergeAs('markdown', virtual, `${virtual}- two\n`, `${virtual}- three\n`)).method).toMatch(/^fallback/);
+  });
+});

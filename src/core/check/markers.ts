@@ -70,3 +70,14 @@ export function inFencedCode(text: string, regions: readonly MarkerRegion[]): Se
   for (const r of whole) if (blocks.some(([from, to]) => from < r.line && r.end! < to)) inside.add(r);
   return inside;
 }
+
+/**
+ * Whether a Markdown text holds a conflict that is not a sample in a fenced code block (a document
+ * about git shows one). The merge driver falls back to git's line merge only for those.
+ */
+export function hasMarkdownConflict(text: string): boolean {
+  const markers = findConflictMarkers(text);
+  if (markers.length === 0) return false;
+  const shown = inFencedCode(text, markers);
+  return markers.some((m) => !shown.has(m));
+}

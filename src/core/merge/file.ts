@@ -5,6 +5,7 @@ import { ledger } from '../crdt/ledger.js';
 import { ops } from '../crdt/ops.js';
 import { queue } from '../crdt/queue.js';
 import type { EntryType } from '../crdt/keyed.js';
+import { hasMarkdownConflict } from '../check/markers.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 import { fallbackLineMerge, mergeTyped } from './typed.js';
 
@@ -26,9 +27,13 @@ export function hasConflictMarkers(text: string): boolean {
   return CONFLICT_OPEN.test(text) && CONFLICT_CLOSE.test(text);
 }
 
-/** Why an input cannot be merged structurally, or null. */
-export function unmergeableReason(texts: readonly string[]): string | null {
-  return texts.some(hasConflictMarkers) ? 'input-has-conflict-markers' : null;
+/**
+ * Why an input cannot be merged structurally, or null. In plain Markdown a conflict shown in a fenced
+ * code block is content (a document about git), not a virtual merge base.
+ */
+export function unmergeableReason(texts: readonly string[], type?: FileType): string | null {
+  const conflicted = (text: string): boolean => hasConflictMarkers(text) && (type !== 'markdown' || hasMarkdownConflict(text));
+  return texts.some(conflicted) ? 'input-has-conflict-markers' : null;
 }
 
 /** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
@@ -51,7 +56,7 @@ export async function mergeFile(type: FileType, base: string, ours: string, thei
   if (ours === theirs || theirs === base) return { text: ours, conflicts: 0, method: 'trivial' };
   if (ours === base) return { text: theirs, conflicts: 0, method: 'trivial' };
   const opts: MergeOptions = { ...options, lineMerge: memoize(options.lineMerge) };
-  const reason = unmergeableReason([base, ours, theirs]);
+  const reason = unmergeableReason([base, ours, theirs], type);
   if (reason) return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, `fallback:${reason}`);
 
   const entryType = ENTRY_TYPES[type];

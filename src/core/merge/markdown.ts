@@ -5,6 +5,7 @@
  * Pipeline: line merge → split blocks → match (per side against the base) → cluster overlapping changes
  * → resolve each cluster → render → verify (re-split and compare) → result, or git's conflicted text.
  */
+import { hasMarkdownConflict } from '../check/markers.js';
 import type { MergeOptions, MergeResult } from '../result.js';
 import { sections, splitBlocks, splitLines, type Block } from './blocks.js';
 import { diff3, matchTokens } from './diff3.js';
@@ -95,7 +96,7 @@ function trimCommonSections(base: string, ours: string, theirs: string): { prefi
 }
 
 function hasConflictMarkers(text: string): boolean {
-  return /^(?:<{7}|>{7})(?: |\r?$)/m.test(text);
+  return /^(?:<{7}|>{7})(?: |\r?$)/m.test(text) && hasMarkdownConflict(text);
 }
 
 // ---------------------------------------------------------------------------------------------------
