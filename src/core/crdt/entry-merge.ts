@@ -1,6 +1,6 @@
 // Merging two versions of one entry, shared by the types whose entries change in place (queue, facts):
 // single values three-way, and the continuation lines under an entry as text.
-import { type Entry, lineBody } from '../entries/scan.js';
+import { type Entry, lineBody, tagValue, withContinuation, withTag, withoutTag } from '../entries/scan.js';
 import { diff3 } from '../merge/diff3.js';
 
 /** Three-way on one value; `both` decides when the sides changed it differently. */
@@ -28,6 +28,31 @@ export function singleTags(entry: Entry | undefined): Map<string, string> {
   if (!entry) return map;
   for (const t of entry.tags) if (!map.has(t.key)) map.set(t.key, t.value);
   return map;
+}
+
+/** The base's tag keys in their order, then the keys the sides added, in `order`. */
+export function mergedKeys(b: ReadonlyMap<string, string>, o: ReadonlyMap<string, string>, t: ReadonlyMap<string, string>, order?: (x: string, y: string) => number): string[] {
+  const added = [...new Set([...o.keys(), ...t.keys()])].filter((key) => !b.has(key)).sort(order);
+  return [...b.keys(), ...added];
+}
+
+/** The entry with each tag set to its merged value (undefined: removed, unless it is the last tag). */
+export function withTagValues(entry: Entry, values: Iterable<readonly [string, string | undefined]>): Entry {
+  let result = entry;
+  for (const [key, value] of values) {
+    if (value === undefined) {
+      if (tagValue(result, key) !== undefined && result.tags.length > 1) result = withoutTag(result, key);
+    } else if (tagValue(result, key) !== value) result = withTag(result, key, value);
+  }
+  return result;
+}
+
+/** The entry with `log` (mergeLog's lines) as its continuation, where that differs from what it has. */
+export function withLog(entry: Entry, log: readonly string[]): Entry {
+  if (log.map(lineBody).join('\n') === entry.lines.slice(1).map(lineBody).join('\n')) return entry;
+  const head = entry.lines[0]!;
+  const first = head.endsWith('\n') ? head : `${head}${log[0]?.endsWith('\r\n') ? '\r\n' : '\n'}`;
+  return withContinuation({ ...entry, lines: [first] }, log);
 }
 
 /**

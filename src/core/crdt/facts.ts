@@ -1,8 +1,8 @@
 // facts: a grow-only set of (entity, attribute, value, at, agent) tuples. Facts supersede, never delete:
 // the current value of (entity, attribute) is the one with the greatest (at, agent, value); the others
 // stay in the file and carry `[superseded:yes]` so a reader sees the current value at a glance.
-import { type Entry, entryBody, lineBody, tagValue, withContinuation, withTag, withoutTag } from '../entries/scan.js';
-import { maxString, mergeLog, singleTags, threeWay } from './entry-merge.js';
+import { type Entry, entryBody, tagValue, withTag } from '../entries/scan.js';
+import { maxString, mergeLog, mergedKeys, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
 export const SUPERSEDED_TAG = 'superseded';
@@ -56,20 +56,9 @@ export const facts: EntryType = {
     if (!theirs) return ours;
     const log = mergeLog(base, ours, theirs);
     if (log === 'conflict') return { kind: 'conflict', ours, theirs };
-    let result = base ?? greaterByContent(ours, theirs);
     const [b, o, t] = [singleTags(base), singleTags(ours), singleTags(theirs)];
-    const added = [...new Set([...o.keys(), ...t.keys()])].filter((key) => !b.has(key)).sort();
-    for (const key of [...b.keys(), ...added]) {
-      const value = threeWay(b.get(key), o.get(key), t.get(key), maxString);
-      if (value === undefined) result = result.tags.length > 1 ? withoutTag(result, key) : result;
-      else if (tagValue(result, key) !== value) result = withTag(result, key, value);
-    }
-    if (log.map(lineBody).join('\n') !== result.lines.slice(1).map(lineBody).join('\n')) {
-      const head = result.lines[0]!;
-      const first = head.endsWith('\n') ? head : `${head}${log[0]?.endsWith('\r\n') ? '\r\n' : '\n'}`;
-      result = withContinuation({ ...result, lines: [first] }, log);
-    }
-    return result;
+    const values = mergedKeys(b, o, t).map((key) => [key, threeWay(b.get(key), o.get(key), t.get(key), maxString)] as const);
+    return withLog(withTagValues(base ?? greaterByContent(ours, theirs), values), log);
   },
   normalize: (entries) => {
     const all = [...entries].map(([key, entry]) => {

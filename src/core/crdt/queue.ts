@@ -9,16 +9,13 @@ import {
   type Entry,
   type TaskBox,
   entryBody,
-  lineBody,
   tagValue,
   tagValues,
   withAddedTag,
   withBox,
-  withContinuation,
   withTag,
-  withoutTag,
 } from '../entries/scan.js';
-import { mergeLog, maxString, minString, singleTags, threeWay } from './entry-merge.js';
+import { mergeLog, mergedKeys, maxString, minString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 import { ANY_TAG, type FoldSpec, type Run, TOP_ITEM, tagsOnce } from '../merge/fold.js';
 
@@ -202,8 +199,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
 
   const [b, o, t] = [singleTags(base), singleTags(ours), singleTags(theirs)];
   // The base's keys, then new ones in a fixed order: tags both sides added land in one order either way.
-  const added = [...new Set([...o.keys(), ...t.keys()])].filter((key) => !b.has(key)).sort(byTagOrder);
-  const keys = [...b.keys(), ...added];
+  const keys = mergedKeys(b, o, t, byTagOrder);
   const values = new Map<string, string | undefined>();
   for (const key of keys) {
     if (key === 'claim-lost') continue;
@@ -219,8 +215,8 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   }
   // The status is the lattice maximum, so its stamp goes with it: a task that ends up done keeps the
   // [done:…] of a version where it is done, even where the other side's revert dropped it.
-  if (box !== null && (box === 'x' || box === 'X') && values.get('done') === undefined) {
-    const stamps = [base, ours, theirs].filter((e) => e?.box === 'x' || e?.box === 'X').map((e) => tagValue(e!, 'done'));
+  if ((box === 'x' || box === 'X') && values.get('done') === undefined) {
+    const stamps = [base, ours, theirs].filter((e) => e !== undefined && statusOf(e) === 'done').map((e) => tagValue(e!, 'done'));
     const stamp = stamps.reduce<string | undefined>((a, v) => minString(a, v), undefined);
     if (stamp !== undefined) values.set('done', stamp);
   }
@@ -234,22 +230,10 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
 
   // Rebuild on the template: tags first (keys that disappeared, changed values, new keys), then
   // repeatable tags, box, and the log.
-  for (const key of keys) {
-    if (key === 'claim-lost') continue;
-    const value = values.get(key);
-    if (value === undefined) {
-      if (tagValue(result, key) !== undefined && result.tags.length > 1) result = withoutTag(result, key);
-    } else if (tagValue(result, key) !== value) result = withTag(result, key, value);
-  }
+  result = withTagValues(result, values);
   const have = new Set(tagValues(result, 'claim-lost'));
   for (const claim of [...lost].sort()) if (!have.has(claim)) result = withAddedTag(result, 'claim-lost', claim);
-  result = withBox(result, box);
-  if (log.map(lineBody).join('\n') !== result.lines.slice(1).map(lineBody).join('\n')) {
-    const last = result.lines[0]!;
-    const first = last.endsWith('\n') ? last : `${last}${log[0]?.endsWith('\r\n') ? '\r\n' : '\n'}`;
-    result = withContinuation({ ...result, lines: [first] }, log);
-  }
-  return result;
+  return withLog(withBox(result, box), log);
 }
 
 // ---------------------------------------------------------------------------------------------------
