@@ -92,7 +92,6 @@ function isBlank(line: string): boolean {
   return lineBody(line).trim() === '';
 }
 
-/** Tags of a first line; inline code spans are masked so `[x:y]` inside backticks is not a tag. */
 /**
  * Each tag of a line without backticks, as `readTags` reads it (Dataview values trimmed), without
  * building Tag objects: folding reads a few tags of every line of a large file.
@@ -103,6 +102,7 @@ export function eachTag(line: string, visit: (key: string, value: string) => voi
   for (let m = TAG.exec(line); m; m = TAG.exec(line)) visit(m[1]!, m[2] === '::' ? (m[3] ?? '').trim() : (m[3] ?? ''));
 }
 
+/** Tags of a first line; inline code spans are masked so `[x:y]` inside backticks is not a tag. */
 export function readTags(firstLine: string, from = 0): Tag[] {
   const body = lineBody(firstLine);
   const masked = body.includes('`') ? body.replace(INLINE_CODE, (m) => ' '.repeat(m.length)) : body;
