@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
+import { stoppedOperation } from '../git/operation.js';
 import { type FileType, isFileType } from '../core/merge/file.js';
 import { EXIT, reportError } from './exit.js';
 
@@ -131,7 +132,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
 
   const findings: Finding[] = [];
   let checked = 0;
-  const inMerge = mergeInProgress(cwd);
+  const inMerge = stoppedOperation(cwd) !== undefined;
   files.forEach((file, n) => {
     const text = texts[n];
     if (text === undefined) return;
@@ -220,14 +221,6 @@ export function repoInfo(cwd: string): RepoInfo | undefined {
   if (result.status !== 0) return undefined;
   const [top, commonDir] = result.stdout.split('\n');
   return top && commonDir ? { top, commonDir } : undefined;
-}
-
-/** Whether a merge, cherry-pick, revert or rebase is stopped in this clone (its next commit concludes it). */
-export function mergeInProgress(cwd: string): boolean {
-  const names = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-merge', 'rebase-apply'];
-  const result = gitRun(cwd, ['rev-parse', ...names.flatMap((n) => ['--git-path', n])]);
-  if (result.status !== 0) return false;
-  return result.stdout.split('\n').some((p) => p !== '' && existsSync(resolve(cwd, p)));
 }
 
 /** The full id of the commit `ref` names; a USAGE error when it names none. */

@@ -5,6 +5,7 @@
 // than the two git calls the common "no typed file staged" case needs. The checks themselves are
 // imported only once a typed file turns out to be staged.
 import { spawnSync } from 'node:child_process';
+import { rawChange } from '../git/raw-diff.js';
 import { EXIT } from './exit.js';
 
 type HookHandler = (args: string[]) => Promise<number> | number;
@@ -65,11 +66,9 @@ function stagedFiles(): Staged[] {
   const out = gitSync(['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=AMTD', '--no-ext-diff']);
   const fields = out.split('\0');
   const staged: Staged[] = [];
-  const id = (blob: string | undefined): string | undefined => (blob && !/^0+$/.test(blob) ? blob : undefined);
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const [headMode, mode, head, blob] = fields[i]!.slice(1).split(' ');
-    const regular = (m: string | undefined): boolean => m === '100644' || m === '100755';
-    if (regular(mode) || (id(blob) === undefined && regular(headMode))) staged.push({ path: fields[i + 1]!, mode: mode!, blob: id(blob), head: id(head) });
+    const change = rawChange(fields[i]!);
+    if (change) staged.push({ path: fields[i + 1]!, mode: change.mode, blob: change.after, head: change.before });
   }
   return staged;
 }
@@ -99,10 +98,11 @@ async function preCommit(): Promise<number> {
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly { file: Staged; type: string }[]): Promise<number> {
-  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts, mergeInProgress }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }] =
+  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }] =
     await Promise.all([
       import('../core/check/index.js'),
       import('./check.js'),
+      import('../git/operation.js'),
       import('../core/merge/file.js'),
       import('../core/ids.js'),
       import('node:crypto'),
@@ -113,7 +113,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
   const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
 
   const findings: ReturnType<typeof checkFile> = [];
-  const inMerge = mergeInProgress('.');
+  const inMerge = stoppedOperation('.') !== undefined;
   for (const { file, type } of typed) {
     const fileType = isFileType(type) ? type : 'markdown';
     const base = file.head ? texts.get(file.head) : undefined;

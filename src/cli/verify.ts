@@ -8,6 +8,7 @@
 // print, each finding naming its commit.
 import { type CommitRef, type Finding, type Reported, checkDeleted, checkFile, format, isFormat, type Format } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
+import { rawChange } from '../git/raw-diff.js';
 import { command, parse } from './args.js';
 import { catTexts, gitOut, gitRun, repoInfo, typesOf } from './check.js';
 import { EXIT, reportError } from './exit.js';
@@ -16,8 +17,6 @@ interface Options {
   range?: string;
   format?: string;
 }
-
-const ZERO = /^0+$/;
 
 interface Change {
   readonly commit: CommitRef;
@@ -138,13 +137,10 @@ function changedFiles(top: string, commits: readonly Listed[]): Change[] {
       commit = bySha.get(field.trim());
       continue;
     }
-    const [beforeMode, mode, before, after] = field.slice(1).split(' ');
+    const change = rawChange(field);
     const path = fields[++i]!;
-    const regular = (m: string | undefined): boolean => m === '100644' || m === '100755';
-    const id = (blob: string | undefined): string | undefined => (blob && !ZERO.test(blob) ? blob : undefined);
-    // A deleted file (after = 0) counts when it was a regular file before.
-    if (!commit || !(regular(mode) || (id(after) === undefined && regular(beforeMode)))) continue;
-    changes.push({ commit, path, before: id(before), after: id(after) });
+    if (!commit || !change) continue;
+    changes.push({ commit, path, before: change.before, after: change.after });
   }
   return changes;
 }

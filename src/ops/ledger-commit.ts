@@ -6,12 +6,12 @@
 // With a claim remote, the remote's atomic ref update is the linearisation point: a claim commit is
 // pushed *before* HEAD moves, and only an accepted push counts. A rejected push leaves nothing behind
 // locally; the caller fetches, merges (the driver merges the ledger) and plans again.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { gitTry } from '../git/exec.js';
+import { stoppedOperation } from '../git/operation.js';
 
 import { REPLAY_ACTIVE_ENV } from './probe.js';
 
@@ -94,11 +94,9 @@ async function leftoverOfKilledGit(repo: Repo): Promise<boolean> {
  * never run ops from its hook).
  */
 export async function operationInProgress(repo: Repo, opts: { finishingRebase?: boolean } = {}): Promise<string | undefined> {
-  const names = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD', 'rebase-merge', 'rebase-apply'];
-  const paths = (await run(repo, ['rev-parse', '--path-format=absolute', ...names.flatMap((n) => ['--git-path', n])])).split('\n');
-  const found = names.find((_, i) => paths[i] && existsSync(paths[i]!));
-  if (found === 'rebase-merge' && opts.finishingRebase && (await rebaseFinished(repo, paths[names.indexOf(found)]!))) return undefined;
-  return found === undefined ? undefined : found.startsWith('rebase') ? 'a rebase' : `a merge (${found})`;
+  const stopped = stoppedOperation(repo.top);
+  if (stopped?.name === 'rebase-merge' && opts.finishingRebase && (await rebaseFinished(repo, stopped.path))) return undefined;
+  return stopped?.what;
 }
 
 async function rebaseFinished(repo: Repo, stateDir: string): Promise<boolean> {
