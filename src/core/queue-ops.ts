@@ -231,21 +231,23 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
   if (task.status === 'cancelled') {
     throw new StrataError('BAD_INPUT', `${file}: task ${seq} is cancelled; it cannot be done`, 'the status only moves up: open < claimed < done | cancelled');
   }
-  const waiting = task.depends.flatMap((d) => {
+  const waiting = task.depends.flatMap((d): Array<{ seq: number; status: Status | 'missing' }> => {
     const dep = q.bySeq.get(d)?.[0];
-    if (!dep) return [`${d} (missing)`];
+    if (!dep) return [{ seq: d, status: 'missing' }];
     const status = statusOf(dep);
-    return status === 'done' ? [] : [`${d} (${status})`];
+    return status === 'done' ? [] : [{ seq: d, status }];
   });
   if (waiting.length > 0) {
-    const blocked = waiting.filter((w) => / \((cancelled|missing)\)$/.test(w)).map((w) => w.split(' ')[0]);
-    const open = waiting.filter((w) => !/ \((cancelled|missing)\)$/.test(w)).map((w) => w.split(' ')[0]);
+    // A cancelled or missing dependency never becomes done: the edge itself has to go.
+    const never = (w: (typeof waiting)[number]): boolean => w.status === 'cancelled' || w.status === 'missing';
+    const blocked = waiting.filter(never).map((w) => w.seq);
+    const open = waiting.filter((w) => !never(w)).map((w) => w.seq);
     const hints = [
       ...(open.length > 0 ? [`finish ${open.join(', ')} first (git strata queue done N)`] : []),
-      // A cancelled or missing dependency never becomes done: the edge itself has to go.
       ...(blocked.length > 0 ? [`${blocked.join(', ')} will never be done: remove ${blocked.length === 1 ? 'it' : 'them'} from this task's [depends:…] in ${file}, or cancel this task`] : []),
     ];
-    throw new StrataError('BAD_INPUT', `${file}: task ${seq} waits for ${waiting.join(', ')}; it cannot be done before its dependencies`, hints.join('; '));
+    const list = waiting.map((w) => `${w.seq} (${w.status})`).join(', ');
+    throw new StrataError('BAD_INPUT', `${file}: task ${seq} waits for ${list}; it cannot be done before its dependencies`, hints.join('; '));
   }
   const next = withTag(withBox(entry, 'x'), 'done', stamp);
   return { text: replaceEntry(q.doc, entry, next), seq, id: task.id, changed: true, message: `done ${seq}: ${task.text}` };
