@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { stoppedOperation } from '../git/operation.js';
-import { type FileType, isFileType } from '../core/merge/file.js';
+import { type FileType, isFileType } from '../core/file-types.js';
 import { EXIT, reportError } from './exit.js';
 
 const USAGE = `usage: git strata check [--base REF] [--format text|json|github] [--staged] [--type T] [paths…]

@@ -103,7 +103,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
       import('../core/check/index.js'),
       import('./check.js'),
       import('../git/operation.js'),
-      import('../core/merge/file.js'),
+      import('../core/file-types.js'),
       import('../core/ids.js'),
       import('node:crypto'),
       import('node:fs'),

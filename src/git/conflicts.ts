@@ -2,7 +2,7 @@
 // behind them, and the strata type of each path (`git check-attr`, as the driver looks it up).
 import { spawnSync } from 'node:child_process';
 import { StrataError } from '../core/errors.js';
-import { type FileType, isFileType } from '../core/merge/file.js';
+import { type FileType, isFileType } from '../core/file-types.js';
 import { git } from './exec.js';
 
 export interface Stages {

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
+import { type FileType, isFileType } from '../core/file-types.js';
 import type { RandomSource } from '../core/ids.js';
 import { configGet, gitTry } from '../git/exec.js';
 import { withFileLock } from './lock.js';
@@ -27,15 +28,13 @@ export async function repoTop(cwd: string): Promise<string> {
   return result.stdout.trim();
 }
 
-const TYPES = new Set(['markdown', 'heartbeat', 'facts', 'queue', 'ops', 'ledger']);
-
 /**
  * `file` (relative to `cwd`) or `fallback` (relative to the top level); it must stay in the repository.
  * With `type`, a file .gitattributes types otherwise is refused: a task written into HEARTBEAT.md (or
  * into a plain Markdown file) would be merged by that type's rules, not the queue's. A file with no
  * strata attribute is allowed (a repository that has not set them up yet).
  */
-export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: string): Promise<WorkFile> {
+export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: FileType): Promise<WorkFile> {
   const top = await repoTop(cwd);
   const path = file !== undefined ? resolve(cwd, file) : resolve(top, fallback);
   const rel = relative(top, path).split('\\').join('/');
@@ -45,7 +44,7 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
   if (type !== undefined) {
     const attr = await gitTry(top, ['check-attr', '-z', 'strata', '--', rel]);
     const value = attr.exitCode === 0 ? attr.stdout.split('\0')[2] : undefined;
-    if (value !== undefined && TYPES.has(value) && value !== type) {
+    if (value !== undefined && isFileType(value) && value !== type) {
       throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, `pick a ${type} file (see .gitattributes), or give ${rel} the attribute strata=${type}`);
     }
   }

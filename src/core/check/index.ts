@@ -1,7 +1,7 @@
 // The integrity checks of SPEC "Causal integrity checks", pure: a file's text (and its base's) in,
 // findings out. The shell (check, verify, the pre-commit hook) reads the texts and prints the findings.
 import { entriesOf, parseDoc } from '../entries/scan.js';
-import type { FileType } from '../merge/file.js';
+import type { FileType } from '../file-types.js';
 import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
 import { checkHeartbeat, checkHeartbeatAgainstBase } from './heartbeat.js';

@@ -8,13 +8,9 @@ import type { EntryType } from '../crdt/keyed.js';
 import { hasMarkdownConflict } from '../check/markers.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 import { fallbackLineMerge, mergeTyped } from './typed.js';
+import type { FileType } from '../file-types.js';
 
-export const FILE_TYPES = ['markdown', 'heartbeat', 'facts', 'queue', 'ops', 'ledger'] as const;
-export type FileType = (typeof FILE_TYPES)[number];
-
-export function isFileType(name: string): name is FileType {
-  return (FILE_TYPES as readonly string[]).includes(name);
-}
+export { FILE_TYPES, type FileType, isFileType } from '../file-types.js';
 
 /** Entry types with a CRDT merge; `markdown` has none. */
 const ENTRY_TYPES: Partial<Record<FileType, EntryType>> = { heartbeat, facts, queue, ops, ledger };
