@@ -44,6 +44,7 @@ interface Common {
   json?: boolean;
   heartbeats?: string;
   depends?: string;
+  force?: boolean;
 }
 
 function program(name: string, description: string, args: string[]): Command {
@@ -140,7 +141,16 @@ function runCheckpoint(args: string[]): Promise<number> {
 }
 
 function runDone(args: string[]): Promise<number> {
-  return runTaskEdit(program('done', 'mark a task done', ['<seq>']), args, () => done);
+  const p = program('done', 'mark a task done', ['<seq>'])
+    .option('--agent <name>', 'the finishing agent (a task another live agent claimed is refused)')
+    .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`)
+    .option('--force', "mark it done even while another agent's claim on it is alive");
+  return runTaskEdit(p, args, async (cwd, options) => {
+    // Without a name (no --agent, STRATA_AGENT or user.name) only an unclaimed or expired task is done.
+    const agent = await agentName(cwd, options.agent).catch(() => undefined);
+    const by = { agent, liveness: await liveness(cwd, options.heartbeats), force: options.force === true };
+    return (text, seq, at, rel) => done(text, seq, at, rel, by);
+  });
 }
 
 function formatTask(task: Task): string {

@@ -221,8 +221,21 @@ export function checkpoint(text: string, seq: number, note: string, stamp: strin
   return { text: replaceEntry(q.doc, entry, next), seq, id: tagValue(entry, 'id'), changed: true, message: `checkpoint on ${seq}: ${body}` };
 }
 
-/** Marks a task done (`[x]`, `[done:stamp]`); refused while a dependency is not done. */
-export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'): EditResult {
+/**
+ * Who finishes a task, for `done`: a task another agent holds by a live claim is refused unless
+ * `force` (the holder may be halfway through it), the way `claim` refuses it.
+ */
+export interface Finisher {
+  readonly agent: string | undefined;
+  readonly liveness: Liveness;
+  readonly force: boolean;
+}
+
+/**
+ * Marks a task done (`[x]`, `[done:stamp]`); refused while a dependency is not done, and (given who
+ * finishes it) while another agent's claim on it is alive.
+ */
+export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md', by?: Finisher): EditResult {
   validStamp(stamp);
   const q = index(text);
   const entry = find(q, seq, file);
@@ -230,6 +243,16 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
   if (task.status === 'done') return { text, seq, id: task.id, changed: false, message: `${seq} is already done` };
   if (task.status === 'cancelled') {
     throw new StrataError('BAD_INPUT', `${file}: task ${seq} is cancelled; it cannot be done`, 'the status only moves up: open < claimed < done | cancelled');
+  }
+  if (by && !by.force && task.claim !== undefined) {
+    const holder = claimParts(task.claim);
+    if (holder.agent !== by.agent?.trim() && claimHolds(task.claim, by.liveness)) {
+      throw new StrataError(
+        'BAD_INPUT',
+        `${file}: task ${seq} is claimed by ${holder.agent} (since ${holder.at || 'unknown'}), whose lease is alive${by.agent ? `; you are ${by.agent}` : ''}`,
+        `let ${holder.agent} finish it, wait until ${holder.agent}'s heartbeat expires, or pass --force to mark it done anyway`,
+      );
+    }
   }
   const waiting = task.depends.flatMap((d): Array<{ seq: number; status: Status | 'missing' }> => {
     const dep = q.bySeq.get(d)?.[0];

@@ -512,7 +512,10 @@ async function queueEdit(world: World, agent: Agent, what: 'claim' | 'checkpoint
     return;
   }
   const op: Op = what === 'claim' ? { f: 'queue-claim', id, seq: task.seq } : { f: 'queue-done', id, seq: task.seq };
-  await clientOp(world, agent, op, () => cliThenCommit(world, agent, ['queue', what, String(task.seq)], [FILES.queue], `${agent.name}: ${what} ${task.seq}`));
+  // done on a task another live agent claimed is refused unless forced: force half of them, so a done
+  // racing a concurrent claim still happens.
+  const force = what === 'done' && r.chance(0.5) ? ['--force'] : [];
+  await clientOp(world, agent, op, () => cliThenCommit(world, agent, ['queue', what, String(task.seq), ...force], [FILES.queue], `${agent.name}: ${what} ${task.seq}`));
 }
 
 async function heartbeat(world: World, agent: Agent): Promise<void> {

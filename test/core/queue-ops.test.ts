@@ -168,6 +168,20 @@ describe('queue done', () => {
     expect(line(second.text, 143)).toMatch(/^- \[x\] .*\[done:2026-11-27T10:31:00.000Z\] push to staging/);
     expect(done(second.text, 143, S(32))).toMatchObject({ changed: false, text: second.text });
   });
+
+  it("refuses a task another agent holds by a live claim, unless forced; the holder's own and expired claims pass", () => {
+    const ready = done(QUEUE, 142, S(30)).text;
+    const live = heartbeats([`- [agent:deploy] [at:${S(25)}] [status:busy] [ttl:10m] pushing`]);
+    const error = refusal(() => done(ready, 143, S(31), 'QUEUE.md', { agent: 'docs', liveness: live, force: false }));
+    expect(error.message).toMatch(/task 143 is claimed by deploy .*lease is alive; you are docs/);
+    expect(error.hint).toMatch(/--force/);
+    // Without a name, a live claim is someone else's too.
+    expect(refusal(() => done(ready, 143, S(31), 'QUEUE.md', { agent: undefined, liveness: live, force: false })).message).toMatch(/claimed by deploy/);
+    expect(done(ready, 143, S(31), 'QUEUE.md', { agent: 'deploy', liveness: live, force: false }).changed).toBe(true);
+    expect(done(ready, 143, S(31), 'QUEUE.md', { agent: 'docs', liveness: live, force: true }).changed).toBe(true);
+    const expired = heartbeats([`- [agent:deploy] [at:${S(15)}] [status:busy] [ttl:10m] pushing`]);
+    expect(done(ready, 143, S(31), 'QUEUE.md', { agent: 'docs', liveness: expired, force: false }).changed).toBe(true);
+  });
 });
 
 describe('queue next', () => {

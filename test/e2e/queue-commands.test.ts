@@ -75,7 +75,11 @@ describe('git strata queue', () => {
     const early = strata(['queue', 'done', '2']);
     expect(early.status).toBe(1);
     expect(early.stderr).toMatch(/task 2 waits for 1 \(claimed\)/);
-    ok(['queue', 'done', '1']);
+    // code-intel's claim is alive: another agent cannot mark the task done behind its back.
+    const behind = strata(['queue', 'done', '1', '--agent', 'other']);
+    expect(behind.status).toBe(1);
+    expect(behind.stderr).toMatch(/task 1 is claimed by code-intel .*lease is alive; you are other\nhint: .*--force/);
+    ok(['queue', 'done', '1', '--agent', 'code-intel']);
 
     const ready = JSON.parse(ok(['queue', 'next', '--json'])) as { seq: number; status: string; depends: number[] }[];
     expect(ready.map((t) => [t.seq, t.status])).toEqual([
