@@ -15,6 +15,7 @@ import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget 
 import { pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
+import { readLocalSettings } from '../ops/probe.js';
 import { command, parse } from './args.js';
 import { VERSION } from './commands.js';
 import { EXIT } from './exit.js';
@@ -88,6 +89,7 @@ export async function diagnose(cwd: string): Promise<Check[]> {
     if (repo.top) {
       const ledger = await checkLedger(repo.top);
       if (ledger) checks.push(ledger);
+      checks.push(...checkHandlers(repo.top));
     }
   }
   checks.push(checkPath());
@@ -278,6 +280,18 @@ async function checkLedger(top: string): Promise<Check | undefined> {
     message: `${LEDGER_PATH} is ${untracked ? 'untracked' : 'changed but not committed'} (an interrupted replay or merge?): git pull stops on it`,
     fix: 'git strata replay (it puts back a leftover whose records are all committed, and says what to do otherwise)',
   };
+}
+
+/** Handlers whose git config replay cannot use: their ops would be skipped at every pull. */
+function checkHandlers(top: string): Check[] {
+  return [...readLocalSettings(top).handlers.values()]
+    .filter((h) => h.error !== undefined)
+    .map((h) => ({
+      status: 'warn' as const,
+      name: `handler ${h.kind}`,
+      message: `git config strata.handler.${h.kind}: ${h.error}; replay skips ops of kind ${h.kind}`,
+      fix: `git config strata.handler.${h.kind}${h.error!.startsWith('timeout') ? '.timeout 5m' : " '/path/to/handler --flag'"}`,
+    }));
 }
 
 function checkPath(): Check {

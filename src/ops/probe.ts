@@ -7,6 +7,7 @@ import { hostname, userInfo } from 'node:os';
 import { type ReplaySettings, cleanName, parseConfigDump, readSettings } from '../core/replay/config.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { StrataError } from '../core/errors.js';
+import { parseStamp } from '../core/clock.js';
 
 /** Set in the environment of git commands replay runs, so the hooks they trigger do not replay again. */
 export const REPLAY_ACTIVE_ENV = 'STRATA_REPLAY_ACTIVE';
@@ -148,7 +149,8 @@ export function hasUnpushedLedger(top: string, upstream = '@{upstream}'): boolea
 
 /** The wall clock, or STRATA_NOW (as the writer commands read it), without loading the writers' shell. */
 export function clockNow(): number {
+  // The same stamps the writers accept (a date alone is not one); anything else is the wall clock here,
+  // and the writer commands refuse it with a message.
   const fixed = process.env.STRATA_NOW;
-  const ms = fixed ? Date.parse(fixed) : NaN;
-  return Number.isNaN(ms) ? Date.now() : ms;
+  return (fixed ? parseStamp(fixed) : undefined) ?? Date.now();
 }

@@ -222,6 +222,13 @@ describe('config', () => {
     expect(s.leaseMs).toBe(11 * min);
     expect(readSettings(parseConfigDump('strata.executor\nfalse\0')).executor).toBe(false);
   });
+
+  it('makes a handler with a timeout that is not a duration unusable, instead of running it for the default', () => {
+    for (const bad of ['ten minutes', '0', '-5s']) {
+      const s = readSettings(parseConfigDump(`strata.handler.deploy\n/bin/deploy\0strata.handler.deploy.timeout\n${bad}\0`));
+      expect(s.handlers.get('deploy')).toMatchObject({ argv: undefined, error: `timeout '${bad}' is not a duration like 30s, 5m or 1h` });
+    }
+  });
 });
 
 describe('writing', () => {
@@ -256,5 +263,21 @@ describe('executor name', () => {
     expect(executorNameOf(settings, '/repo/.git')).toBe(main);
     expect(executorNameOf(settings, '/repo/.git/worktrees/wt')).not.toBe(main);
     expect(executorNameOf(readSettings([['strata.executorname', 'deployer']]), '/repo/.git/worktrees/wt')).toBe('deployer');
+  });
+});
+
+describe('the clock replay plans with', () => {
+  it('reads STRATA_NOW as the writer commands do: a full stamp counts, a date alone does not', async () => {
+    const { clockNow } = await import('../../src/ops/probe.js');
+    const saved = process.env.STRATA_NOW;
+    try {
+      process.env.STRATA_NOW = '2026-11-27T10:00:00.000Z';
+      expect(clockNow()).toBe(Date.parse('2026-11-27T10:00:00.000Z'));
+      process.env.STRATA_NOW = '2026-11-27';
+      expect(Math.abs(clockNow() - Date.now())).toBeLessThan(60_000);
+    } finally {
+      if (saved === undefined) delete process.env.STRATA_NOW;
+      else process.env.STRATA_NOW = saved;
+    }
   });
 });

@@ -322,6 +322,15 @@ describe('git strata doctor', () => {
     expect(bypassed.stdout).toMatch(/warn\s+hooks: no strata hooks in .hooks; strata's shims in .git\/hooks are bypassed because core.hooksPath points elsewhere/);
     sandbox.git(dir, ['config', '--unset', 'core.hooksPath']);
 
+    // A handler replay cannot use is named, with its fix, before a pull silently skips its ops.
+    sandbox.git(dir, ['config', 'strata.handler.deploy', '/bin/true']);
+    sandbox.git(dir, ['config', 'strata.handler.deploy.timeout', 'ten minutes']);
+    expect(sandbox.strata(dir, ['doctor'], { env }).stdout).toMatch(
+      /warn\s+handler deploy: git config strata\.handler\.deploy: timeout 'ten minutes' is not a duration like 30s, 5m or 1h; replay skips ops of kind deploy\n\s+fix: git config strata\.handler\.deploy\.timeout 5m/,
+    );
+    sandbox.git(dir, ['config', '--unset', 'strata.handler.deploy.timeout']);
+    expect(sandbox.strata(dir, ['doctor'], { env }).stdout).not.toMatch(/handler deploy/);
+
     sandbox.git(dir, ['config', 'merge.strata.driver', `'${process.execPath}' '/nonexistent/git-strata.mjs' merge %O %A %B %L %P`]);
     const broken = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
     expect(broken.status).toBe(1);

@@ -95,11 +95,15 @@ export function readSettings(entries: Iterable<readonly [string, string | undefi
     const options = handlerOptions.get(kind);
     const split = command === undefined ? { error: 'no command given' } : splitCommand(command);
     const timeout = options?.get('timeout');
-    const timeoutMs = timeout === undefined ? DEFAULT_TIMEOUT_MS : (parseDuration(timeout) ?? DEFAULT_TIMEOUT_MS);
+    const parsedTimeout = timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(timeout);
+    // A timeout that is not a duration makes the handler unusable (reported, never run), rather than
+    // silently letting a handler meant to stop after 30s run for the default ten minutes.
+    const badTimeout = parsedTimeout === undefined || parsedTimeout <= 0 ? `timeout '${timeout}' is not a duration like 30s, 5m or 1h` : undefined;
+    const timeoutMs = badTimeout === undefined ? parsedTimeout! : DEFAULT_TIMEOUT_MS;
     handlers.set(kind, {
       kind,
-      argv: 'argv' in split ? split.argv : undefined,
-      error: 'error' in split ? split.error : undefined,
+      argv: 'argv' in split && badTimeout === undefined ? split.argv : undefined,
+      error: 'error' in split ? split.error : badTimeout,
       timeoutMs,
       idempotent: configBool(options?.get('idempotent')),
     });
