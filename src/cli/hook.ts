@@ -98,7 +98,7 @@ async function preCommit(): Promise<number> {
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly { file: Staged; type: string }[]): Promise<number> {
-  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }] =
+  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }, { withFileLock }] =
     await Promise.all([
       import('../core/check/index.js'),
       import('./check.js'),
@@ -107,6 +107,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
       import('../core/ids.js'),
       import('node:crypto'),
       import('node:fs'),
+      import('../ops/lock.js'),
     ]);
   const blobs = typed.flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined));
   const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
@@ -129,12 +130,18 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
       if (stamp.stamped.length > 0) {
         const which = stamp.stamped.map((s) => (s.seq !== undefined ? `seq ${s.seq}` : `line ${s.line}`)).join(', ');
         const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
-        const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
-        if (clean) {
+        // Under the writers' lock: a `queue add` running meanwhile in this clone must neither be
+        // overwritten by the stamped copy nor overwrite it.
+        const stampedWorktree = await withFileLock('.', file.path, async () => {
+          const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
+          if (!clean) return false;
           // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
           const worktree = stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh));
           writeFileSync(file.path, worktree.text);
           gitSync(['add', '--', file.path]);
+          return true;
+        });
+        if (stampedWorktree) {
           text = catTexts('.', [`:${file.path}`])[0] ?? stamp.text;
           process.stderr.write(`strata: stamped [id:…] on ${count} of ${file.path} (${which}) and staged it again\n`);
         } else {

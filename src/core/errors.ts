@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'BAD_INPUT'
   | 'PATH_ESCAPES_REPO'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'LOCK_LOST';
 
 export class StrataError extends Error {
   constructor(

@@ -1,9 +1,8 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
 // under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
@@ -65,15 +64,40 @@ export async function readText(path: string): Promise<string | undefined> {
  * text atomically if it differs — all under the file's lock.
  */
 export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R): Promise<R> {
-  return withFileLock(cwd, file.rel, async () => {
+  return withFileLock(cwd, file.rel, async (held) => {
     const before = await readText(file.path);
     const result = edit(before ?? header);
     if (result.text !== before) {
       await mkdir(dirname(file.path), { recursive: true });
-      await writeFileAtomic(file.path, result.text);
+      await publish(file.path, result.text, () => held.assertHeld());
     }
     return result;
   });
+}
+
+/**
+ * An atomic write (temp file, fsync, rename) that asks `ready` between the fsync and the rename, so a
+ * writer that lost its lock while stalled leaves the file as the lock's new holder wrote it. Keeps the
+ * file's mode.
+ */
+async function publish(path: string, text: string, ready: () => void): Promise<void> {
+  const mode = await stat(path).then((s) => s.mode & 0o7777, () => undefined);
+  const temp = `${path}.strata-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temp, 'wx', mode ?? 0o666);
+    try {
+      await handle.writeFile(text);
+      if (mode !== undefined) await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    ready();
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 /** `--agent`, else STRATA_AGENT, else `git config user.name`. */

@@ -220,6 +220,33 @@ describe('pre-commit hook', () => {
     expect(sandbox.git(repo, ['status', '--porcelain']).stdout).toBe('');
   });
 
+  it('stamps under the writers\' lock: a queue add that holds it meanwhile is neither lost nor overwritten', async () => {
+    branch('stamp-race');
+    const staged = `${QUEUE}- [ ] [seq:5] [agent:e] hand-written\n`;
+    sandbox.write(join(repo, 'QUEUE.md'), staged);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    const { withFileLock } = await import('../../src/ops/lock.js');
+    const { spawn } = await import('node:child_process');
+    let hookOutput = '';
+    const committed = await withFileLock(repo, 'QUEUE.md', async () => {
+      // The commit starts while a writer (this test) holds QUEUE.md's lock: its hook has to wait.
+      const child = spawn('git', ['commit', '-q', '-m', 'hand'], { cwd: repo, env: sandbox.env });
+      child.stderr.on('data', (chunk: Buffer) => (hookOutput += chunk.toString()));
+      const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+      for (let i = 0; i < 100 && !hookOutput.includes('is locked'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(hookOutput).toContain('strata: QUEUE.md is locked by another strata command; waiting');
+      // The writer appends its task, as `queue add` does, and lets go.
+      writeFileSync(join(repo, 'QUEUE.md'), `${staged}- [ ] [seq:6] [id:ffffffffff] [agent:r] added meanwhile\n`);
+      return { done }; // not awaited here: the lock goes once this returns
+    });
+    expect(`${await committed.done} ${hookOutput}`).toMatch(/^0 /);
+    // The work tree changed under the hook: it stamped the index only, and the writer's task is still there.
+    expect(hookOutput).toContain('in the index only');
+    const worktree = sandbox.read(join(repo, 'QUEUE.md'));
+    expect(worktree).toContain('[seq:6] [id:ffffffffff] [agent:r] added meanwhile');
+    expect(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout).toMatch(/\[seq:5\] \[id:[0-9a-z]{10}\] \[agent:e\] hand-written\n$/);
+  });
+
   it('stamps only the index when the file is partly staged, and leaves the unstaged change alone', () => {
     branch('partial');
     const staged = `${QUEUE}- [ ] [seq:5] [agent:e] staged task\n`;

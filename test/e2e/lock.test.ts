@@ -1,0 +1,52 @@
+// The writers' lock with a real repository: a writer that lost its lock while stalled (SIGSTOP, a
+// suspended VM: longer than the stale time, so another command took the lock over) writes nothing.
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StrataError } from '../../src/core/errors.js';
+import { lockDir, withFileLock } from '../../src/ops/lock.js';
+import { editFile, workFile } from '../../src/ops/workfile.js';
+import { type Sandbox, makeSandbox } from '../helpers/git.js';
+
+let sandbox: Sandbox;
+let repo: string;
+
+beforeAll(() => {
+  sandbox = makeSandbox('strata-lock-');
+  repo = join(sandbox.dir, 'repo');
+  sandbox.git(sandbox.dir, ['init', '-q', repo]);
+});
+
+afterAll(() => sandbox?.cleanup());
+
+describe('the writers\' lock', () => {
+  it('refuses to publish once another command took the lock over, and leaves that command\'s write', async () => {
+    const file = await workFile(repo, 'QUEUE.md', 'QUEUE.md');
+    writeFileSync(file.path, '# Queue\n');
+    const owner = join(await lockDir(repo), 'QUEUE.md.owner');
+    const attempt = editFile(repo, file, '', (text) => {
+      // While this writer is "stalled" between reading and writing, another takes the stale lock over
+      // (it writes its own token) and writes its task.
+      writeFileSync(owner, 'someone-else');
+      writeFileSync(file.path, `${text}- [ ] [seq:1] [id:bbbbbbbbbb] theirs\n`);
+      return { text: `${text}- [ ] [seq:1] [id:aaaaaaaaaa] ours\n` };
+    });
+    const error = await attempt.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(StrataError);
+    expect((error as StrataError).message).toMatch(/lock on QUEUE\.md was taken over .*nothing was written/);
+    expect(readFileSync(file.path, 'utf8')).toBe('# Queue\n- [ ] [seq:1] [id:bbbbbbbbbb] theirs\n');
+    // No temp file is left next to it.
+    expect(sandbox.git(repo, ['status', '--porcelain', '--untracked-files=all']).stdout).toBe('?? QUEUE.md\n');
+  });
+
+  it('publishes normally, keeping the file mode, and a later holder gets the lock', async () => {
+    const file = await workFile(repo, 'notes/FACTS.md', 'notes/FACTS.md');
+    await editFile(repo, file, '# Facts\n', (text) => ({ text: `${text}- a\n` }));
+    expect(readFileSync(file.path, 'utf8')).toBe('# Facts\n- a\n');
+    chmodSync(file.path, 0o640);
+    await editFile(repo, file, '', (text) => ({ text: `${text}- b\n` }));
+    expect(readFileSync(file.path, 'utf8')).toBe('# Facts\n- a\n- b\n');
+    expect(statSync(file.path).mode & 0o777).toBe(0o640);
+    await withFileLock(repo, 'notes/FACTS.md', async (held) => held.assertHeld());
+  });
+});
