@@ -81,6 +81,8 @@ export function tagFold(tags: readonly string[]): FoldSpec {
  */
 export function tagsOnce(line: string, keys: readonly string[]): Map<string, string> | 'unsafe' {
   if (line.includes('`')) return 'unsafe';
+  const quick = quickTags(line, keys);
+  if (quick) return quick;
   const out = new Map<string, string>();
   let repeated = false;
   eachTag(line, (key, value) => {
@@ -89,6 +91,32 @@ export function tagsOnce(line: string, keys: readonly string[]): Map<string, str
     else out.set(key, value.trim());
   });
   return repeated ? 'unsafe' : out;
+}
+
+/**
+ * `tagsOnce` without running the tag scanner over the whole line, for the common line where each key
+ * is absent or written once as a plain tag; undefined where that is not plain to see (the scanner
+ * decides). Folding asks this of every line of a large file.
+ *
+ * Exact: the scanner's tags start at `[` and end at the first `]` after it, so a tag starting before
+ * `[key:` can cover it only if no `]` closes the last `[` before it.
+ */
+function quickTags(line: string, keys: readonly string[]): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const key of keys) {
+    const needle = `[${key}:`;
+    const at = line.indexOf(needle);
+    if (at === -1) continue;
+    if (line.indexOf(needle, at + 1) !== -1) return undefined;
+    if (at > 0 && line.lastIndexOf('[', at - 1) > line.lastIndexOf(']', at - 1)) return undefined;
+    const close = line.indexOf(']', at);
+    if (close === -1 || line[close + 1] === '(') return undefined;
+    const newline = line.indexOf('\n', at);
+    if (newline !== -1 && newline < close) return undefined;
+    const raw = line.slice(at + needle.length, close);
+    out.set(key, (raw.startsWith(':') ? raw.slice(1) : raw).trim());
+  }
+  return out;
 }
 
 /** The three versions, split into lines once, with where each line starts. */
