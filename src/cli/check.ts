@@ -141,7 +141,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   });
   // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
   if (options.base && options.paths.length === 0) {
-    const present = new Set(files.filter((_, n) => texts[n] !== undefined).map((f) => f.path));
+    const present = files.flatMap((f, n) => (texts[n] !== undefined ? [{ path: f.path, type: types.get(f.path)!, text: texts[n]! }] : []));
     findings.push(...deletedSince(repo.top, options.base, present));
   }
   // Requests and the ledger are checked together: a key reused with other parameters, an op run twice.
@@ -153,13 +153,17 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   return { findings, files: checked };
 }
 
-function deletedSince(top: string, ref: string, present: ReadonlySet<string>): Finding[] {
+function deletedSince(top: string, ref: string, present: ReadonlyArray<{ path: string; type: FileType; text: string }>): Finding[] {
   const commit = resolveCommit(top, ref);
-  const gone = gitOut(top, ['ls-tree', '-r', '-z', '--name-only', commit]).split('\0').filter((p) => p !== '' && !present.has(p));
+  const atBase = new Set(gitOut(top, ['ls-tree', '-r', '-z', '--name-only', commit]).split('\0').filter((p) => p !== ''));
+  const here = new Set(present.map((f) => f.path));
+  const gone = [...atBase].filter((p) => !here.has(p));
   const types = typesOf(top, gone);
   const paths = gone.filter((p) => types.has(p));
   const texts = catTexts(top, paths.map((p) => `${commit}:${p}`));
-  return paths.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(types.get(path)!, path, texts[n]!, `git checkout ${ref} -- ${path}`)));
+  // Files of the same type the base did not have: where a renamed file went.
+  const successors = (type: FileType): string[] => present.filter((f) => f.type === type && !atBase.has(f.path)).map((f) => f.text);
+  return paths.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(types.get(path)!, path, texts[n]!, `git checkout ${ref} -- ${path}`, successors(types.get(path)!))));
 }
 
 function checkLoose(cwd: string, type: FileType, paths: readonly string[]): { findings: Finding[]; files: number } {

@@ -115,11 +115,14 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
 
   const findings: ReturnType<typeof checkFile> = [];
   const inMerge = stoppedOperation('.') !== undefined;
+  // Files of a type new in this commit: where a typed file went when it was renamed (git mv).
+  const added = (type: string): string[] =>
+    typed.filter((t) => t.type === type && t.file.head === undefined && t.file.blob !== undefined).map((t) => texts.get(t.file.blob!) ?? '');
   for (const { file, type } of typed) {
     const fileType = isFileType(type) ? type : 'markdown';
     const base = file.head ? texts.get(file.head) : undefined;
     if (file.blob === undefined) {
-      if (base !== undefined) findings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${quote(file.path)}`));
+      if (base !== undefined) findings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${quote(file.path)}`, added(fileType)));
       continue;
     }
     let text = texts.get(file.blob);

@@ -68,7 +68,11 @@ function verify(cwd: string, range: string, as: Format): number {
     let found: Finding[];
     if (change.after === undefined) {
       if (base === undefined) continue;
-      found = checkDeleted(type, change.path, base, `git checkout ${change.commit.short}^ -- ${change.path}, in a new commit`);
+      // Files of the same type this commit added: where a renamed file went.
+      const successors = typed
+        .filter((c) => c.commit === change.commit && c.before === undefined && c.after !== undefined && types.get(c.path) === type)
+        .map((c) => texts.get(c.after!) ?? '');
+      found = checkDeleted(type, change.path, base, `git checkout ${change.commit.short}^ -- ${change.path}, in a new commit`, successors);
     } else {
       const text = texts.get(change.after);
       if (text === undefined) continue;

@@ -2,7 +2,7 @@
 // with --no-verify, and is then caught by `git strata verify --range`; ids are stamped on hand-written
 // entries and the commit contains them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, type Sandbox, makeSandbox } from '../helpers/git.js';
@@ -128,6 +128,28 @@ describe('pre-commit hook', () => {
       expect(verify.status).toBe(1);
       expect(verify.stdout).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted/);
     }
+  });
+
+  it('a queue renamed to another queue path keeps its tasks: it commits and verifies; dropping a done task on the way is refused', () => {
+    branch('moved');
+    mkdirSync(join(repo, 'queues'), { recursive: true });
+    sandbox.git(repo, ['mv', 'QUEUE.md', 'queues/main.md']);
+    expect(sandbox.strata(repo, ['check', '--base', 'HEAD']).status).toBe(0);
+    const moved = commit('move the queue into a channel');
+    expect(moved.status, moved.stderr).toBe(0);
+    expect(sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`]).status).toBe(0);
+
+    branch('moved-lossy');
+    mkdirSync(join(repo, 'queues'), { recursive: true });
+    sandbox.git(repo, ['mv', 'QUEUE.md', 'queues/main.md']);
+    sandbox.write(join(repo, 'queues/main.md'), QUEUE.replace(/^- \[x\] \[seq:1\].*\n/m, ''));
+    sandbox.git(repo, ['add', 'queues/main.md']);
+    expect(sandbox.strata(repo, ['check', '--base', 'HEAD'], { allowFail: true }).stdout).toMatch(/^QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted/m);
+    const refused = commit('move and drop');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('QUEUE.md was deleted');
+    expect(commit('move and drop', { noVerify: true }).status).toBe(0);
+    expect(sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true }).stdout).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted/);
   });
 
   it('a Markdown file that shows conflict markers in a code block commits; the same markers concluding a merge are refused', () => {

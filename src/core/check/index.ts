@@ -91,12 +91,18 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
  * A typed file that existed at the base and is gone now (deleted, or renamed to a path that is not
  * typed the same): every entry the history rules keep went with it. One finding per file, naming how
  * many, rather than one per entry of a 10k-entry file.
+ *
+ * `successors` are the texts of files of the same type that appeared at the same time (a rename, or a
+ * split into channels): the file counts as moved when one of them keeps everything it had to keep.
  */
-export function checkDeleted(type: FileType, path: string, baseText: string, restore = `git checkout <base> -- ${path}`): Finding[] {
+export function checkDeleted(type: FileType, path: string, baseText: string, restore = `git checkout <base> -- ${path}`, successors: readonly string[] = []): Finding[] {
   const rules = TYPE_RULES[type];
   if (!rules || findConflictMarkers(baseText).length > 0 || baseText.includes('\0')) return [];
-  const lost = rules.againstBase(path, [], entriesOf(parseDoc(baseText)), 0);
+  const baseEntries = entriesOf(parseDoc(baseText));
+  const lost = rules.againstBase(path, [], baseEntries, 0);
   if (lost.length === 0) return [];
+  const keeps = (text: string): boolean => !text.includes('\0') && rules.againstBase(path, entriesOf(parseDoc(text)), baseEntries, lineCount(text)).length === 0;
+  if (successors.some(keeps)) return [];
   const what = lost.length === 1 ? '1 entry' : `${lost.length} entries`;
   return [
     {
