@@ -1,8 +1,7 @@
 // The hook shims: what they look like, how install puts them in front of existing hooks and how
 // uninstall puts things back. A shim is a few lines of POSIX sh that run the hook that was there before
 // (moved aside to <hook>.pre-strata, bytes and mode untouched), then `node git-strata.mjs hook <name>`.
-import { constants } from 'node:fs';
-import { access, chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { shellQuote } from './shell.js';
 
@@ -125,9 +124,10 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+/** Whether there is something at `path` (a dangling symlink counts: it is a hook someone put there). */
 async function exists(path: string): Promise<boolean> {
   try {
-    await access(path, constants.F_OK);
+    await lstat(path);
     return true;
   } catch {
     return false;
@@ -148,14 +148,43 @@ export interface InstallHooksOptions {
   readonly isTracked: (path: string) => Promise<boolean>;
 }
 
+/** Where a hook that is a symlink points, as written (undefined: not a symlink, or no hook). */
+async function linkOf(path: string): Promise<string | undefined> {
+  try {
+    return (await lstat(path)).isSymbolicLink() ? await readlink(path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The other strata hook a symlinked hook points to in the same directory (`post-merge -> pre-commit`,
+ * as some setups share one script), or undefined.
+ */
+function siblingHook(link: string, suffix = ''): string | undefined {
+  const name = link.startsWith('./') ? link.slice(2) : link;
+  return HOOK_NAMES.find((hook) => name === hook + suffix);
+}
+
 /** Puts a shim for every strata hook into `dir`; running it twice changes nothing. */
 export async function installHooks(dir: string, target: ShimTarget, options: InstallHooksOptions): Promise<HookAction[]> {
   await mkdir(dir, { recursive: true });
   const actions: HookAction[] = [];
+  // Every hook as it was before this install moves any of them: a hook that is a symlink to another
+  // (post-merge -> pre-commit) must chain to what that one was, not to the shim that replaces it.
+  const before = new Map<string, string | undefined>();
+  const links = new Map<string, string | undefined>();
   for (const hook of HOOK_NAMES) {
+    before.set(hook, await readIfExists(join(dir, hook)));
+    links.set(hook, await linkOf(join(dir, hook)));
+  }
+  // Symlinks last, so the hook one points to has been moved aside (or not) when it is handled.
+  const order = [...HOOK_NAMES].sort((a, b) => Number(links.get(a) !== undefined) - Number(links.get(b) !== undefined));
+  const movedAside = (hook: string): boolean => actions.some((a) => a.hook === hook && (a.kind === 'chained' || a.kind === 'backup-replaced'));
+  for (const hook of order) {
     const path = join(dir, hook);
     const backup = path + BACKUP_SUFFIX;
-    const current = await readIfExists(path);
+    const current = before.get(hook);
     let backupText = await readIfExists(backup);
     // A shim must never chain to a shim: a stale one left as backup is dropped.
     if (backupText !== undefined && isShim(backupText)) {
@@ -181,9 +210,18 @@ export async function installHooks(dir: string, target: ShimTarget, options: Ins
         actions.push({ hook, kind: 'chained', backup });
       }
       // The shim is written before the hook moves, so a failure never leaves the hook missing.
-      // rename keeps the bytes, the mode and a symlink as they were; uninstall renames it back.
+      // rename keeps the bytes, the mode and a symlink as they were; uninstall renames it back. A
+      // symlink to a sibling hook is pointed at that hook's backup (uninstall points it back).
       const temp = await stage(path, renderShim(hook, target, chainModeFor(current)));
-      await rename(path, backup);
+      const link = links.get(hook);
+      const sibling = link === undefined ? undefined : siblingHook(link);
+      if (sibling !== undefined && link !== undefined && movedAside(sibling)) {
+        await rm(backup, { force: true });
+        await symlink(link.replace(sibling, sibling + BACKUP_SUFFIX), backup);
+        await rm(path);
+      } else {
+        await rename(path, backup);
+      }
       await rename(temp, path);
       continue;
     }
@@ -212,7 +250,16 @@ export async function uninstallHooks(dir: string): Promise<UninstallAction[]> {
     const hasBackup = await exists(backup);
     if (current !== undefined && isShim(current)) {
       if (hasBackup) {
-        await rename(backup, path);
+        const link = await linkOf(backup);
+        const sibling = link === undefined ? undefined : siblingHook(link, BACKUP_SUFFIX);
+        if (sibling !== undefined && link !== undefined) {
+          // Install pointed this symlink at its sibling's backup; the sibling is back under its name.
+          await rm(path);
+          await symlink(link.replace(sibling + BACKUP_SUFFIX, sibling), path);
+          await rm(backup);
+        } else {
+          await rename(backup, path);
+        }
         actions.push({ hook, kind: 'restored' });
       } else {
         await rm(path);

@@ -1,6 +1,6 @@
 // install / uninstall / doctor / hook against real git: config, shims, chaining, husky, worktrees.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, ROOT, makeSandbox, type RunResult, type Sandbox } from '../helpers/git.js';
@@ -288,6 +288,38 @@ describe('git strata uninstall', () => {
     expect(sandbox.strata(dir, ['uninstall']).stdout).toContain('no merge.strata');
   });
 });
+
+describe('git strata install with a hook that is a symlink to another', () => {
+  it('chains post-merge -> pre-commit to the old pre-commit, and uninstall puts both back as they were', () => {
+    const dir = repo();
+    const hooks = join(dir, '.git/hooks');
+    const marker = join(sandbox.dir, 'm-link');
+    writeHook(join(hooks, 'pre-commit'), hookScript(marker));
+    symlinkSync('pre-commit', join(hooks, 'post-merge'));
+    const before = snapshot(hooks, HOOKS);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toMatch(/post-merge.*pre-strata/);
+    // The displaced post-merge still runs the user's script, not strata's pre-commit shim.
+    expect(readlinkSync(join(hooks, 'post-merge.pre-strata'))).toBe('pre-commit.pre-strata');
+    const run = spawnSync(join(hooks, 'post-merge'), ['0'], { cwd: dir, env: sandbox.env, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('post-merge 0\n');
+    sandbox.strata(dir, ['install']);
+    sandbox.strata(dir, ['uninstall']);
+    expect(snapshot(hooks, HOOKS)).toEqual(before);
+    expect(readlinkSync(join(hooks, 'post-merge'))).toBe('pre-commit');
+    expect(existsSync(join(hooks, 'post-merge.pre-strata')) || lstatSafe(join(hooks, 'post-merge.pre-strata'))).toBe(false);
+  });
+});
+
+function lstatSafe(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('git strata doctor', () => {
   it('FAILs when files have merge=strata but no driver is registered, and says the fix', () => {
