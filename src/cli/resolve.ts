@@ -10,7 +10,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { StrataError } from '../core/errors.js';
 import { mergeFile } from '../core/merge/file.js';
 import { hasConflictMarkers, lostEntries, splitConflicts } from '../core/resolve.js';
-import { type Stages, blobText, decodeUtf8, stage, strataTypes, trackedPaths, unmergedPaths } from '../git/conflicts.js';
+import { type Stages, blobText, committedMarkersBase, decodeUtf8, stage, strataTypes, trackedPaths, unmergedPaths } from '../git/conflicts.js';
 import { gitLineMerge } from '../git/line-merge.js';
 import { repoTop } from '../ops/workfile.js';
 import { command, parse } from './args.js';
@@ -83,7 +83,17 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
         ? { outcome: 'conflicted', message: 'cannot read the conflict markers in the file: resolve by hand' }
         : { outcome: 'skipped', message: 'no conflict markers: nothing to resolve' };
     }
-    versions = { ...sides, from: `committed conflict markers, ${sides.diff3 ? 'diff3 base' : 'base unknown inside regions'}` };
+    if (sides.diff3) versions = { ...sides, from: 'committed conflict markers, diff3 base' };
+    else {
+      // Two-way markers carry no base: take it from the merge that committed them. Without it, both
+      // sides of a region would count as insertions — two edits of one paragraph would be kept side by
+      // side instead of conflicting.
+      const base = await committedMarkersBase(top, rel, hasConflictMarkers);
+      if (base !== undefined) versions = { ...sides, base, from: 'committed conflict markers, base from the merge that committed them' };
+      else if (type === 'markdown') {
+        return { outcome: 'conflicted', message: 'the markers carry no base and no merge commit brought them in, so edits cannot be told from insertions: resolve by hand' };
+      } else versions = { ...sides, from: 'committed conflict markers, base unknown inside regions (entries merged by identity)' };
+    }
   }
   if (typeof versions === 'string') return { outcome: 'conflicted', message: versions };
 
@@ -103,7 +113,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
   const what = `${type} via ${result.method}, from ${versions.from}`;
   if (result.conflicts > 0) {
     if (result.conflicts < versions.regions && !dryRun) await writeFileAtomic(path, result.text);
-    const narrowed = result.conflicts < versions.regions ? ` (narrowed from ${versions.regions})` : '';
+    const narrowed = result.conflicts < versions.regions ? ` (narrowed from ${versions.regions}, written)` : ' (no fewer than the file has: the file is left as it was)';
     return { outcome: 'conflicted', message: `${result.conflicts} conflict(s) left${narrowed} (${what}): edit the file, then git add ${rel}` };
   }
   if (dryRun) return { outcome: 'resolved', message: `would resolve (${what})` };

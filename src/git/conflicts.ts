@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
-import { git } from './exec.js';
+import { git, gitTry } from './exec.js';
 
 export interface Stages {
   /** Blob ids by stage: 1 base, 2 ours, 3 theirs. A missing stage 1 means no common ancestor. */
@@ -68,4 +68,32 @@ export async function trackedPaths(top: string): Promise<string[]> {
 /** Stages the resolved file, which clears its unmerged entries. */
 export async function stage(top: string, path: string): Promise<void> {
   await git(top, ['add', '--', path]);
+}
+
+/**
+ * For conflict markers committed in `path` (a web merge, a client without strata): the file as it was at
+ * the merge base of the merge commit that brought them in — the base that two-way markers do not carry.
+ * That merge is the newest one whose file has markers while neither parent's has; undefined when no
+ * such merge is found among the last `depth` merges that touched the file (markers pasted by hand).
+ * '' when the base did not have the file (both sides added it).
+ */
+export async function committedMarkersBase(top: string, path: string, hasMarkers: (text: string) => boolean, depth = 20): Promise<string | undefined> {
+  const listed = await gitTry(top, ['rev-list', '--merges', '--parents', `--max-count=${depth}`, 'HEAD', '--', path]);
+  if (listed.exitCode !== 0) return undefined;
+  const show = async (rev: string): Promise<string | undefined> => {
+    const result = await gitTry(top, ['cat-file', 'blob', `${rev}:${path}`]);
+    return result.exitCode === 0 ? result.stdout : undefined;
+  };
+  for (const line of listed.stdout.split('\n')) {
+    const [merge, first, second] = line.trim().split(' ');
+    if (!merge || !first || !second) continue;
+    const text = await show(merge);
+    if (text === undefined || !hasMarkers(text)) continue;
+    const [ours, theirs] = [await show(first), await show(second)];
+    if ((ours !== undefined && hasMarkers(ours)) || (theirs !== undefined && hasMarkers(theirs))) continue;
+    const base = await gitTry(top, ['merge-base', first, second]);
+    if (base.exitCode !== 0) return undefined;
+    return (await show(base.stdout.trim())) ?? '';
+  }
+  return undefined;
 }

@@ -140,15 +140,43 @@ describe('git strata resolve', () => {
     expect(sandbox.strata(dir, ['resolve']).stdout).toMatch(/nothing to resolve/);
   });
 
-  it('repairs conflict markers that were committed (merge style, base unknown inside the regions)', () => {
+  it('repairs conflict markers that were committed (merge style: the base comes from the merge that committed them)', () => {
     driverlessMerge();
     sandbox.git(dir, ['commit', '-q', '-am', 'merged on the web, markers and all']);
     expect(sandbox.strata(dir, ['resolve']).stdout).toMatch(/nothing to resolve/);
     const result = sandbox.strata(dir, ['resolve', '--committed'], { allowFail: true });
     expect(result.status, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/QUEUE\.md: resolved \(queue via .*committed conflict markers, base unknown inside regions\), staged/);
+    expect(result.stdout).toMatch(/QUEUE\.md: resolved \(queue via .*committed conflict markers, base from the merge that committed them\), staged/);
     expectRepaired(sandbox.read(join(dir, 'QUEUE.md')), sandbox.read(join(dir, 'HEARTBEAT.md')));
     expect(sandbox.git(dir, ['diff', '--cached', '--name-only']).stdout).toBe('HEARTBEAT.md\nQUEUE.md\n');
+  });
+
+  it('keeps two edits of one paragraph behind committed two-way markers a conflict, as the driver would', () => {
+    const notes = '# Notes\n\nThe deploy target is staging.\n\nOwner: alice.\n';
+    sandbox.write(join(dir, 'NOTES.md'), notes);
+    sandbox.git(dir, ['add', 'NOTES.md']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'notes']);
+    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+    sandbox.write(join(dir, 'NOTES.md'), notes.replace('staging', 'production'));
+    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
+    sandbox.git(dir, ['checkout', '-q', 'main']);
+    sandbox.write(join(dir, 'NOTES.md'), notes.replace('staging', 'canary'));
+    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    expect(sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true }).status).toBe(1);
+    sandbox.git(dir, ['commit', '-q', '-am', 'merged on the web, markers and all']);
+    const committed = sandbox.read(join(dir, 'NOTES.md'));
+    const result = sandbox.strata(dir, ['resolve', '--committed', 'NOTES.md'], { allowFail: true });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/NOTES\.md: 1 conflict\(s\) left \(no fewer than the file has: the file is left as it was\)/);
+    expect(sandbox.read(join(dir, 'NOTES.md'))).toBe(committed);
+
+    // Markers no merge brought in (pasted by hand) carry no base at all: a Markdown file is left alone.
+    sandbox.write(join(dir, 'PASTED.md'), '# P\n\n<<<<<<< a\none\n=======\ntwo\n>>>>>>> b\n');
+    sandbox.git(dir, ['add', 'PASTED.md']);
+    sandbox.git(dir, ['commit', '-q', '--no-verify', '-m', 'pasted']);
+    const pasted = sandbox.strata(dir, ['resolve', '--committed', 'PASTED.md'], { allowFail: true });
+    expect(pasted.status).toBe(1);
+    expect(pasted.stdout).toMatch(/PASTED\.md: the markers carry no base and no merge commit brought them in/);
   });
 
   it('repairs committed diff3 markers when the path is named explicitly', () => {
