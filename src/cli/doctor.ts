@@ -135,6 +135,31 @@ function probe(node: string, cli: string): { version?: string; error?: string } 
   return version ? { version } : { error: `unexpected output: ${result.stdout.trim()}` };
 }
 
+/**
+ * What is wrong with the driver's arguments after `merge`, if anything: git fills in %O %A %B %L %P in
+ * any order they are written, so a swapped pair or a missing %P passes git and merges wrongly.
+ */
+function driverArgumentProblem(args: readonly string[]): { status: 'fail' | 'warn'; message: string } | undefined {
+  const positional: string[] = [];
+  let typed = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--type') {
+      typed = true;
+      i++;
+    } else if (args[i]!.startsWith('--type=')) typed = true;
+    else positional.push(args[i]!);
+  }
+  const expected = ['%O', '%A', '%B', '%L', '%P', '%S', '%X', '%Y'];
+  const order = positional.map((p) => expected.indexOf(p));
+  if (order.some((k, n) => k !== n)) {
+    return { status: 'fail', message: `passes its arguments as ${positional.join(' ')}, where strata reads %O %A %B %L %P (a swapped pair merges the wrong files)` };
+  }
+  if (!typed && !positional.includes('%P')) {
+    return { status: 'fail', message: 'lacks %P: the driver cannot look up a file\'s type, so every queue, heartbeat and facts file merges as plain Markdown' };
+  }
+  return undefined;
+}
+
 async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<Check[]> {
   const result = await gitTry(cwd, ['config', '--show-scope', '--get', 'merge.strata.driver']);
   const name = 'driver';
@@ -165,6 +190,8 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
   const [node, cli] = words as [string, string];
   const missingArgs = ['%O', '%A', '%B'].filter((p) => !words.includes(p));
   if (missingArgs.length > 0) return [{ status: 'fail', name, message: `merge.strata.driver lacks ${missingArgs.join(' ')}: ${line}`, fix: 'git strata install' }];
+  const wrong = driverArgumentProblem(words.slice(3));
+  if (wrong) return [{ status: wrong.status, name, message: `merge.strata.driver ${wrong.message}: ${line}`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') }];
   if (!isAbsolute(node) || !(await isExecutable(node))) {
     return [{ status: 'fail', name, message: `the driver's node ${node} does not exist or is not executable (node moved or upgraded?)`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') }];
   }

@@ -363,6 +363,20 @@ describe('git strata doctor', () => {
     sandbox.git(dir, ['config', '--unset', 'strata.handler.deploy.timeout']);
     expect(sandbox.strata(dir, ['doctor'], { env }).stdout).not.toMatch(/handler deploy/);
 
+    // Arguments git fills in but strata would read wrongly: no %P (every file merged as Markdown), a swapped pair.
+    for (const [args, expected] of [
+      ['%O %A %B', /FAIL\s+driver: merge\.strata\.driver lacks %P: the driver cannot look up a file's type/],
+      ['%O %A %B %P', /FAIL\s+driver: merge\.strata\.driver passes its arguments as %O %A %B %P, where strata reads %O %A %B %L %P/],
+      ['%A %O %B %L %P', /FAIL\s+driver: merge\.strata\.driver passes its arguments as %A %O %B %L %P/],
+    ] as const) {
+      sandbox.git(dir, ['config', 'merge.strata.driver', `'${process.execPath}' '${CLI}' merge ${args}`]);
+      const wrong = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
+      expect(wrong.status).toBe(1);
+      expect(wrong.stdout).toMatch(expected);
+    }
+    sandbox.git(dir, ['config', 'merge.strata.driver', `'${process.execPath}' '${CLI}' merge --type queue %O %A %B %L`]);
+    expect(sandbox.strata(dir, ['doctor'], { env }).stdout).toMatch(/ok\s+driver: registered/);
+
     sandbox.git(dir, ['config', 'merge.strata.driver', `'${process.execPath}' '/nonexistent/git-strata.mjs' merge %O %A %B %L %P`]);
     const broken = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
     expect(broken.status).toBe(1);
