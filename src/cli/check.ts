@@ -6,7 +6,9 @@
 // parses its few options by hand and spawns git synchronously: commander and execa cost more to load
 // than the whole check.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
@@ -275,9 +277,35 @@ function listFiles(cwd: string, pathspecs: readonly string[], staged: boolean): 
 
 /** The strata type of each path that has one (as `git check-attr` sees it), by repository-relative path. */
 export function typesOf(top: string, paths: readonly string[]): Map<string, FileType> {
+  if (paths.length === 0) return new Map();
+  return parseTypes(gitOut(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join('')));
+}
+
+/**
+ * The strata type of paths as the `.gitattributes` files of commit `rev` give them, read without a
+ * checkout (through a temporary index: `check-attr --source` needs git 2.40). Without `paths`, every
+ * typed file of `rev`.
+ */
+export function typesAt(top: string, rev: string, paths?: readonly string[]): Map<string, FileType> {
+  const index = join(tmpdir(), `strata-attr-${process.pid}-${randomBytes(6).toString('hex')}.index`);
+  const env = { ...process.env, GIT_INDEX_FILE: index };
+  const run = (args: string[], input?: string): string => {
+    const result = spawnSync('git', args, { cwd: top, env, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
+    if (result.error || result.status !== 0) throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.error?.message ?? result.stderr.trim()}`);
+    return result.stdout;
+  };
+  try {
+    run(['read-tree', rev]);
+    const list = paths ?? run(['ls-files', '-z']).split('\0').filter(Boolean);
+    if (list.length === 0) return new Map();
+    return parseTypes(run(['check-attr', '--cached', '-z', '--stdin', 'strata'], list.map((p) => `${p}\0`).join('')));
+  } finally {
+    rmSync(index, { force: true });
+  }
+}
+
+function parseTypes(out: string): Map<string, FileType> {
   const types = new Map<string, FileType>();
-  if (paths.length === 0) return types;
-  const out = gitOut(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
   const fields = out.split('\0');
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const value = fields[i + 2]!;

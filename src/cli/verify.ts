@@ -1,16 +1,19 @@
 // git strata verify --range A..B [--format text|json|github]: the CI side of the pre-commit hook.
-// Every commit of the range is checked against its first parent, for every typed file it changed, so
-// a bad commit in the middle of a branch is caught even when a later one repaired the file (and a
-// commit made with --no-verify is caught at all).
+// Every commit of the range is checked against its first parent (a merge also against its others), for
+// every typed file it changed, typed by that commit's own .gitattributes, so a bad commit in the middle
+// of a branch is caught even when a later one repaired or retyped the file (and a commit made with
+// --no-verify is caught at all).
 //
-// Pipeline: list the commits (rev-list) → what each changed (one diff-tree --stdin) → which paths are
-// typed (check-attr, the work tree's attributes) → every blob in one cat-file --batch → check (pure) →
-// print, each finding naming its commit.
+// Pipeline: list the commits (rev-list) → what each changed against each parent (diff-tree --stdin) →
+// which paths are typed (check-attr on a temporary index of the commit) → every blob in one cat-file
+// --batch → check (pure) → print, each finding naming its commit.
 import { type CommitRef, type Finding, type Reported, checkDeleted, checkFile, format, isFormat, type Format } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { rawChange } from '../git/raw-diff.js';
 import { command, parse } from './args.js';
-import { catTexts, gitOut, gitRun, repoInfo, typesOf } from './check.js';
+import { basename } from 'node:path';
+import type { FileType } from '../core/file-types.js';
+import { catTexts, gitOut, gitRun, repoInfo, typesAt } from './check.js';
 import { EXIT, reportError } from './exit.js';
 
 interface Options {
@@ -20,6 +23,8 @@ interface Options {
 
 interface Change {
   readonly commit: CommitRef;
+  /** The parent this change is against. */
+  readonly parent: string | undefined;
   readonly path: string;
   /** Blob before (undefined: the file is new in this commit) and after (undefined: deleted). */
   readonly before: string | undefined;
@@ -53,34 +58,70 @@ function verify(cwd: string, range: string, as: Format): number {
   const repo = repoInfo(cwd);
   if (!repo) throw new StrataError('NOT_A_REPO', 'not inside a git repository', 'run git strata verify inside a clone that has both ends of the range (in CI: fetch-depth: 0)');
   const commits = listCommits(repo.top, range);
-  const changes = changedFiles(repo.top, commits);
-  const merges = new Set(commits.filter((c) => c.merge).map((c) => c.ref.sha));
-  const types = typesOf(repo.top, [...new Set(changes.map((c) => c.path))]);
-  const typed = changes.filter((c) => types.has(c.path));
-
-  const blobs = [...new Set(typed.flatMap((c) => [c.before, c.after].filter((b): b is string => b !== undefined)))];
-  const texts = new Map(catTexts(repo.top, blobs).map((text, n) => [blobs[n]!, text]));
   const findings: Reported[] = [];
   const bad = new Set<string>();
-  for (const change of typed) {
-    const base = change.before ? texts.get(change.before) : undefined;
-    const type = types.get(change.path)!;
-    let found: Finding[];
-    if (change.after === undefined) {
-      if (base === undefined) continue;
-      // Files of the same type this commit added: where a renamed file went.
-      const successors = typed
-        .filter((c) => c.commit === change.commit && c.before === undefined && c.after !== undefined && types.get(c.path) === type)
-        .map((c) => texts.get(c.after!) ?? '');
-      found = checkDeleted(type, change.path, base, `git checkout ${change.commit.short}^ -- ${change.path}, in a new commit`, successors);
-    } else {
-      const text = texts.get(change.after);
-      if (text === undefined) continue;
-      found = checkFile(type, change.path, text, base, { inMerge: merges.has(change.commit.sha) });
-    }
+  const report = (commit: CommitRef, found: readonly Finding[]): void => {
     for (const finding of found) {
-      findings.push({ ...finding, commit: change.commit });
-      bad.add(change.commit.sha);
+      findings.push({ ...finding, commit });
+      bad.add(commit.sha);
+    }
+  };
+  // Every commit against its first parent; a merge also against its other parents, for what a merge
+  // resolved by hand (or by a host without the driver) dropped from the side it merged in.
+  const first = changedFiles(repo.top, commits.map((c) => ({ commit: c.ref, parent: c.parents[0] })));
+  const most = Math.max(0, ...commits.map((c) => c.parents.length));
+  const others = Array.from({ length: Math.max(0, most - 1) }, (_, k) =>
+    changedFiles(repo.top, commits.filter((c) => c.parents[k + 1] !== undefined).map((c) => ({ commit: c.ref, parent: c.parents[k + 1] }))),
+  ).flat();
+  const changes = [...first, ...others];
+  const blobs = [...new Set(changes.flatMap((c) => [c.before, c.after].filter((b): b is string => b !== undefined)))];
+  const texts = new Map(catTexts(repo.top, blobs).map((text, n) => [blobs[n]!, text]));
+  const text = (blob: string | undefined): string | undefined => (blob === undefined ? undefined : texts.get(blob));
+  // Each commit is typed by its own .gitattributes, not by the work tree's (a later commit that retypes
+  // a file must not hide what an earlier one did to it); a deleted file by its parent's.
+  const attributes = new Map<string, Map<string, FileType>>();
+  const typesAtRev = (rev: string, paths: readonly string[]): Map<string, FileType> => {
+    const key = `${rev}\0${paths.join('\0')}`;
+    let types = attributes.get(key);
+    if (!types) attributes.set(key, (types = paths.length > 0 ? typesAt(repo.top, rev, paths) : new Map()));
+    return types;
+  };
+  const byPair = new Map<string, Change[]>();
+  for (const change of changes) {
+    const key = `${change.commit.sha} ${change.parent ?? ''}`;
+    byPair.set(key, [...(byPair.get(key) ?? []), change]);
+  }
+  for (const commit of commits) {
+    const pairs = [commit.parents[0], ...commit.parents.slice(1)].map((parent, n) => ({ parent, n, changes: byPair.get(`${commit.ref.sha} ${parent ?? ''}`) ?? [] }));
+    const seen = new Set<string>();
+    for (const { parent, n, changes: changed } of pairs) {
+      const after = typesAtRev(commit.ref.sha, changed.filter((c) => c.after !== undefined).map((c) => c.path));
+      const before = parent ? typesAtRev(parent, changed.filter((c) => c.after === undefined).map((c) => c.path)) : new Map<string, FileType>();
+      const found: Finding[] = [];
+      for (const change of changed) {
+        const base = text(change.before);
+        if (change.after === undefined) {
+          const type = before.get(change.path);
+          if (type === undefined || base === undefined) continue;
+          // Files of the same type this commit added: where a renamed file went.
+          const successors = changed.filter((c) => c.before === undefined && c.after !== undefined && after.get(c.path) === type).map((c) => text(c.after) ?? '');
+          found.push(...checkDeleted(type, change.path, base, `git checkout ${change.commit.short}^${n + 1} -- ${change.path}, in a new commit`, successors));
+        } else {
+          const type = after.get(change.path);
+          const now = text(change.after);
+          if (type === undefined || now === undefined) continue;
+          found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge }));
+        }
+      }
+      if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) found.push(...retyped(repo.top, commit, parent, typesAtRev));
+      // A finding the first parent's check already made is not made again for another parent.
+      const fresh = found.filter((f) => {
+        const key = `${f.path}:${f.line}:${f.rule}:${f.message}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      report(commit.ref, fresh);
     }
   }
 
@@ -102,8 +143,8 @@ function verify(cwd: string, range: string, as: Format): number {
 
 interface Listed {
   readonly ref: CommitRef;
-  /** The first parent (what the commit is checked against). */
-  readonly parent: string | undefined;
+  /** The parents, first parent first (none for a root commit). */
+  readonly parents: readonly string[];
   /** A merge commit: conflict markers count even inside Markdown code blocks. */
   readonly merge: boolean;
 }
@@ -116,35 +157,51 @@ function listCommits(top: string, range: string): Listed[] {
   const lines = result.stdout.split('\n');
   const commits: Listed[] = [];
   for (let i = 0; i + 1 < lines.length; i += 2) {
-    const [, sha, parent, ...others] = lines[i]!.split(' ');
+    const [, sha, ...parents] = lines[i]!.split(' ');
     const line = lines[i + 1]!;
     const space = line.indexOf(' ');
-    commits.push({ ref: { sha: sha!, short: line.slice(0, space), subject: line.slice(space + 1) }, parent, merge: others.length > 0 });
+    commits.push({ ref: { sha: sha!, short: line.slice(0, space), subject: line.slice(space + 1) }, parents, merge: parents.length > 1 });
   }
   return commits;
 }
 
-/** Regular files each commit added, modified or deleted against its first parent (the whole tree for a root). */
-function changedFiles(top: string, commits: readonly Listed[]): Change[] {
-  if (commits.length === 0) return [];
-  const bySha = new Map(commits.map((c) => [c.ref.sha, c.ref]));
-  const input = commits.map((c) => (c.parent ? `${c.ref.sha} ${c.parent}\n` : `${c.ref.sha}\n`)).join('');
+/**
+ * Typed files a commit that changed `.gitattributes` took out of their type while keeping them: from
+ * then on nothing protects what the old type kept in them, as if they had been renamed away.
+ */
+function retyped(top: string, commit: Listed, parent: string, typesAtRev: (rev: string, paths: readonly string[]) => Map<string, FileType>): Finding[] {
+  const wasTyped = typesAt(top, parent);
+  const paths = [...wasTyped.keys()];
+  const now = typesAtRev(commit.ref.sha, paths);
+  const changed = paths.filter((p) => now.get(p) !== wasTyped.get(p));
+  if (changed.length === 0) return [];
+  const [bases, present] = [catTexts(top, changed.map((p) => `${parent}:${p}`)), catTexts(top, changed.map((p) => `${commit.ref.sha}:${p}`))];
+  return changed.flatMap((path, n) =>
+    bases[n] === undefined || present[n] === undefined ? [] : checkDeleted(wasTyped.get(path)!, path, bases[n]!, `give ${path} back its type in .gitattributes`),
+  );
+}
+
+/** Regular files each commit added, modified or deleted against the given parent (the whole tree for a root). */
+function changedFiles(top: string, pairs: ReadonlyArray<{ commit: CommitRef; parent: string | undefined }>): Change[] {
+  if (pairs.length === 0) return [];
+  // diff-tree --stdin names the commit before its changes, not the parent: one parent per commit a call.
+  const changes: Change[] = [];
+  const bySha = new Map(pairs.map((p) => [p.commit.sha, p]));
+  const input = pairs.map((p) => (p.parent ? `${p.commit.sha} ${p.parent}\n` : `${p.commit.sha}\n`)).join('');
   const out = gitOut(top, ['diff-tree', '--stdin', '--root', '-r', '-z', '--raw', '--no-abbrev', '--no-renames', '--diff-filter=AMTD'], input);
   const fields = out.split('\0');
-  const changes: Change[] = [];
-  let commit: CommitRef | undefined;
+  let pair: { commit: CommitRef; parent: string | undefined } | undefined;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     if (field === '') continue;
     if (!field.startsWith(':')) {
-      // diff-tree --stdin names the commit before its changes.
-      commit = bySha.get(field.trim());
+      pair = bySha.get(field.trim());
       continue;
     }
     const change = rawChange(field);
     const path = fields[++i]!;
-    if (!commit || !change) continue;
-    changes.push({ commit, path, before: change.before, after: change.after });
+    if (!pair || !change) continue;
+    changes.push({ commit: pair.commit, parent: pair.parent, path, before: change.before, after: change.after });
   }
   return changes;
 }

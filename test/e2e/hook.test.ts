@@ -117,7 +117,7 @@ describe('pre-commit hook', () => {
       branch(`gone-${name}`);
       change();
       expect(sandbox.strata(repo, ['check', '--base', 'HEAD'], { allowFail: true }).stdout).toMatch(
-        /^QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted \(or renamed to a path not typed 'queue'\), and with it 2 entries that must stay/m,
+        /^QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted, renamed to a path not typed 'queue', or retyped, and with it 2 entries that must stay/m,
       );
       const refused = commit(`${name} the queue`);
       expect(refused.status, refused.stderr).toBe(1);
@@ -150,6 +150,59 @@ describe('pre-commit hook', () => {
     expect(refused.stderr).toContain('QUEUE.md was deleted');
     expect(commit('move and drop', { noVerify: true }).status).toBe(0);
     expect(sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true }).stdout).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted/);
+  });
+
+  it('verify types each commit by its own .gitattributes: a later retype neither hides an earlier loss nor sneaks one in', () => {
+    const retype = (): void => {
+      sandbox.write(join(repo, '.gitattributes'), `${readFileSync(join(ROOT, '.gitattributes.example'), 'utf8')}QUEUE.md merge=strata strata=markdown\n`);
+      sandbox.git(repo, ['add', '.gitattributes']);
+    };
+    const dropDone = (): void => {
+      sandbox.write(join(repo, 'QUEUE.md'), QUEUE.replace(/^- \[x\] \[seq:1\].*\n/m, ''));
+      sandbox.git(repo, ['add', 'QUEUE.md']);
+    };
+    // A done task dropped, then the file retyped: the drop is still found, whatever is checked out.
+    branch('retype-later');
+    dropDone();
+    expect(commit('drop', { noVerify: true }).status).toBe(0);
+    retype();
+    expect(commit('retype', { noVerify: true }).status).toBe(0);
+    for (const at of ['HEAD', 'HEAD~1']) {
+      sandbox.git(repo, ['checkout', '-q', at]);
+      const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..retype-later`], { allowFail: true });
+      expect(verify.stdout).toMatch(/QUEUE\.md:\d+: settled-entry-removed: .*seq 1/);
+    }
+    // Retyping a queue with settled tasks away takes their protection: found in the commit that does it.
+    branch('retype-drop');
+    retype();
+    dropDone();
+    expect(commit('retype and drop', { noVerify: true }).status).toBe(0);
+    const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted, renamed to a path not typed 'queue', or retyped/);
+  });
+
+  it('verify checks a merge against every parent: a merge that drops the merged branch\'s done task is found', () => {
+    branch('side-done');
+    sandbox.write(join(repo, 'QUEUE.md'), `${QUEUE}- [x] [seq:5] [id:eeeeeeeeee] [agent:e] [done:${S2}] shipped on the side\n`);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('side: done task').status).toBe(0);
+    branch('main-line');
+    sandbox.write(join(repo, 'README.md'), '# readme, edited\n');
+    sandbox.git(repo, ['add', 'README.md']);
+    expect(commit('main: readme').status).toBe(0);
+    // A merge resolved by taking ours (-s ours, a web editor, a hand resolution): the side's task is gone.
+    sandbox.git(repo, ['merge', '-q', '-s', 'ours', '--no-edit', 'side-done']);
+    const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(/QUEUE\.md:\d+: settled-entry-removed: .*seq 5/);
+    // A merge that keeps both is clean.
+    branch('main-line-2');
+    sandbox.write(join(repo, 'README.md'), '# readme, edited\n');
+    sandbox.git(repo, ['add', 'README.md']);
+    expect(commit('main: readme').status).toBe(0);
+    sandbox.git(repo, ['merge', '-q', '--no-edit', 'side-done']);
+    expect(sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`]).status).toBe(0);
   });
 
   it('a Markdown file that shows conflict markers in a code block commits; the same markers concluding a merge are refused', () => {

@@ -109,7 +109,7 @@ export function checkDeleted(type: FileType, path: string, baseText: string, res
       path,
       line: 1,
       rule: lost[0]!.rule,
-      message: `${path} was deleted (or renamed to a path not typed '${type}'), and with it ${what} that must stay, e.g.: ${lost[0]!.message}`,
+      message: `${path} was deleted, renamed to a path not typed '${type}', or retyped, and with it ${what} that must stay, e.g.: ${lost[0]!.message}`,
       hint: `put the file back (${restore}): settled entries are history that agents and depends edges rely on`,
     },
   ];
