@@ -135,11 +135,17 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   const findings: Finding[] = [];
   let checked = 0;
   const inMerge = stoppedOperation(cwd) !== undefined;
+  // Concluding a merge, a conflict a Markdown document shows in a code block passes if HEAD had it: with
+  // no --base, HEAD is where to look (as the hook does).
+  const samplesFrom = (path: string, text: string): string | undefined => {
+    if (!inMerge || options.base || types.get(path) !== 'markdown' || !text.includes('<<<<<<<')) return undefined;
+    return catTexts(repo.top, [`HEAD:${path}`])[0];
+  };
   files.forEach((file, n) => {
     const text = texts[n];
     if (text === undefined) return;
     checked++;
-    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path), { inMerge }));
+    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path) ?? samplesFrom(file.path, text), { inMerge }));
   });
   // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
   if (options.base && options.paths.length === 0) {

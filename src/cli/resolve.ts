@@ -9,7 +9,7 @@ import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { StrataError } from '../core/errors.js';
 import { mergeFile } from '../core/merge/file.js';
-import { hasConflictMarkers, lostEntries, splitConflicts } from '../core/resolve.js';
+import { conflictSamples, hasConflict, lostEntries, splitConflicts } from '../core/resolve.js';
 import { type Stages, blobText, committedMarkersBase, decodeUtf8, stage, strataTypes, trackedPaths, unmergedPaths } from '../git/conflicts.js';
 import { gitLineMerge } from '../git/line-merge.js';
 import { repoTop } from '../ops/workfile.js';
@@ -47,14 +47,14 @@ async function readWorkTree(path: string): Promise<string | null | undefined> {
 
 /** The three versions of an unmerged path: base from stage 1, the sides from the file's markers
  * (which keeps any edit made since the merge) or, with no markers, from stages 2 and 3. */
-function fromStages(top: string, stages: Stages, text: string): Versions | string {
+function fromStages(top: string, stages: Stages, text: string, type: string): Versions | string {
   if (!stages.ours || !stages.theirs) return 'deleted on one side (modify/delete): resolve by hand with git add or git rm';
   const base = stages.base ? blobText(top, stages.base) : '';
   const ours = blobText(top, stages.ours);
   const theirs = blobText(top, stages.theirs);
   if (base === null || ours === null || theirs === null) return 'a version is not UTF-8 text: resolve by hand (git checkout --ours or --theirs, or edit), then git add';
-  if (hasConflictMarkers(text)) {
-    const sides = splitConflicts(text);
+  if (hasConflict(text, type)) {
+    const sides = splitConflicts(text, conflictSamples(text, type));
     if (!sides) return 'cannot read the conflict markers in the file: resolve by hand';
     return { base, ours: sides.ours, theirs: sides.theirs, from: 'index stages', labels: sides.labels, regions: sides.regions };
   }
@@ -75,11 +75,11 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
 
   let versions: Versions | string;
   if (stages) {
-    versions = fromStages(top, stages, text);
+    versions = fromStages(top, stages, text, type);
   } else {
-    const sides = splitConflicts(text);
+    const sides = hasConflict(text, type) ? splitConflicts(text, conflictSamples(text, type)) : null;
     if (!sides) {
-      return hasConflictMarkers(text)
+      return hasConflict(text, type)
         ? { outcome: 'conflicted', message: 'cannot read the conflict markers in the file: resolve by hand' }
         : { outcome: 'skipped', message: 'no conflict markers: nothing to resolve' };
     }
@@ -88,7 +88,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
       // Two-way markers carry no base: take it from the merge that committed them. Without it, both
       // sides of a region would count as insertions — two edits of one paragraph would be kept side by
       // side instead of conflicting.
-      const base = await committedMarkersBase(top, rel, hasConflictMarkers);
+      const base = await committedMarkersBase(top, rel, (t) => hasConflict(t, type));
       if (base !== undefined) versions = { ...sides, base, from: 'committed conflict markers, base from the merge that committed them' };
       else if (type === 'markdown') {
         return { outcome: 'conflicted', message: 'the markers carry no base and no merge commit brought them in, so edits cannot be told from insertions: resolve by hand' };
@@ -104,7 +104,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
   if (lost.length > 0) {
     return { outcome: 'conflicted', message: `the merge would lose ${lost.join(', ')}; left as it was (please report this)` };
   }
-  if (result.conflicts === 0 && hasConflictMarkers(result.text)) {
+  if (result.conflicts === 0 && hasConflict(result.text, type)) {
     return { outcome: 'conflicted', message: 'the merge reported no conflict but wrote markers; left as it was' };
   }
   if (versions.onlyIf !== undefined && (result.conflicts > 0 || result.text !== versions.onlyIf)) {
@@ -141,7 +141,7 @@ async function targets(top: string, cwd: string, operands: string[], committed: 
     for (const path of tracked) {
       if (types.get(path) === undefined) continue;
       const text = await readWorkTree(join(top, path)).catch(() => undefined);
-      if (text && hasConflictMarkers(text)) candidates.push(path);
+      if (text && hasConflict(text, types.get(path)!)) candidates.push(path);
     }
   }
   return candidates;

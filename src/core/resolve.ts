@@ -4,6 +4,8 @@ import { entriesOf, lineBody, parseDoc, splitLines, tagValue } from './entries/s
 import { facts } from './crdt/facts.js';
 import { heartbeat } from './crdt/heartbeat.js';
 import type { Entry } from './entries/scan.js';
+import { findConflictMarkers, hasMarkdownConflict, inFencedCode } from './check/markers.js';
+import { hasConflictMarkers } from './merge/file.js';
 
 export interface Sides {
   /** diff3/zdiff3: the common lines plus each region's base section. merge style: the common lines
@@ -35,9 +37,10 @@ function openingSize(line: string): number | undefined {
 
 /**
  * The three versions written into `text` by a line merge (`merge`, `diff3` or `zdiff3` style), or null
- * when the text has no conflict region or its markers do not nest the way git writes them.
+ * when the text has no conflict region or its markers do not nest the way git writes them. `samples`
+ * maps the first line of each region that is content (see `conflictSamples`) to its last line.
  */
-export function splitConflicts(text: string): Sides | null {
+export function splitConflicts(text: string, samples: ReadonlyMap<number, number> = new Map()): Sides | null {
   let base = '';
   let ours = '';
   let theirs = '';
@@ -47,9 +50,14 @@ export function splitConflicts(text: string): Sides | null {
   let withBase = 0;
   let labels: [string, string, string] | undefined;
   let regionLabels: [string, string, string] = ['ours', 'base', 'theirs'];
+  let sampleEnd = 0;
+  let number = 0;
   for (const line of splitLines(text)) {
+    number++;
     if (section === 'common') {
-      const open = openingSize(line);
+      // A conflict a Markdown document shows in a code block is content, up to its closing marker.
+      sampleEnd = Math.max(sampleEnd, samples.get(number) ?? 0);
+      const open = number <= sampleEnd ? undefined : openingSize(line);
       if (open !== undefined) {
         size = open;
         section = 'ours';
@@ -95,7 +103,22 @@ export function splitConflicts(text: string): Sides | null {
   return { base, ours, theirs, regions, diff3: withBase === regions, labels: labels ?? ['ours', 'base', 'theirs'] };
 }
 
-export { hasConflictMarkers } from './merge/file.js';
+/**
+ * In a Markdown file, the whole conflicts shown inside fenced code blocks (a document about git), by
+ * first line → last line (1-based); none in a typed file, where any marker is a conflict.
+ */
+export function conflictSamples(text: string, type: string): Map<number, number> {
+  if (type !== 'markdown') return new Map();
+  const regions = findConflictMarkers(text);
+  return new Map([...inFencedCode(text, regions)].map((r) => [r.line, r.end!]));
+}
+
+/** Whether `text`, of type `type`, holds a conflict (in Markdown, one outside a code block). */
+export function hasConflict(text: string, type: string): boolean {
+  return hasConflictMarkers(text) && (type !== 'markdown' || hasMarkdownConflict(text));
+}
+
+export { hasConflictMarkers };
 
 /** Identities that must survive a merge, per type: ids for the queue (seqs may be renumbered). */
 const IDENTITY: Readonly<Record<string, (entry: Entry) => string | undefined>> = {

@@ -151,6 +151,25 @@ describe('git strata resolve', () => {
     expect(sandbox.git(dir, ['diff', '--cached', '--name-only']).stdout).toBe('HEARTBEAT.md\nQUEUE.md\n');
   });
 
+  it('takes a conflict a Markdown file shows in a code block for content, and so does check during the merge', () => {
+    const notes = '# Notes\n\nA conflict looks like:\n\n```\n<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n```\n\n- one\n';
+    sandbox.write(join(dir, 'NOTES.md'), notes);
+    sandbox.git(dir, ['add', 'NOTES.md']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'notes']);
+    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+    sandbox.write(join(dir, 'NOTES.md'), `${notes}- two\n`);
+    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
+    sandbox.git(dir, ['checkout', '-q', 'main']);
+    sandbox.write(join(dir, 'NOTES.md'), `${notes}- three\n`);
+    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    expect(sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true }).status).toBe(1);
+    const result = sandbox.strata(dir, ['resolve', 'NOTES.md'], { allowFail: true });
+    expect(result.status, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/NOTES\.md: resolved \(markdown via .*\), staged/);
+    expect(sandbox.read(join(dir, 'NOTES.md'))).toBe(`${notes}- three\n- two\n`);
+    expect(sandbox.strata(dir, ['check', 'NOTES.md']).status).toBe(0);
+  });
+
   it('keeps two edits of one paragraph behind committed two-way markers a conflict, as the driver would', () => {
     const notes = '# Notes\n\nThe deploy target is staging.\n\nOwner: alice.\n';
     sandbox.write(join(dir, 'NOTES.md'), notes);
