@@ -39,6 +39,7 @@ export async function run(args: string[]): Promise<number> {
   if (repo) {
     const actions = await installHooks(repo.hooks, target, { force: Boolean(options.force), isTracked: (path) => isTracked(repo, path) });
     status = reportHooks(repo, actions);
+    await warnIfShared(cwd, repo);
     await warnIfCommittable(repo, actions);
     if (repo.top) await offerAttributes(repo.top, target.cli, Boolean(options.attributes));
   } else {
@@ -124,6 +125,21 @@ function isHuskyDir(hooks: string): boolean {
 function relativeOrAbsolute(top: string, path: string): string {
   const rel = relative(top, path);
   return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/**
+ * A core.hooksPath from the global or system config is one directory for every repository: the shims
+ * written there run in all of them (doing nothing where no file is typed), and an uninstall anywhere
+ * removes them everywhere. Say so, since the user asked for one repository.
+ */
+async function warnIfShared(cwd: string, repo: RepoPaths): Promise<void> {
+  const set = await gitTry(cwd, ['config', '--show-scope', '--get', 'core.hooksPath']);
+  const scope = set.exitCode === 0 ? set.stdout.split('\t')[0] : undefined;
+  if (scope !== 'global' && scope !== 'system') return;
+  say(
+    `strata: ${repo.hooks} comes from core.hooksPath in your ${scope} git config, so every repository on this machine shares it:\n` +
+      `    strata's hooks now run in all of them (they do nothing where no file is typed), and 'git strata uninstall' in any one removes them for all.`,
+  );
 }
 
 /** Shims hold this machine's absolute paths: say so if they could end up in a commit. */

@@ -197,7 +197,7 @@ describe('queue: against a base', () => {
     const found = checkDeleted('queue', 'QUEUE.md', base, 'git checkout HEAD -- QUEUE.md');
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ path: 'QUEUE.md', line: 1, rule: 'settled-entry-removed' });
-    expect(found[0]!.message).toMatch(/^QUEUE\.md was deleted .*2 entries that must stay/);
+    expect(found[0]!.message).toMatch(/^QUEUE\.md was deleted, .*2 entries that must stay/);
     expect(found[0]!.hint).toContain('git checkout HEAD -- QUEUE.md');
     // Only open tasks, or a file of a type without history rules: deleting it is allowed.
     expect(checkDeleted('queue', 'QUEUE.md', `${Q}- [ ] [seq:1] [id:aaaaaaaaaa] one\n`)).toEqual([]);

@@ -289,6 +289,21 @@ describe('git strata uninstall', () => {
   });
 });
 
+describe('git strata install with a core.hooksPath shared by every repository', () => {
+  it('says that the hooks now run in every repository, and that an uninstall anywhere removes them', () => {
+    const dir = repo();
+    const shared = join(sandbox.dir, 'team-hooks');
+    sandbox.git(dir, ['config', '--global', 'core.hooksPath', shared]);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toContain(`strata: ${shared} comes from core.hooksPath in your global git config, so every repository on this machine shares it`);
+    expect(existsSync(join(shared, 'pre-commit'))).toBe(true);
+    // A repository-local hooksPath is that repository's own: nothing to say.
+    sandbox.git(dir, ['config', '--global', '--unset', 'core.hooksPath']);
+    sandbox.git(dir, ['config', 'core.hooksPath', '.hooks']);
+    expect(sandbox.strata(dir, ['install']).stdout).not.toContain('every repository on this machine');
+  });
+});
+
 describe('git strata install with a hook that is a symlink to another', () => {
   it('chains post-merge -> pre-commit to the old pre-commit, and uninstall puts both back as they were', () => {
     const dir = repo();
