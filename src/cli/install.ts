@@ -94,8 +94,9 @@ function reportHooks(repo: RepoPaths, actions: HookAction[]): number {
       case 'tracked':
         parts.push(`${action.hook} NOT installed`);
         say(
-          `strata: ${relativeOrAbsolute(repo.top ?? '', action.path)} is tracked by git, so strata leaves it alone; add this line to it:\n` +
-            `    git strata hook ${action.hook} "$@" || exit $?`,
+          `strata: ${relativeOrAbsolute(repo.top ?? '', action.path)} is tracked by git, so strata leaves it alone; add this line to it\n` +
+            `(teammates without strata skip it, as the shims do when strata is gone):\n` +
+            `    if command -v git-strata >/dev/null 2>&1; then git strata hook ${action.hook} "$@" || exit $?; fi`,
         );
         break;
       case 'backup-conflict':

@@ -211,10 +211,25 @@ describe('git strata install', () => {
     sandbox.git(dir, ['config', 'core.hooksPath', '.githooks']);
     const out = sandbox.strata(dir, ['install']).stdout;
     expect(out).toContain('.githooks/pre-commit is tracked by git');
-    expect(out).toContain('git strata hook pre-commit "$@"');
     expect(out).toContain('inside the work tree and not ignored');
     expect(sandbox.read(join(dir, '.githooks/pre-commit'))).toBe('#!/bin/sh\nexit 0\n');
     expect(existsSync(join(dir, '.githooks/post-merge'))).toBe(true);
+
+    // The line it prints works where strata is on PATH and lets a teammate without it commit.
+    const line = /^ {4}(if command -v git-strata .*git strata hook pre-commit "\$@" .*)$/m.exec(out)?.[1];
+    expect(line).toBeDefined();
+    writeHook(join(dir, '.githooks/pre-commit'), `#!/bin/sh\n${line}\nexit 0\n`);
+    sandbox.write(join(dir, 'QUEUE.md'), CONFLICTED);
+    sandbox.git(dir, ['add', 'QUEUE.md']);
+    const bin = join(sandbox.dir, 'bin-team');
+    mkdirSync(bin);
+    symlinkSync(CLI, join(bin, 'git-strata'));
+    const withStrata = gitEnv(dir, ['commit', '-q', '-m', 'q'], { PATH: `${bin}:${sandbox.env.PATH}` });
+    expect(withStrata.status).toBe(1);
+    expect(withStrata.stderr).toContain('conflict-markers');
+    const withoutStrata = (sandbox.env.PATH ?? '').split(':').filter((d) => d !== '' && !existsSync(join(d, 'git-strata'))).join(':');
+    const teammate = gitEnv(dir, ['commit', '-q', '-m', 'q'], { PATH: withoutStrata });
+    expect(teammate.status, teammate.stderr).toBe(0);
   });
 
   it('installs hooks that fire in linked worktrees too', () => {
