@@ -89,15 +89,37 @@ async function preCommit(): Promise<number> {
   const staged = stagedFiles();
   if (staged.length === 0) return EXIT.ok;
   const typed = typedFiles(staged);
-  if (typed.length === 0) return EXIT.ok;
-  return checkStaged(typed);
+  const attributes = staged.some((s) => s.path === '.gitattributes' || s.path.endsWith('/.gitattributes'));
+  if (typed.length === 0 && !attributes) return EXIT.ok;
+  return checkStaged(typed, attributes);
+}
+
+/**
+ * Files HEAD types that the staged .gitattributes type otherwise (or not at all): what the old type
+ * kept in them loses its protection, as if they had been renamed away.
+ */
+async function retypedFindings(typed: readonly { file: Staged; type: string }[]): Promise<ReturnType<typeof import('../core/check/index.js').checkDeleted>> {
+  if (spawnSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD']).status !== 0) return [];
+  const [{ checkDeleted }, { catTexts, typesAt }] = await Promise.all([import('../core/check/index.js'), import('./check.js')]);
+  const was = typesAt('.', 'HEAD');
+  const paths = [...was.keys()];
+  if (paths.length === 0) return [];
+  const out = gitSync(['check-attr', '--cached', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
+  const fields = out.split('\0');
+  const now = new Map<string, string>();
+  for (let i = 0; i + 2 < fields.length; i += 3) now.set(fields[i]!, fields[i + 2]!);
+  // Files the loop in checkStaged already checked by their HEAD type are not looked at twice.
+  const handled = new Set(typed.filter((t) => t.type === was.get(t.file.path)).map((t) => t.file.path));
+  const changed = paths.filter((p) => !handled.has(p) && now.get(p) !== was.get(p));
+  const texts = catTexts('.', changed.map((p) => `HEAD:${p}`));
+  return changed.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(was.get(path)!, path, texts[n]!, `give ${path} back its type in .gitattributes`)));
 }
 
 /**
  * The slow path: stamp ids on hand-written queue entries (and stage them), then check every staged
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
-async function checkStaged(typed: readonly { file: Staged; type: string }[]): Promise<number> {
+async function checkStaged(typed: readonly { file: Staged; type: string }[], attributes = false): Promise<number> {
   const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }, { withFileLock }] =
     await Promise.all([
       import('../core/check/index.js'),
@@ -161,6 +183,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[]): Pr
     }
     findings.push(...checkFile(fileType, file.path, text, base, { inMerge }));
   }
+  if (attributes) findings.push(...(await retypedFindings(typed)));
   if (findings.length === 0) return EXIT.ok;
 
   process.stderr.write(formatText(findings));

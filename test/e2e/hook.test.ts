@@ -166,6 +166,11 @@ describe('pre-commit hook', () => {
     dropDone();
     expect(commit('drop', { noVerify: true }).status).toBe(0);
     retype();
+    // The hook refuses the retype itself: the cancelled task 4 would lose its protection.
+    const refused = commit('retype');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted, renamed to a path not typed 'queue', or retyped/);
+    expect(refused.stderr).toContain("give QUEUE.md back its type in .gitattributes");
     expect(commit('retype', { noVerify: true }).status).toBe(0);
     for (const at of ['HEAD', 'HEAD~1']) {
       sandbox.git(repo, ['checkout', '-q', at]);
