@@ -17,5 +17,6 @@ fi
 strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'
 [ -z "$strata_staged" ] && exit $strata_status
 strata_attrs=$(printf '%s\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'
-printf '%s\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' || exit $strata_status
+printf '%s\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' ||
+  printf '%s\n' "$strata_staged" | grep -q -e '^\.gitattributes$' -e '/\.gitattributes$' || exit $strata_status
 exec "$strata_node" "$strata_cli" hook pre-commit "$@"
