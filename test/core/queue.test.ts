@@ -58,6 +58,21 @@ describe('queue merge', () => {
     expect(bySeq(up.text).get('142')!.line).toMatch(/^- \[x\] \[seq:142\].*\[claim:alice@/);
   });
 
+  it('a takeover of an expired claim on one side wins over that claim on the other, and is not recorded lost', async () => {
+    const alice = '[claim:alice@2026-11-27T10:00:00.000Z]';
+    const claimed = base.replace('[agent:code-intel] build', `[agent:code-intel] ${alice} build`);
+    // alice, still believing she holds it, logs progress; bob took the expired claim over meanwhile.
+    const checkpoint = `${claimed}  - [at:2026-11-27T10:20:00.000Z] half done\n`;
+    const takeover = claimed.replace(alice, `[claim:bob@2026-11-27T10:15:00.000Z] [claim-lost:alice@2026-11-27T10:00:00.000Z]`);
+    const result = await merge('queue', claimed, checkpoint, takeover);
+    expect(result.conflicts).toBe(0);
+    expect(result.text).toContain(
+      '[claim:bob@2026-11-27T10:15:00.000Z] [claim-lost:alice@2026-11-27T10:00:00.000Z] build frontend\n  - [at:2026-11-27T10:20:00.000Z] half done\n',
+    );
+    expect(result.text.match(/claim-lost/g)).toHaveLength(1);
+    expect((await merge('queue', claimed, takeover, checkpoint)).text).toBe(result.text);
+  });
+
   it('merges checkpoint logs as grow-only, ordered by stamp', async () => {
     const withLog = (lines: string[]): string => base + lines.map((l) => `  - [at:2026-11-27T10:0${l}:00.000Z] checkpoint ${l}\n`).join('');
     const b = withLog(['1']);

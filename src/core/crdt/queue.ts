@@ -223,9 +223,11 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   // A claim both sides made differently keeps the earliest; the other is recorded, never dropped.
   const lost = new Set([...tagValues(ours, 'claim-lost'), ...tagValues(theirs, 'claim-lost')]);
   const [oc, tc, bc] = [o.get('claim'), t.get('claim'), b.get('claim')];
-  if (oc !== undefined && tc !== undefined && oc !== tc) {
+  // Only claims both sides made: a takeover of the base's claim on one side is not concurrent with
+  // that claim (the side took it over knowingly, and recorded it lost itself).
+  if (oc !== undefined && tc !== undefined && oc !== tc && oc !== bc && tc !== bc) {
     const keep = earlierClaim(oc, tc);
-    for (const c of [oc, tc]) if (c !== keep && c !== bc) lost.add(c);
+    for (const c of [oc, tc]) if (c !== keep) lost.add(c);
   }
 
   // Rebuild on the template: tags first (keys that disappeared, changed values, new keys), then
