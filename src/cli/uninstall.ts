@@ -21,7 +21,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 export async function run(args: string[]): Promise<number> {
   const program = command('uninstall', 'remove the strata merge driver and hooks, restoring what was there').option(
     '--global',
-    'remove the driver from your global git config (and this repository’s hooks, if inside one)',
+    'remove the driver from your global git config (and this repository’s hooks, if inside one that does not register the driver itself)',
   );
   const parsed = parse<Options>(program, args);
   if (typeof parsed === 'number') return parsed;
@@ -34,6 +34,12 @@ export async function run(args: string[]): Promise<number> {
   else throw new StrataError('GIT_FAILED', `git config --remove-section merge.strata failed: ${removed.stderr.trim()}`);
 
   if (!repo) return EXIT.ok;
+  // --global inside a repository that registers the driver in its own config too: that install stays
+  // whole, hooks included (the driver and its hooks go together).
+  if (scope === 'global' && repo.top && (await gitTry(cwd, ['config', '--local', '--get', 'merge.strata.driver'])).exitCode === 0) {
+    say("strata: this repository's own config still registers the driver, so its hooks stay; 'git strata uninstall' (without --global) removes both.");
+    return EXIT.ok;
+  }
   const actions = await uninstallHooks(repo.hooks);
   const dir = repo.top && !relative(repo.top, repo.hooks).startsWith('..') ? relative(repo.top, repo.hooks) : repo.hooks;
   const parts: string[] = [];
@@ -63,10 +69,6 @@ export async function run(args: string[]): Promise<number> {
   if (defaultDir !== repo.hooks) {
     const cleaned = (await uninstallHooks(defaultDir)).filter((a) => a.kind === 'removed' || a.kind === 'restored');
     if (cleaned.length > 0) say(`strata: hooks in ${defaultDir}: ${cleaned.map((a) => `${a.hook} ${a.kind}`).join(', ')}`);
-  }
-  if (repo.top) {
-    const local = scope === 'global' ? await gitTry(cwd, ['config', '--local', '--get', 'merge.strata.driver']) : undefined;
-    if (local?.exitCode === 0) say("strata: this repository's own config still registers the driver; 'git strata uninstall' (without --global) removes it.");
   }
   return EXIT.ok;
 }

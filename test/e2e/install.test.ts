@@ -259,6 +259,15 @@ describe('git strata install', () => {
     sandbox.strata(dir, ['uninstall', '--global']);
     expect(sandbox.git(dir, ['config', '--global', '--get', 'merge.strata.driver'], { allowFail: true }).status).toBe(1);
     expect(existsSync(join(dir, '.git/hooks/pre-commit'))).toBe(false);
+
+    // A repository installed on its own keeps its hooks when the global driver goes.
+    const own = repo('own');
+    sandbox.strata(own, ['install']);
+    sandbox.strata(own, ['install', '--global']);
+    const out = sandbox.strata(own, ['uninstall', '--global']).stdout;
+    expect(out).toContain("this repository's own config still registers the driver, so its hooks stay");
+    expect(existsSync(join(own, '.git/hooks/pre-commit'))).toBe(true);
+    expect(sandbox.strata(own, ['doctor']).status).toBe(0);
   });
 
   it('prints the .gitattributes block when nothing is typed, and --attributes appends it once', () => {
