@@ -11,7 +11,7 @@ import { access, readFile } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
-import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget } from '../git/hooks.js';
+import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget, trackedHookLine } from '../git/hooks.js';
 import { pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
@@ -268,6 +268,11 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
     }
     if (callsStrata(text)) {
       checks.push({ status: 'ok', name, message: `${shown}/${hook} calls git strata hook ${hook}` });
+      continue;
+    }
+    // A hook git tracks is the team's: install leaves it alone, so the fix is the line to add to it.
+    if (repo.top && (await gitTry(repo.top, ['ls-files', '--error-unmatch', '--', path])).exitCode === 0) {
+      checks.push({ status: 'warn', name, message: `${shown}/${hook} is tracked by git and does not call strata, so strata's ${hook} does not run`, fix: `add this line to ${shown}/${hook}: ${trackedHookLine(hook)}` });
       continue;
     }
     checks.push({

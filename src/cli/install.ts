@@ -7,7 +7,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { configGet, git, gitTry, type RepoPaths } from '../git/exec.js';
-import { installHooks, type HookAction } from '../git/hooks.js';
+import { installHooks, trackedHookLine, type HookAction } from '../git/hooks.js';
 import { DRIVER_NAME, attributesBlock, currentTarget, installScope, pathsWithStrataMerge } from '../git/install-target.js';
 import { driverCommand } from '../git/shell.js';
 import { command, parse } from './args.js';
@@ -96,7 +96,7 @@ function reportHooks(repo: RepoPaths, actions: HookAction[]): number {
         say(
           `strata: ${relativeOrAbsolute(repo.top ?? '', action.path)} is tracked by git, so strata leaves it alone; add this line to it\n` +
             `(teammates without strata skip it, as the shims do when strata is gone):\n` +
-            `    if command -v git-strata >/dev/null 2>&1; then git strata hook ${action.hook} "$@" || exit $?; fi`,
+            `    ${trackedHookLine(action.hook)}`,
         );
         break;
       case 'backup-conflict':

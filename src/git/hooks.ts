@@ -105,6 +105,14 @@ export function shimTarget(text: string): ShimTarget | undefined {
   return { node: unquote(node), cli: unquote(cli) };
 }
 
+/**
+ * The line to add to a hook git tracks (a team's .githooks/, .husky/<hook>), which install never
+ * rewrites: a teammate without strata skips it, as the shims do when strata is gone.
+ */
+export function trackedHookLine(hook: string): string {
+  return `if command -v git-strata >/dev/null 2>&1; then git strata hook ${hook} "$@" || exit $?; fi`;
+}
+
 /** A hook someone wired to strata by hand (e.g. a line in .husky/pre-commit) counts as installed. */
 export function callsStrata(text: string): boolean {
   return /\bgit[ -]strata(\.mjs)?['"]?\s+hook\b/.test(text);

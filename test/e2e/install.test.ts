@@ -215,10 +215,15 @@ describe('git strata install', () => {
     expect(sandbox.read(join(dir, '.githooks/pre-commit'))).toBe('#!/bin/sh\nexit 0\n');
     expect(existsSync(join(dir, '.githooks/post-merge'))).toBe(true);
 
-    // The line it prints works where strata is on PATH and lets a teammate without it commit.
+    // doctor names the same line as the fix (install would not touch a tracked hook).
     const line = /^ {4}(if command -v git-strata .*git strata hook pre-commit "\$@" .*)$/m.exec(out)?.[1];
     expect(line).toBeDefined();
+    const before = sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout;
+    expect(before).toMatch(/warn\s+hook pre-commit: \.githooks\/pre-commit is tracked by git and does not call strata/);
+    expect(before).toContain(`fix: add this line to .githooks/pre-commit: ${line}`);
+    // The line it prints works where strata is on PATH and lets a teammate without it commit.
     writeHook(join(dir, '.githooks/pre-commit'), `#!/bin/sh\n${line}\nexit 0\n`);
+    expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).toMatch(/ok\s+hook pre-commit: \.githooks\/pre-commit calls git strata hook pre-commit/);
     sandbox.write(join(dir, 'QUEUE.md'), CONFLICTED);
     sandbox.git(dir, ['add', 'QUEUE.md']);
     const bin = join(sandbox.dir, 'bin-team');
