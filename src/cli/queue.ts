@@ -70,7 +70,7 @@ function dependsArg(value: string | undefined): number[] {
 }
 
 async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
-  const hb = await workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat');
+  const hb = await workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat', '--heartbeats');
   return { leases: leases((await readText(hb.path)) ?? ''), now: now() };
 }
 

@@ -33,7 +33,7 @@ export async function repoTop(cwd: string): Promise<string> {
  * into a plain Markdown file) would be merged by that type's rules, not the queue's. A file with no
  * strata attribute is allowed (a repository that has not set them up yet).
  */
-export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: FileType): Promise<WorkFile> {
+export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: FileType, option = '--file'): Promise<WorkFile> {
   const top = await repoTop(cwd);
   const path = file !== undefined ? resolve(cwd, file) : resolve(top, fallback);
   const rel = relative(top, path).split('\\').join('/');
@@ -44,10 +44,40 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
     const attr = await gitTry(top, ['check-attr', '-z', 'strata', '--', rel]);
     const value = attr.exitCode === 0 ? attr.stdout.split('\0')[2] : undefined;
     if (value !== undefined && isFileType(value) && value !== type) {
-      throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, `pick a ${type} file (see .gitattributes), or give ${rel} the attribute strata=${type}`);
+      // The conventional name typed otherwise (OpenClaw keeps HEARTBEAT.md as a prompt): the one
+      // tracked file the attributes give this type is the file meant.
+      const others = file === undefined ? await trackedOfType(top, type) : [];
+      if (others.length === 1) return { top, path: resolve(top, others[0]!), rel: others[0]! };
+      const hint =
+        others.length > 1
+          ? `several files are '${type}' files (${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''}): pick one with ${option}`
+          : `pick a ${type} file with ${option} (see .gitattributes), or give ${rel} the attribute strata=${type}`;
+      throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, hint);
     }
   }
   return { top, path, rel };
+}
+
+/**
+ * Files whose strata attribute is `type`: those git lists (tracked, or new and not ignored), and the
+ * literal paths the top-level .gitattributes names for it (the file a first write creates).
+ */
+async function trackedOfType(top: string, type: FileType): Promise<string[]> {
+  const listed = await gitTry(top, ['ls-files', '-z', '--full-name', '--cached', '--others', '--exclude-standard']);
+  if (listed.exitCode !== 0) return [];
+  const named = ((await readText(resolve(top, '.gitattributes'))) ?? '')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pattern, ...attrs]) => pattern && !/[*?[\\!#]/.test(pattern) && attrs.includes(`strata=${type}`))
+    .map(([pattern]) => pattern!.replace(/^\//, ''));
+  const paths = [...new Set([...listed.stdout.split('\0').filter(Boolean), ...named])];
+  if (paths.length === 0) return [];
+  const attrs = await gitTry(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
+  if (attrs.exitCode !== 0) return [];
+  const fields = attrs.stdout.split('\0');
+  const out: string[] = [];
+  for (let i = 0; i + 2 < fields.length; i += 3) if (fields[i + 2] === type) out.push(fields[i]!);
+  return out;
 }
 
 export async function readText(path: string): Promise<string | undefined> {

@@ -189,3 +189,35 @@ describe('git strata queue', () => {
     expect(outside.stderr).toMatch(/outside the repository/);
   });
 });
+
+describe('a repository that keeps HEARTBEAT.md as plain Markdown (OpenClaw)', () => {
+  it('finds the one file the attributes type as heartbeats, for heartbeat and for the leases of claim', () => {
+    const attributes = '*.md merge=strata strata=markdown\nQUEUE.md merge=strata strata=queue\nagents/HEARTBEATS.md merge=strata strata=heartbeat\n';
+    const own = makeSandbox('strata-openclaw-');
+    const { b: dir } = makeRemoteWithClones(own, ['b'], { attributes, files: { 'HEARTBEAT.md': '# Check these each turn\n\n- nothing\n' } }) as { b: string };
+    const strata = (args: string[], env: NodeJS.ProcessEnv, cwd: string): RunResult => own.strata(cwd, args, { allowFail: true, env });
+    const ok = (args: string[], env: NodeJS.ProcessEnv, cwd: string): string => {
+      const result = strata(args, env, cwd);
+      expect(result.status, `${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      return result.stdout;
+    };
+    const env = { STRATA_NOW: '2026-11-27T10:00:00.000Z' };
+    // The heartbeat goes to agents/HEARTBEATS.md (not committed yet), not into the prompt file.
+    ok(['heartbeat', '--agent', 'alice', '--ttl', '10m', 'working'], env, dir);
+    expect(own.read(join(dir, 'agents/HEARTBEATS.md'))).toMatch(/^- \[agent:alice\] \[at:2026-11-27T10:00:00\.000Z\]/m);
+    expect(own.read(join(dir, 'HEARTBEAT.md'))).toBe('# Check these each turn\n\n- nothing\n');
+    ok(['queue', 'add', '--agent', 'alice', 'a task'], env, dir);
+    ok(['queue', 'claim', '1', '--agent', 'alice'], env, dir);
+    // alice's lease there is alive: bob is refused, without having to name the file.
+    const taken = strata(['queue', 'claim', '1', '--agent', 'bob'], { STRATA_NOW: '2026-11-27T10:05:00.000Z' }, dir);
+    expect(taken.status, taken.stderr).toBe(1);
+    expect(taken.stderr).toMatch(/claimed by alice .*lease is alive/);
+    // Two such files: the command asks which.
+    own.write(join(dir, '.gitattributes'), `${attributes}team/HEARTBEATS.md merge=strata strata=heartbeat\n`);
+    own.write(join(dir, 'team/HEARTBEATS.md'), '# Heartbeats\n');
+    const which = strata(['queue', 'claim', '1', '--agent', 'bob'], env, dir);
+    expect(which.status).toBe(2);
+    expect(which.stderr).toMatch(/hint: several files are 'heartbeat' files \(agents\/HEARTBEATS\.md, team\/HEARTBEATS\.md\): pick one with --heartbeats/);
+    own.cleanup();
+  });
+});
