@@ -65,7 +65,12 @@ export async function withFileLock<T>(cwd: string, relPath: string, fn: (held: H
   // a token of our own, next to the lock, says whose it is now.
   const owner = `${target}.owner`;
   const token = `${process.pid}-${randomBytes(8).toString('hex')}`;
-  writeFileSync(owner, token);
+  try {
+    writeFileSync(owner, token);
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw new StrataError('GIT_FAILED', `cannot lock ${relPath}: ${(error as Error).message}`, 'free some disk space (or fix the permissions of .git/strata), then run the command again');
+  }
   const held: Held = {
     assertHeld() {
       let current: string | undefined;

@@ -1,8 +1,8 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
 // under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { mkdir, open, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
@@ -106,26 +106,61 @@ export async function editFile<R extends { text: string }>(cwd: string, file: Wo
 }
 
 /**
+ * Temp files a writer killed before its rename left next to `target` (`<name>.strata-<pid>-<hex>.tmp`),
+ * whose process is gone: removed, so a later `git add -A` does not commit them.
+ */
+async function removeDeadTemps(target: string): Promise<void> {
+  const name = basename(target);
+  const entries = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(`${name}.strata-`)) continue;
+    const m = /^\.strata-(\d+)-[0-9a-f]+\.tmp$/.exec(entry.slice(name.length));
+    if (!m || isAlive(Number(m[1]))) continue;
+    await rm(resolve(dirname(target), entry), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * An atomic write (temp file, fsync, rename) that asks `ready` between the fsync and the rename, so a
  * writer that lost its lock while stalled leaves the file as the lock's new holder wrote it. Keeps the
  * file's mode.
  */
 async function publish(path: string, text: string, ready: () => void): Promise<void> {
-  const mode = await stat(path).then((s) => s.mode & 0o7777, () => undefined);
-  const temp = `${path}.strata-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  // A symlinked file (QUEUE.md -> queues/main.md) is written where it points, and stays a link.
+  const target = await realpath(path).catch(() => path);
+  const before = await stat(target).catch(() => undefined);
+  const temp = `${target}.strata-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await removeDeadTemps(target);
   try {
-    const handle = await open(temp, 'wx', mode ?? 0o666);
+    const handle = await open(temp, 'wx', before ? before.mode & 0o7777 : 0o666);
     try {
       await handle.writeFile(text);
-      if (mode !== undefined) await handle.chmod(mode);
+      if (before) {
+        await handle.chmod(before.mode & 0o7777);
+        // Another owner's file keeps its owner where this process may set it (root); else it is ours.
+        await handle.chown(before.uid, before.gid).catch(() => undefined);
+      }
       await handle.sync();
     } finally {
       await handle.close();
     }
     ready();
-    await rename(temp, path);
+    await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT') {
+      throw new StrataError('GIT_FAILED', `cannot write ${path}: ${(error as Error).message}; the file is unchanged`, code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run the command again' : 'check the permissions of the file and its directory, then run the command again');
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 // The writers' lock with a real repository: a writer that lost its lock while stalled (SIGSTOP, a
 // suspended VM: longer than the stale time, so another command took the lock over) writes nothing.
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/errors.js';
@@ -48,5 +48,19 @@ describe('the writers\' lock', () => {
     expect(readFileSync(file.path, 'utf8')).toBe('# Facts\n- a\n- b\n');
     expect(statSync(file.path).mode & 0o777).toBe(0o640);
     await withFileLock(repo, 'notes/FACTS.md', async (held) => held.assertHeld());
+  });
+
+  it('writes through a symlinked file, which stays a link, and clears temp files a killed writer left', async () => {
+    mkdirSync(join(repo, 'queues'), { recursive: true });
+    writeFileSync(join(repo, 'queues/main.md'), '# Q\n');
+    symlinkSync('queues/main.md', join(repo, 'LINKED.md'));
+    // A writer killed between its temp file and the rename (pid 2^22 + 1 is above any real pid here).
+    const dead = join(repo, 'queues/main.md.strata-4194305-abcd1234.tmp');
+    writeFileSync(dead, 'half');
+    const file = await workFile(repo, 'LINKED.md', 'LINKED.md');
+    await editFile(repo, file, '', (text) => ({ text: `${text}- x\n` }));
+    expect(lstatSync(join(repo, 'LINKED.md')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(repo, 'queues/main.md'), 'utf8')).toBe('# Q\n- x\n');
+    expect(existsSync(dead)).toBe(false);
   });
 });
