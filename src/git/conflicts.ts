@@ -73,25 +73,29 @@ export async function stage(top: string, path: string): Promise<void> {
 /**
  * For conflict markers committed in `path` (a web merge, a client without strata): the file as it was at
  * the merge base of the merge commit that brought them in — the base that two-way markers do not carry.
- * That merge is the newest one whose file has markers while neither parent's has; undefined when no
- * such merge is found among the last `depth` merges that touched the file (markers pasted by hand).
- * '' when the base did not have the file (both sides added it).
+ * That commit is the newest one touching the file whose version has markers while none of its parents'
+ * has; it must be a two-parent merge (markers a cherry-pick, rebase or paste committed carry no base).
+ * undefined when there is no such merge within `depth` commits. '' when the base lacked the file.
  */
-export async function committedMarkersBase(top: string, path: string, hasMarkers: (text: string) => boolean, depth = 20): Promise<string | undefined> {
-  const listed = await gitTry(top, ['rev-list', '--merges', '--parents', `--max-count=${depth}`, 'HEAD', '--', path]);
+export async function committedMarkersBase(top: string, path: string, hasMarkers: (text: string) => boolean, depth = 50): Promise<string | undefined> {
+  const listed = await gitTry(top, ['rev-list', '--parents', `--max-count=${depth}`, 'HEAD', '--', path]);
   if (listed.exitCode !== 0) return undefined;
   const show = async (rev: string): Promise<string | undefined> => {
     const result = await gitTry(top, ['cat-file', 'blob', `${rev}:${path}`]);
     return result.exitCode === 0 ? result.stdout : undefined;
   };
   for (const line of listed.stdout.split('\n')) {
-    const [merge, first, second] = line.trim().split(' ');
-    if (!merge || !first || !second) continue;
-    const text = await show(merge);
-    if (text === undefined || !hasMarkers(text)) continue;
-    const [ours, theirs] = [await show(first), await show(second)];
-    if ((ours !== undefined && hasMarkers(ours)) || (theirs !== undefined && hasMarkers(theirs))) continue;
-    const base = await gitTry(top, ['merge-base', first, second]);
+    const [commit] = line.trim().split(' ');
+    if (!commit) continue;
+    const text = await show(commit);
+    // The newest version without markers: the markers came later, from no commit found here.
+    if (text === undefined || !hasMarkers(text)) return undefined;
+    // rev-list --parents with a path rewrites parents; the commit's own parents decide.
+    const parents = (await gitTry(top, ['rev-parse', `${commit}^@`])).stdout.split('\n').filter(Boolean);
+    const before = await Promise.all(parents.map(show));
+    if (before.some((t) => t !== undefined && hasMarkers(t))) continue; // carried over from a parent
+    if (parents.length !== 2) return undefined;
+    const base = await gitTry(top, ['merge-base', parents[0]!, parents[1]!]);
     if (base.exitCode !== 0) return undefined;
     return (await show(base.stdout.trim())) ?? '';
   }

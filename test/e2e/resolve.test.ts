@@ -189,6 +189,26 @@ describe('git strata resolve', () => {
     expect(result.stdout).toMatch(/NOTES\.md: 1 conflict\(s\) left \(no fewer than the file has: the file is left as it was\)/);
     expect(sandbox.read(join(dir, 'NOTES.md'))).toBe(committed);
 
+    // Markers a later cherry-pick committed are not that old merge's: no base, the file is left alone
+    // (the old merge's base would make 'keep me' look removed).
+    sandbox.write(join(dir, 'NOTES.md'), '# Notes\n\nA\n\nkeep me\n\nZ\n');
+    sandbox.git(dir, ['commit', '-q', '--no-verify', '-am', 'fixed by hand']);
+    sandbox.git(dir, ['checkout', '-q', '-b', 'picked']);
+    sandbox.write(join(dir, 'NOTES.md'), '# Notes\n\nA\n\ntheirs-new\n\nZ\n');
+    sandbox.git(dir, ['commit', '-q', '-am', 'to pick']);
+    sandbox.git(dir, ['checkout', '-q', 'main']);
+    sandbox.write(join(dir, 'NOTES.md'), '# Notes\n\nA\n\nkeep me too\n\nZ\n');
+    sandbox.git(dir, ['commit', '-q', '-am', 'ours']);
+    expect(sandbox.git(dir, ['cherry-pick', 'picked'], { allowFail: true }).status).not.toBe(0);
+    sandbox.git(dir, ['add', 'NOTES.md']);
+    sandbox.git(dir, ['-c', 'core.editor=true', 'cherry-pick', '--continue']);
+    const picked = sandbox.read(join(dir, 'NOTES.md'));
+    expect(picked).toContain('<<<<<<<');
+    const stale = sandbox.strata(dir, ['resolve', '--committed', 'NOTES.md'], { allowFail: true });
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toMatch(/NOTES\.md: the markers carry no base and no merge commit brought them in/);
+    expect(sandbox.read(join(dir, 'NOTES.md'))).toBe(picked);
+
     // Markers no merge brought in (pasted by hand) carry no base at all: a Markdown file is left alone.
     sandbox.write(join(dir, 'PASTED.md'), '# P\n\n<<<<<<< a\none\n=======\ntwo\n>>>>>>> b\n');
     sandbox.git(dir, ['add', 'PASTED.md']);
