@@ -249,9 +249,11 @@ describe('queue: against a base', () => {
     expect(queue(edit('- [x] [seq:1]', '- [-] [seq:1]'), CLEAN).map((f) => f.message)).toEqual(['seq 1 went from done to cancelled']);
   });
 
-  it('status-regressed stays quiet when status moves up', () => {
+  it('status-regressed stays quiet when status moves up, and for cancelled → done (what the merge of the two keeps)', () => {
     const up = edit('- [ ] [seq:3] [id:cccccccccc] [depends:1,2]', '- [-] [seq:3] [id:cccccccccc] [depends:1,2]');
     expect(queue(up, CLEAN)).toEqual([]);
+    const cancelled = edit('- [x] [seq:1]', '- [-] [seq:1]');
+    expect(queue(CLEAN, cancelled)).toEqual([]);
   });
 });
 

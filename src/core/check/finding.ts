@@ -13,7 +13,7 @@ export const RULES = {
   'done-before-dependency': 'an entry done before the entries it depends on',
   'settled-entry-removed': 'a done or cancelled entry deleted (against the base)',
   'identity-changed': "an entry's id, seq or agent changed (against the base)",
-  'status-regressed': 'a status moved down the lattice open < claimed < done | cancelled (against the base)',
+  'status-regressed': 'a status moved down the lattice open < claimed < done | cancelled, or from done to cancelled (against the base)',
   'heartbeat-backwards': "an agent's heartbeat [at:…] went back in time (against the base)",
   'fact-edited': 'a fact changed in place instead of being superseded (against the base)',
   'fact-removed': 'a fact deleted (against the base)',

@@ -269,7 +269,10 @@ export function checkQueueAgainstBase(path: string, entries: readonly Entry[], b
           `put [agent:${fromAgent}] back; to hand the work to another agent, cancel this entry and add a new one`),
       );
     }
-    if (level(item.status) < level(base.status) || (settled(base.status) && settled(item.status) && base.status !== item.status)) {
+    // Between the two settled states only cancelled → done passes: the merge keeps done where one side
+    // finished a task the other cancelled (the work happened), and a merge must pass its own check.
+    const settledSwap = settled(base.status) && settled(item.status) && base.status !== item.status && !(base.status === 'cancelled' && item.status === 'done');
+    if (level(item.status) < level(base.status) || settledSwap) {
       findings.push(
         at(path, item, undefined, 'status-regressed', `${nameOf(item)} went from ${base.status} ${level(item.status) < level(base.status) ? 'back ' : ''}to ${item.status}`, regressionHint(base.status, item.status, item)),
       );
