@@ -114,8 +114,24 @@ function verify(cwd: string, range: string, as: Format): number {
         }
       }
       if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) found.push(...retyped(repo.top, commit, parent, typesAtRev));
+      // What a merge keeps from one parent is not a change against another: the id the merge chose for a
+      // task both sides stamped (one is in another parent's version), and a conflict sample the first
+      // parent had (content is the first parent's check's to judge).
+      const idOfOther = (id: string, path: string): boolean =>
+        pairs.some((other) => {
+          if (other.n === n) return false;
+          const change = other.changes.find((c) => c.path === path);
+          // Unchanged against that parent: its version is the merge's own, which has the id.
+          return change === undefined || (text(change.before) ?? '').includes(`[id:${id}]`);
+        });
+      const kept = found.filter((f) => {
+        if (!commit.merge) return true;
+        if (n > 0 && f.rule === 'conflict-markers') return false;
+        const id = f.rule === 'identity-changed' ? /^the id of .* changed from \S+ to (\S+)$/.exec(f.message)?.[1] : undefined;
+        return id === undefined || !idOfOther(id, f.path);
+      });
       // A finding the first parent's check already made is not made again for another parent.
-      const fresh = found.filter((f) => {
+      const fresh = kept.filter((f) => {
         const key = `${f.path}:${f.line}:${f.rule}:${f.message}`;
         if (seen.has(key)) return false;
         seen.add(key);

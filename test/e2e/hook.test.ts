@@ -210,6 +210,38 @@ describe('pre-commit hook', () => {
     expect(sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`]).status).toBe(0);
   });
 
+  it('verify passes the merges the driver makes: a task both sides stamped, a conflict sample one parent had, done over cancelled', () => {
+    // A task written by hand with the hook off; each branch's hook then stamps its own id on it.
+    branch('hand-base');
+    const hand = `${QUEUE}- [ ] [seq:5] [agent:e] hand-written\n`;
+    sandbox.write(join(repo, 'QUEUE.md'), hand);
+    sandbox.write(join(repo, 'DOC.md'), '# Doc\n\nplain\n');
+    sandbox.git(repo, ['add', '-A']);
+    expect(commit('hand', { env: { STRATA: '0' } }).status).toBe(0);
+    const fork = sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim();
+    // One side finishes task 2 and adds a task; the other cancels task 2, adds a task, and shows a
+    // conflict in a code block of DOC.md.
+    sandbox.git(repo, ['checkout', '-q', '-b', 'hand-side']);
+    sandbox.write(join(repo, 'QUEUE.md'), `${hand.replace('- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] [agent:b] build', `- [x] [seq:2] [id:bbbbbbbbbb] [depends:1] [agent:b] [done:${S2}] build`)}- [ ] [seq:6] [agent:s] side task\n`);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('side').status).toBe(0);
+    sandbox.git(repo, ['checkout', '-q', 'hand-base']);
+    sandbox.write(join(repo, 'QUEUE.md'), `${hand.replace('- [ ] [seq:2] [id:bbbbbbbbbb]', '- [-] [seq:2] [id:bbbbbbbbbb]')}- [ ] [seq:6] [agent:m] main task\n`);
+    sandbox.write(join(repo, 'DOC.md'), '# Doc\n\nplain\n\n```\n<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n```\n');
+    sandbox.git(repo, ['add', '-A']);
+    expect(commit('main').status).toBe(0);
+    const id = (ref: string): string | undefined => /\[seq:5\] \[id:([0-9a-z]{10})\]/.exec(sandbox.git(repo, ['show', `${ref}:QUEUE.md`]).stdout)?.[1];
+    expect(id('hand-base')).toBeDefined();
+    expect(id('hand-side')).toBeDefined();
+    expect(id('hand-base')).not.toBe(id('hand-side'));
+    const merged = sandbox.git(repo, ['merge', '--no-edit', 'hand-side'], { allowFail: true });
+    expect(merged.status, merged.stdout + merged.stderr).toBe(0);
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toMatch(/^- \[x\] \[seq:2\]/m);
+    const verify = sandbox.strata(repo, ['verify', '--range', `${fork}..HEAD`], { allowFail: true });
+    expect(verify.stdout + verify.stderr).toMatch(/no findings/);
+    expect(verify.status).toBe(0);
+  });
+
   it('a Markdown file that shows conflict markers in a code block commits; the same markers concluding a merge are refused', () => {
     branch('doc-markers');
     const doc = '# Resolving\n\nGit leaves this:\n\n```text\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> topic\n```\n';
