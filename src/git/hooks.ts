@@ -1,8 +1,8 @@
 // The hook shims: what they look like, how install puts them in front of existing hooks and how
 // uninstall puts things back. A shim is a few lines of POSIX sh that run the hook that was there before
 // (moved aside to <hook>.pre-strata, bytes and mode untouched), then `node git-strata.mjs hook <name>`.
-import { chmod, lstat, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { shellQuote } from './shell.js';
 
 export const HOOK_NAMES = ['pre-commit', 'post-merge', 'post-rewrite', 'post-checkout'] as const;
@@ -167,13 +167,18 @@ async function linkOf(path: string): Promise<string | undefined> {
   }
 }
 
+/** Next to the backup of a symlink install had to re-point: the link as it was, for uninstall. */
+const LINK_SUFFIX = '.pre-strata-link';
+
 /**
- * The other strata hook a symlinked hook points to in the same directory (`post-merge -> pre-commit`,
- * as some setups share one script), or undefined.
+ * The other strata hook a symlinked hook ends up at in the same directory (`post-merge -> pre-commit`,
+ * absolute or through other links, as setups that share one script do), or undefined.
  */
-function siblingHook(link: string, suffix = ''): string | undefined {
-  const name = link.startsWith('./') ? link.slice(2) : link;
-  return HOOK_NAMES.find((hook) => name === hook + suffix);
+async function siblingHook(dir: string, hook: string): Promise<string | undefined> {
+  const [real, home] = await Promise.all([realpath(join(dir, hook)).catch(() => undefined), realpath(dir).catch(() => dir)]);
+  if (real === undefined || dirname(real) !== home) return undefined;
+  const name = basename(real);
+  return name !== hook ? HOOK_NAMES.find((h) => h === name) : undefined;
 }
 
 /** Puts a shim for every strata hook into `dir`; running it twice changes nothing. */
@@ -184,9 +189,11 @@ export async function installHooks(dir: string, target: ShimTarget, options: Ins
   // (post-merge -> pre-commit) must chain to what that one was, not to the shim that replaces it.
   const before = new Map<string, string | undefined>();
   const links = new Map<string, string | undefined>();
+  const siblings = new Map<string, string | undefined>();
   for (const hook of HOOK_NAMES) {
     before.set(hook, await readIfExists(join(dir, hook)));
     links.set(hook, await linkOf(join(dir, hook)));
+    siblings.set(hook, await siblingHook(dir, hook));
   }
   // Symlinks last, so the hook one points to has been moved aside (or not) when it is handled.
   const order = [...HOOK_NAMES].sort((a, b) => Number(links.get(a) !== undefined) - Number(links.get(b) !== undefined));
@@ -194,7 +201,8 @@ export async function installHooks(dir: string, target: ShimTarget, options: Ins
   for (const hook of order) {
     const path = join(dir, hook);
     const backup = path + BACKUP_SUFFIX;
-    const current = before.get(hook);
+    // A dangling symlink is a hook someone put there too (its target may come back): moved aside.
+    const current = before.get(hook) ?? (links.get(hook) !== undefined ? '' : undefined);
     let backupText = await readIfExists(backup);
     // A shim must never chain to a shim: a stale one left as backup is dropped.
     if (backupText !== undefined && isShim(backupText)) {
@@ -224,10 +232,11 @@ export async function installHooks(dir: string, target: ShimTarget, options: Ins
       // symlink to a sibling hook is pointed at that hook's backup (uninstall points it back).
       const temp = await stage(path, renderShim(hook, target, chainModeFor(current)));
       const link = links.get(hook);
-      const sibling = link === undefined ? undefined : siblingHook(link);
+      const sibling = siblings.get(hook);
       if (sibling !== undefined && link !== undefined && movedAside(sibling)) {
         await rm(backup, { force: true });
-        await symlink(link.replace(sibling, sibling + BACKUP_SUFFIX), backup);
+        await writeFile(backup + LINK_SUFFIX, link);
+        await symlink(sibling + BACKUP_SUFFIX, backup);
         await rm(path);
       } else {
         await rename(path, backup);
@@ -260,13 +269,13 @@ export async function uninstallHooks(dir: string): Promise<UninstallAction[]> {
     const hasBackup = await exists(backup);
     if (current !== undefined && isShim(current)) {
       if (hasBackup) {
-        const link = await linkOf(backup);
-        const sibling = link === undefined ? undefined : siblingHook(link, BACKUP_SUFFIX);
-        if (sibling !== undefined && link !== undefined) {
-          // Install pointed this symlink at its sibling's backup; the sibling is back under its name.
+        const original = await readIfExists(backup + LINK_SUFFIX);
+        if (original !== undefined) {
+          // Install pointed this symlink at its sibling's backup; put the link back as it was written.
           await rm(path);
-          await symlink(link.replace(sibling + BACKUP_SUFFIX, sibling), path);
+          await symlink(original, path);
           await rm(backup);
+          await rm(backup + LINK_SUFFIX);
         } else {
           await rename(backup, path);
         }

@@ -354,6 +354,29 @@ describe('git strata install with a hook that is a symlink to another', () => {
     expect(readlinkSync(join(hooks, 'post-merge'))).toBe('pre-commit');
     expect(existsSync(join(hooks, 'post-merge.pre-strata')) || lstatSafe(join(hooks, 'post-merge.pre-strata'))).toBe(false);
   });
+
+  it('follows absolute links and chains of links to a sibling, and keeps a dangling link, all restored as written', () => {
+    const dir = repo();
+    const hooks = join(dir, '.git/hooks');
+    const marker = join(sandbox.dir, 'm-chain');
+    writeHook(join(hooks, 'pre-commit'), hookScript(marker));
+    symlinkSync(join(hooks, 'pre-commit'), join(hooks, 'post-merge'));
+    symlinkSync('post-merge', join(hooks, 'post-rewrite'));
+    symlinkSync('nowhere', join(hooks, 'post-checkout'));
+    const links = (): Record<string, string> => Object.fromEntries(['post-merge', 'post-rewrite', 'post-checkout'].map((h) => [h, readlinkSync(join(hooks, h))]));
+    const before = links();
+    sandbox.strata(dir, ['install']);
+    sandbox.strata(dir, ['install']);
+    // Each displaced link still runs the user's script (not a shim), under the name git called.
+    const run = spawnSync(join(hooks, 'post-rewrite'), ['amend'], { cwd: dir, env: sandbox.env, encoding: 'utf8', input: '' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(marker, 'utf8')).toBe('post-rewrite amend\n');
+    expect(spawnSync(join(hooks, 'post-checkout'), ['a', 'b', '1'], { cwd: dir, env: sandbox.env }).status).toBe(0);
+    sandbox.strata(dir, ['uninstall']);
+    expect(links()).toEqual(before);
+    expect(readFileSync(join(hooks, 'pre-commit'), 'utf8')).toBe(hookScript(marker));
+    for (const h of HOOKS) expect(lstatSafe(join(hooks, `${h}.pre-strata`))).toBe(false);
+  });
 });
 
 function lstatSafe(path: string): boolean {
