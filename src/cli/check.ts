@@ -228,9 +228,15 @@ export interface RepoInfo {
   readonly commonDir: string;
 }
 
-export function repoInfo(cwd: string): RepoInfo | undefined {
+export function repoInfo(cwd: string, allowBare = false): RepoInfo | undefined {
   const result = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
-  if (result.status !== 0) return undefined;
+  if (result.status !== 0) {
+    // A bare clone (a CI mirror) has history to verify but no work tree: git runs there from its git dir.
+    if (!allowBare) return undefined;
+    const bare = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--is-bare-repository', '--git-common-dir']);
+    const [isBare, dir] = bare.stdout.split('\n');
+    return bare.status === 0 && isBare === 'true' && dir ? { top: dir, commonDir: dir } : undefined;
+  }
   const [top, commonDir] = result.stdout.split('\n');
   return top && commonDir ? { top, commonDir } : undefined;
 }

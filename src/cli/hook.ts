@@ -120,7 +120,7 @@ async function retypedFindings(typed: readonly { file: Staged; type: string }[])
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly { file: Staged; type: string }[], attributes = false): Promise<number> {
-  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync, writeFileSync }, { withFileLock }] =
+  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync }, { withFileLock }, { default: writeFileAtomic }] =
     await Promise.all([
       import('../core/check/index.js'),
       import('./check.js'),
@@ -130,6 +130,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
       import('node:crypto'),
       import('node:fs'),
       import('../ops/lock.js'),
+      import('write-file-atomic'),
     ]);
   const blobs = typed.flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined));
   const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
@@ -162,7 +163,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
           if (!clean) return false;
           // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
           const worktree = stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh));
-          writeFileSync(file.path, worktree.text);
+          writeFileAtomic.sync(file.path, worktree.text);
           gitSync(['add', '--', file.path]);
           return true;
         });

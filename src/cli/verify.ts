@@ -55,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 function verify(cwd: string, range: string, as: Format): number {
-  const repo = repoInfo(cwd);
+  const repo = repoInfo(cwd, true);
   if (!repo) throw new StrataError('NOT_A_REPO', 'not inside a git repository', 'run git strata verify inside a clone that has both ends of the range (in CI: fetch-depth: 0)');
   const commits = listCommits(repo.top, range);
   const findings: Reported[] = [];

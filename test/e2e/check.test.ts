@@ -147,6 +147,11 @@ describe('git strata verify', () => {
     expect(parsed).toMatchObject({ ok: false, range: `${first}..HEAD`, commits: 1 });
     expect(parsed.findings.map((f) => [f.rule, f.commit.short, f.commit.subject])).toEqual([['status-regressed', short, 'reopen seq 1']]);
 
+    // A bare clone (a CI mirror) verifies the same, typed by each commit's own .gitattributes.
+    const bare = join(sandbox.dir, 'bare.git');
+    sandbox.git(sandbox.dir, ['clone', '-q', '--bare', repo, bare]);
+    expect(sandbox.strata(bare, ['verify', '--range', `${first}..HEAD`, '--format', 'json'], { allowFail: true }).stdout).toBe(json.stdout);
+
     const github = sandbox.strata(repo, ['verify', '--range', `${first}..HEAD`, '--format', 'github'], { allowFail: true });
     expect(github.stdout).toBe(
       `::error file=QUEUE.md,line=3,title=status-regressed (commit ${short})::in commit ${short} "reopen seq 1": seq 1 went from done back to open%0Ahint: put the [x] back and add a new entry (with [depends:1]) for the further work\n`,
