@@ -87,6 +87,19 @@ function driverlessMerge(extraConfig: string[][] = [], markers = true): void {
   expect(sandbox.read(join(dir, 'HEARTBEAT.md'))).toContain('<<<<<<<');
 }
 
+/** NOTES.md committed as `base`, then `branch` and main each committing their own version of it. */
+function divergedNotes(base: string, theirs: string, ours: string, branch = 'side'): void {
+  sandbox.write(join(dir, 'NOTES.md'), base);
+  sandbox.git(dir, ['add', 'NOTES.md']);
+  sandbox.git(dir, ['commit', '-q', '--no-verify', '-m', 'notes']);
+  sandbox.git(dir, ['checkout', '-q', '-b', branch]);
+  sandbox.write(join(dir, 'NOTES.md'), theirs);
+  sandbox.git(dir, ['commit', '-q', '-am', branch]);
+  sandbox.git(dir, ['checkout', '-q', 'main']);
+  sandbox.write(join(dir, 'NOTES.md'), ours);
+  sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+}
+
 function expectRepaired(queue: string, heartbeat: string): void {
   expect(queue).not.toMatch(/^(<{7}|={7}|>{7}|\|{7})/m);
   const tasks = entriesOf(parseDoc(queue)).map((e) => ({ seq: tagValue(e, 'seq'), id: tagValue(e, 'id'), was: tagValue(e, 'was'), text: e.lines.join('') }));
@@ -153,15 +166,7 @@ describe('git strata resolve', () => {
 
   it('takes a conflict a Markdown file shows in a code block for content, and so does check during the merge', () => {
     const notes = '# Notes\n\nA conflict looks like:\n\n```\n<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n```\n\n- one\n';
-    sandbox.write(join(dir, 'NOTES.md'), notes);
-    sandbox.git(dir, ['add', 'NOTES.md']);
-    sandbox.git(dir, ['commit', '-q', '-m', 'notes']);
-    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
-    sandbox.write(join(dir, 'NOTES.md'), `${notes}- two\n`);
-    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
-    sandbox.git(dir, ['checkout', '-q', 'main']);
-    sandbox.write(join(dir, 'NOTES.md'), `${notes}- three\n`);
-    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    divergedNotes(notes, `${notes}- two\n`, `${notes}- three\n`);
     expect(sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true }).status).toBe(1);
     const result = sandbox.strata(dir, ['resolve', 'NOTES.md'], { allowFail: true });
     expect(result.status, result.stdout).toBe(0);
@@ -172,15 +177,7 @@ describe('git strata resolve', () => {
 
   it('keeps two edits of one paragraph behind committed two-way markers a conflict, as the driver would', () => {
     const notes = '# Notes\n\nThe deploy target is staging.\n\nOwner: alice.\n';
-    sandbox.write(join(dir, 'NOTES.md'), notes);
-    sandbox.git(dir, ['add', 'NOTES.md']);
-    sandbox.git(dir, ['commit', '-q', '-m', 'notes']);
-    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
-    sandbox.write(join(dir, 'NOTES.md'), notes.replace('staging', 'production'));
-    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
-    sandbox.git(dir, ['checkout', '-q', 'main']);
-    sandbox.write(join(dir, 'NOTES.md'), notes.replace('staging', 'canary'));
-    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    divergedNotes(notes, notes.replace('staging', 'production'), notes.replace('staging', 'canary'));
     expect(sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true }).status).toBe(1);
     sandbox.git(dir, ['commit', '-q', '-am', 'merged on the web, markers and all']);
     const committed = sandbox.read(join(dir, 'NOTES.md'));
@@ -191,14 +188,7 @@ describe('git strata resolve', () => {
 
     // Markers a later cherry-pick committed are not that old merge's: no base, the file is left alone
     // (the old merge's base would make 'keep me' look removed).
-    sandbox.write(join(dir, 'NOTES.md'), '# Notes\n\nA\n\nkeep me\n\nZ\n');
-    sandbox.git(dir, ['commit', '-q', '--no-verify', '-am', 'fixed by hand']);
-    sandbox.git(dir, ['checkout', '-q', '-b', 'picked']);
-    sandbox.write(join(dir, 'NOTES.md'), '# Notes\n\nA\n\ntheirs-new\n\nZ\n');
-    sandbox.git(dir, ['commit', '-q', '-am', 'to pick']);
-    sandbox.git(dir, ['checkout', '-q', 'main']);
-    sandbox.write(join(dir, 'NOTES.md'), '# Notes\n\nA\n\nkeep me too\n\nZ\n');
-    sandbox.git(dir, ['commit', '-q', '-am', 'ours']);
+    divergedNotes('# Notes\n\nA\n\nkeep me\n\nZ\n', '# Notes\n\nA\n\ntheirs-new\n\nZ\n', '# Notes\n\nA\n\nkeep me too\n\nZ\n', 'picked');
     expect(sandbox.git(dir, ['cherry-pick', 'picked'], { allowFail: true }).status).not.toBe(0);
     sandbox.git(dir, ['add', 'NOTES.md']);
     sandbox.git(dir, ['-c', 'core.editor=true', 'cherry-pick', '--continue']);

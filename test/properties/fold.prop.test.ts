@@ -5,8 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FileType, mergeFile } from '../../src/core/merge/file.js';
-import { fold, stableRuns, tagFold, tagsOnce, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
-import { eachTag } from '../../src/core/entries/scan.js';
+import { fold, scannedTags, stableRuns, tagFold, tagsOnce, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 
 const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 10, 0, 0) + n * 1000).toISOString();
@@ -258,18 +257,6 @@ describe('stable runs', () => {
 });
 
 describe('reading a line\'s fold keys', () => {
-  /** tagsOnce as the tag scanner reads the line, without its shortcut for plain lines. */
-  function scanned(line: string, keys: readonly string[]): Map<string, string> | 'unsafe' {
-    if (line.includes('`')) return 'unsafe';
-    const out = new Map<string, string>();
-    let repeated = false;
-    eachTag(line, (key, value) => {
-      if (!keys.includes(key)) return;
-      if (out.has(key)) repeated = true;
-      else out.set(key, value.trim());
-    });
-    return repeated ? 'unsafe' : out;
-  }
   const piece = fc.constantFrom('[seq:', '[id:', '[depends:', '[agent:', '[agent::', '[note:', '[', ']', '](x)', '(', ':', ' ', '  ', '7', 'a b', '\r', '\n', '`', '- ', '[x]', 'seq', ']]', '[[');
 
   it('reads what the tag scanner reads, shortcut or not', () => {
@@ -277,7 +264,7 @@ describe('reading a line\'s fold keys', () => {
       fc.property(fc.array(piece, { maxLength: 14 }), fc.constantFrom(['agent'], ['id', 'seq', 'depends'], ['entity', 'attr']), (pieces, keys) => {
         const line = pieces.join('');
         const got = tagsOnce(line, keys);
-        const want = scanned(line, keys);
+        const want = scannedTags(line, keys);
         // A line the shortcut reads must read the same; 'unsafe' (a repeated key) must agree too.
         expect(got === 'unsafe' ? got : [...got].sort()).toEqual(want === 'unsafe' ? want : [...want].sort());
       }),
