@@ -188,7 +188,11 @@ function refine(spans: Span[], lines: string[]): Span[] {
 export function splitBlocks(text: string): Block[] {
   const lines = splitLines(text);
   const out: Block[] = [];
-  for (const [from, to] of sections(lines)) {
+  // YAML front matter is not Markdown: each of its lines is a block of its own, so a key one side
+  // added and an item the other added under another key keep their places.
+  const matter = frontMatterEnd(lines);
+  for (let k = 0; k < matter; k++) out.push({ kind: 'other', start: k, end: k + 1, list: -1, depth: 0, marker: '', text: lines[k]! });
+  for (const [from, to] of sections(lines, matter)) {
     const chunk = lines.slice(from, to).join('');
     let spans = cache.get(chunk);
     if (!spans) {
@@ -220,13 +224,24 @@ function parseSpans(text: string): Span[] {
   return refine(spans, lines);
 }
 
+/** The line after a YAML front matter block (`---` on the first line to `---` or `...`), or 0. */
+function frontMatterEnd(lines: readonly string[]): number {
+  if (lines.length === 0 || lines[0]!.replace(/\r?\n$/, '') !== '---') return 0;
+  for (let k = 1; k < lines.length; k++) {
+    const line = lines[k]!.replace(/\r?\n$/, '');
+    if (line === '---' || line === '...') return k + 1;
+  }
+  return 0;
+}
+
 /** Line ranges that can be parsed independently: cut before ATX headings outside fences and comments. */
-export function sections(lines: readonly string[]): Array<[number, number]> {
+export function sections(lines: readonly string[], from = 0): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  let start = 0;
+  let start = from;
   let fence: { char: string; len: number } | undefined;
   let inComment = false;
   lines.forEach((raw, k) => {
+    if (k < from) return;
     const line = raw.replace(/\r?\n$/, '');
     if (fence) {
       const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);

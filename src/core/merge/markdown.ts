@@ -132,6 +132,8 @@ interface Region {
   readonly b0: number;
   readonly b1: number;
   readonly blocks: readonly Block[];
+  /** Set on both halves of a replacement `splitReplacement` took apart: the region it came from. */
+  readonly split?: Region;
 }
 
 function sideRegions(
@@ -170,9 +172,35 @@ function splitReplacement(r: Region, base: readonly Block[]): Region[] {
   );
   if (edited) return [r];
   return [
-    { side: r.side, b0: r.b0, b1: r.b0, blocks: r.blocks },
-    { side: r.side, b0: r.b0, b1: r.b1, blocks: [] },
+    { side: r.side, b0: r.b0, b1: r.b0, blocks: r.blocks, split: r },
+    { side: r.side, b0: r.b0, b1: r.b1, blocks: [], split: r },
   ];
+}
+
+/**
+ * Both sides replaced one base block with something else (a heading renamed two ways, one item
+ * rewritten two ways): taken apart, the two removals would agree and both new versions would be kept
+ * side by side. Such replacements are put back together, so they meet as one block edited twice: a
+ * conflict. A replacement the other side did not also replace stays apart (its removal may agree
+ * with the other side's).
+ */
+function rejoinDoubleReplacements(ours: Region[], theirs: Region[], base: readonly Block[]): Region[] {
+  // A blank line both sides filled is two insertions at one place, not one block edited twice.
+  const replaced = (rs: readonly Region[]): Set<number> => {
+    const out = new Set<number>();
+    for (const r of rs) if (r.split && r.b1 > r.b0) for (let k = r.b0; k < r.b1; k++) if (base[k]!.kind !== 'blank') out.add(k);
+    return out;
+  };
+  const [o, t] = [replaced(ours), replaced(theirs)];
+  const both = (r: Region): boolean => {
+    for (let k = r.b0; k < r.b1; k++) if (o.has(k) && t.has(k)) return true;
+    return false;
+  };
+  const rejoin = (rs: Region[]): Region[] => {
+    const whole = new Set(rs.filter((r) => r.split && both(r.split)).map((r) => r.split!));
+    return [...rs.filter((r) => !r.split || !whole.has(r.split)), ...whole];
+  };
+  return [...rejoin(ours), ...rejoin(theirs)];
 }
 
 /**
@@ -300,7 +328,7 @@ function mergeBlocks(
     conflicts: 0,
     unordered: 0,
   };
-  const regions = [...o.regions, ...t.regions];
+  const regions = rejoinDoubleReplacements(o.regions, t.regions, base.blocks);
   if (addedTwice(o.regions, t.regions, base.blocks)) return undefined;
   const pieces: Piece[] = [];
   let pos = 0;
@@ -407,8 +435,12 @@ function unionInsert(oi: readonly Block[], ti: readonly Block[], gap: number, ct
 function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[] | undefined {
   if (os.length === 0) return ts;
   if (ts.length === 0) return os;
-  // The same entry added twice with different wording is one edit made two ways: a real conflict.
+  // The same entry added twice with different wording is one edit made two ways: a real conflict. So
+  // is one front matter key given two values (two `updated:` lines would not even be YAML).
   if (os.some((o) => o.kind !== 'blank' && ts.some((t) => sameEntry(o.text, t.text)))) return undefined;
+  const keys = (bs: Block[]): string[] => bs.flatMap((b) => (b.kind === 'other' ? [/^([ \t]*[\w.-]+):(?:[ \t]|\r?\n|$)/.exec(b.text)?.[1]].filter((k): k is string => k !== undefined) : []));
+  const mine = new Set(keys(os));
+  if (keys(ts).some((k) => mine.has(k))) return undefined;
   // Blank lines around a run separate it from its neighbours; they are not content. Two runs of list
   // items continue one list: their cores go together and the separators appear once, around both.
   const a = trimBlanks(os);
@@ -430,9 +462,30 @@ function orderCores(os: Block[], ts: Block[], gap: number, ctx: Context): Block[
     return mergeSorted(os, ts, (b) => b.text);
   }
   if (ctx.tuning.unordered === 'conflict') return undefined;
+  // What belongs to the block above comes before what starts something new: a paragraph added to a
+  // section before a section the other side added after it, a nested item before a sibling item.
+  const [ra, rb] = [attachment(os), attachment(ts)];
+  if (ra[0] !== rb[0] || ra[1] !== rb[1]) return ra[0] < rb[0] || (ra[0] === rb[0] && ra[1] < rb[1]) ? [...os, ...ts] : [...ts, ...os];
   ctx.unordered++;
   const join = (bs: Block[]): string => bs.map((b) => b.text).join('');
   return compareItems(join(os), join(ts)) <= 0 ? [...os, ...ts] : [...ts, ...os];
+}
+
+/**
+ * How far an inserted run reaches back into what precedes it, smaller first: content (deeper indented
+ * first, as it continues the item above), then headings (deeper levels first, as a subsection belongs
+ * to the section above, a new section starts after it).
+ */
+function attachment(run: readonly Block[]): [number, number] {
+  const first = run.find((b) => b.kind !== 'blank');
+  if (!first) return [0, 0];
+  if (first.kind === 'heading') {
+    const atx = /^ {0,3}(#{1,6})(?:[ \t]|\r?\n|$)/.exec(first.text);
+    const level = atx ? atx[1]!.length : /\n {0,3}=+[ \t]*\r?\n?$/.test(first.text) ? 1 : 2;
+    return [1, 7 - level];
+  }
+  const indent = /^[ \t]*/.exec(first.text)![0].replace(/\t/g, '    ').length;
+  return [0, -(first.kind === 'listItem' ? Math.max(indent, first.depth * 2) : indent)];
 }
 
 /** A run split into its leading blank lines, its content and its trailing blank lines. */
