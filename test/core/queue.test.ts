@@ -73,6 +73,50 @@ describe('queue merge', () => {
     expect((await merge('queue', claimed, takeover, checkpoint)).text).toBe(result.text);
   });
 
+  it('puts a new tag in the same place whichever version the merge rebuilds: merge and rebase agree', async () => {
+    const b = '- [ ] [seq:1] [id:aaaaaaaaaa] [agent:x] t\n';
+    const claimed = '- [ ] [seq:1] [id:aaaaaaaaaa] [agent:x] [claim:alice@2026-01-01T00:00:05.000Z] t\n';
+    const done = '- [x] [seq:1] [id:aaaaaaaaaa] [agent:x] [done:2026-01-01T00:00:02.000Z] t\n';
+    const logged = `${done}  - [at:2026-01-01T00:00:03.000Z] cp\n`;
+    // git merge: one three-way merge of the tips. git pull --rebase: done replayed on claimed, then the
+    // checkpoint on that, with the commit's parent as base.
+    const merged = await merge('queue', b, claimed, logged);
+    const step = await merge('queue', b, claimed, done);
+    const rebased = await merge('queue', done, step.text, logged);
+    expect(rebased.text).toBe(merged.text);
+    expect(merged.text).toBe('- [x] [seq:1] [id:aaaaaaaaaa] [agent:x] [claim:alice@2026-01-01T00:00:05.000Z] [done:2026-01-01T00:00:02.000Z] t\n  - [at:2026-01-01T00:00:03.000Z] cp\n');
+  });
+
+  it('a hand-written task each side stamped keeps the greater id and records the other as an alias, which check accepts', async () => {
+    const { checkFile } = await import('../../src/core/check/index.js');
+    const b = '- [ ] [seq:1] [agent:human] hand task\n';
+    const ours = '- [ ] [seq:1] [id:aaaaaaaaaa] [agent:human] [claim:alice@2026-01-01T00:00:05.000Z] hand task\n';
+    const theirs = '- [ ] [seq:1] [id:zzzzzzzzzz] [agent:human] hand task\n  - [at:2026-01-01T00:00:06.000Z] started\n';
+    const merged = await merge('queue', b, ours, theirs);
+    expect(merged.conflicts).toBe(0);
+    expect((await merge('queue', b, theirs, ours)).text).toBe(merged.text);
+    expect(merged.text).toBe('- [ ] [seq:1] [id:zzzzzzzzzz] [agent:human] [claim:alice@2026-01-01T00:00:05.000Z] [alias:aaaaaaaaaa] hand task\n  - [at:2026-01-01T00:00:06.000Z] started\n');
+    // Against either side (the hook concluding the merge, check --base HEAD^1 or ^2, a rebased commit):
+    // the same task, not a changed id.
+    for (const side of [ours, theirs]) expect(checkFile('queue', 'QUEUE.md', merged.text, side)).toEqual([]);
+    // Merged again with a third stamp, the alias list grows and keeps one id.
+    const third = '- [ ] [seq:1] [id:mmmmmmmmmm] [agent:human] hand task\n';
+    const again = await merge('queue', b, merged.text, third);
+    expect(again.text).toMatch(/\[id:zzzzzzzzzz\].*\[alias:aaaaaaaaaa\] \[alias:mmmmmmmmmm\]/);
+  });
+
+  it('a task done on one side and given an edge to an open task on the other is a conflict, not done before its dependency', async () => {
+    const q = (two: string): string => `${HEAD}${T(1, 'aaaaaaaaaa', '[agent:x] [done:2026-01-01T00:00:02.000Z] one', 'x')}${two}${T(3, 'cccccccccc', '[agent:x] three')}`;
+    const b = q(T(2, 'bbbbbbbbbb', '[depends:1] [agent:x] two'));
+    const edge = q(T(2, 'bbbbbbbbbb', '[depends:1,3] [agent:x] two'));
+    const done = q(T(2, 'bbbbbbbbbb', '[depends:1] [agent:x] [done:2026-01-01T00:00:09.000Z] two', 'x'));
+    for (const [x, y] of [[edge, done], [done, edge]] as const) {
+      const result = await merge('queue', b, x, y);
+      expect(result.conflicts).toBe(1);
+      expect(result.text).toContain('<<<<<<<');
+    }
+  });
+
   it('merges checkpoint logs as grow-only, ordered by stamp', async () => {
     const withLog = (lines: string[]): string => base + lines.map((l) => `  - [at:2026-11-27T10:0${l}:00.000Z] checkpoint ${l}\n`).join('');
     const b = withLog(['1']);
@@ -158,7 +202,7 @@ describe('queue merge', () => {
     const b = `${HEAD}- [ ] [seq:1] write the plan\n- [ ] [seq:2] review it\n`;
     const o = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] write the plan\n- [ ] [seq:2] [id:cccccccccc] review it\n`;
     const t = `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] write the plan\n- [ ] [seq:2] [id:dddddddddd] review it\n- [ ] [seq:3] [id:eeeeeeeeee] ship\n`;
-    const expected = `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] write the plan\n- [ ] [seq:2] [id:dddddddddd] review it\n- [ ] [seq:3] [id:eeeeeeeeee] ship\n`;
+    const expected = `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] [alias:aaaaaaaaaa] write the plan\n- [ ] [seq:2] [id:dddddddddd] [alias:cccccccccc] review it\n- [ ] [seq:3] [id:eeeeeeeeee] ship\n`;
     for (const [x, y] of [[o, t], [t, o]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
     // A version that holds the hand-written task and, beside it, a new task with the same text and seq
     // keeps both: two entries of one version never become one.

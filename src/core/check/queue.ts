@@ -3,7 +3,7 @@
 // stay, identities and status never go back).
 import { parseStamp } from '../clock.js';
 import type { Status } from '../crdt/queue.js';
-import { type Entry, entryBody, tagValue } from '../entries/scan.js';
+import { type Entry, entryBody, tagValue, tagValues } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 import { cycleIn, cyclicComponents, graphOf } from './graph.js';
 import { QUEUE_TAGS, checkTagValues, malformed, tagOf } from './tags.js';
@@ -244,7 +244,9 @@ export function checkQueueAgainstBase(path: string, entries: readonly Entry[], b
     }
     used.add(item);
 
-    if (base.id !== undefined && item.id !== base.id) {
+    // An id the merge recorded as an alias (a task both sides' hooks stamped) is the same task's.
+    const alias = base.id !== undefined && tagValues(item.entry, 'alias').some((a) => a.trim() === base.id);
+    if (base.id !== undefined && item.id !== base.id && !alias) {
       findings.push(
         item.id === undefined
           ? at(path, item, undefined, 'identity-changed', `${nameOf(item)} lost its [id:${base.id}]`, `put [id:${base.id}] back (the pre-commit hook restores it when you commit)`)

@@ -37,12 +37,18 @@ export function mergedKeys(b: ReadonlyMap<string, string>, o: ReadonlyMap<string
 }
 
 /** The entry with each tag set to its merged value (undefined: removed, unless it is the last tag). */
-export function withTagValues(entry: Entry, values: Iterable<readonly [string, string | undefined]>): Entry {
+export function withTagValues(entry: Entry, values: Iterable<readonly [string, string | undefined]>, rank?: (key: string) => number): Entry {
   let result = entry;
   for (const [key, value] of values) {
     if (value === undefined) {
       if (tagValue(result, key) !== undefined && result.tags.length > 1) result = withoutTag(result, key);
-    } else if (tagValue(result, key) !== value) result = withTag(result, key, value);
+    } else if (tagValue(result, key) !== value) {
+      // A new tag goes before the first tag that ranks after it: where it lands does not depend on
+      // which version the merge rebuilt (a merge and a rebase of the same edits give the same bytes).
+      const r = rank?.(key) ?? -1;
+      const before = r < 0 ? undefined : result.tags.find((t) => rank!(t.key) > r)?.key;
+      result = withTag(result, key, value, before);
+    }
   }
   return result;
 }

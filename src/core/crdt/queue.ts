@@ -143,7 +143,9 @@ function earlierClaim(a: string, b: string): string {
 }
 
 /** Where the agent commands write each tag; other keys follow, by name. */
-const TAG_ORDER = ['seq', 'id', 'was', 'depends', 'agent', 'at', 'claim', 'claim-lost', 'done', 'cancelled'];
+const TAG_ORDER = ['seq', 'id', 'alias', 'was', 'depends', 'agent', 'at', 'claim', 'claim-lost', 'done', 'cancelled'];
+/** A tag's place in TAG_ORDER, -1 for one it does not list. */
+const tagRank = (key: string): number => TAG_ORDER.indexOf(key);
 
 function byTagOrder(x: string, y: string): number {
   const rank = (key: string): number => {
@@ -202,7 +204,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   const keys = mergedKeys(b, o, t, byTagOrder);
   const values = new Map<string, string | undefined>();
   for (const key of keys) {
-    if (key === 'claim-lost') continue;
+    if (key === 'claim-lost' || key === 'alias') continue;
     const merged =
       key === 'claim'
         ? threeWay(b.get(key), o.get(key), t.get(key), (x, y) => (x === undefined ? y : y === undefined ? x : earlierClaim(x, y)))
@@ -230,11 +232,19 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
     for (const c of [oc, tc]) if (c !== keep) lost.add(c);
   }
 
+  // A hand-written task each side's hook stamped with its own id keeps the greater; the other is
+  // recorded as an alias, so a check against the side that had it sees the same task, not a new id.
+  const aliases = new Set([...tagValues(ours, 'alias'), ...tagValues(theirs, 'alias')].map((a) => a.trim()));
+  const [oid, tid] = [o.get('id')?.trim(), t.get('id')?.trim()];
+  if (oid && tid && oid !== tid) aliases.add(oid < tid ? oid : tid);
+
   // Rebuild on the template: tags first (keys that disappeared, changed values, new keys), then
   // repeatable tags, box, and the log.
-  result = withTagValues(result, values);
+  result = withTagValues(result, values, tagRank);
   const have = new Set(tagValues(result, 'claim-lost'));
   for (const claim of [...lost].sort()) if (!have.has(claim)) result = withAddedTag(result, 'claim-lost', claim);
+  const known = new Set(tagValues(result, 'alias').map((a) => a.trim()));
+  for (const alias of [...aliases].sort()) if (!known.has(alias) && alias !== tagValue(result, 'id')?.trim()) result = withAddedTag(result, 'alias', alias);
   return withLog(withBox(result, box), log);
 }
 
@@ -408,6 +418,21 @@ function settleQueue(
       cycle.every((key, n) => edges(version, key).includes(cycle[(n + 1) % cycle.length]!));
     if (inVersion(ours) || inVersion(theirs)) continue;
     for (const key of cycle) if (edges(ours, key).join() !== edges(theirs, key).join()) conflicted.add(key);
+  }
+  // Done on one side, given an edge to an unfinished task on the other: neither side did work before
+  // its dependency, but the merge would say so. That task is a conflict.
+  for (const [key, entry] of merged) {
+    if (statusOf(entry) !== 'done') continue;
+    for (const target of edgeTargets(entry)) {
+      const dependency = all.get(target);
+      if (!dependency || statusOf(dependency) === 'done') continue;
+      const own = (version: ReadonlyMap<string, Entry>): boolean => {
+        const e = version.get(key);
+        const d = version.get(target);
+        return e !== undefined && statusOf(e) === 'done' && edgeTargets(e).includes(target) && (d === undefined || statusOf(d) !== 'done');
+      };
+      if (!own(ours) && !own(theirs)) conflicted.add(key);
+    }
   }
   return { keep, conflicted };
 }

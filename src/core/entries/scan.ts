@@ -295,13 +295,16 @@ export function reparseEntry(text: string, line: number): Entry | null {
  * Returns the entry with tag `key` set to `value`: an existing tag is rewritten in place, a new one is
  * inserted after the last tag of the first line, so the free text stays where it was.
  */
-export function withTag(entry: Entry, key: string, value: string): Entry {
+export function withTag(entry: Entry, key: string, value: string, before?: string): Entry {
   const first = entry.lines[0]!;
   const existing = entry.tags.find((t) => t.key === key);
   const tag = `[${key}:${value}]`;
+  const next = existing || before === undefined ? undefined : entry.tags.find((t) => t.key === before);
   const nextFirst = existing
     ? first.slice(0, existing.start) + tag + first.slice(existing.end)
-    : insertAfterLastTag(first, entry.tags, tag);
+    : next
+      ? `${first.slice(0, next.start)}${tag} ${first.slice(next.start)}`
+      : insertAfterLastTag(first, entry.tags, tag);
   return replaceFirstLine(entry, nextFirst);
 }
 
