@@ -419,20 +419,19 @@ function settleQueue(
     if (inVersion(ours) || inVersion(theirs)) continue;
     for (const key of cycle) if (edges(ours, key).join() !== edges(theirs, key).join()) conflicted.add(key);
   }
-  // Done on one side, given an edge to an unfinished task on the other: neither side did work before
-  // its dependency, but the merge would say so. That task is a conflict.
+  // Finished on one side while the other gave it a new dependency: the merge would say it was done
+  // before that dependency (if that one is not done), which neither side did. A conflict on the task,
+  // decided from the task's own versions (what it depends on may be folded out of a large merge).
   for (const [key, entry] of merged) {
     if (statusOf(entry) !== 'done') continue;
-    for (const target of edgeTargets(entry)) {
-      const dependency = all.get(target);
-      if (!dependency || statusOf(dependency) === 'done') continue;
-      const own = (version: ReadonlyMap<string, Entry>): boolean => {
-        const e = version.get(key);
-        const d = version.get(target);
-        return e !== undefined && statusOf(e) === 'done' && edgeTargets(e).includes(target) && (d === undefined || statusOf(d) !== 'done');
-      };
-      if (!own(ours) && !own(theirs)) conflicted.add(key);
-    }
+    const [b, o, t] = [base.get(key), ours.get(key), theirs.get(key)];
+    if (!o || !t) continue;
+    const finished = (e: Entry): boolean => statusOf(e) === 'done' && (!b || statusOf(b) !== 'done');
+    // Edges as written in the prepared versions (resolved to keys, or a seq whose task is folded out):
+    // compared within one merge, so the answer is the same folded or not.
+    const deps = (e: Entry | undefined): string[] => (e ? (tagValue(e, 'depends') ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '') : []);
+    const newEdges = (e: Entry, other: Entry): boolean => deps(e).some((x) => !deps(b).includes(x) && !deps(other).includes(x));
+    if ((finished(o) && newEdges(t, o)) || (finished(t) && newEdges(o, t))) conflicted.add(key);
   }
   return { keep, conflicted };
 }
