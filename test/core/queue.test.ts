@@ -117,6 +117,20 @@ describe('queue merge', () => {
     }
   });
 
+  it('a hand-written task one side stamped and edited, the other stamped and finished, stays one task with its dependents', async () => {
+    const { checkFile } = await import('../../src/core/check/index.js');
+    const b = `${HEAD}- [ ] [seq:1] [agent:human] fix the login bug\n- [ ] [seq:2] [id:cccccccccc] [depends:1] [agent:x] release\n`;
+    const edited = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] [agent:human] fix the login bug on mobile\n- [ ] [seq:2] [id:cccccccccc] [depends:1] [agent:x] release\n`;
+    const done = `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] [agent:human] [done:2026-01-01T00:00:05.000Z] fix the login bug\n- [x] [seq:2] [id:cccccccccc] [depends:1] [agent:x] [done:2026-01-01T00:00:06.000Z] release\n`;
+    const result = await merge('queue', b, edited, done);
+    expect(result.conflicts).toBe(0);
+    expect((await merge('queue', b, done, edited)).text).toBe(result.text);
+    expect(result.text).toBe(
+      `${HEAD}- [x] [seq:1] [id:bbbbbbbbbb] [agent:human] [done:2026-01-01T00:00:05.000Z] [alias:aaaaaaaaaa] fix the login bug on mobile\n- [x] [seq:2] [id:cccccccccc] [depends:1] [agent:x] [done:2026-01-01T00:00:06.000Z] release\n`,
+    );
+    for (const side of [edited, done]) expect(checkFile('queue', 'QUEUE.md', result.text, side)).toEqual([]);
+  });
+
   it('merges checkpoint logs as grow-only, ordered by stamp', async () => {
     const withLog = (lines: string[]): string => base + lines.map((l) => `  - [at:2026-11-27T10:0${l}:00.000Z] checkpoint ${l}\n`).join('');
     const b = withLog(['1']);

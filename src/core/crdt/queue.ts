@@ -471,20 +471,46 @@ export const queue: EntryType = {
     const handWritten = new Set(versions.flatMap((version) => [...version.keys()].filter((key) => key.startsWith('h:'))));
     if (handWritten.size === 0) return;
     const byContent = new Map<string, string>();
+    const note = (content: string, key: string): void => {
+      const known = byContent.get(content);
+      if (known === undefined || key > known) byContent.set(content, key);
+    };
     for (const version of versions) {
       for (const [key, entry] of version) {
         if (!key.startsWith('id:')) continue;
         const content = contentIdentity(entry);
-        if (!handWritten.has(content)) continue;
-        const known = byContent.get(content);
-        if (known === undefined || key > known) byContent.set(content, key);
+        if (handWritten.has(content)) note(content, key);
+      }
+    }
+    // A side that both stamped a base hand-written task and edited its text no longer shows it by
+    // content: the one new id on that side at the task's seq, where the task itself is gone, is it.
+    // (Otherwise the edited copy would be a second task, and edges to the seq could follow either.)
+    const [base] = versions;
+    const stampedAs = new Map<string, string>();
+    for (const [hand, entry] of base) {
+      if (!hand.startsWith('h:')) continue;
+      const seq = seqOf(entry);
+      if (seq === undefined) continue;
+      for (const version of versions.slice(1)) {
+        if (version.has(hand)) continue;
+        const fresh = [...version].filter(([key, e]) => key.startsWith('id:') && !base.has(key) && seqOf(e) === seq && !handWritten.has(contentIdentity(e)));
+        if (fresh.length !== 1) continue;
+        const key = fresh[0]![0];
+        note(hand, key);
+        stampedAs.set(`${versions.indexOf(version)}\u0000${key}`, hand);
       }
     }
     for (const version of versions) {
       const renames = new Map<string, string>();
       const taken = new Set<string>();
+      const index = versions.indexOf(version);
       for (const [key, entry] of version) {
-        const target = key.startsWith('h:') ? byContent.get(key) : key.startsWith('id:') ? byContent.get(contentIdentity(entry)) : undefined;
+        const paired = stampedAs.get(`${index}\u0000${key}`);
+        const target = key.startsWith('h:')
+          ? byContent.get(key)
+          : key.startsWith('id:')
+            ? byContent.get(paired ?? contentIdentity(entry))
+            : undefined;
         // Never two entries of one version onto one key: a version that holds both stays as it is.
         if (target && target !== key && !version.has(target) && !taken.has(target)) {
           renames.set(key, target);
