@@ -288,9 +288,24 @@ function listFiles(cwd: string, pathspecs: readonly string[], staged: boolean): 
 }
 
 /** The strata type of each path that has one (as `git check-attr` sees it), by repository-relative path. */
-export function typesOf(top: string, paths: readonly string[]): Map<string, FileType> {
+export function typesOf(top: string, paths: readonly string[], cached = false): Map<string, FileType> {
   if (paths.length === 0) return new Map();
-  return parseTypes(gitOut(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join('')));
+  return parseTypes(gitOut(top, ['check-attr', ...(cached ? ['--cached'] : []), '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join('')));
+}
+
+/**
+ * Files commit `rev` types that `typesNow` types otherwise (or not at all), each as the removal of what
+ * its old type kept in it: that loses its protection, as if the file had been renamed away. `skip`: a
+ * file looked at otherwise already (deleted, or checked under its old type).
+ */
+export function retypedSince(top: string, rev: string, typesNow: (paths: readonly string[]) => ReadonlyMap<string, FileType>, skip: (path: string, was: FileType) => boolean): Finding[] {
+  const was = typesAt(top, rev);
+  const paths = [...was.keys()];
+  if (paths.length === 0) return [];
+  const now = typesNow(paths);
+  const changed = paths.filter((p) => !skip(p, was.get(p)!) && now.get(p) !== was.get(p));
+  const texts = catTexts(top, changed.map((p) => `${rev}:${p}`));
+  return changed.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(was.get(path)!, path, texts[n]!, `give ${path} back its type in .gitattributes`)));
 }
 
 /**

@@ -98,21 +98,12 @@ async function preCommit(): Promise<number> {
  * Files HEAD types that the staged .gitattributes type otherwise (or not at all): what the old type
  * kept in them loses its protection, as if they had been renamed away.
  */
-async function retypedFindings(typed: readonly { file: Staged; type: string }[]): Promise<ReturnType<typeof import('../core/check/index.js').checkDeleted>> {
+async function retypedFindings(typed: readonly { file: Staged; type: string }[]): Promise<ReturnType<typeof import('./check.js').retypedSince>> {
   if (spawnSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD']).status !== 0) return [];
-  const [{ checkDeleted }, { catTexts, typesAt }] = await Promise.all([import('../core/check/index.js'), import('./check.js')]);
-  const was = typesAt('.', 'HEAD');
-  const paths = [...was.keys()];
-  if (paths.length === 0) return [];
-  const out = gitSync(['check-attr', '--cached', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
-  const fields = out.split('\0');
-  const now = new Map<string, string>();
-  for (let i = 0; i + 2 < fields.length; i += 3) now.set(fields[i]!, fields[i + 2]!);
+  const { retypedSince, typesOf } = await import('./check.js');
   // Files the loop in checkStaged already checked by their HEAD type are not looked at twice.
-  const handled = new Set(typed.filter((t) => t.type === was.get(t.file.path)).map((t) => t.file.path));
-  const changed = paths.filter((p) => !handled.has(p) && now.get(p) !== was.get(p));
-  const texts = catTexts('.', changed.map((p) => `HEAD:${p}`));
-  return changed.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(was.get(path)!, path, texts[n]!, `give ${path} back its type in .gitattributes`)));
+  const checked = new Map(typed.map((t) => [t.file.path, t.type]));
+  return retypedSince('.', 'HEAD', (paths) => typesOf('.', paths, true), (path, was) => checked.get(path) === was);
 }
 
 /**

@@ -13,7 +13,7 @@ import { rawChange } from '../git/raw-diff.js';
 import { command, parse } from './args.js';
 import { basename } from 'node:path';
 import type { FileType } from '../core/file-types.js';
-import { catTexts, gitOut, gitRun, repoInfo, typesAt } from './check.js';
+import { catTexts, gitOut, gitRun, repoInfo, retypedSince, typesAt } from './check.js';
 import { EXIT, reportError } from './exit.js';
 
 interface Options {
@@ -113,7 +113,11 @@ function verify(cwd: string, range: string, as: Format): number {
           found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge }));
         }
       }
-      if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) found.push(...retyped(repo.top, commit, parent, typesAtRev));
+      if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) {
+        // A file the commit deleted was checked as deleted, by its type at the parent.
+        const deleted = new Set(changed.filter((c) => c.after === undefined).map((c) => c.path));
+        found.push(...retypedSince(repo.top, parent, (paths) => typesAtRev(commit.ref.sha, paths), (path) => deleted.has(path)));
+      }
       // What a merge keeps from one parent is not a change against another: the id the merge chose for a
       // task both sides stamped (one is in another parent's version), and a conflict sample the first
       // parent had (content is the first parent's check's to judge).
@@ -179,22 +183,6 @@ function listCommits(top: string, range: string): Listed[] {
     commits.push({ ref: { sha: sha!, short: line.slice(0, space), subject: line.slice(space + 1) }, parents, merge: parents.length > 1 });
   }
   return commits;
-}
-
-/**
- * Typed files a commit that changed `.gitattributes` took out of their type while keeping them: from
- * then on nothing protects what the old type kept in them, as if they had been renamed away.
- */
-function retyped(top: string, commit: Listed, parent: string, typesAtRev: (rev: string, paths: readonly string[]) => Map<string, FileType>): Finding[] {
-  const wasTyped = typesAt(top, parent);
-  const paths = [...wasTyped.keys()];
-  const now = typesAtRev(commit.ref.sha, paths);
-  const changed = paths.filter((p) => now.get(p) !== wasTyped.get(p));
-  if (changed.length === 0) return [];
-  const [bases, present] = [catTexts(top, changed.map((p) => `${parent}:${p}`)), catTexts(top, changed.map((p) => `${commit.ref.sha}:${p}`))];
-  return changed.flatMap((path, n) =>
-    bases[n] === undefined || present[n] === undefined ? [] : checkDeleted(wasTyped.get(path)!, path, bases[n]!, `give ${path} back its type in .gitattributes`),
-  );
 }
 
 /** Regular files each commit added, modified or deleted against the given parent (the whole tree for a root). */
