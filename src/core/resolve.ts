@@ -4,8 +4,8 @@ import { entriesOf, lineBody, parseDoc, splitLines, tagValue } from './entries/s
 import { facts } from './crdt/facts.js';
 import { heartbeat } from './crdt/heartbeat.js';
 import type { Entry } from './entries/scan.js';
-import { findConflictMarkers, hasMarkdownConflict, inFencedCode } from './check/markers.js';
-import { hasConflictMarkers } from './merge/file.js';
+import { findConflictMarkers, inFencedCode } from './check/markers.js';
+import { hasConflict, hasConflictMarkers } from './merge/file.js';
 
 export interface Sides {
   /** diff3/zdiff3: the common lines plus each region's base section. merge style: the common lines
@@ -113,12 +113,7 @@ export function conflictSamples(text: string, type: string): Map<number, number>
   return new Map([...inFencedCode(text, regions)].map((r) => [r.line, r.end!]));
 }
 
-/** Whether `text`, of type `type`, holds a conflict (in Markdown, one outside a code block). */
-export function hasConflict(text: string, type: string): boolean {
-  return hasConflictMarkers(text) && (type !== 'markdown' || hasMarkdownConflict(text));
-}
-
-export { hasConflictMarkers };
+export { hasConflict, hasConflictMarkers };
 
 /** Identities that must survive a merge, per type: ids for the queue (seqs may be renumbered). */
 const IDENTITY: Readonly<Record<string, (entry: Entry) => string | undefined>> = {

@@ -23,13 +23,17 @@ export function hasConflictMarkers(text: string): boolean {
   return CONFLICT_OPEN.test(text) && CONFLICT_CLOSE.test(text);
 }
 
+/** Whether `text`, of type `type`, holds a conflict: in plain Markdown, one outside a fenced code block. */
+export function hasConflict(text: string, type?: string): boolean {
+  return hasConflictMarkers(text) && (type !== 'markdown' || hasMarkdownConflict(text));
+}
+
 /**
  * Why an input cannot be merged structurally, or null. In plain Markdown a conflict shown in a fenced
  * code block is content (a document about git), not a virtual merge base.
  */
 export function unmergeableReason(texts: readonly string[], type?: FileType): string | null {
-  const conflicted = (text: string): boolean => hasConflictMarkers(text) && (type !== 'markdown' || hasMarkdownConflict(text));
-  return texts.some(conflicted) ? 'input-has-conflict-markers' : null;
+  return texts.some((text) => hasConflict(text, type)) ? 'input-has-conflict-markers' : null;
 }
 
 /** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
