@@ -12,7 +12,7 @@ import { delimiter, isAbsolute, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
 import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget, trackedHookLine } from '../git/hooks.js';
-import { pathsWithStrataMerge } from '../git/install-target.js';
+import { isTracked, pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { readLocalSettings } from '../ops/probe.js';
@@ -271,7 +271,7 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
       continue;
     }
     // A hook git tracks is the team's: install leaves it alone, so the fix is the line to add to it.
-    if (repo.top && (await gitTry(repo.top, ['ls-files', '--error-unmatch', '--', path])).exitCode === 0) {
+    if (await isTracked(repo, path)) {
       checks.push({ status: 'warn', name, message: `${shown}/${hook} is tracked by git and does not call strata, so strata's ${hook} does not run`, fix: `add this line to ${shown}/${hook}: ${trackedHookLine(hook)}` });
       continue;
     }

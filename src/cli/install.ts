@@ -8,7 +8,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { configGet, git, gitTry, type RepoPaths } from '../git/exec.js';
 import { installHooks, trackedHookLine, type HookAction } from '../git/hooks.js';
-import { DRIVER_NAME, attributesBlock, currentTarget, installScope, pathsWithStrataMerge } from '../git/install-target.js';
+import { DRIVER_NAME, attributesBlock, currentTarget, installScope, isTracked, pathsWithStrataMerge } from '../git/install-target.js';
 import { driverCommand } from '../git/shell.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -61,14 +61,6 @@ async function registerDriver(cwd: string, scope: 'local' | 'global', driver: st
     changed = true;
   }
   say(`strata: merge driver ${changed ? 'registered in' : 'already registered in'} ${where}: ${driver}`);
-}
-
-async function isTracked(repo: RepoPaths, path: string): Promise<boolean> {
-  if (!repo.top) return false;
-  const rel = relative(repo.top, path);
-  if (rel.startsWith('..')) return false;
-  const result = await gitTry(repo.top, ['--literal-pathspecs', 'ls-files', '--error-unmatch', '--', rel]);
-  return result.exitCode === 0;
 }
 
 function reportHooks(repo: RepoPaths, actions: HookAction[]): number {

@@ -1,7 +1,7 @@
 // What install registers and where strata's own files are: the node binary and the bundled script
 // that git and the hooks start, by absolute path, and the files shipped next to dist/.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import { gitTry, repoPaths, type RepoPaths } from './exec.js';
 import type { ShimTarget } from './hooks.js';
@@ -71,4 +71,13 @@ export async function pathsWithStrataMerge(top: string): Promise<Array<{ path: s
     if (fields[i + 2] === 'strata') found.push({ path: fields[i]!, tracked: isTracked.has(fields[i]!) });
   }
   return found;
+}
+
+/** Whether git tracks the file at `path` (absolute) in `repo`: a team's hook, which strata never rewrites. */
+export async function isTracked(repo: RepoPaths, path: string): Promise<boolean> {
+  if (!repo.top) return false;
+  const rel = relative(repo.top, path);
+  if (rel.startsWith('..')) return false;
+  const result = await gitTry(repo.top, ['--literal-pathspecs', 'ls-files', '--error-unmatch', '--', rel]);
+  return result.exitCode === 0;
 }
