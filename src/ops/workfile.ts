@@ -7,6 +7,7 @@ import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
 import type { RandomSource } from '../core/ids.js';
+import { strataTypes } from '../git/conflicts.js';
 import { configGet, gitTry } from '../git/exec.js';
 import { withFileLock } from './lock.js';
 
@@ -46,7 +47,7 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
     if (value !== undefined && isFileType(value) && value !== type) {
       // The conventional name typed otherwise (OpenClaw keeps HEARTBEAT.md as a prompt): the one
       // tracked file the attributes give this type is the file meant.
-      const others = file === undefined ? await trackedOfType(top, type) : [];
+      const others = file === undefined ? await filesOfType(top, type) : [];
       if (others.length === 1) return { top, path: resolve(top, others[0]!), rel: others[0]! };
       const hint =
         others.length > 1
@@ -62,7 +63,7 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
  * Files whose strata attribute is `type`: those git lists (tracked, or new and not ignored), and the
  * literal paths the top-level .gitattributes names for it (the file a first write creates).
  */
-async function trackedOfType(top: string, type: FileType): Promise<string[]> {
+async function filesOfType(top: string, type: FileType): Promise<string[]> {
   const listed = await gitTry(top, ['ls-files', '-z', '--full-name', '--cached', '--others', '--exclude-standard']);
   if (listed.exitCode !== 0) return [];
   const named = ((await readText(resolve(top, '.gitattributes'))) ?? '')
@@ -71,13 +72,8 @@ async function trackedOfType(top: string, type: FileType): Promise<string[]> {
     .filter(([pattern, ...attrs]) => pattern && !/[*?[\\!#]/.test(pattern) && attrs.includes(`strata=${type}`))
     .map(([pattern]) => pattern!.replace(/^\//, ''));
   const paths = [...new Set([...listed.stdout.split('\0').filter(Boolean), ...named])];
-  if (paths.length === 0) return [];
-  const attrs = await gitTry(top, ['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
-  if (attrs.exitCode !== 0) return [];
-  const fields = attrs.stdout.split('\0');
-  const out: string[] = [];
-  for (let i = 0; i + 2 < fields.length; i += 3) if (fields[i + 2] === type) out.push(fields[i]!);
-  return out;
+  const types = await strataTypes(top, paths);
+  return paths.filter((path) => types.get(path) === type);
 }
 
 export async function readText(path: string): Promise<string | undefined> {
