@@ -486,26 +486,26 @@ export const queue: EntryType = {
     // content: the one new id on that side at the task's seq, where the task itself is gone, is it.
     // (Otherwise the edited copy would be a second task, and edges to the seq could follow either.)
     const [base] = versions;
-    const stampedAs = new Map<string, string>();
+    // Per version, such an entry's key → the base task it is.
+    const stampedAs = versions.map(() => new Map<string, string>());
     for (const [hand, entry] of base) {
       if (!hand.startsWith('h:')) continue;
       const seq = seqOf(entry);
       if (seq === undefined) continue;
-      for (const version of versions.slice(1)) {
-        if (version.has(hand)) continue;
-        const fresh = [...version].filter(([key, e]) => key.startsWith('id:') && !base.has(key) && seqOf(e) === seq && !handWritten.has(contentIdentity(e)));
-        if (fresh.length !== 1) continue;
+      versions.forEach((version, v) => {
+        if (v === 0 || version.has(hand)) return;
+        const fresh = [...version.entries()].filter(([key, e]) => key.startsWith('id:') && !base.has(key) && seqOf(e) === seq && !handWritten.has(contentIdentity(e)));
+        if (fresh.length !== 1) return;
         const key = fresh[0]![0];
         note(hand, key);
-        stampedAs.set(`${versions.indexOf(version)}\u0000${key}`, hand);
-      }
+        stampedAs[v]!.set(key, hand);
+      });
     }
-    for (const version of versions) {
+    versions.forEach((version, v) => {
       const renames = new Map<string, string>();
       const taken = new Set<string>();
-      const index = versions.indexOf(version);
       for (const [key, entry] of version) {
-        const paired = stampedAs.get(`${index}\u0000${key}`);
+        const paired = stampedAs[v]!.get(key);
         const target = key.startsWith('h:')
           ? byContent.get(key)
           : key.startsWith('id:')
@@ -518,7 +518,7 @@ export const queue: EntryType = {
         }
       }
       rekey(version, renames);
-    }
+    });
   },
   normalize: normalizeQueue,
   settle: settleQueue,
