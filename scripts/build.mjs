@@ -1,13 +1,17 @@
-// Bundles the CLI into one ESM file that hooks and the merge driver start with plain `node`.
-// Commands stay in separate chunks (splitting) so the driver's hot path loads only what it uses.
+// Bundles the CLI into ESM files that hooks and the merge driver start with plain `node`.
+//
+// Two builds. The merge driver runs once per file on every pull and on every commit of a rebase, so it
+// is its own bundle, dist/driver.mjs: one module and the chunk it shares with the lazily loaded
+// Markdown merge, no CommonJS shims. Every other command lives in the main build, split by command so
+// that each loads only what it uses. dist/git-strata.mjs, the entry both start from, imports nothing
+// itself and loads dist/driver.mjs for `merge`.
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-const result = await build({
-  metafile: true,
-  entryPoints: { 'git-strata': 'src/cli/main.ts' },
+
+const common = {
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -15,7 +19,27 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  define: { STRATA_VERSION: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+  legalComments: 'none',
+  metafile: true,
+};
+
+/** In the entry, `import('./merge.js')` is the driver bundle, loaded as a file of its own. */
+const driverFromEntry = {
+  name: 'driver-from-entry',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/merge\.js$/ }, (args) =>
+      args.importer.endsWith('src/cli/main.ts') ? { path: './driver.mjs', external: true } : undefined,
+    );
+  },
+};
+
+const main = await build({
+  ...common,
+  entryPoints: { 'git-strata': 'src/cli/main.ts' },
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [driverFromEntry],
   banner: {
     // CommonJS dependencies bundled into ESM still expect require, __filename and __dirname.
     js: [
@@ -27,10 +51,23 @@ const result = await build({
       "const __dirname = __strataFileURLToPath(new URL('.', import.meta.url));",
     ].join('\n'),
   },
-  define: { STRATA_VERSION: JSON.stringify(pkg.version) },
-  logLevel: 'warning',
-  legalComments: 'none',
 });
+
+const driver = await build({
+  ...common,
+  entryPoints: { driver: 'src/cli/merge.ts' },
+  chunkNames: 'driver-chunks/[name]-[hash]',
+});
+// The driver has no CommonJS shims: a dependency that needs `require` would fail only when it runs.
+for (const out of Object.keys(driver.metafile.outputs)) {
+  if (out.endsWith('.mjs') && /\b__require\(|\b__filename\b|\b__dirname\b/.test(readFileSync(out, 'utf8'))) {
+    throw new Error(`build: ${out} needs CommonJS require/__filename/__dirname; the driver bundle has no shims for them`);
+  }
+}
+
 chmodSync(new URL('../dist/git-strata.mjs', import.meta.url), 0o755);
-// The module graph, so a test can prove the driver's hot path does not load the Markdown parser.
-writeFileSync(new URL('../dist/meta.json', import.meta.url), JSON.stringify(result.metafile));
+// The module graph of both builds, so a test can prove the driver's hot path loads no Markdown parser.
+writeFileSync(
+  new URL('../dist/meta.json', import.meta.url),
+  JSON.stringify({ inputs: { ...main.metafile.inputs, ...driver.metafile.inputs }, outputs: { ...main.metafile.outputs, ...driver.metafile.outputs } }),
+);

@@ -1,35 +1,20 @@
-// Dispatch only: import nothing but the command that runs, so the merge driver stays cheap to start.
-import { COMMANDS, VERSION, usage } from './commands.js';
-import { EXIT, reportError } from './exit.js';
-
-export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help') {
-    process.stdout.write(usage());
-    return EXIT.ok;
+// The entry point: `node dist/git-strata.mjs <command>`. It imports nothing itself. The merge driver runs
+// once per file on every pull and every commit of a rebase, so it is built as its own bundle
+// (dist/driver.mjs, see scripts/build.mjs) and loaded straight from here; every other command goes
+// through the command table, which loads only the command that runs.
+const argv = process.argv.slice(2);
+if (argv[0] === 'merge') {
+  try {
+    const { run } = await import('./merge.js');
+    process.exitCode = await run(argv.slice(1));
+  } catch (error) {
+    // The driver catches what a merge throws; this is a bundle that failed to load. Never exit above
+    // 128 (git would abort the whole merge): a conflict leaves %A, the user's version, in place.
+    process.stderr.write(`strata: the merge driver failed to start (${error instanceof Error ? error.message : String(error)}); the file is left as yours, marked conflicted\nhint: run 'git strata doctor'\n`);
+    process.exitCode = 1;
   }
-  if (name === '--version' || name === '-V' || name === 'version') {
-    process.stdout.write(`strata ${VERSION}\n`);
-    return EXIT.ok;
-  }
-  const entry = COMMANDS[name];
-  if (!entry) {
-    process.stderr.write(`strata: unknown command '${name}'\n\n${usage()}`);
-    return EXIT.usage;
-  }
-  const command = await entry.load();
-  return command.run(rest);
+} else {
+  const { dispatch } = await import('./dispatch.js');
+  process.exitCode = await dispatch(argv);
 }
-
-// A reader that stops early (`git strata op show | head`) closes the pipe: that is the end of the
-// output, not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  process.exitCode = reportError(error);
-}
+export {};

@@ -2,13 +2,13 @@
 // Pipeline: read → type → merge (core) → write %A atomically. Whatever goes wrong, the user's data
 // survives: the fallback is git's own line merge, and if even that fails %A is left as ours and the
 // file is reported as a conflict (exit 1). Never exit above 128: git would abort the whole merge.
-import { spawnSync } from 'node:child_process';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, normalize } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { type FileType, isFileType, mergeFile } from '../core/merge/file.js';
 import type { LineMerge, MergeResult } from '../core/result.js';
-import { gitLineMerge, mergeFiles } from '../git/line-merge.js';
+import { holdingSignals, writeFileAtomicSync } from '../git/atomic-write.js';
+import { gitLineMerge, mergeFiles, spawnSync } from '../git/line-merge.js';
 
 /** Above this, structure is not worth the memory: git's line merge handles the file. */
 const MAX_STRUCTURED_BYTES = 64 * 1024 * 1024;
@@ -80,16 +80,13 @@ function lookupType(path: string | undefined): FileType {
 /** The text, or why there is none: a NUL byte makes a file binary for git too. */
 function decodeUtf8(bytes: Buffer): string | 'binary' | 'not-utf8' {
   if (bytes.includes(0)) return 'binary';
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    return 'not-utf8';
-  }
+  // Validated natively, then decoded as is (a byte order mark stays in the text, as git keeps it).
+  return isUtf8(bytes) ? bytes.toString('utf8') : 'not-utf8';
 }
 
-function lineMergeInPlace(args: DriverArgs, why: string): number {
+async function lineMergeInPlace(args: DriverArgs, why: string): Promise<number> {
   const result = mergeFiles(args.ours, args.base, args.theirs, args.markerSize, args.labels);
-  writeFileAtomic.sync(args.ours, result.bytes);
+  await holdingSignals(() => writeFileAtomicSync(args.ours, result.bytes));
   if (process.env.STRATA_DEBUG) process.stderr.write(`strata: ${args.path ?? args.ours}: ${why}\n`);
   return result.conflicts > 0 ? 1 : 0;
 }
@@ -125,7 +122,7 @@ async function structuredMerge(args: DriverArgs): Promise<number> {
     lineMerge: onDriverFiles(args, base, ours, theirs),
     labels: args.labels,
   });
-  writeFileAtomic.sync(args.ours, result.text);
+  await holdingSignals(() => writeFileAtomicSync(args.ours, result.text));
   if (process.env.STRATA_DEBUG) {
     process.stderr.write(`strata: ${path ?? args.ours}: ${type} via ${result.method}, ${result.conflicts} conflict(s)\n`);
   }
@@ -143,13 +140,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    if (process.env.STRATA === '0') return lineMergeInPlace(args, 'STRATA=0');
+    if (process.env.STRATA === '0') return await lineMergeInPlace(args, 'STRATA=0');
     return await structuredMerge(args);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`strata: ${args.path ?? args.ours}: structured merge failed (${message}); using git's line merge\n`);
     try {
-      return lineMergeInPlace(args, 'fallback:error');
+      return await lineMergeInPlace(args, 'fallback:error');
     } catch (again) {
       const why = again instanceof Error ? again.message : String(again);
       process.stderr.write(

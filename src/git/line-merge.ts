@@ -1,14 +1,24 @@
 // The real `git merge-file` as the core's line merge, so "clean where git is clean" holds to the byte.
 // node:child_process rather than execa: this runs on the driver's hot path, where execa's load time
-// would be a large share of the whole merge.
-import { spawnSync } from 'node:child_process';
+// would be a large share of the whole merge. Even node:child_process (with net, stream and dgram behind
+// it) is loaded only when a merge needs git: a clean typed merge runs none.
+import type { SpawnSyncOptions, SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import type { LineMerge } from '../core/result.js';
 
 const MAX_OUTPUT = 1024 * 1024 * 1024;
+
+/** `child_process.spawnSync`, loaded on first use. */
+export function spawnSync(command: string, args: readonly string[], options: SpawnSyncOptions & { encoding: BufferEncoding }): SpawnSyncReturns<string>;
+export function spawnSync(command: string, args: readonly string[], options: SpawnSyncOptions): SpawnSyncReturns<Buffer>;
+export function spawnSync(command: string, args: readonly string[], options: SpawnSyncOptions): SpawnSyncReturns<string | Buffer> {
+  const load = createRequire(import.meta.url) as (id: 'node:child_process') => typeof import('node:child_process');
+  return load('node:child_process').spawnSync(command, args, options);
+}
 
 /** Runs `git merge-file -p` on three texts; returns the merged text and git's conflict count. */
 export const gitLineMerge: LineMerge = ({ base, ours, theirs, markerSize, labels }) => {

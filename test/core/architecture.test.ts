@@ -18,26 +18,40 @@ describe('architecture', () => {
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
 
-  it('the merge command statically loads neither the Markdown parser nor execa', () => {
+  it('the merge driver is its own bundle: two modules, no Markdown parser, no CommonJS shims, no child_process up front', () => {
     const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
-      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
+      outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
     };
     const outputs = meta.outputs;
-    const mergeChunk = Object.keys(outputs).find((out) => Object.keys(outputs[out]!.inputs).includes('src/cli/merge.ts'));
-    expect(mergeChunk).toBeDefined();
     const entry = Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!;
-    // Everything that runs before the merge starts: the entry, the merge chunk, and their static imports.
+    // The entry imports nothing statically: `merge` goes straight to the driver bundle.
+    expect(outputs[entry]!.imports.filter((imp) => imp.kind === 'import-statement' && !imp.path.startsWith('node:'))).toEqual([]);
+    expect(outputs[entry]!.imports).toContainEqual(expect.objectContaining({ path: './driver.mjs', kind: 'dynamic-import', external: true }));
+    // (The main build has the merge command too, for `git strata help merge`.)
+    const driver = 'dist/driver.mjs';
+    expect(outputs[driver]?.entryPoint).toBe('src/cli/merge.ts');
+    // Everything that runs before the merge starts: the driver and its static imports.
     const loaded = new Set<string>();
+    const builtins = new Set<string>();
     const visit = (out: string): void => {
-      if (loaded.has(out) || !outputs[out]) return;
+      if (loaded.has(out)) return;
+      if (!outputs[out]) {
+        builtins.add(out);
+        return;
+      }
       loaded.add(out);
       for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
     };
-    visit(entry);
-    visit(mergeChunk!);
+    visit(driver);
+    expect(loaded.size).toBeLessThanOrEqual(2);
     const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
-    expect(inputs.filter((i) => /mdast|micromark|execa|isomorphic-git|commander/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => /mdast|micromark|execa|isomorphic-git|commander|write-file-atomic|signal-exit/.test(i))).toEqual([]);
     expect(inputs).toContain('src/core/merge/typed.ts');
+    // node:child_process (with net, stream and dgram) is loaded only when a merge needs git.
+    expect([...builtins].filter((b) => /child_process|worker_threads|crypto/.test(b))).toEqual([]);
+    // The Markdown merge is there, in a chunk of the driver's own, loaded when a line merge conflicts.
+    const markdown = Object.keys(outputs).filter((out) => out.startsWith('dist/driver-chunks/') && Object.keys(outputs[out]!.inputs).includes('src/core/merge/markdown.ts'));
+    expect(markdown).toHaveLength(1);
   });
 });
 

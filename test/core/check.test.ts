@@ -401,6 +401,7 @@ describe('architecture of the checks', () => {
       for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
     };
     visit(Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!);
+    visit(chunkOf('src/cli/dispatch.ts'));
     visit(chunkOf('src/cli/check.ts'));
     const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
     expect(inputs).toContain('src/core/check/queue.ts');
