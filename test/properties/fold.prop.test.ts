@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FileType, mergeFile } from '../../src/core/merge/file.js';
-import { fold, scannedTags, stableRuns, tagFold, tagsOnce, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
+import { KeyReader, fold, scannedTags, stableRuns, tagFold, tagsOnce, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 
 const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 10, 0, 0) + n * 1000).toISOString();
@@ -249,8 +249,9 @@ describe('stable runs', () => {
 
   it('takes out of the runs the entries that share a key with one the merge sees', () => {
     const ours = base.replace(line('a3', 3), line('a3', 100));
-    const runs = stableRuns(versions([base, ours, base]), tagFold(['agent']), 2);
-    const rest = withoutKeys(runs, new Set(['a6']));
+    const v = versions([base, ours, base]);
+    const runs = stableRuns(v, tagFold(['agent']), 2);
+    const rest = withoutKeys(runs, new Set(['a6']), undefined, new KeyReader(v, tagFold(['agent'])));
     expect(rest.flatMap((r) => r.lines)).not.toContain(line('a6', 6));
     expect(rest.flatMap((r) => r.lines)).toContain(line('a7', 7));
   });

@@ -17,7 +17,7 @@ import {
 } from '../entries/scan.js';
 import { mergeLog, mergedKeys, maxString, minString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
-import { ANY_TAG, type FoldSpec, type Run, TOP_ITEM, tagsOnce } from '../merge/fold.js';
+import { type FoldSpec, type Run, isTopItem, tagsOnce } from '../merge/fold.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
 
@@ -313,7 +313,8 @@ const seqSortKey = memoByEntry((entry: Entry): string => {
 function hiddenMaxSeq(runs: readonly Run[]): number {
   let max = 0;
   for (const run of runs) {
-    const last = run.keys.findLast((keys) => keys.length > 0);
+    // The queue's spec has no needles, so every folded line's keys were read.
+    const last = run.keys!.findLast((keys) => keys.length > 0);
     if (last) max = Math.max(max, Number(last[1]!.slice(2)));
   }
   return max;
@@ -324,20 +325,33 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
  * number) and the seqs it depends on (renumbered or re-rendered targets). A folded line is safe only
  * as a task with an id and one plain seq; anything hand-written or odd stays in the merge.
  */
+const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends'];
+const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends)::?/;
+const DIGITS = /^\d+$/;
+
 const queueFold: FoldSpec = {
+  // Asked of every line of a large queue: no expression or array it does not need.
   lineKeys(line) {
-    if (!TOP_ITEM.test(line)) {
+    if (!isTopItem(line)) {
       // Under a task (a run starts at one and holds no other kind of item): its log or notes.
-      return /\[(?:id|seq|depends)::?/.test(line) ? 'unsafe' : [];
+      return FOLD_TAG_ANYWHERE.test(line) ? 'unsafe' : [];
     }
-    if (!ANY_TAG.test(line) || line.includes('`')) return 'unsafe';
-    const tags = tagsOnce(line, ['id', 'seq', 'depends']);
+    if (line.includes('`')) return 'unsafe';
+    const tags = tagsOnce(line, QUEUE_FOLD_TAGS);
     if (tags === 'unsafe') return tags;
-    const [id, seq, depends] = [tags.get('id'), tags.get('seq'), tags.get('depends')];
-    if (!id || !seq || !/^\d+$/.test(seq)) return 'unsafe';
-    const deps = (depends ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
-    if (deps.some((d) => !/^\d+$/.test(d))) return 'unsafe';
-    return [`id:${id}`, `s:${Number(seq)}`, ...deps.map((d) => `s:${Number(d)}`)];
+    const [id, seq] = [tags.get('id'), tags.get('seq')];
+    if (!id || !seq || !DIGITS.test(seq)) return 'unsafe';
+    const keys = [`id:${id}`, `s:${Number(seq)}`];
+    const depends = tags.get('depends');
+    if (depends) {
+      for (const raw of depends.split(',')) {
+        const dep = raw.trim();
+        if (dep === '') continue;
+        if (!DIGITS.test(dep)) return 'unsafe';
+        keys.push(`s:${Number(dep)}`);
+      }
+    }
+    return keys;
   },
   // Once seen, a task is known by its id and seq (the first two keys of a task line), not by what it
   // depends on.

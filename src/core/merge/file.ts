@@ -20,6 +20,8 @@ const CONFLICT_CLOSE = /^>{7,}(?: |\r?$)/m;
 
 /** Whether a text holds a conflict: an opening and a closing marker line (a lone ======= is Markdown). */
 export function hasConflictMarkers(text: string): boolean {
+  // The plain searches first: a multiline expression over a large file is slow to say "no".
+  if (!text.includes('<<<<<<<') || !text.includes('>>>>>>>')) return false;
   return CONFLICT_OPEN.test(text) && CONFLICT_CLOSE.test(text);
 }
 

@@ -18,16 +18,17 @@ export interface Run {
   readonly at: readonly [number, number, number];
   /** The run's lines, exactly. */
   readonly lines: readonly string[];
-  /** Per line, the keys by which it could interact with an entry the merge sees (see `FoldSpec`). */
-  readonly keys: ReadonlyArray<readonly string[]>;
+  /**
+   * Per line, the keys by which it could interact with an entry the merge sees (see `FoldSpec`). Absent
+   * for a spec with needles: those keys are read on demand (`KeyReader`).
+   */
+  readonly keys?: ReadonlyArray<readonly string[]>;
 }
 
 /** A top-level list item: a run starts at one and is followed by one, so no entry crosses its edges. */
 export const TOP_ITEM = /^(?:[-*+]|\d{1,9}[.)])[ \t]/;
 /** A list item at any depth, or an indented line under one: the only lines a run may hold. */
 const FOLDABLE = /^(?:[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]|[ \t]+\S)/;
-/** Lines that change how later lines read (fences, comments, inline code): never folded. */
-const STATEFUL = /```|~~~|<!--|-->|`|\uE000|\uE001/;
 /** A tag anywhere on the line (the entry grammar's, without reading which). */
 export const ANY_TAG = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
 
@@ -55,6 +56,13 @@ export interface FoldSpec {
    * two tasks that took the same seq): then a merge with such a pair is not folded.
    */
   readonly distinct?: boolean;
+  /**
+   * A tag and the value it has on every line with this key (undefined where there is none, as for a
+   * key of empty values). With it, a large file folds without reading every line's keys: only the lines
+   * where a visible key's needle tag has its value are read. A spec with needles has neither `runOrder`
+   * nor `distinct`, which read the keys of every folded line.
+   */
+  needle?(key: string): readonly [tag: string, value: string] | undefined;
 }
 
 /**
@@ -72,6 +80,12 @@ export function tagFold(tags: readonly string[]): FoldSpec {
       return values === 'unsafe' ? values : [key(tags.map((tag) => values.get(tag) ?? ''))];
     },
     entryKeys: (entry) => [key(tags.map((tag) => (tagValue(entry, tag) ?? '').trim()))],
+    // A line with this key has each of these tags with its value: the first that is not empty will do.
+    needle: (k) => {
+      const values = k.split('\u001f');
+      const at = values.findIndex((value) => value !== '');
+      return at === -1 ? undefined : [tags[at]!, values[at]!];
+    },
   };
 }
 
@@ -135,42 +149,133 @@ export function versions(texts: readonly [string, string, string]): Versions {
   const starts = lines.map((ls) => {
     const at: number[] = new Array(ls.length + 1);
     let offset = 0;
-    ls.forEach((line, k) => {
+    for (let k = 0; k < ls.length; k++) {
       at[k] = offset;
-      offset += line.length;
-    });
+      offset += ls[k]!.length;
+    }
     at[ls.length] = offset;
     return at;
   }) as [number[], number[], number[]];
   return { texts, lines, starts };
 }
 
+/** `TOP_ITEM.test(line)`, without the regular expression for the usual `- ` (a large file asks it of every line). */
+export function isTopItem(line: string): boolean {
+  const c = line.charCodeAt(0);
+  if (c === 45 || c === 42 || c === 43) {
+    const next = line.charCodeAt(1);
+    return next === 32 || next === 9;
+  }
+  return c >= 48 && c <= 57 && TOP_ITEM.test(line);
+}
+
+/** `FOLDABLE.test(line)`, the same way. */
+function isFoldable(line: string): boolean {
+  const c = line.charCodeAt(0);
+  if (c === 45 || c === 42 || c === 43) {
+    const next = line.charCodeAt(1);
+    return next === 32 || next === 9;
+  }
+  return ((c >= 48 && c <= 57) || c === 32 || c === 9) && FOLDABLE.test(line);
+}
+
+/** Lines that change how later lines read (fences, comments, inline code, placeholders): never folded. */
+const STATEFUL_ANYWHERE = /`|~~~|<!--|-->|\uE000|\uE001/g;
+
+/** The lines of a text that match STATEFUL, found in one pass over the text. */
+function statefulLines(text: string, starts: readonly number[]): Set<number> {
+  const out = new Set<number>();
+  STATEFUL_ANYWHERE.lastIndex = 0;
+  for (let m = STATEFUL_ANYWHERE.exec(text); m !== null; m = STATEFUL_ANYWHERE.exec(text)) {
+    const line = lineAt(starts, m.index);
+    out.add(line);
+    // The rest of that line is settled: go on from the next one.
+    STATEFUL_ANYWHERE.lastIndex = Math.max(starts[line + 1]!, m.index + 1);
+  }
+  return out;
+}
+
+/** The line that holds offset `at` (binary search over the line starts). */
+function lineAt(starts: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * A monotone matching of equal lines between base and another version: `at[i]` is where base line `i`
+ * stands in the other version (-1: unmatched), and `unmatched` holds the other version's lines the
+ * matching left out. Equal lines are paired in step; after a difference, the walk resumes at the next
+ * line of the other version that occurs once in base, further down. Not a minimal diff, and it need
+ * not be: it only has to pair equal lines, monotonically, and leave out what it does not pair.
+ */
+function matching(b: readonly string[], x: readonly string[], inBase: ReadonlyMap<string, number>): { at: Int32Array; unmatched: Set<string> } {
+  const at = new Int32Array(b.length).fill(-1);
+  const unmatched = new Set<string>();
+  let i = 0;
+  let j = 0;
+  while (i < b.length && j < x.length) {
+    if (b[i] === x[j]) {
+      at[i++] = j++;
+      continue;
+    }
+    let resume = -1;
+    for (; j < x.length; j++) {
+      const k = inBase.get(x[j]!);
+      if (k !== undefined && k >= i) {
+        resume = k;
+        break;
+      }
+      unmatched.add(x[j]!);
+    }
+    if (resume === -1) break;
+    i = resume;
+  }
+  for (; j < x.length; j++) unmatched.add(x[j]!);
+  return { at, unmatched };
+}
+
 /**
  * Runs of at least `minRun` lines that are identical and adjacent in all three versions, start at a
  * line that occurs once in each version, and sit between top-level list items. Symmetric in ours and
  * theirs. Empty when the versions hold placeholder characters already.
+ *
+ * Where a line occurs once: once in base by a map of base's lines; once in ours (theirs) when the
+ * matching pairs it and left no equal line of ours unpaired — the paired lines equal to it are paired
+ * with base lines equal to it, and there is one. So ours and theirs are never indexed whole.
+ *
+ * For a spec with needles, a line's keys are not read here at all (see `KeyReader`).
  */
 export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
   if (v.texts.some((t) => t.includes(FOLD))) return [];
   const [b, o, t] = v.lines;
-  // Where each line stands in base, ours and theirs (-1: more than once), in one map.
-  const where = new Map<string, [number, number, number]>();
-  v.lines.forEach((lines, side) => {
-    lines.forEach((line, k) => {
-      let at = where.get(line);
-      if (!at) where.set(line, (at = [-2, -2, -2]));
-      at[side] = at[side] === -2 ? k : -1;
-    });
-  });
-  const edge = (line: string | undefined): boolean => line !== undefined && TOP_ITEM.test(line);
-  // Each base line's keys, read once; undefined where the line may not be folded at all.
-  const keysAt: Array<readonly string[] | undefined> = [];
+  const inBase = new Map<string, number>();
+  for (let k = 0; k < b.length; k++) {
+    const line = b[k]!;
+    inBase.set(line, inBase.has(line) ? -1 : k);
+  }
+  const [mo, mt] = [matching(b, o, inBase), matching(b, t, inBase)];
+  const stateful = statefulLines(v.texts[0], v.starts[0]);
+  const lazy = spec.needle !== undefined;
+  // Each base line's keys, read once; undefined where the line may not be folded at all. With needles,
+  // only whether it may be folded (0: not asked yet, 1: yes, 2: no).
+  const keysAt: Array<readonly string[] | undefined> = lazy ? [] : new Array(b.length);
+  const foldable = new Uint8Array(b.length + 1);
   const keysOf = (k: number): readonly string[] | undefined => {
-    if (k in keysAt) return keysAt[k];
-    const line = b[k];
-    const keys = line !== undefined && FOLDABLE.test(line) && !STATEFUL.test(line) ? spec.lineKeys(line) : 'unsafe';
-    return (keysAt[k] = keys === 'unsafe' ? undefined : keys);
+    if (foldable[k] === 0) {
+      const line = b[k];
+      const keys = line === undefined || !isFoldable(line) || stateful.has(k) ? 'unsafe' : lazy ? NOT_READ : spec.lineKeys(line);
+      foldable[k] = keys === 'unsafe' ? 2 : 1;
+      if (!lazy && keys !== 'unsafe') keysAt[k] = keys;
+    }
+    return foldable[k] === 2 ? undefined : lazy ? NOT_READ : keysAt[k];
   };
+  const edge = (line: string | undefined): boolean => line !== undefined && isTopItem(line);
 
   const runs: Run[] = [];
   let lastO = 0;
@@ -178,23 +283,23 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
   let i = 0;
   while (i < b.length) {
     const line = b[i]!;
-    const [bi, oi, ti] = where.get(line)!;
-    if (!edge(line) || bi !== i || oi < lastO || ti < lastT || !keysOf(i)) {
+    const [oi, ti] = [mo.at[i]!, mt.at[i]!];
+    if (oi < lastO || ti < lastT || !edge(line) || inBase.get(line) !== i || mo.unmatched.has(line) || mt.unmatched.has(line) || !keysOf(i)) {
       i++;
       continue;
     }
     let n = 1;
-    while (b[i + n] === o[oi + n] && b[i + n] === t[ti + n] && i + n < b.length && keysOf(i + n)) n++;
+    while (i + n < b.length && b[i + n] === o[oi + n] && b[i + n] === t[ti + n] && keysOf(i + n)) n++;
     // The line after the run must start a top-level item in every version: no entry continues past it.
     while (n > 0 && !(edge(b[i + n]) && edge(o[oi + n]) && edge(t[ti + n]))) n--;
     // An ordered type folds only runs that are in order themselves.
     const lines = b.slice(i, i + n);
-    const keys = lines.map((_, k) => keysOf(i + k)!);
-    if (n < minRun || (spec.runOrder && !spec.runOrder(lines, keys))) {
+    const keys = lazy ? undefined : lines.map((_, k) => keysOf(i + k)!);
+    if (n < minRun || (spec.runOrder && !spec.runOrder(lines, keys!))) {
       i++;
       continue;
     }
-    runs.push({ at: [i, oi, ti], lines, keys });
+    runs.push(keys ? { at: [i, oi, ti], lines, keys } : { at: [i, oi, ti], lines });
     lastO = oi + n;
     lastT = ti + n;
     i += n;
@@ -202,18 +307,110 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
   return runs;
 }
 
+/** The keys of a foldable line a spec with needles has not read. */
+const NOT_READ: readonly string[] = Object.freeze([]);
+
+/**
+ * Reads the keys of a spec with needles on demand. The lines of base a visible key could be on are
+ * those where its needle tag has its value: every `[tag:` of the text is read once (one index for the
+ * whole merge), and only the lines the index names for a visible key are read whole.
+ */
+export class KeyReader {
+  private readonly read = new Map<number, readonly string[] | 'unsafe'>();
+  private readonly searched = new Set<string>();
+  private readonly candidates = new Set<number>();
+  private readonly indexes = new Map<string, Map<string, number[]>>();
+  private everything = false;
+
+  constructor(
+    private readonly v: Versions,
+    private readonly spec: FoldSpec,
+  ) {}
+
+  /** The keys of base line `k`. */
+  keys(k: number): readonly string[] | 'unsafe' {
+    let keys = this.read.get(k);
+    if (keys === undefined) this.read.set(k, (keys = this.spec.lineKeys(this.v.lines[0][k]!)));
+    return keys;
+  }
+
+  /** Whether base line `k` may share a key with `visible` (an unreadable line may). */
+  hit(k: number, visible: ReadonlySet<string>): boolean {
+    if (!this.everything && !this.candidates.has(k)) return false;
+    const keys = this.keys(k);
+    if (keys === 'unsafe') return true;
+    for (const key of keys) if (visible.has(key)) return true;
+    return false;
+  }
+
+  /** Takes in the keys of `visible` not searched yet; a key without a needle makes every line a candidate. */
+  search(visible: ReadonlySet<string>): void {
+    for (const key of visible) {
+      if (this.everything) return;
+      if (this.searched.has(key)) continue;
+      this.searched.add(key);
+      const needle = this.spec.needle!(key);
+      if (needle === undefined) {
+        this.everything = true;
+        return;
+      }
+      for (const line of this.index(needle[0]).get(needle[1]) ?? []) this.candidates.add(line);
+    }
+  }
+
+  /**
+   * Base's lines by the value of `tag` on them, read at every `[tag:` the way the tag scanner reads a
+   * value (to the first `]`, on the same line; a second `:` dropped; trimmed): a superset of where the
+   * scanner can find that tag with that value.
+   */
+  private index(tag: string): Map<string, number[]> {
+    let index = this.indexes.get(tag);
+    if (index) return index;
+    index = new Map();
+    this.indexes.set(tag, index);
+    const text = this.v.texts[0];
+    const starts = this.v.starts[0];
+    const open = `[${tag}:`;
+    let line = 0;
+    for (let at = text.indexOf(open); at !== -1; at = text.indexOf(open, at + 1)) {
+      const from = at + open.length;
+      const close = text.indexOf(']', from);
+      if (close === -1) break;
+      const newline = text.indexOf('\n', from);
+      if (newline !== -1 && newline < close) continue;
+      let raw = text.slice(from, close);
+      if (raw.startsWith(':')) raw = raw.slice(1);
+      const value = raw.trim();
+      while (starts[line + 1]! <= at) line++;
+      const lines = index.get(value);
+      if (lines) lines.push(line);
+      else index.set(value, [line]);
+    }
+    return index;
+  }
+}
+
 /**
  * The runs without the entries whose fold key is in `visible` (each such entry, from its top-level
  * item to the next, stays in the text the merge sees). Every remaining piece stays folded, however
- * short: unfolding it would show the merge more keys, and those split more runs.
+ * short: unfolding it would show the merge more keys, and those split more runs. Runs of a spec with
+ * needles (no `keys`) are read through `reader`.
  */
-export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, removed?: (keys: readonly string[]) => void): Run[] {
+export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, removed?: (keys: readonly string[]) => void, reader?: KeyReader): Run[] {
+  reader?.search(visible);
   const out: Run[] = [];
   for (const run of runs) {
-    const hit = (q: number): boolean => {
-      for (const k of run.keys[q]!) if (visible.has(k)) return true;
-      return false;
+    const keysOfLine = (q: number): readonly string[] => {
+      if (run.keys) return run.keys[q]!;
+      const keys = reader!.keys(run.at[0] + q);
+      return keys === 'unsafe' ? [] : keys;
     };
+    const hit = run.keys
+      ? (q: number): boolean => {
+          for (const k of run.keys![q]!) if (visible.has(k)) return true;
+          return false;
+        }
+      : (q: number): boolean => reader!.hit(run.at[0] + q, visible);
     let q = 0;
     while (q < run.lines.length && !hit(q)) q++;
     if (q === run.lines.length) {
@@ -223,9 +420,10 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
     const n = run.lines.length;
     let start = 0;
     const piece = (from: number, to: number): void => {
-      if (to > from) {
-        out.push({ at: run.at.map((a) => a + from) as unknown as [number, number, number], lines: run.lines.slice(from, to), keys: run.keys.slice(from, to) });
-      }
+      if (to <= from) return;
+      const at = run.at.map((a) => a + from) as unknown as [number, number, number];
+      const lines = run.lines.slice(from, to);
+      out.push(run.keys ? { at, lines, keys: run.keys.slice(from, to) } : { at, lines });
     };
     while (q < n) {
       if (!hit(q)) {
@@ -233,11 +431,11 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
         continue;
       }
       let from = q;
-      while (from > start && !TOP_ITEM.test(run.lines[from]!)) from--;
+      while (from > start && !isTopItem(run.lines[from]!)) from--;
       let to = q + 1;
-      while (to < n && !TOP_ITEM.test(run.lines[to]!)) to++;
+      while (to < n && !isTopItem(run.lines[to]!)) to++;
       piece(start, from);
-      if (removed) for (let k = from; k < to; k++) removed(run.keys[k]!);
+      if (removed) for (let k = from; k < to; k++) removed(keysOfLine(k));
       start = to;
       q = to;
     }

@@ -3,7 +3,7 @@
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
 import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
-import { FOLD, type FoldSpec, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
+import { FOLD, type FoldSpec, KeyReader, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 
@@ -342,6 +342,7 @@ function lineCount(text: string): number {
 function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: LineCache): Folded | undefined {
   const v = versions(texts);
   let runs = stableRuns(v, spec, MIN_RUN);
+  const reader = spec.needle ? new KeyReader(v, spec) : undefined;
   for (let round = 0; round < 4 && runs.length > 0; round++) {
     const folded = fold(v, runs);
     const docs = folded.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
@@ -358,14 +359,19 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
     let kept = runs;
     for (let grown = true; grown; ) {
       const before = visible.size;
-      kept = withoutKeys(kept, visible, (keys) => {
-        for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) visible.add(key);
-      });
+      kept = withoutKeys(
+        kept,
+        visible,
+        (keys) => {
+          for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) visible.add(key);
+        },
+        reader,
+      );
       grown = visible.size > before;
     }
     if (kept.length === runs.length && kept.every((run, n) => run === runs[n])) {
       if (spec.distinct && !distinctHidden(runs, spec)) return undefined;
-      const order = spec.runOrder ? runs.map((run) => spec.runOrder!(run.lines, run.keys)) : undefined;
+      const order = spec.runOrder ? runs.map((run) => spec.runOrder!(run.lines, run.keys!)) : undefined;
       if (order?.some((o) => o === undefined)) return undefined;
       return { texts: folded, docs, runs, order: order as ReadonlyArray<readonly [string, string]> | undefined };
     }
@@ -378,7 +384,7 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
 function distinctHidden(runs: readonly Run[], spec: FoldSpec): boolean {
   const seen = new Set<string>();
   for (const run of runs) {
-    for (const keys of run.keys) {
+    for (const keys of run.keys!) {
       for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) {
         if (seen.has(key)) return false;
         seen.add(key);
