@@ -78,18 +78,29 @@ export function lineEnding(line: string): '' | '\n' | '\r\n' {
   return '';
 }
 
+// These two run on every line of a file the parser reads (twice for a line after an entry): char codes,
+// no string made.
 function indentWidth(line: string): number {
   let width = 0;
-  for (const ch of line) {
-    if (ch === ' ') width += 1;
-    else if (ch === '\t') width += 4 - (width % 4);
+  for (let k = 0; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (c === 32) width += 1;
+    else if (c === 9) width += 4 - (width % 4);
     else break;
   }
   return width;
 }
 
+/** Whether the line is empty or white space only (what `trim` removes, as before). */
 function isBlank(line: string): boolean {
-  return lineBody(line).trim() === '';
+  for (let k = 0; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    // A visible ASCII character; anything else may be white space to `trim` (NBSP, U+2028…).
+    if (c > 32 && c < 127) return false;
+    return lineBody(line).trim() === '';
+  }
+  return true;
 }
 
 /**
