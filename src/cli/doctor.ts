@@ -200,6 +200,12 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
   }
   const probed = probe(node, cli);
   if (probed.error) return [{ status: 'fail', name, message: `the driver does not run: ${node} ${cli} --version: ${probed.error}`, fix: 'reinstall strata (./install.sh), then git strata install' }];
+  // `--version` runs without the driver's own bundle (dist/driver.mjs): load that too.
+  const bundle = spawnSync(node, [cli, 'merge', '--help'], { encoding: 'utf8', timeout: 20_000 });
+  if (!/^usage: git strata merge/m.test(bundle.stderr ?? '')) {
+    const why = (bundle.stderr || bundle.error?.message || '').trim().split('\n')[0] ?? '';
+    return [{ status: 'fail', name, message: `the driver's merge code does not load (${why}); merges fall back to git's line merge`, fix: 'reinstall strata (./install.sh)' }];
+  }
   const checks: Check[] = [{ status: 'ok', name, message: `registered in ${scope} config and runs: strata ${probed.version} on ${node}` }];
   if (probed.version !== VERSION) {
     checks.push({ status: 'warn', name: 'driver version', message: `the driver is strata ${probed.version}, this is ${VERSION}`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') });

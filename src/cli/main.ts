@@ -4,17 +4,39 @@
 // through the command table, which loads only the command that runs.
 const argv = process.argv.slice(2);
 if (argv[0] === 'merge') {
+  let run: ((args: string[]) => Promise<number>) | undefined;
   try {
-    const { run } = await import('./merge.js');
-    process.exitCode = await run(argv.slice(1));
+    ({ run } = await import('./merge.js'));
   } catch (error) {
-    // The driver catches what a merge throws; this is a bundle that failed to load. Never exit above
-    // 128 (git would abort the whole merge): a conflict leaves %A, the user's version, in place.
-    process.stderr.write(`strata: the merge driver failed to start (${error instanceof Error ? error.message : String(error)}); the file is left as yours, marked conflicted\nhint: run 'git strata doctor'\n`);
-    process.exitCode = 1;
+    // A broken install (the driver bundle missing or unreadable): git's own merge, so the user gets
+    // markers to resolve instead of a conflict that shows only their side.
+    process.exitCode = await lineMergeWithoutDriver(argv.slice(1), error);
   }
+  if (run) process.exitCode = await run(argv.slice(1));
 } else {
   const { dispatch } = await import('./dispatch.js');
   process.exitCode = await dispatch(argv);
 }
+
+/**
+ * `git merge-file` in place on the driver's arguments (%O %A %B [%L] …). Never exits above 128 (git would
+ * abort the whole merge): where even that fails, %A (the user's version) stays and the file conflicts.
+ */
+async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<number> {
+  const why = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`strata: the merge driver failed to start (${why}); using git's line merge\nhint: reinstall strata (./install.sh), then check with 'git strata doctor'\n`);
+  const positional = args.filter((arg, k) => !arg.startsWith('--type') && args[k - 1] !== '--type');
+  const [base, ours, theirs, size] = positional;
+  if (!base || !ours || !theirs) return 1;
+  const markerSize = size && /^\d+$/.test(size) ? size : '7';
+  try {
+    const { spawnSync } = await import('node:child_process');
+    const result = spawnSync('git', ['merge-file', `--marker-size=${markerSize}`, '-L', 'ours', '-L', 'base', '-L', 'theirs', ours, base, theirs], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const status = result.status ?? 255;
+    return status === 0 ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
+
 export {};

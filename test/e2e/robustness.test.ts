@@ -169,6 +169,36 @@ describe('robustness against a broken or disabled driver', () => {
     }
   });
 
+  it('a broken install (the driver bundle gone, the entry still there): git\'s own merge with markers, and doctor says so', () => {
+    const pkg = join(sandbox.dir, 'half-installed');
+    cpSync(dirname(dirname(cli)), pkg, { recursive: true });
+    rmSync(join(pkg, 'dist/driver.mjs'));
+    const entry = join(pkg, 'dist/git-strata.mjs');
+    const pulled = pullScenario('halfinstalled', BASE, OURS, THEIRS, {
+      gitArgs: ['-c', `merge.strata.driver='${process.execPath}' '${entry}' merge %O %A %B %L %P`],
+    });
+    expect(pulled.result.status, pulled.result.stdout + pulled.result.stderr).toBe(1);
+    expect(pulled.result.stderr).toContain('the merge driver failed to start');
+    expect(unmerged(sandbox, cwd)).toEqual(['HEARTBEAT.md']);
+    // Markers the user can resolve, with both sides' lines, not just ours.
+    const heartbeat = read('HEARTBEAT.md');
+    expect(hasConflictMarkers(heartbeat)).toBe(true);
+    for (const line of [...linesOf(HB_OURS), ...linesOf(HB_THEIRS)]) expect(heartbeat).toContain(line);
+    // git's line merge is clean for NOTES.md, so it is clean here too.
+    expect(read('NOTES.md')).toBe(NOTES_MERGED);
+    noLeftovers();
+    sandbox.git(cwd, ['merge', '--abort']);
+
+    const driver = sandbox.git(A, ['config', '--local', 'merge.strata.driver']).stdout.trim();
+    sandbox.git(A, ['config', '--local', 'merge.strata.driver', `'${process.execPath}' '${entry}' merge %O %A %B %L %P`]);
+    try {
+      const doctor = spawnSync(process.execPath, [cli, 'doctor'], { cwd: A, env: sandbox.env, encoding: 'utf8' });
+      expect(doctor.stdout + doctor.stderr).toMatch(/FAIL.*merge code does not load/);
+    } finally {
+      sandbox.git(A, ['config', '--local', 'merge.strata.driver', driver]);
+    }
+  });
+
   it('STRATA=0 git pull behaves like plain git: the same conflicts, the same text', () => {
     const strata0 = pullScenario('strata0', BASE, OURS, THEIRS, { env: { STRATA: '0' } });
     expect(strata0.result.status).toBe(1);
