@@ -213,6 +213,32 @@ describe('folding a broken queue', () => {
   });
 });
 
+describe('folding a queue whose versions mix CRLF and LF lines', () => {
+  it('merges whole: sorting keeps line endings with positions, a folded run keeps its own', async () => {
+    // Found by a generator (seed 5049): ours put code fences around the tasks, one task line is CRLF.
+    const b = "- [ ] [seq:167] [id:q86] [depends:31] test\n- [ ] [seq:168] [id:q-1295] build\n- [ ] [seq:169] [id:r188] [depends:146] deploy\r\n- [x] [seq:170] [id:q318] build\n- [agent:a] [op:a] [entity:a] [attr:owner] [seq:1] [id:q1] [at:2026-11-03T10:00:00Z] in comment\n";
+    const o = "```\n```\r\n- [ ] [seq:167] [id:q86] [depends:31] test\n- [ ] [seq:168] [id:q-1295] build\n- [ ] [seq:169] [id:r188] [depends:146] deploy\r\n- [x] [seq:170] [id:q318] build\n- [agent:a] [op:a] [entity:a] [attr:owner] [seq:1] [id:q1] [at:2026-11-03T10:00:00Z] in comment\n```\r\n```\n\n```\n```\r\nSome prose.\n";
+    const t = "- [ ] [seq:167] [id:q86] [depends:31] test\n- [ ] [seq:168] [id:q-1295] build\n- [ ] [seq:169] [id:r188] [depends:146] deploy\r\n- [x] [seq:170] [id:q318] build\n- [agent:a] [op:a] [entity:a] [attr:owner] [seq:1] [id:q1] [at:2026-11-03T10:00:00Z] in comment\n```\r\n```\n\n```\n```\r\nSome prose.\n";
+    for (const [x, y] of [[o, t], [t, o]] as const) {
+      const fast = await merge('queue', b, x, y, 0);
+      const whole = await merge('queue', b, x, y, Infinity);
+      expect(fast.text).toBe(whole.text);
+      expect(fast.method).not.toMatch(/\+fold$/);
+    }
+  });
+
+  it('never folds tasks another version reads as the inside of a code fence', () => {
+    const task = (n: number): string => `- [ ] [seq:${n}] [id:t${String(n).padStart(9, '0')}] task ${n}\n`;
+    const all = Array.from({ length: 12 }, (_, k) => task(k + 1));
+    const base = `# Q\n\n${all.join('')}`;
+    const ours = `# Q\n\n${all.slice(0, 3).join('')}\`\`\`\n${all.slice(3, 9).join('')}\`\`\`\n${all.slice(9).join('')}`;
+    const runs = stableRuns(versions([base, ours, base]), tagFold(['seq']), 2);
+    const folded = runs.flatMap((r) => r.lines);
+    for (const line of all.slice(3, 9)) expect(folded).not.toContain(line);
+    expect(folded).toContain(all[0]);
+  });
+});
+
 describe('stable runs', () => {
   const line = (agent: string, n: number): string => `- [agent:${agent}] [at:${stamp(n)}] ok\n`;
   const base = Array.from({ length: 12 }, (_, n) => line(`a${n}`, n)).join('');

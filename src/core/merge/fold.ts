@@ -8,7 +8,7 @@
 // other's merge) or a whole `FoldSpec` (the queue: id, seq, depends, order). The caller (typed.ts) parses
 // the folded versions and takes entries out of the runs until no visible entry shares a key with a
 // folded one; what still depends on hidden neighbours makes it merge unfolded.
-import { type Entry, eachTag, lineEnding, splitLines, tagValue } from '../entries/scan.js';
+import { type Entry, eachTag, lineBody, lineEnding, splitLines, tagValue } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -195,6 +195,64 @@ function statefulLines(text: string, starts: readonly number[]): Set<number> {
   return out;
 }
 
+/** The entry parser's fence line (scan.ts): three or more backticks or tildes at the start. */
+const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})/;
+
+/**
+ * The line ranges [open, close] of one version that the entry parser may read as the inside of a code
+ * fence, an HTML comment or front matter. A run's own lines never hold a fence or comment marker, but
+ * one version may open a fence before it and close it after (ours wrapped the tasks in a code block):
+ * there the run's lines are not entries, and the run must not be folded. Read from the marker lines
+ * alone, in two ways, since a fence inside an entry closes on any closing line and one outside it only
+ * on a bare one: a range either reading has counts.
+ */
+function insideRanges(v: Versions, side: 0 | 1 | 2): Array<readonly [number, number]> {
+  const lines = v.lines[side];
+  const out: Array<readonly [number, number]> = [];
+  let from = 0;
+  if (lines.length > 0 && lineBody(lines[0]!).trimEnd() === '---') {
+    let end = 1;
+    while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
+    if (end < lines.length) {
+      out.push([0, end]);
+      from = end + 1;
+    }
+  }
+  const marked = [...statefulLines(v.texts[side], v.starts[side])].filter((k) => k >= from).sort((a, b) => a - b);
+  for (const strict of [true, false]) {
+    let fence: { char: string; length: number; at: number } | undefined;
+    let comment: number | undefined;
+    for (const k of marked) {
+      const line = lines[k]!;
+      if (fence) {
+        const close = FENCE_LINE.exec(line);
+        const bare = close !== null && lineBody(line).slice(lineBody(line).indexOf(close[1]!) + close[1]!.length).trim() === '';
+        if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length && (bare || !strict)) {
+          out.push([fence.at, k]);
+          fence = undefined;
+        }
+        continue;
+      }
+      if (comment !== undefined) {
+        if (line.includes('-->')) {
+          out.push([comment, k]);
+          comment = undefined;
+        }
+        continue;
+      }
+      const open = FENCE_LINE.exec(line);
+      if (open) fence = { char: open[1]![0]!, length: open[1]!.length, at: k };
+      else {
+        const at = line.indexOf('<!--');
+        if (at !== -1 && line.indexOf('-->', at + 4) === -1) comment = k;
+      }
+    }
+    const open = fence?.at ?? comment;
+    if (open !== undefined) out.push([open, Number.POSITIVE_INFINITY]);
+  }
+  return out;
+}
+
 /** The line that holds offset `at` (binary search over the line starts). */
 function lineAt(starts: readonly number[], at: number): number {
   let lo = 0;
@@ -276,6 +334,10 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
     return foldable[k] === 2 ? undefined : lazy ? NOT_READ : keysAt[k];
   };
   const edge = (line: string | undefined): boolean => line !== undefined && isTopItem(line);
+  // Where a version's parser may be inside a fence, comment or front matter around a run.
+  const inside = ([0, 1, 2] as const).map((side) => insideRanges(v, side));
+  const enclosed = (at: readonly number[], n: number): boolean =>
+    inside.some((ranges, side) => ranges.some(([open, close]) => open < at[side]! + n && close >= at[side]!));
 
   const runs: Run[] = [];
   let lastO = 0;
@@ -295,7 +357,7 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
     // An ordered type folds only runs that are in order themselves.
     const lines = b.slice(i, i + n);
     const keys = lazy ? undefined : lines.map((_, k) => keysOf(i + k)!);
-    if (n < minRun || (spec.runOrder && !spec.runOrder(lines, keys!))) {
+    if (n < minRun || enclosed([i, oi, ti], n) || (spec.runOrder && !spec.runOrder(lines, keys!))) {
       i++;
       continue;
     }

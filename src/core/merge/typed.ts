@@ -340,6 +340,9 @@ function lineCount(text: string): number {
  * nothing is worth folding.
  */
 function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: LineCache): Folded | undefined {
+  // An ordered type's merge keeps line endings with their positions as it sorts, and a folded run keeps
+  // its own: the two differ where a version mixes CRLF and LF lines.
+  if (spec.runOrder && texts.some(mixedLineEndings)) return undefined;
   const v = versions(texts);
   let runs = stableRuns(v, spec, MIN_RUN);
   const reader = spec.needle ? new KeyReader(v, spec) : undefined;
@@ -378,6 +381,10 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
     runs = kept;
   }
   return undefined;
+}
+
+function mixedLineEndings(text: string): boolean {
+  return text.includes('\r\n') && /(?:^|[^\r])\n/.test(text);
 }
 
 /** Whether no two hidden entries share an entry key (a broken file may hold two tasks with one seq). */
