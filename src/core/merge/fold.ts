@@ -179,18 +179,22 @@ function isFoldable(line: string): boolean {
   return ((c >= 48 && c <= 57) || c === 32 || c === 9) && FOLDABLE.test(line);
 }
 
-/** Lines that change how later lines read (fences, comments, inline code, placeholders): never folded. */
-const STATEFUL_ANYWHERE = /`|~~~|<!--|-->|\uE000|\uE001/g;
+/**
+ * Lines that change how later lines read (fences, comments, inline code, placeholders): never folded.
+ * Every fence and comment marker holds one of these.
+ */
+const STATEFUL_NEEDLES = ['`', '~~~', '<!--', '-->', '\uE000', '\uE001'];
 
-/** The lines of a text that match STATEFUL, found in one pass over the text. */
+/** The lines of a text that hold a stateful needle: a plain search per needle, from line to line. */
 function statefulLines(text: string, starts: readonly number[]): Set<number> {
   const out = new Set<number>();
-  STATEFUL_ANYWHERE.lastIndex = 0;
-  for (let m = STATEFUL_ANYWHERE.exec(text); m !== null; m = STATEFUL_ANYWHERE.exec(text)) {
-    const line = lineAt(starts, m.index);
-    out.add(line);
-    // The rest of that line is settled: go on from the next one.
-    STATEFUL_ANYWHERE.lastIndex = Math.max(starts[line + 1]!, m.index + 1);
+  for (const needle of STATEFUL_NEEDLES) {
+    for (let at = text.indexOf(needle); at !== -1; ) {
+      const line = lineAt(starts, at);
+      out.add(line);
+      const next = starts[line + 1] ?? text.length;
+      at = next >= text.length ? -1 : text.indexOf(needle, next);
+    }
   }
   return out;
 }
