@@ -213,6 +213,22 @@ describe('folding a broken queue', () => {
   });
 });
 
+describe('folding entries whose tag values hold the key separator', () => {
+  it('still finds the folded fact a new one supersedes (U+001F in an entity)', async () => {
+    // Found by a generator: the needle split the joined key on the separator a value held.
+    const fact = (entity: string, at: string, text: string): string => `- [entity:${entity}] [attr:owner] [at:2026-11-0${at}Z] [agent:a] ${text}\n`;
+    const odd = 'e\u001fx';
+    const base = [...Array.from({ length: 6 }, (_, k) => fact(`svc${k}`, `1T10:00:0${k}`, 'alice')), fact(odd, '1T10:00:00', 'old'), ...Array.from({ length: 6 }, (_, k) => fact(`db${k}`, `1T10:00:0${k}`, 'bob'))].join('');
+    const ours = base + fact(odd, '2T10:00:00', 'new');
+    const theirs = base + fact('zz', '3T10:00:00', 'z');
+    for (const [x, y] of [[ours, theirs], [theirs, ours]] as const) {
+      const fast = await merge('facts', base, x, y, 0);
+      expect(fast.text).toBe((await merge('facts', base, x, y, Infinity)).text);
+      expect(fast.text).toContain('[superseded:yes] old');
+    }
+  });
+});
+
 describe('folding a queue whose versions mix CRLF and LF lines', () => {
   it('merges whole: sorting keeps line endings with positions, a folded run keeps its own', async () => {
     // Found by a generator (seed 5049): ours put code fences around the tasks, one task line is CRLF.

@@ -81,8 +81,10 @@ export function tagFold(tags: readonly string[]): FoldSpec {
     },
     entryKeys: (entry) => [key(tags.map((tag) => (tagValue(entry, tag) ?? '').trim()))],
     // A line with this key has each of these tags with its value: the first that is not empty will do.
+    // A value holding the separator itself splits wrong: then every line is a candidate.
     needle: (k) => {
       const values = k.split('\u001f');
+      if (values.length !== tags.length) return undefined;
       const at = values.findIndex((value) => value !== '');
       return at === -1 ? undefined : [tags[at]!, values[at]!];
     },
