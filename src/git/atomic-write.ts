@@ -50,14 +50,13 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 
 /**
  * Holds SIGINT, SIGTERM and SIGHUP while the synchronous `work` runs (with a listener installed, node
- * delivers a signal to JavaScript only once that code has returned), then re-raises the first that came,
- * with the default action: the process dies of it, as it would have, but after `work` cleaned up.
+ * delivers a signal to JavaScript only once that code has returned), and lets the caller finish: the
+ * driver's write is its last step, so it exits right after with the merge's own code. Dying of the
+ * signal instead would be an exit above 128, which makes git abort the whole merge although %A holds a
+ * complete result. (A signal before the write kills the driver as usual; %A is then untouched.)
  */
 export async function holdingSignals<T>(work: () => T): Promise<T> {
-  let caught: NodeJS.Signals | undefined;
-  const hold = (signal: NodeJS.Signals): void => {
-    caught ??= signal;
-  };
+  const hold = (): void => {};
   for (const signal of SIGNALS) process.on(signal, hold);
   try {
     return work();
@@ -68,6 +67,5 @@ export async function holdingSignals<T>(work: () => T): Promise<T> {
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     for (const signal of SIGNALS) process.off(signal, hold);
-    if (caught) process.kill(process.pid, caught);
   }
 }

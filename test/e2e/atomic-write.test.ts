@@ -50,7 +50,7 @@ describe('writeFileAtomicSync', () => {
 });
 
 describe('holdingSignals', () => {
-  it('lets a SIGTERM that arrives during the write wait for the rename, then dies of it', () => {
+  it('lets a SIGTERM that arrives during the write wait for the rename, and the driver finishes with its own exit code', () => {
     const d = join(dir, 'signal');
     mkdirSync(d);
     const module = join(d, 'atomic-write.mjs');
@@ -58,7 +58,8 @@ describe('holdingSignals', () => {
     const target = join(d, 'out.md');
     writeFileSync(target, 'old\n');
     // The signal comes while the synchronous write is under way (sent by the child itself, so the
-    // timing is exact); without the hold it would kill the child before the rename.
+    // timing is exact); without the hold it would kill the child before the rename, and dying of it
+    // after would be an exit above 128, which makes git abort the whole merge.
     const script = `
       import { holdingSignals, writeFileAtomicSync } from ${JSON.stringify(module)};
       await holdingSignals(() => {
@@ -67,11 +68,13 @@ describe('holdingSignals', () => {
         while (Date.now() < until);
         writeFileAtomicSync(${JSON.stringify(target)}, 'new\\n');
       });
-      console.log('survived the signal');
+      console.log('finished');
+      process.exitCode = 1;
     `;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(child.signal).toBe('SIGTERM');
-    expect(child.stdout).not.toContain('survived');
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(1);
+    expect(child.stdout).toContain('finished');
     expect(readFileSync(target, 'utf8')).toBe('new\n');
     expect(readdirSync(d).filter((name) => name.includes('.strata-'))).toEqual([]);
   });
