@@ -79,7 +79,10 @@ fi
 [ -f "$cli" ] || die "the build did not produce $cli" 'run npm run build and read its output'
 "$node" "$cli" --version >/dev/null || die "$cli does not run" 'run npm run build and read its output'
 # --version does not load the merge driver's own bundle (dist/driver.mjs): ask it for its usage.
-"$node" "$cli" merge --help 2>&1 | grep -q '^usage: git strata merge' || die "the merge driver in $(dirname "$cli") does not load" 'run npm run build and read its output'
+case "$("$node" "$cli" merge --help 2>&1 || true)" in
+  'usage: git strata merge'*) ;;
+  *) die "the merge driver in $(dirname "$cli") does not load" 'run npm run build and read its output' ;;
+esac
 say "built $cli"
 
 # --- git-strata on the PATH -------------------------------------------------------------------------
