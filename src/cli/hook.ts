@@ -141,9 +141,11 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
     }
     let text = texts.get(file.blob);
     if (text === undefined) continue;
+    // One set of line reads for every parse of this file (stamping, the check, the base).
+    const reads = new Map();
     if (fileType === 'queue') {
       // A file with conflict markers holds two versions at once: it is refused below, never stamped.
-      const stamp = findConflictMarkers(text).length === 0 ? stampIds(text, reusingBase(base, fresh)) : { text, stamped: [] };
+      const stamp = findConflictMarkers(text).length === 0 ? stampIds(text, reusingBase(base, fresh, reads), reads) : { text, stamped: [] };
       if (stamp.stamped.length > 0) {
         const which = stamp.stamped.map((s) => (s.seq !== undefined ? `seq ${s.seq}` : `line ${s.line}`)).join(', ');
         const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
@@ -173,7 +175,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
         }
       }
     }
-    findings.push(...checkFile(fileType, file.path, text, base, { inMerge }));
+    findings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads }));
   }
   if (attributes) findings.push(...(await retypedFindings(typed)));
   if (findings.length === 0) return EXIT.ok;

@@ -1,6 +1,6 @@
 // The integrity checks of SPEC "Causal integrity checks", pure: a file's text (and its base's) in,
 // findings out. The shell (check, verify, the pre-commit hook) reads the texts and prints the findings.
-import { entriesOf, parseDoc } from '../entries/scan.js';
+import { type LineCache, entriesOf, parseDoc } from '../entries/scan.js';
 import type { FileType } from '../file-types.js';
 import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
@@ -38,6 +38,11 @@ export interface CheckOptions {
    * inside a Markdown code block, where a conflict in a code sample leaves them.
    */
   readonly inMerge?: boolean;
+  /**
+   * Reads of lines shared with other parses of the same file (the hook's stamping, the base): the
+   * versions share almost all their lines, so each is matched and its tags read once.
+   */
+  readonly lines?: LineCache;
 }
 
 /**
@@ -78,11 +83,12 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
       hint: `delete the binary bytes, or restore the file (git checkout HEAD -- ${path}), then stage it again`,
     }];
   }
-  const doc = parseDoc(text);
+  const lines = opts.lines ?? new Map();
+  const doc = parseDoc(text, lines, false);
   const entries = entriesOf(doc);
   const findings = [...rules.single(path, entries), ...tornListItems(path, doc)];
   if (baseText !== undefined && findConflictMarkers(baseText).length === 0) {
-    findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText)), lineCount(text)));
+    findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText, lines, false)), lineCount(text)));
   }
   return findings.sort(byPosition);
 }

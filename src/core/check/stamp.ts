@@ -3,7 +3,7 @@
 // under an id (same seq and text) gets that id back, so an id dropped by an edit is restored, not
 // replaced by a new one.
 import { seqOf } from '../crdt/queue.js';
-import { type Entry, entriesOf, entryBody, lineBody, parseDoc, splitLines, tagValue } from '../entries/scan.js';
+import { type Entry, type LineCache, entriesOf, entryBody, lineBody, parseDoc, splitLines, tagValue } from '../entries/scan.js';
 
 export interface Stamp {
   /** 1-based line of the entry. */
@@ -31,8 +31,8 @@ function needsId(entry: Entry): boolean {
   return tagValue(entry, 'id') === undefined && entry.tags.some((t) => t.key === 'seq');
 }
 
-export function stampIds(text: string, idFor: IdFor): StampResult {
-  const entries = entriesOf(parseDoc(text));
+export function stampIds(text: string, idFor: IdFor, reads?: LineCache): StampResult {
+  const entries = entriesOf(parseDoc(text, reads, false));
   const missing = entries.filter(needsId);
   if (missing.length === 0) return { text, stamped: [] };
 
@@ -56,16 +56,24 @@ export function stampIds(text: string, idFor: IdFor): StampResult {
   return { text: lines.join(''), stamped };
 }
 
-/** Ids the base knows its entries by (seq and text → id), then fresh ones from `fresh`. */
-export function reusingBase(baseText: string | undefined, fresh: (taken: ReadonlySet<string>) => string): IdFor {
-  const known = new Map<string, string>();
-  if (baseText !== undefined) {
-    for (const entry of entriesOf(parseDoc(baseText))) {
-      const id = tagValue(entry, 'id')?.trim();
-      if (id) known.set(contentKey(entry), id);
+/**
+ * Ids the base knows its entries by (seq and text → id), then fresh ones from `fresh`. The base is read
+ * only when an entry needs an id: most commits stamp none.
+ */
+export function reusingBase(baseText: string | undefined, fresh: (taken: ReadonlySet<string>) => string, reads?: LineCache): IdFor {
+  let known: Map<string, string> | undefined;
+  const read = (): Map<string, string> => {
+    const ids = new Map<string, string>();
+    if (baseText !== undefined) {
+      for (const entry of entriesOf(parseDoc(baseText, reads, false))) {
+        const id = tagValue(entry, 'id')?.trim();
+        if (id) ids.set(contentKey(entry), id);
+      }
     }
-  }
+    return ids;
+  };
   return (key, taken) => {
+    known ??= read();
     const id = known.get(key);
     known.delete(key);
     return id !== undefined && !taken.has(id) ? id : fresh(taken);

@@ -154,7 +154,11 @@ function listItemHead(line: string): ListItemHead | null {
  */
 export type LineCache = Map<string, { head: ListItemHead | null; tags: Tag[]; entry?: Entry }>;
 
-export function parseDoc(text: string, cache?: LineCache): Doc {
+/**
+ * With `shareEntries` false, the cache shares only the reads of lines (list item head, tags), never
+ * entry objects: for the checks, whose findings need each parse's own line numbers.
+ */
+export function parseDoc(text: string, cache?: LineCache, shareEntries = true): Doc {
   const lines = splitLines(text);
   const blocks: Block[] = [];
   let prose: string[] = [];
@@ -247,12 +251,12 @@ export function parseDoc(text: string, cache?: LineCache): Doc {
       entryLines.push(next);
       i++;
     }
-    if (entryLines.length === 1 && read.entry) {
+    if (entryLines.length === 1 && read.entry && shareEntries) {
       blocks.push(read.entry);
       continue;
     }
     const entry: Entry = { kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} };
-    if (entryLines.length === 1 && cache) read.entry = entry;
+    if (entryLines.length === 1 && cache && shareEntries) read.entry = entry;
     blocks.push(entry);
   }
   flushProse();
