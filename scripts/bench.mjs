@@ -290,11 +290,21 @@ function benchCommands() {
   };
   const withHook = sample(commit(true));
   const without = sample(commit(false));
+  // A commit that stages the 10k-task queue (one task appended): the hook stamps and checks it.
+  let added = 0;
+  const commitQueue = () => {
+    added++;
+    writeFileSync(join(repo, 'QUEUE.md'), `${readFileSync(join(repo, 'QUEUE.md'), 'utf8')}- [ ] [seq:${900000 + added}] [id:bench${String(added).padStart(6, '0')}] bench task ${added}\n`);
+    git('add', 'QUEUE.md');
+    return timeIn('git', ['commit', '-q', '-m', `q${added}`]);
+  };
+  const queueCommit = median(sample(commitQueue));
   const version = median(sample(() => timeIn(process.execPath, [CLI, '--version'])));
   const replayIdle = median(sample(() => timeIn(process.execPath, [CLI, 'hook', 'post-merge', '0'])));
   const rowsOut = [
     ['check, 10k-entry queue', median(sample(() => timeIn(process.execPath, [CLI, 'check', 'QUEUE.md']))), '≤ 150 ms median'],
     ['pre-commit hook, no typed file staged', median(withHook) - median(without), '≤ 80 ms'],
+    ['commit staging the 10k-entry queue', queueCommit, ''],
     ['post-merge replay, nothing pending', replayIdle, ''],
     ['  … added over starting strata at all', replayIdle - version, '≤ 100 ms added to git pull'],
     ['reference: git strata --version', version, ''],
