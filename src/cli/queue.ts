@@ -6,7 +6,7 @@ import { nextStamp, stampsIn } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { leases } from '../core/heartbeat-ops.js';
 import { newId } from '../core/ids.js';
-import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, next } from '../core/queue-ops.js';
+import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, next, resolveTask } from '../core/queue-ops.js';
 import { entriesOf, parseDoc, tagValue } from '../core/entries/scan.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -54,11 +54,11 @@ function program(name: string, description: string, args: string[]): Command {
   return args.length > 0 ? p.arguments(args.join(' ')) : p;
 }
 
-function seqArg(value: string | undefined): number {
-  if (value === undefined || !/^\d+$/.test(value.trim())) {
-    throw new StrataError('USAGE', `'${value ?? ''}' is not a task number`, 'pass the seq of a task, e.g. git strata queue claim 142');
+function taskArg(value: string | undefined): string {
+  if (value === undefined || value.trim() === '') {
+    throw new StrataError('USAGE', 'no task given', 'pass the seq of a task (git strata queue claim 142) or its id (git strata queue claim k7q2m9xa4c)');
   }
-  return Number(value.trim());
+  return value;
 }
 
 function dependsArg(value: string | undefined): number[] {
@@ -117,15 +117,16 @@ async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, op
   if (typeof parsed === 'number') return parsed;
   const { options, operands } = parsed;
   const cwd = process.cwd();
-  const seq = seqArg(operands[0]);
+  const ref = taskArg(operands[0]);
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const edit = await prepare(cwd, options, operands);
-  const result = await editFile(cwd, file, HEADER, (text) => edit(text, seq, stamp(text), file.rel));
+  // The task is looked up in the text under the lock: a seq or an id, as the file has it now.
+  const result = await editFile(cwd, file, HEADER, (text) => edit(text, resolveTask(text, ref, file.rel), stamp(text), file.rel));
   return report(result, options.json, file);
 }
 
 function runClaim(args: string[]): Promise<number> {
-  const p = program('claim', 'claim a task for an agent', ['<seq>'])
+  const p = program('claim', 'claim a task for an agent (by seq or id)', ['<task>'])
     .option('--agent <name>', 'the claiming agent')
     .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`);
   return runTaskEdit(p, args, async (cwd, options) => {
@@ -136,12 +137,12 @@ function runClaim(args: string[]): Promise<number> {
 }
 
 function runCheckpoint(args: string[]): Promise<number> {
-  const p = program('checkpoint', "append a note to a task's checkpoint log", ['<seq>', '<text...>']);
+  const p = program('checkpoint', "append a note to a task's checkpoint log (task by seq or id)", ['<task>', '<text...>']);
   return runTaskEdit(p, args, (_cwd, _options, operands) => (text, seq, at, rel) => checkpoint(text, seq, operands.slice(1).join(' '), at, rel));
 }
 
 function runDone(args: string[]): Promise<number> {
-  const p = program('done', 'mark a task done', ['<seq>'])
+  const p = program('done', 'mark a task done (by seq or id)', ['<task>'])
     .option('--agent <name>', 'the finishing agent (a task another live agent claimed is refused)')
     .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`)
     .option('--force', "mark it done even while another agent's claim on it is alive");

@@ -299,6 +299,40 @@ export function next(text: string, agent?: string, liveness?: Liveness): Task[] 
   return ready.sort((a, b) => a.seq - b.seq || a.line - b.line);
 }
 
+/**
+ * The seq of the task `ref` names: a seq (digits), or an id (`id:X`, or X itself; an `[alias:X]` a merge
+ * kept names the task too). Seqs can change: where two new tasks took one number on two branches, a
+ * merge renumbers one ([was:N]). A seq another task was renumbered from is therefore refused, naming
+ * the tasks by id: an agent that knew its task as N must not finish the task that has N now.
+ */
+export function resolveTask(text: string, ref: string, file = 'QUEUE.md'): number {
+  const raw = ref.trim();
+  const q = index(text);
+  if (/^\d+$/.test(raw)) {
+    const seq = Number(raw);
+    const moved = q.entries.filter((e) => Number(tagValue(e, 'was')?.trim()) === seq && seqOf(e) !== seq);
+    if (moved.length === 0) return seq;
+    const now = q.bySeq.get(seq) ?? [];
+    const named = (e: Entry): string => `'${entryBody(e).slice(0, 40)}' [id:${tagValue(e, 'id')?.trim() ?? '?'}]`;
+    const was = moved.map((e) => `${named(e)} is seq ${seqOf(e)} now`).join('; ');
+    const here = now.length > 0 ? `, and ${now.map(named).join(', ')} has ${seq}` : '';
+    const ids = [...moved, ...now].map((e) => tagValue(e, 'id')?.trim()).filter((id): id is string => id !== undefined);
+    throw new StrataError(
+      'BAD_INPUT',
+      `${file}: seq ${seq} is ambiguous: a merge renumbered a task that had it (${was})${here}`,
+      ids.length > 0 ? `name the task by its id, e.g. git strata queue done ${ids[0]}` : 'name the task by its id',
+    );
+  }
+  const id = raw.startsWith('id:') ? raw.slice(3).trim() : raw;
+  if (!/^[0-9a-z]+$/.test(id)) {
+    throw new StrataError('USAGE', `'${ref}' is neither a task number nor an id`, 'pass the seq of a task (git strata queue claim 142) or its id (git strata queue claim k7q2m9xa4c)');
+  }
+  const hits = q.entries.filter((e) => tagValue(e, 'id')?.trim() === id || e.tags.some((t) => t.key === 'alias' && t.value.trim() === id));
+  if (hits.length === 0) throw new StrataError('BAD_INPUT', `${file}: no task has [id:${id}]`, `git strata queue next --file ${file} lists the open tasks with their ids`);
+  if (hits.length > 1) throw new StrataError('USAGE', `${file}: ${hits.length} tasks have [id:${id}] (lines ${hits.map((e) => e.line + 1).join(', ')})`, 'run git strata check on the file');
+  return seqOf(hits[0]!)!;
+}
+
 /** Every task with a seq, in seq order. */
 export function tasks(text: string): Task[] {
   return index(text).entries.map(taskOf).sort((a, b) => a.seq - b.seq || a.line - b.line);

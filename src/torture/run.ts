@@ -508,14 +508,15 @@ async function queueEdit(world: World, agent: Agent, what: 'claim' | 'checkpoint
   if (what === 'checkpoint') {
     const tok = token(agent, 'c');
     const op: Op = { f: 'queue-checkpoint', id, seq: task.seq, token: tok };
-    await clientOp(world, agent, op, () => cliThenCommit(world, agent, ['queue', 'checkpoint', String(task.seq), 'checkpoint', tok], [FILES.queue], `${agent.name}: checkpoint ${tok}`));
+    await clientOp(world, agent, op, () => cliThenCommit(world, agent, ['queue', 'checkpoint', id, 'checkpoint', tok], [FILES.queue], `${agent.name}: checkpoint ${tok}`));
     return;
   }
   const op: Op = what === 'claim' ? { f: 'queue-claim', id, seq: task.seq } : { f: 'queue-done', id, seq: task.seq };
   // done on a task another live agent claimed is refused unless forced: force half of them, so a done
   // racing a concurrent claim still happens.
   const force = what === 'done' && r.chance(0.5) ? ['--force'] : [];
-  await clientOp(world, agent, op, () => cliThenCommit(world, agent, ['queue', what, String(task.seq), ...force], [FILES.queue], `${agent.name}: ${what} ${task.seq}`));
+  // By id, as the README tells agents to: a merge may renumber the task between this read and the edit.
+  await clientOp(world, agent, op, () => cliThenCommit(world, agent, ['queue', what, id, ...force], [FILES.queue], `${agent.name}: ${what} ${task.seq}`));
 }
 
 async function heartbeat(world: World, agent: Agent): Promise<void> {

@@ -3,7 +3,7 @@ import { StrataError } from '../../src/core/errors.js';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { getFacts, setFact } from '../../src/core/fact-ops.js';
 import { beat, isAlive, leases } from '../../src/core/heartbeat-ops.js';
-import { type Liveness, add, checkpoint, claim, done, graph, next, tasks } from '../../src/core/queue-ops.js';
+import { type Liveness, add, checkpoint, claim, done, graph, next, resolveTask, tasks } from '../../src/core/queue-ops.js';
 
 const S = (min: number, sec = 0): string => `2026-11-27T10:${String(min).padStart(2, '0')}:${String(sec).padStart(2, '0')}.000Z`;
 const NOW = Date.parse(S(30));
@@ -39,6 +39,38 @@ function line(text: string, seq: number): string {
   const entry = entriesOf(parseDoc(text)).find((e) => tagValue(e, 'seq') === String(seq));
   return entry ? entry.lines.join('') : '';
 }
+
+describe('naming a task', () => {
+  const q = [
+    '# Queue',
+    '',
+    '- [ ] [seq:1] [id:cccccccccc] c task',
+    '- [ ] [seq:2] [id:bbbbbbbbbb] b task',
+    '- [ ] [seq:3] [id:dddddddddd] [alias:eeeeeeeeee] d task',
+    '- [ ] [seq:5] [id:aaaaaaaaaa] [was:1] build frontend',
+    '',
+  ].join('\n');
+
+  it('takes a seq, an id, id:X, or an alias the merge kept', () => {
+    expect(resolveTask(q, '2')).toBe(2);
+    expect(resolveTask(q, 'aaaaaaaaaa')).toBe(5);
+    expect(resolveTask(q, 'id:bbbbbbbbbb')).toBe(2);
+    expect(resolveTask(q, 'eeeeeeeeee')).toBe(3);
+    expect(refusal(() => resolveTask(q, 'ffffffffff')).message).toContain('no task has [id:ffffffffff]');
+    expect(refusal(() => resolveTask(q, 'not a task')).code).toBe('USAGE');
+  });
+
+  it('refuses a seq a merge renumbered a task from, naming both tasks by id', () => {
+    // An agent that claimed "task 1" before the pull must not finish what is task 1 after it.
+    const error = refusal(() => resolveTask(q, '1'));
+    expect(error.message).toContain('seq 1 is ambiguous');
+    expect(error.message).toContain("'build frontend' [id:aaaaaaaaaa] is seq 5 now");
+    expect(error.message).toContain("'c task' [id:cccccccccc] has 1");
+    expect(error.hint).toContain('git strata queue done aaaaaaaaaa');
+    // The new number is not ambiguous.
+    expect(resolveTask(q, '5')).toBe(5);
+  });
+});
 
 describe('queue add', () => {
   it('appends the next seq after the last task, with id, depends, agent and stamp', () => {

@@ -173,7 +173,8 @@ describe('git strata queue', () => {
   });
 
   it('reports usage errors with exit 2 and a hint', () => {
-    expect(strata(['queue', 'claim', 'abc']).status).toBe(2);
+    expect(strata(['queue', 'claim', 'not a task!']).status).toBe(2);
+    expect(strata(['queue', 'claim', 'zzzzzzzzzz']).stderr).toContain('no task has [id:zzzzzzzzzz]');
     expect(strata(['queue', 'frobnicate']).status).toBe(2);
     // A file .gitattributes types otherwise is not a queue.
     const wrongType = strata(['queue', 'add', '--file', 'HEARTBEAT.md', 'not a heartbeat']);
@@ -182,7 +183,7 @@ describe('git strata queue', () => {
     expect(strata(['heartbeat', '--file', 'QUEUE.md', '--agent', 'x', 'hi']).status).toBe(2);
     const missing = strata(['queue', 'claim']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toBe("strata: missing required argument 'seq'\nhint: git strata queue claim --help shows the usage\n");
+    expect(missing.stderr).toBe("strata: missing required argument 'task'\nhint: git strata queue claim --help shows the usage\n");
     expect(strata(['heartbeat', '--ttl', 'soon']).status).toBe(2);
     const outside = strata(['queue', 'next', '--file', '../elsewhere.md']);
     expect(outside.status).toBe(3);
@@ -221,3 +222,45 @@ describe('a repository that keeps HEARTBEAT.md as plain Markdown (OpenClaw)', ()
     own.cleanup();
   });
 });
+
+describe('a task renumbered by a pull', () => {
+  it('is refused by its old number, which now names another task, and found by its id', () => {
+    const box = makeSandbox('strata-renumber-');
+    try {
+      const { a, b } = makeRemoteWithClones(box, ['a', 'b'], { files: { 'QUEUE.md': '# Queue\n' } }) as { a: string; b: string };
+      const run = (cwd: string, args: string[]): RunResult => box.strata(cwd, args, { allowFail: true, env: { STRATA_AGENT: 'agent' } });
+      // Both clones add "task 1" concurrently; a pushes first, b pulls: one of the two becomes seq 2.
+      const idA = tasksOf(readQueue(box, a, () => run(a, ['queue', 'add', 'a task'])))[0]!.id;
+      run(b, ['queue', 'add', 'b task']);
+      for (const [dir, msg] of [[a, 'a'], [b, 'b']] as const) {
+        box.git(dir, ['add', 'QUEUE.md']);
+        box.git(dir, ['commit', '-q', '-m', msg]);
+      }
+      box.git(a, ['push', '-q', 'origin', 'HEAD:main']);
+      box.git(b, ['pull', '-q', '--no-rebase', '--no-edit', 'origin', 'main']);
+      const after = tasksOf(box.read(join(b, 'QUEUE.md')));
+      expect(after.map((t) => t.seq).sort()).toEqual(['1', '2']);
+      const moved = after.find((t) => t.line.includes('[was:1]'))!;
+      const stayed = after.find((t) => t.seq === '1')!;
+      // "done 1" would have finished whichever task has 1 now: refused, with both ids named.
+      const refused = run(b, ['queue', 'done', '1']);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('seq 1 is ambiguous');
+      expect(refused.stderr).toContain(`[id:${moved.id}]`);
+      expect(refused.stderr).toContain(`[id:${stayed.id}]`);
+      // By id, each task is found whatever its number.
+      const done = run(b, ['queue', 'done', idA]);
+      expect(done.status, done.stderr).toBe(0);
+      expect(done.stdout).toContain(`done ${after.find((t) => t.id === idA)!.seq}: a task`);
+    } finally {
+      box.cleanup();
+    }
+  });
+});
+
+/** Runs `add` in `cwd`, then returns the queue file's text. */
+function readQueue(box: Sandbox, cwd: string, add: () => RunResult): string {
+  const result = add();
+  expect(result.status, result.stderr).toBe(0);
+  return box.read(join(cwd, 'QUEUE.md'));
+}
