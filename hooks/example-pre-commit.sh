@@ -11,7 +11,7 @@ fi
 [ "${STRATA:-}" = 0 ] && exit $strata_status
 if [ ! -x "$strata_node" ] || [ ! -f "$strata_cli" ]; then
   echo "strata: warning: $strata_node or $strata_cli is missing, so strata's pre-commit hook did not run." >&2
-  echo "strata: fix: run 'git strata doctor', then 'git strata install' again (STRATA=0 silences this)." >&2
+  echo "strata: fix: reinstall strata (./install.sh in its checkout), then run 'git strata install' here again (STRATA=0 silences this)." >&2
   exit $strata_status
 fi
 strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'

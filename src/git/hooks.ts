@@ -64,7 +64,7 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
   lines.push(
     'if [ ! -x "$strata_node" ] || [ ! -f "$strata_cli" ]; then',
     `  echo "strata: warning: $strata_node or $strata_cli is missing, so strata's ${hook} hook did not run." >&2`,
-    `  echo "strata: fix: run 'git strata doctor', then 'git strata install' again (STRATA=0 silences this)." >&2`,
+    `  echo "strata: fix: reinstall strata (./install.sh in its checkout), then run 'git strata install' here again (STRATA=0 silences this)." >&2`,
     '  exit $strata_status',
     'fi',
   );

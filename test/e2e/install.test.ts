@@ -493,7 +493,7 @@ describe('git strata hook pre-commit', () => {
     sandbox.git(dir, ['add', 'QUEUE.md']);
     const result = sandbox.git(dir, ['commit', '-q', '-m', 'q']);
     expect(result.stderr).toContain("strata's pre-commit hook did not run");
-    expect(result.stderr).toContain('git strata doctor');
+    expect(result.stderr).toContain('reinstall strata (./install.sh in its checkout)');
     const doctor = sandbox.strata(dir, ['doctor'], { allowFail: true });
     expect(doctor.status).toBe(1);
     expect(doctor.stdout).toMatch(/FAIL\s+hook pre-commit: strata's shim points to/);
