@@ -203,8 +203,9 @@ async function runResolve(args: string[]): Promise<number> {
   const repo = repoOf(snap);
   const remote = await remoteOf(repo, snap);
   await withFileLock(snap.top, REPLAY_LOCK, async () => {
-    const note = parsed.options.note ?? `resolved by a person: ${decision}`;
-    await recordAndPublish(repo, place(snap.top, snap.settings), remote, { key, state: decision, by: person, resolved: true, note }, `strata: ${key} resolved ${decision}`);
+    // The record says `resolved` already (show prints "resolved by a person"): the note is the person's own.
+    const note = parsed.options.note;
+    await recordAndPublish(repo, place(snap.top, snap.settings), remote, { key, state: decision, by: person, resolved: true, ...(note !== undefined ? { note } : {}) }, `strata: ${key} resolved ${decision}`);
   });
   out(`strata: ${key}: recorded ${decision}${remote ? ` and pushed to ${remote.name}/${remote.branch}` : '; push it so executors see it'}`);
   return EXIT.ok;

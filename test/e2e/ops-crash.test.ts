@@ -68,6 +68,8 @@ describe('ops: a replay killed between effect and record', () => {
 
     const resolved = sandbox.strata(clones.exec!, ['op', 'resolve', 's1', 'retry', '--agent', 'alice']);
     expect(resolved.stdout).toContain('recorded retry');
+    // The record says it was resolved by a person; no note of its own repeats that (show prints it once).
+    expect(sandbox.read(join(clones.exec!, '.strata/ledger.md'))).not.toContain('resolved by a person');
     sandbox.strata(clones.exec!, ['replay']);
     expect(runs('s1')).toEqual([['payload'], ['payload']]);
     expect(state('s1')).toBe('done');
