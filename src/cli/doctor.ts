@@ -84,7 +84,11 @@ export async function diagnose(cwd: string): Promise<Check[]> {
   if (!repo) {
     checks.push({ status: 'warn', name: 'repository', message: 'not inside a git repository: attributes and hooks not checked', fix: 'run git strata doctor inside a repository' });
   } else {
-    if (repo.top) checks.push(checkAttributes(typedPaths));
+    if (repo.top) {
+      checks.push(checkAttributes(typedPaths));
+      const committed = await checkAttributesCommitted(repo.top);
+      if (committed) checks.push(committed);
+    }
     checks.push(...(await checkHooks(cwd, repo)));
     if (repo.top) {
       const ledger = await checkLedger(repo.top);
@@ -218,6 +222,19 @@ function checkAttributes(typedPaths: readonly string[]): Check {
     return { status: 'warn', name: 'attributes', message: 'no file has merge=strata, so git never calls the driver', fix: 'git strata install --attributes, then commit .gitattributes' };
   }
   return { status: 'ok', name: 'attributes', message: `merge=strata in effect (${typedPaths.slice(0, 4).join(', ')}${typedPaths.length > 4 ? ', …' : ''})` };
+}
+
+/**
+ * A `.gitattributes` with `merge=strata` that is not committed as it is: this clone merges with strata,
+ * the others (and CI) do not, and a pull that brings the file merges its typed files as text.
+ */
+async function checkAttributesCommitted(top: string): Promise<Check | undefined> {
+  const text = await readText(join(top, '.gitattributes'));
+  if (text === undefined || !/merge=strata/.test(text)) return undefined;
+  const status = await gitTry(top, ['status', '--porcelain', '--', '.gitattributes']);
+  if (status.exitCode !== 0 || status.stdout.trim() === '') return undefined;
+  const state = status.stdout.startsWith('??') ? 'not committed' : 'changed and not committed';
+  return { status: 'warn', name: 'attributes committed', message: `.gitattributes is ${state}: other clones and CI do not merge with strata until it is`, fix: 'git add .gitattributes && git commit -m "merge coordination files with strata"' };
 }
 
 async function readText(path: string): Promise<string | undefined> {

@@ -400,6 +400,19 @@ describe('git strata doctor', () => {
     expect(json.checks.find((c: { name: string }) => c.name === 'driver').status).toBe('fail');
   });
 
+  it('warns while .gitattributes with merge=strata is not committed as it is', () => {
+    const dir = repo('uncommitted-attributes', false);
+    sandbox.strata(dir, ['install']);
+    sandbox.write(join(dir, '.gitattributes'), ATTRIBUTES);
+    const untracked = sandbox.strata(dir, ['doctor'], { allowFail: true });
+    expect(untracked.stdout).toMatch(/warn\s+attributes committed: \.gitattributes is not committed: other clones and CI do not merge with strata/);
+    sandbox.git(dir, ['add', '.gitattributes']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'attributes']);
+    expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).not.toContain('attributes committed');
+    sandbox.write(join(dir, '.gitattributes'), `${ATTRIBUTES}notes/*.md merge=strata strata=markdown\n`);
+    expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).toContain('.gitattributes is changed and not committed');
+  });
+
   it('is all green after install, and FAILs when the registered script is gone', () => {
     const dir = repo();
     sandbox.strata(dir, ['install']);
