@@ -6,7 +6,7 @@ import { nextStamp, stampsIn } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { leases } from '../core/heartbeat-ops.js';
 import { newId } from '../core/ids.js';
-import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, next, resolveTask } from '../core/queue-ops.js';
+import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, lostClaim, next, resolveTask } from '../core/queue-ops.js';
 import { entriesOf, parseDoc, tagValue } from '../core/entries/scan.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -137,8 +137,18 @@ function runClaim(args: string[]): Promise<number> {
 }
 
 function runCheckpoint(args: string[]): Promise<number> {
-  const p = program('checkpoint', "append a note to a task's checkpoint log (task by seq or id)", ['<task>', '<text...>']);
-  return runTaskEdit(p, args, (_cwd, _options, operands) => (text, seq, at, rel) => checkpoint(text, seq, operands.slice(1).join(' '), at, rel));
+  const p = program('checkpoint', "append a note to a task's checkpoint log (task by seq or id)", ['<task>', '<text...>']).option('--agent <name>', 'the agent logging (warned if it lost its claim on the task)');
+  return runTaskEdit(p, args, async (cwd, options, operands) => {
+    const agent = await agentName(cwd, options.agent).catch(() => undefined);
+    return (text, seq, at, rel) => {
+      const result = checkpoint(text, seq, operands.slice(1).join(' '), at, rel);
+      const holder = agent === undefined ? undefined : lostClaim(text, seq, agent);
+      if (holder !== undefined) {
+        process.stderr.write(`strata: warning: ${agent} lost the claim on ${seq} to ${holder} (a merge kept the earlier claim); the checkpoint is logged, but ${holder} holds the task\n`);
+      }
+      return result;
+    };
+  });
 }
 
 function runDone(args: string[]): Promise<number> {

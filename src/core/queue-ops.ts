@@ -389,6 +389,18 @@ export function graph(text: string): string {
 }
 
 /** The first line of a task as written, for messages. */
+/**
+ * Whether `agent` lost its claim on task `seq` (a merge kept another agent's earlier claim and recorded
+ * this one as `[claim-lost:…]`): the agent that goes on working on it should know.
+ */
+export function lostClaim(text: string, seq: number, agent: string): string | undefined {
+  const entry = index(text).bySeq.get(seq)?.[0];
+  if (!entry) return undefined;
+  const holder = tagValue(entry, 'claim')?.split('@')[0]?.trim();
+  const lost = entry.tags.some((t) => t.key === 'claim-lost' && t.value.split('@')[0]?.trim() === agent);
+  return lost && holder !== undefined && holder !== agent ? holder : undefined;
+}
+
 export function taskLine(text: string, seq: number): string | undefined {
   const entry = index(text).bySeq.get(seq)?.[0];
   return entry ? lineBody(entry.lines[0]!) : undefined;

@@ -3,7 +3,7 @@ import { StrataError } from '../../src/core/errors.js';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { getFacts, setFact } from '../../src/core/fact-ops.js';
 import { beat, isAlive, leases } from '../../src/core/heartbeat-ops.js';
-import { type Liveness, add, checkpoint, claim, done, graph, next, resolveTask, tasks } from '../../src/core/queue-ops.js';
+import { type Liveness, add, checkpoint, claim, done, graph, lostClaim, next, resolveTask, tasks } from '../../src/core/queue-ops.js';
 
 const S = (min: number, sec = 0): string => `2026-11-27T10:${String(min).padStart(2, '0')}:${String(sec).padStart(2, '0')}.000Z`;
 const NOW = Date.parse(S(30));
@@ -69,6 +69,16 @@ describe('naming a task', () => {
     expect(error.hint).toContain('git strata queue done aaaaaaaaaa');
     // The new number is not ambiguous.
     expect(resolveTask(q, '5')).toBe(5);
+  });
+});
+
+describe('a lost claim', () => {
+  it('names the holder to the agent a merge recorded as claim-lost, and to no one else', () => {
+    const q = '- [ ] [seq:6] [id:aaaaaaaaaa] [claim:a@2026-11-27T10:00:00.000Z] [claim-lost:c@2026-11-27T10:00:05.000Z] build\n';
+    expect(lostClaim(q, 6, 'c')).toBe('a');
+    expect(lostClaim(q, 6, 'a')).toBeUndefined();
+    expect(lostClaim(q, 6, 'b')).toBeUndefined();
+    expect(lostClaim(q, 7, 'c')).toBeUndefined();
   });
 });
 
