@@ -142,31 +142,6 @@ describe('queue merge', () => {
     expect((await merge('queue', b, t, o)).text).toBe(result.text);
   });
 
-  it('checkpoints are grow-only under concurrent edits: one removed or rewritten on one side stays while the other side has it; two rewrites are both kept', async () => {
-    const task = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:bob@2026-11-27T10:00:00.000Z] build\n';
-    const cp = (at: string, text: string): string => `  - [at:2026-11-27T10:${at}:00.000Z] ${text}\n`;
-    const b = HEAD + task + cp('01', 'image built') + cp('02', 'pushed');
-    const both = async (x: string, y: string) => {
-      const r = await merge('queue', b, x, y);
-      expect((await merge('queue', b, y, x)).text).toBe(r.text);
-      return r;
-    };
-    // Removed on one side (a rewrite of the log), a step logged on the other: nothing is dropped.
-    const pruned = HEAD + task + cp('02', 'pushed');
-    const logged = b + cp('03', 'deployed');
-    expect(await both(pruned, logged)).toMatchObject({ conflicts: 0, text: logged });
-    // Rewritten on one side while the other logged a step: the agent resuming from the log still
-    // finds what it wrote. (Where the other side left the task alone, the rewrite is simply the newer
-    // state: git does not even run a driver for a file only one side changed.)
-    const rewritten = HEAD + task + cp('01', 'image built (v2)') + cp('02', 'pushed');
-    expect(await both(rewritten, logged)).toMatchObject({ conflicts: 0, text: HEAD + task + cp('01', 'image built') + cp('01', 'image built (v2)') + cp('02', 'pushed') + cp('03', 'deployed') });
-    // Rewritten two ways: both rewrites, no conflict; the line both sides took out goes.
-    const other = HEAD + task + cp('01', 'image built (v3)') + cp('02', 'pushed');
-    expect(await both(rewritten, other)).toMatchObject({ conflicts: 0, text: HEAD + task + cp('01', 'image built (v2)') + cp('01', 'image built (v3)') + cp('02', 'pushed') });
-    // Removed on both sides: gone.
-    expect(await both(pruned, pruned)).toMatchObject({ conflicts: 0, text: pruned });
-  });
-
   it('continuation lines: one side\u2019s notes are taken whole (fences, repeated lines); both sides\u2019 new items are kept whole; an edit on both is a conflict', async () => {
     const task = '- [ ] [seq:1] [id:aaaaaaaaaa] build\n';
     const claimed = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:bob@2026-11-27T10:00:00.000Z] build\n';

@@ -1,7 +1,7 @@
 // Merging two versions of one entry, shared by the types whose entries change in place (queue, facts):
 // single values three-way, and the continuation lines under an entry as text.
 import { type Entry, lineBody, tagValue, withContinuation, withTag, withoutTag } from '../entries/scan.js';
-import { diff3, diffHunks, matchTokens } from '../merge/diff3.js';
+import { diff3 } from '../merge/diff3.js';
 
 /** Three-way on one value; `both` decides when the sides changed it differently. */
 export function threeWay<T>(base: T, ours: T, theirs: T, both: (o: T, t: T) => T): T {
@@ -66,53 +66,18 @@ export function withLog(entry: Entry, log: readonly string[]): Entry {
  * and where both sides added lines at the same place (two agents logging progress), both additions
  * are kept — whole items, each with its deeper lines and code blocks, identical ones once, ordered by
  * `[at:…]` stamp then text. Any other change on both sides (a line edited or removed) is a conflict.
- *
- * With `growOnly`, the items it names (the queue's checkpoints: the write-ahead log an agent resumes
- * from) are a grow-only set under concurrent edits: one that either side still has stays, however the
- * other side removed or rewrote it, and two rewrites of one such item are both kept instead of
- * conflicting. (This runs only where both sides changed the entry; a side that left it alone makes the
- * other side's version simply the newer state, as git's own trivial merge of a file does.)
  */
-export function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry, growOnly?: (item: string) => boolean): string[] | 'conflict' {
+export function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): string[] | 'conflict' {
   const body = (e: Entry | undefined): string[] => (e ? e.lines.slice(1).map(lineBody) : []);
-  const b = body(base);
-  let [o, t] = [body(ours), body(theirs)];
+  const [b, o, t] = [body(base), body(ours), body(theirs)];
   const eol = [ours, theirs].flatMap((e) => e.lines).find((l) => l.endsWith('\r\n')) ? '\r\n' : '\n';
-  const kept = growOnly ? keptItems(b, growOnly) : undefined;
-  if (kept) [o, t] = [regrow(b, o, t, kept), regrow(b, t, o, kept)];
   const out: string[] = [];
   for (const chunk of diff3(b, o, t, { adjacentConflicts: false })) {
     if (chunk.stable) out.push(...chunk.tokens);
-    else if (chunk.base.length === 0 || chunk.base.every((line) => kept?.has(line))) out.push(...unionOfItems(chunk.ours, chunk.theirs));
-    else return 'conflict';
+    else if (chunk.base.length > 0) return 'conflict';
+    else out.push(...unionOfItems(chunk.ours, chunk.theirs));
   }
   return out.map((l) => l + eol);
-}
-
-/** The base lines that belong to grow-only items. */
-function keptItems(base: readonly string[], growOnly: (item: string) => boolean): Set<string> | undefined {
-  if (base.length === 0) return undefined;
-  const lines = new Set<string>();
-  for (const item of logItems(base)) if (growOnly(item.join('\n'))) for (const line of item) lines.add(line);
-  return lines.size > 0 ? lines : undefined;
-}
-
-/**
- * `side` with the grow-only base lines it removed put back where they were, for those the other side
- * still has: in a grow-only set an item stays while either side has it.
- */
-function regrow(base: readonly string[], side: readonly string[], other: readonly string[], kept: ReadonlySet<string>): string[] {
-  const inOther = new Set(matchTokens(base, other).map(([i]) => i));
-  const out: string[] = [];
-  let j = 0;
-  for (const h of diffHunks(base, side)) {
-    out.push(...side.slice(j, h.bStart));
-    for (let i = h.aStart; i < h.aEnd; i++) if (kept.has(base[i]!) && inOther.has(i)) out.push(base[i]!);
-    out.push(...side.slice(h.bStart, h.bEnd));
-    j = h.bEnd;
-  }
-  out.push(...side.slice(j));
-  return out;
 }
 
 /** Lines split into items: a line at the run's outermost indent starts one, outside a code fence. */

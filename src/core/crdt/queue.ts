@@ -176,9 +176,6 @@ function edgeSeq(edge: string): number {
   return m ? Number(m[2]) : /^\d+$/.test(edge) ? Number(edge) : Number.MAX_SAFE_INTEGER;
 }
 
-/** A checkpoint: a sub-item of a task with a time stamp (SPEC: the grow-only log an agent resumes from). */
-const isCheckpoint = (item: string): boolean => /^\s*[-*+] \[at::?[^\]\n]*\]/.test(item);
-
 function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Entry | undefined): Entry | undefined | Conflict {
   // A settled task is never lost to a concurrent removal (removing one is a check violation anyway).
   if (!ours) return theirs;
@@ -188,7 +185,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   if (oBody !== tBody && oBody !== bBody && tBody !== bBody) {
     return { kind: 'conflict', ours, theirs };
   }
-  const log = mergeLog(base, ours, theirs, isCheckpoint);
+  const log = mergeLog(base, ours, theirs);
   if (log === 'conflict') return { kind: 'conflict', ours, theirs };
   // The side whose text won is the template; of two equal texts, the greater entry, so never by side.
   let result = oBody === tBody ? (base && entryBody(base) === oBody ? base : greaterByContent(ours, theirs)) : oBody !== bBody ? ours : theirs;
