@@ -114,29 +114,6 @@ describe('mergeMarkdown', () => {
     );
   });
 
-  it('settles two spacings of one gap by the wider, in the line merge and in the block merge', () => {
-    // git conflicts on the gap alone: the line merge's own text is settled.
-    const base = lines('# T', '', 'one', '', 'two');
-    const line = mergeBoth(base, lines('# T', '', 'one', '', '', 'two'), lines('# T', '', 'one', '', '', '', 'two'));
-    expect(line).toMatchObject({ conflicts: 0, method: 'line+blank' });
-    expect(line.text).toBe(lines('# T', '', 'one', '', '', '', 'two'));
-    // The gap next to a paragraph edited both ways: the block merge settles the gap, not the paragraph.
-    const blocks = merge(
-      lines('# T', '', 'para', '', '- a', '', 'end'),
-      lines('# T', '', 'para ONE', '', '', '- a', '', 'end'),
-      lines('# T', '', 'para uno', '', '', '', '- a', '', 'end'),
-    );
-    expect(blocks).toMatchObject({ conflicts: 1, method: 'blocks' });
-    expect(blocks.text).toBe(lines('# T', '', '<<<<<<< ours', 'para ONE', '=======', 'para uno', '>>>>>>> theirs', '', '', '', '- a', '', 'end'));
-  });
-
-  it('leaves a conflict where one side took out every blank line between two paragraphs: that joins them', () => {
-    const base = lines('one', '', 'two');
-    const r = mergeBoth(base, lines('one', '', '', 'two'), lines('one', 'two'));
-    expect(r.conflicts).toBe(1);
-    expect(r.text).toBe(lines('one', '<<<<<<< ours', '', '', '=======', '>>>>>>> theirs', 'two'));
-  });
-
   it('conflicts when one side deletes an item the other edited', () => {
     const base = lines('- a', '- b', '- c');
     const r = merge(base, lines('- a', '- c', '- d'), lines('- a', '- B!', '- c'));

@@ -38,11 +38,9 @@ export function mergeMarkdown(
   const labels = opts.labels ?? DEFAULT_LABELS;
   const line = opts.lineMerge({ base, ours, theirs, markerSize: opts.markerSize, labels });
   if (line.conflicts === 0) return { text: line.text, conflicts: 0, method: 'line' };
+  const fallback: MergeResult = { text: line.text, conflicts: line.conflicts, method: 'fallback:line' };
   // A virtual merge base (criss-cross) or a side with markers is beyond a structural merge.
-  if ([base, ours, theirs].some(hasConflictMarkers)) return { text: line.text, conflicts: line.conflicts, method: 'fallback:line' };
-  const settled = settleBlankConflicts(line.text, line.conflicts, opts.markerSize);
-  if (settled.conflicts === 0) return { ...settled, method: 'line+blank' };
-  const fallback: MergeResult = { ...settled, method: 'fallback:line' };
+  if ([base, ours, theirs].some(hasConflictMarkers)) return fallback;
   const { prefix, middle, suffix } = trimCommonSections(base, ours, theirs);
   // Markdown parsing is superlinear on some shapes (long runs of brackets): past these sizes a person
   // resolves git's conflicts rather than waiting on the parser.
@@ -552,12 +550,6 @@ function lineMerge(base: readonly Block[], vo: readonly Block[], vt: readonly Bl
       c.ours[c.ours.length - 1 - suf] === c.theirs[c.theirs.length - 1 - suf]
     )
       suf++;
-    // Decided on the whole chunk: the lines both sides share in it are blank lines they both kept.
-    const blank = widerBlankLines(c.ours, c.theirs, false);
-    if (blank) {
-      out.push({ type: 'lines', text: blank.join('') });
-      continue;
-    }
     if (pre > 0) out.push({ type: 'lines', text: c.ours.slice(0, pre).join('') });
     const label = (l: string): string => (l ? ' ' + l : '');
     out.push({
@@ -573,58 +565,6 @@ function lineMerge(base: readonly Block[], vo: readonly Block[], vt: readonly Bl
     if (suf > 0) out.push({ type: 'lines', text: c.ours.slice(c.ours.length - suf).join('') });
   }
   return out;
-}
-
-/**
- * Where both sides left only blank lines there, they differ in spacing alone: the side with more lines
- * (then the smaller text), as `widerBlank` settles separators. Undefined where a side has a line with
- * content, or where one side has no blank line left there and none is next to the region
- * (`blankAround`): taking out every blank line between two blocks joins them (two paragraphs become
- * one, an item takes the next paragraph in), which is an edit, not spacing.
- */
-function widerBlankLines(ours: readonly string[], theirs: readonly string[], blankAround: boolean): readonly string[] | undefined {
-  if (!blankAround && (ours.length === 0 || theirs.length === 0)) return undefined;
-  if (!ours.every(isBlankLine) || !theirs.every(isBlankLine)) return undefined;
-  if (ours.length !== theirs.length) return ours.length > theirs.length ? ours : theirs;
-  return ours.join('') <= theirs.join('') ? ours : theirs;
-}
-
-/** Blank as CommonMark has it: spaces and tabs only. */
-const isBlankLine = (l: string): boolean => /^[ \t]*\r?\n?$/.test(l);
-
-/**
- * The same for a conflicted text from git's line merge (the fallback): each two-way conflict region of
- * blank lines only becomes the wider side. Regions are read by the marker lines git wrote with our
- * marker size, so only for inputs that hold no markers of their own.
- */
-export function settleBlankConflicts(text: string, conflicts: number, markerSize: number): { text: string; conflicts: number } {
-  if (conflicts === 0) return { text, conflicts };
-  const [open, middle, close] = ['<', '=', '>'].map((c) => c.repeat(markerSize));
-  const isMarker = (line: string, marker: string): boolean => line.startsWith(marker) && line[markerSize] !== marker[0];
-  const lines = splitLines(text);
-  const out: string[] = [];
-  let left = conflicts;
-  for (let i = 0; i < lines.length; i++) {
-    if (!isMarker(lines[i]!, open!)) {
-      out.push(lines[i]!);
-      continue;
-    }
-    const mid = lines.findIndex((l, k) => k > i && (isMarker(l, middle!) || isMarker(l, open!) || isMarker(l, close!) || l.startsWith('|'.repeat(markerSize))));
-    const end = mid === -1 ? -1 : lines.findIndex((l, k) => k > mid && (isMarker(l, close!) || isMarker(l, open!) || isMarker(l, middle!)));
-    // git left the blank lines both sides kept out of the region: they are its neighbours.
-    const blankAround = (i > 0 && isBlankLine(lines[i - 1]!)) || (end !== -1 && end + 1 < lines.length && isBlankLine(lines[end + 1]!));
-    const wider = mid !== -1 && end !== -1 && isMarker(lines[mid]!, middle!) && isMarker(lines[end]!, close!)
-      ? widerBlankLines(lines.slice(i + 1, mid), lines.slice(mid + 1, end), blankAround)
-      : undefined;
-    if (!wider) {
-      out.push(lines[i]!);
-      continue;
-    }
-    out.push(...wider);
-    left--;
-    i = end;
-  }
-  return { text: out.join(''), conflicts: left };
 }
 
 // ---------------------------------------------------------------------------------------------------
