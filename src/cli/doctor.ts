@@ -204,9 +204,10 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
   }
   const probed = probe(node, cli);
   if (probed.error) return [{ status: 'fail', name, message: `the driver does not run: ${node} ${cli} --version: ${probed.error}`, fix: 'reinstall strata (./install.sh), then git strata install' }];
-  // `--version` runs without the driver's own bundle (dist/driver.mjs): load that too.
-  const bundle = spawnSync(node, [cli, 'merge', '--help'], { encoding: 'utf8', timeout: 20_000 });
-  if (!/^usage: git strata merge/m.test(bundle.stderr ?? '')) {
+  // `--version` runs without the driver's own bundle (dist/driver.mjs) and the Markdown merge it loads
+  // lazily: load both.
+  const bundle = spawnSync(node, [cli, 'merge', '--self-check'], { encoding: 'utf8', timeout: 20_000 });
+  if (bundle.status !== 0 || !/strata merge driver: ok/.test(bundle.stdout ?? '')) {
     const why = (bundle.stderr || bundle.error?.message || '').trim().split('\n')[0] ?? '';
     return [{ status: 'fail', name, message: `the driver's merge code does not load (${why}); merges fall back to git's line merge`, fix: 'reinstall strata (./install.sh)' }];
   }
@@ -231,9 +232,11 @@ function checkAttributes(typedPaths: readonly string[]): Check {
 async function checkAttributesCommitted(top: string): Promise<Check | undefined> {
   const text = await readText(join(top, '.gitattributes'));
   if (text === undefined || !/merge=strata/.test(text)) return undefined;
-  const status = await gitTry(top, ['status', '--porcelain', '--', '.gitattributes']);
-  if (status.exitCode !== 0 || status.stdout.trim() === '') return undefined;
-  const state = status.stdout.startsWith('??') ? 'not committed' : 'changed and not committed';
+  // Not in HEAD (untracked, ignored, or only staged), or in HEAD but changed since.
+  const inHead = (await gitTry(top, ['cat-file', '-e', 'HEAD:.gitattributes'])).exitCode === 0;
+  const changed = inHead && (await gitTry(top, ['diff', '--quiet', 'HEAD', '--', '.gitattributes'])).exitCode !== 0;
+  if (inHead && !changed) return undefined;
+  const state = inHead ? 'changed and not committed' : 'not committed';
   return { status: 'warn', name: 'attributes committed', message: `.gitattributes is ${state}: other clones and CI do not merge with strata until it is`, fix: 'git add .gitattributes && git commit -m "merge coordination files with strata"' };
 }
 

@@ -130,6 +130,12 @@ async function structuredMerge(args: DriverArgs): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === '--self-check') {
+    // For doctor and install.sh: this bundle loaded, and so does the Markdown merge it loads lazily.
+    await import('../core/merge/markdown.js');
+    process.stdout.write('strata merge driver: ok\n');
+    return 0;
+  }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     process.stderr.write(`${args}\n`);

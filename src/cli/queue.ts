@@ -61,12 +61,10 @@ function taskArg(value: string | undefined): string {
   return value;
 }
 
-function dependsArg(value: string | undefined): number[] {
+/** The tasks of `--depends`: seqs or ids, looked up in the file's text under its lock (resolveTask). */
+function dependsArg(value: string | undefined): string[] {
   if (value === undefined) return [];
-  const parts = value.split(/[\s,]+/).filter(Boolean);
-  const bad = parts.find((p) => !/^\d+$/.test(p));
-  if (bad !== undefined) throw new StrataError('USAGE', `--depends '${value}' is not a list of task numbers`, 'write --depends 141,142');
-  return parts.map(Number);
+  return value.split(/[\s,]+/).filter(Boolean);
 }
 
 async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
@@ -89,7 +87,7 @@ function stamp(text: string): string {
 
 async function runAdd(args: string[]): Promise<number> {
   const p = program('add', 'append a task with the next seq', ['<text...>'])
-    .option('--depends <seqs>', 'comma-separated seqs this task waits for')
+    .option('--depends <tasks>', 'comma-separated tasks this one waits for (seqs or ids)')
     .option('--agent <name>', 'the agent that owns the task');
   const parsed = parse<Common>(p, args);
   if (typeof parsed === 'number') return parsed;
@@ -100,7 +98,8 @@ async function runAdd(args: string[]): Promise<number> {
   const depends = dependsArg(options.depends);
   const result = await editFile(cwd, file, HEADER, (text) => {
     const taken = new Set(entriesOf(parseDoc(text)).map((e) => tagValue(e, 'id')?.trim() ?? ''));
-    return add(text, { text: operands.join(' '), depends, agent, id: newId(random, taken), stamp: stamp(text), file: file.rel });
+    const seqs = depends.map((ref) => resolveTask(text, ref, file.rel));
+    return add(text, { text: operands.join(' '), depends: seqs, agent, id: newId(random, taken), stamp: stamp(text), file: file.rel });
   });
   return report(result, options.json, file);
 }

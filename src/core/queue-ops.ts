@@ -303,33 +303,36 @@ export function next(text: string, agent?: string, liveness?: Liveness): Task[] 
  * The seq of the task `ref` names: a seq (digits), or an id (`id:X`, or X itself; an `[alias:X]` a merge
  * kept names the task too). Seqs can change: where two new tasks took one number on two branches, a
  * merge renumbers one ([was:N]). A seq another task was renumbered from is therefore refused, naming
- * the tasks by id: an agent that knew its task as N must not finish the task that has N now.
+ * the tasks by id: an agent that knew its task as N must not finish the task that has N now. (A task
+ * keeps the first number it had as [was:N]; a number it held in between is not known. Agents should
+ * name tasks by id.)
  */
 export function resolveTask(text: string, ref: string, file = 'QUEUE.md'): number {
   const raw = ref.trim();
   const q = index(text);
+  const withId = (id: string): Entry[] => q.entries.filter((e) => tagValue(e, 'id')?.trim() === id || e.tags.some((t) => t.key === 'alias' && t.value.trim() === id));
+  const named = (e: Entry): string => `'${entryBody(e).slice(0, 40)}' [id:${tagValue(e, 'id')?.trim() ?? '?'}]`;
   if (/^\d+$/.test(raw)) {
     const seq = Number(raw);
-    const moved = q.entries.filter((e) => Number(tagValue(e, 'was')?.trim()) === seq && seqOf(e) !== seq);
-    if (moved.length === 0) return seq;
     const now = q.bySeq.get(seq) ?? [];
-    const named = (e: Entry): string => `'${entryBody(e).slice(0, 40)}' [id:${tagValue(e, 'id')?.trim() ?? '?'}]`;
-    const was = moved.map((e) => `${named(e)} is seq ${seqOf(e)} now`).join('; ');
-    const here = now.length > 0 ? `, and ${now.map(named).join(', ')} has ${seq}` : '';
-    const ids = [...moved, ...now].map((e) => tagValue(e, 'id')?.trim()).filter((id): id is string => id !== undefined);
-    throw new StrataError(
-      'BAD_INPUT',
-      `${file}: seq ${seq} is ambiguous: a merge renumbered a task that had it (${was})${here}`,
-      ids.length > 0 ? `name the task by its id, e.g. git strata queue done ${ids[0]}` : 'name the task by its id',
-    );
+    const moved = q.entries.filter((e) => Number(tagValue(e, 'was')?.trim()) === seq && seqOf(e) !== seq);
+    // A hand-written id may be digits too: then the same word names two tasks.
+    const byId = withId(raw).filter((e) => seqOf(e) !== seq);
+    if (moved.length === 0 && byId.length === 0) return seq;
+    const why = [
+      ...moved.map((e) => `${named(e)} had ${seq} until a merge renumbered it to ${seqOf(e)}`),
+      ...byId.map((e) => `${named(e)} (seq ${seqOf(e)}) has the id ${raw}`),
+      ...now.map((e) => `${named(e)} has seq ${seq} now`),
+    ].join('; ');
+    throw new StrataError('BAD_INPUT', `${file}: ${seq} is ambiguous: ${why}`, 'name the task you mean by its id (shown above), as id:ID; agents should keep the id queue add prints');
   }
   const id = raw.startsWith('id:') ? raw.slice(3).trim() : raw;
-  if (!/^[0-9a-z]+$/.test(id)) {
+  if (id === '' || /[\s\]\[]/.test(id)) {
     throw new StrataError('USAGE', `'${ref}' is neither a task number nor an id`, 'pass the seq of a task (git strata queue claim 142) or its id (git strata queue claim k7q2m9xa4c)');
   }
-  const hits = q.entries.filter((e) => tagValue(e, 'id')?.trim() === id || e.tags.some((t) => t.key === 'alias' && t.value.trim() === id));
-  if (hits.length === 0) throw new StrataError('BAD_INPUT', `${file}: no task has [id:${id}]`, `git strata queue next --file ${file} lists the open tasks with their ids`);
-  if (hits.length > 1) throw new StrataError('USAGE', `${file}: ${hits.length} tasks have [id:${id}] (lines ${hits.map((e) => e.line + 1).join(', ')})`, 'run git strata check on the file');
+  const hits = withId(id);
+  if (hits.length === 0) throw new StrataError('BAD_INPUT', `${file}: no task has [id:${id}]`, `git strata queue next --file ${file} lists the open tasks; git strata check ${file} shows its problems`);
+  if (hits.length > 1) throw new StrataError('BAD_INPUT', `${file}: ${hits.length} tasks have [id:${id}] (lines ${hits.map((e) => e.line + 1).join(', ')})`, `run git strata check ${file} and fix the duplicate id first`);
   return seqOf(hits[0]!)!;
 }
 
@@ -396,8 +399,10 @@ export function graph(text: string): string {
 export function lostClaim(text: string, seq: number, agent: string): string | undefined {
   const entry = index(text).bySeq.get(seq)?.[0];
   if (!entry) return undefined;
-  const holder = tagValue(entry, 'claim')?.split('@')[0]?.trim();
-  const lost = entry.tags.some((t) => t.key === 'claim-lost' && t.value.split('@')[0]?.trim() === agent);
+  // A claim is agent@stamp, and an agent's name may hold an @: the stamp follows the last one.
+  const who = (claim: string): string => claim.slice(0, Math.max(0, claim.lastIndexOf('@'))).trim();
+  const holder = ((c) => (c === undefined ? undefined : who(c)))(tagValue(entry, 'claim'));
+  const lost = entry.tags.some((t) => t.key === 'claim-lost' && who(t.value) === agent);
   return lost && holder !== undefined && holder !== agent ? holder : undefined;
 }
 

@@ -60,20 +60,30 @@ describe('naming a task', () => {
     expect(refusal(() => resolveTask(q, 'not a task')).code).toBe('USAGE');
   });
 
-  it('refuses a seq a merge renumbered a task from, naming both tasks by id', () => {
+  it('refuses a seq a merge renumbered a task from, or that is also an id, naming the tasks by id', () => {
     // An agent that claimed "task 1" before the pull must not finish what is task 1 after it.
     const error = refusal(() => resolveTask(q, '1'));
-    expect(error.message).toContain('seq 1 is ambiguous');
-    expect(error.message).toContain("'build frontend' [id:aaaaaaaaaa] is seq 5 now");
-    expect(error.message).toContain("'c task' [id:cccccccccc] has 1");
-    expect(error.hint).toContain('git strata queue done aaaaaaaaaa');
+    expect(error.message).toContain('1 is ambiguous');
+    expect(error.message).toContain("'build frontend' [id:aaaaaaaaaa] had 1 until a merge renumbered it to 5");
+    expect(error.message).toContain("'c task' [id:cccccccccc] has seq 1 now");
+    // No ready-made command in the hint: it could name the other agent's task.
+    expect(error.hint).not.toMatch(/queue (done|claim) \w/);
     // The new number is not ambiguous.
     expect(resolveTask(q, '5')).toBe(5);
+    // A hand-written id that is digits, or holds other characters: id:X names it exactly.
+    const odd = `${q}- [ ] [seq:9] [id:2] digits\n- [ ] [seq:10] [id:T-1] dashed\n`;
+    expect(refusal(() => resolveTask(odd, '2')).message).toContain("'digits' [id:2] (seq 9) has the id 2");
+    expect(resolveTask(odd, 'id:2')).toBe(9);
+    expect(resolveTask(odd, 'T-1')).toBe(10);
+    expect(refusal(() => resolveTask(`${q}- [ ] [seq:11] [id:bbbbbbbbbb] twin\n`, 'bbbbbbbbbb')).code).toBe('BAD_INPUT');
   });
 });
 
 describe('a lost claim', () => {
-  it('names the holder to the agent a merge recorded as claim-lost, and to no one else', () => {
+  it('names the holder to the agent a merge recorded as claim-lost, and to no one else (names may hold an @)', () => {
+    const at = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:bot@hostA@2026-11-27T10:00:00.000Z] [claim-lost:bot@hostB@2026-11-27T10:00:05.000Z] build\n';
+    expect(lostClaim(at, 1, 'bot@hostB')).toBe('bot@hostA');
+    expect(lostClaim(at, 1, 'bot@hostA')).toBeUndefined();
     const q = '- [ ] [seq:6] [id:aaaaaaaaaa] [claim:a@2026-11-27T10:00:00.000Z] [claim-lost:c@2026-11-27T10:00:05.000Z] build\n';
     expect(lostClaim(q, 6, 'c')).toBe('a');
     expect(lostClaim(q, 6, 'a')).toBeUndefined();

@@ -411,6 +411,11 @@ describe('git strata doctor', () => {
     expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).not.toContain('attributes committed');
     sandbox.write(join(dir, '.gitattributes'), `${ATTRIBUTES}notes/*.md merge=strata strata=markdown\n`);
     expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).toContain('.gitattributes is changed and not committed');
+    // Ignored and never committed: still not committed.
+    const ignored = repo('ignored-attributes', false);
+    sandbox.write(join(ignored, '.git/info/exclude'), '.gitattributes\n');
+    sandbox.write(join(ignored, '.gitattributes'), ATTRIBUTES);
+    expect(sandbox.strata(ignored, ['doctor'], { allowFail: true }).stdout).toContain('.gitattributes is not committed');
   });
 
   it('is all green after install, and FAILs when the registered script is gone', () => {

@@ -245,7 +245,7 @@ describe('a task renumbered by a pull', () => {
       // "done 1" would have finished whichever task has 1 now: refused, with both ids named.
       const refused = run(b, ['queue', 'done', '1']);
       expect(refused.status).not.toBe(0);
-      expect(refused.stderr).toContain('seq 1 is ambiguous');
+      expect(refused.stderr).toContain('1 is ambiguous');
       expect(refused.stderr).toContain(`[id:${moved.id}]`);
       expect(refused.stderr).toContain(`[id:${stayed.id}]`);
       // By id, each task is found whatever its number.

@@ -194,6 +194,13 @@ describe('robustness against a broken or disabled driver', () => {
     try {
       const doctor = spawnSync(process.execPath, [cli, 'doctor'], { cwd: A, env: sandbox.env, encoding: 'utf8' });
       expect(doctor.stdout + doctor.stderr).toMatch(/FAIL.*merge code does not load/);
+      // The Markdown merge the driver loads only when git's line merge conflicts: doctor loads it too.
+      const noMarkdown = join(sandbox.dir, 'no-markdown');
+      cpSync(dirname(dirname(cli)), noMarkdown, { recursive: true });
+      for (const name of readdirSync(join(noMarkdown, 'dist/driver-chunks'))) if (name.startsWith('markdown-')) rmSync(join(noMarkdown, 'dist/driver-chunks', name));
+      sandbox.git(A, ['config', '--local', 'merge.strata.driver', `'${process.execPath}' '${join(noMarkdown, 'dist/git-strata.mjs')}' merge %O %A %B %L %P`]);
+      const doctor2 = spawnSync(process.execPath, [cli, 'doctor'], { cwd: A, env: sandbox.env, encoding: 'utf8' });
+      expect(doctor2.stdout + doctor2.stderr).toMatch(/FAIL.*merge code does not load/);
     } finally {
       sandbox.git(A, ['config', '--local', 'merge.strata.driver', driver]);
     }
