@@ -111,7 +111,7 @@ async function retypedFindings(typed: readonly { file: Staged; type: string }[])
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly { file: Staged; type: string }[], attributes = false): Promise<number> {
-  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync }, { withFileLock }, { default: writeFileAtomic }] =
+  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds, untaggedTasks }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync }, { withFileLock }, { default: writeFileAtomic }] =
     await Promise.all([
       import('../core/check/index.js'),
       import('./check.js'),
@@ -176,6 +176,14 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
       }
     }
     findings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads }));
+    if (fileType === 'queue') {
+      for (const task of untaggedTasks(text)) {
+        process.stderr.write(
+          `strata: note: ${file.path}:${task.line}: '${task.text.slice(0, 60)}' has no tags, so it is not a task (queue next will not list it): ` +
+            `add it with git strata queue add, or write [seq:N] after the box and the hook stamps an id\n`,
+        );
+      }
+    }
   }
   if (attributes) findings.push(...(await retypedFindings(typed)));
   if (findings.length === 0) return EXIT.ok;

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds } from '../../src/core/check/index.js';
+import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds, untaggedTasks } from '../../src/core/check/index.js';
 import { ROOT } from '../helpers/git.js';
 
 const Q = '# Queue\n\n';
@@ -350,6 +350,32 @@ describe('id stamping', () => {
       return taken.has(id) ? `id${String(k + 1000).padStart(8, '0')}` : id;
     }));
     expect(checkFile('queue', 'Q.md', stamped.text)).toEqual([]);
+  });
+});
+
+describe('untagged task-box items', () => {
+  it('are found at the top level, outside fences and comments, and only without any tag', () => {
+    const text = [
+      '# Queue',
+      '- [ ] fix the login bug',
+      '- [x] done by hand',
+      '- [ ] [seq:1] [id:aaaaaaaaaa] a task',
+      '  - [ ] a sub-item',
+      '- plain item',
+      '```',
+      '- [ ] in a fence',
+      '```',
+      '<!--',
+      '- [ ] in a comment',
+      '-->',
+      '* [ ] star bullet',
+      '',
+    ].join('\n');
+    expect(untaggedTasks(text)).toEqual([
+      { line: 2, text: '- [ ] fix the login bug' },
+      { line: 3, text: '- [x] done by hand' },
+      { line: 13, text: '* [ ] star bullet' },
+    ]);
   });
 });
 

@@ -332,6 +332,16 @@ describe('pre-commit hook', () => {
     expect(sandbox.git(repo, ['status', '--porcelain']).stdout).toBe('');
   });
 
+  it('names a task-box item with no tags, which the queue reads as prose, without refusing the commit', () => {
+    branch('untagged');
+    sandbox.write(join(repo, 'QUEUE.md'), `${QUEUE}- [ ] fix the login bug\n\n\`\`\`\n- [ ] in a code sample\n\`\`\`\n`);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    const ok = commit('a hand-written task without tags');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain("strata: note: QUEUE.md:7: '- [ ] fix the login bug' has no tags, so it is not a task");
+    expect(ok.stderr).not.toContain('in a code sample');
+  });
+
   it('stamps under the writers\' lock: a queue add that holds it meanwhile is neither lost nor overwritten', async () => {
     branch('stamp-race');
     const staged = `${QUEUE}- [ ] [seq:5] [agent:e] hand-written\n`;
