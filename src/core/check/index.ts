@@ -83,7 +83,8 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
       hint: `delete the binary bytes, or restore the file (git checkout HEAD -- ${path}), then stage it again`,
     }];
   }
-  const lines = opts.lines ?? new Map();
+  // A cache pays off only where another parse shares it (the base, or the hook's stamping).
+  const lines = opts.lines ?? (baseText !== undefined ? new Map() : undefined);
   const doc = parseDoc(text, lines, false);
   const entries = entriesOf(doc);
   const findings = [...rules.single(path, entries), ...tornListItems(path, doc)];
