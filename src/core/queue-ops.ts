@@ -399,10 +399,9 @@ export function graph(text: string): string {
 export function lostClaim(text: string, seq: number, agent: string): string | undefined {
   const entry = index(text).bySeq.get(seq)?.[0];
   if (!entry) return undefined;
-  // A claim is agent@stamp, and an agent's name may hold an @: the stamp follows the last one.
-  const who = (claim: string): string => claim.slice(0, Math.max(0, claim.lastIndexOf('@'))).trim();
-  const holder = ((c) => (c === undefined ? undefined : who(c)))(tagValue(entry, 'claim'));
-  const lost = entry.tags.some((t) => t.key === 'claim-lost' && who(t.value) === agent);
+  const claim = tagValue(entry, 'claim');
+  const holder = claim === undefined ? undefined : claimParts(claim).agent;
+  const lost = entry.tags.some((t) => t.key === 'claim-lost' && claimParts(t.value).agent === agent);
   return lost && holder !== undefined && holder !== agent ? holder : undefined;
 }
 
