@@ -3,7 +3,7 @@
 // under an id (same seq and text) gets that id back, so an id dropped by an edit is restored, not
 // replaced by a new one.
 import { seqOf } from '../crdt/queue.js';
-import { type Entry, type LineCache, entriesOf, entryBody, lineBody, parseDoc, readTags, splitLines, tagValue } from '../entries/scan.js';
+import { type Entry, type LineCache, entriesOf, entryBody, lineBody, parseDoc, readTags, splitLines, tagValue, unreadRanges } from '../entries/scan.js';
 
 export interface Stamp {
   /** 1-based line of the entry. */
@@ -91,39 +91,22 @@ export function sameAs(stamped: readonly Stamp[], fresh: (taken: ReadonlySet<str
 }
 
 const TASK_BOX = /^[-*+][ \t]+\[[ xX-]\][ \t]+\S/;
-const FENCE_OPEN = /^[ \t]*(`{3,}|~{3,})/;
 
 /**
  * Top-level task-box items with no tag at all (`- [ ] fix the login bug`): to the queue they are prose,
  * never stamped and never listed by `queue next`. The hook names them without refusing the commit (a
- * queue file's notes may hold a checklist). Fences and comments are skipped, as the parser skips them.
+ * queue file's notes may hold a checklist). Lines the parser may read as front matter, code or a
+ * comment are left out.
  */
 export function untaggedTasks(text: string): Array<{ line: number; text: string }> {
+  const lines = splitLines(text);
+  const unread = unreadRanges(lines);
   const out: Array<{ line: number; text: string }> = [];
-  let fence: string | undefined;
-  let comment = false;
-  splitLines(text).forEach((raw, k) => {
+  lines.forEach((raw, k) => {
     const line = lineBody(raw);
-    if (fence !== undefined) {
-      const close = FENCE_OPEN.exec(line)?.[1];
-      if (close && close[0] === fence[0] && close.length >= fence.length) fence = undefined;
-      return;
-    }
-    if (comment) {
-      if (line.includes('-->')) comment = false;
-      return;
-    }
-    const open = FENCE_OPEN.exec(line)?.[1];
-    if (open) {
-      fence = open;
-      return;
-    }
-    const at = line.indexOf('<!--');
-    if (at !== -1 && line.indexOf('-->', at + 4) === -1) {
-      comment = true;
-      return;
-    }
-    if (TASK_BOX.test(line) && readTags(line).length === 0) out.push({ line: k + 1, text: line });
+    if (!TASK_BOX.test(line) || readTags(line).length > 0) return;
+    if (unread.some(([open, close]) => open <= k && k <= close)) return;
+    out.push({ line: k + 1, text: line });
   });
   return out;
 }

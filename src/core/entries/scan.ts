@@ -263,6 +263,59 @@ export function parseDoc(text: string, cache?: LineCache, shareEntries = true): 
   return { blocks };
 }
 
+/**
+ * The line ranges [open, close] (0-based; close Infinity when never closed) that `parseDoc` may read as
+ * front matter, the inside of a code fence or of an HTML comment: there a list item is no entry. A fence
+ * inside an entry closes on any closing line, one outside on a bare one only; a range either reading
+ * has is given. `marked`: the indices of the lines that may open or close a fence or comment, ascending
+ * (the caller may know them from a search of the text); all lines when absent.
+ */
+export function unreadRanges(lines: readonly string[], marked?: readonly number[]): Array<readonly [number, number]> {
+  const out: Array<readonly [number, number]> = [];
+  let from = 0;
+  if (lines.length > 0 && lineBody(lines[0]!).trimEnd() === '---') {
+    let end = 1;
+    while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
+    if (end < lines.length) {
+      out.push([0, end]);
+      from = end + 1;
+    }
+  }
+  const at = (marked ?? lines.map((_, k) => k)).filter((k) => k >= from);
+  for (const strict of [true, false]) {
+    let fence: { char: string; length: number; at: number } | undefined;
+    let comment: number | undefined;
+    for (const k of at) {
+      const line = lineBody(lines[k]!);
+      if (fence) {
+        const close = FENCE.exec(line);
+        const bare = close !== null && line.slice(line.indexOf(close[1]!) + close[1]!.length).trim() === '';
+        if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length && (bare || !strict)) {
+          out.push([fence.at, k]);
+          fence = undefined;
+        }
+        continue;
+      }
+      if (comment !== undefined) {
+        if (line.includes('-->')) {
+          out.push([comment, k]);
+          comment = undefined;
+        }
+        continue;
+      }
+      const open = FENCE.exec(line);
+      if (open) fence = { char: open[1]![0]!, length: open[1]!.length, at: k };
+      else {
+        const c = line.indexOf('<!--');
+        if (c !== -1 && line.indexOf('-->', c + 4) === -1) comment = k;
+      }
+    }
+    const open = fence?.at ?? comment;
+    if (open !== undefined) out.push([open, Number.POSITIVE_INFINITY]);
+  }
+  return out;
+}
+
 export function renderDoc(doc: Doc): string {
   let out = '';
   for (const block of doc.blocks) for (const line of block.lines) out += line;

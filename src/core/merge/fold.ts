@@ -8,7 +8,7 @@
 // other's merge) or a whole `FoldSpec` (the queue: id, seq, depends, order). The caller (typed.ts) parses
 // the folded versions and takes entries out of the runs until no visible entry shares a key with a
 // folded one; what still depends on hidden neighbours makes it merge unfolded.
-import { type Entry, eachTag, lineBody, lineEnding, splitLines, tagValue } from '../entries/scan.js';
+import { type Entry, eachTag, lineEnding, splitLines, tagValue, unreadRanges } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -201,62 +201,14 @@ function statefulLines(text: string, starts: readonly number[]): Set<number> {
   return out;
 }
 
-/** The entry parser's fence line (scan.ts): three or more backticks or tildes at the start. */
-const FENCE_LINE = /^[ \t]*(`{3,}|~{3,})/;
-
 /**
- * The line ranges [open, close] of one version that the entry parser may read as the inside of a code
- * fence, an HTML comment or front matter. A run's own lines never hold a fence or comment marker, but
- * one version may open a fence before it and close it after (ours wrapped the tasks in a code block):
- * there the run's lines are not entries, and the run must not be folded. Read from the marker lines
- * alone, in two ways, since a fence inside an entry closes on any closing line and one outside it only
- * on a bare one: a range either reading has counts.
+ * Where one version's parser may read no entries (front matter, a fence, a comment): a run's own lines
+ * never hold a fence or comment marker, but a version may open a fence before them and close it after
+ * (ours wrapped the tasks in a code block), and then the run must not be folded. Only the lines a
+ * search found markers on are read.
  */
 function insideRanges(v: Versions, side: 0 | 1 | 2): Array<readonly [number, number]> {
-  const lines = v.lines[side];
-  const out: Array<readonly [number, number]> = [];
-  let from = 0;
-  if (lines.length > 0 && lineBody(lines[0]!).trimEnd() === '---') {
-    let end = 1;
-    while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
-    if (end < lines.length) {
-      out.push([0, end]);
-      from = end + 1;
-    }
-  }
-  const marked = [...statefulLines(v.texts[side], v.starts[side])].filter((k) => k >= from).sort((a, b) => a - b);
-  for (const strict of [true, false]) {
-    let fence: { char: string; length: number; at: number } | undefined;
-    let comment: number | undefined;
-    for (const k of marked) {
-      const line = lines[k]!;
-      if (fence) {
-        const close = FENCE_LINE.exec(line);
-        const bare = close !== null && lineBody(line).slice(lineBody(line).indexOf(close[1]!) + close[1]!.length).trim() === '';
-        if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length && (bare || !strict)) {
-          out.push([fence.at, k]);
-          fence = undefined;
-        }
-        continue;
-      }
-      if (comment !== undefined) {
-        if (line.includes('-->')) {
-          out.push([comment, k]);
-          comment = undefined;
-        }
-        continue;
-      }
-      const open = FENCE_LINE.exec(line);
-      if (open) fence = { char: open[1]![0]!, length: open[1]!.length, at: k };
-      else {
-        const at = line.indexOf('<!--');
-        if (at !== -1 && line.indexOf('-->', at + 4) === -1) comment = k;
-      }
-    }
-    const open = fence?.at ?? comment;
-    if (open !== undefined) out.push([open, Number.POSITIVE_INFINITY]);
-  }
-  return out;
+  return unreadRanges(v.lines[side], [...statefulLines(v.texts[side], v.starts[side])].sort((a, b) => a - b));
 }
 
 /** The line that holds offset `at` (binary search over the line starts). */
