@@ -19,8 +19,10 @@ if (argv[0] === 'merge') {
 }
 
 /**
- * `git merge-file` in place on the driver's arguments (%O %A %B [%L] …). Never exits above 128 (git would
- * abort the whole merge): where even that fails, %A (the user's version) stays and the file conflicts.
+ * git's line merge of the driver's arguments (%O %A %B [%L] …) into %A, as the driver's own fallback
+ * does (line-merge.ts, atomic-write.ts; both are in the main build too). Never exits above 128 (git
+ * would abort the whole merge): where even that fails, %A (the user's version) stays and the file
+ * conflicts.
  */
 async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<number> {
   const why = error instanceof Error ? error.message : String(error);
@@ -28,12 +30,11 @@ async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<n
   const positional = args.filter((arg, k) => !arg.startsWith('--type') && args[k - 1] !== '--type');
   const [base, ours, theirs, size] = positional;
   if (!base || !ours || !theirs) return 1;
-  const markerSize = size && /^\d+$/.test(size) ? size : '7';
   try {
-    const { spawnSync } = await import('node:child_process');
-    const result = spawnSync('git', ['merge-file', `--marker-size=${markerSize}`, '-L', 'ours', '-L', 'base', '-L', 'theirs', ours, base, theirs], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const status = result.status ?? 255;
-    return status === 0 ? 0 : 1;
+    const [{ mergeFiles }, { writeFileAtomicSync }] = await Promise.all([import('../git/line-merge.js'), import('../git/atomic-write.js')]);
+    const result = mergeFiles(ours, base, theirs, size && /^\d+$/.test(size) ? Number(size) : 7, ['ours', 'base', 'theirs']);
+    writeFileAtomicSync(ours, result.bytes);
+    return result.conflicts > 0 ? 1 : 0;
   } catch {
     return 1;
   }
