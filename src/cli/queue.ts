@@ -6,7 +6,7 @@ import { nextStamp, stampsIn } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { leases } from '../core/heartbeat-ops.js';
 import { newId } from '../core/ids.js';
-import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, lostClaim, next, resolveTask } from '../core/queue-ops.js';
+import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, lostClaim, next, resolveTask, resolveTasks } from '../core/queue-ops.js';
 import { entriesOf, parseDoc, tagValue } from '../core/entries/scan.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -98,7 +98,7 @@ async function runAdd(args: string[]): Promise<number> {
   const depends = dependsArg(options.depends);
   const result = await editFile(cwd, file, HEADER, (text) => {
     const taken = new Set(entriesOf(parseDoc(text)).map((e) => tagValue(e, 'id')?.trim() ?? ''));
-    const seqs = depends.map((ref) => resolveTask(text, ref, file.rel));
+    const seqs = resolveTasks(text, depends, file.rel);
     return add(text, { text: operands.join(' '), depends: seqs, agent, id: newId(random, taken), stamp: stamp(text), file: file.rel });
   });
   return report(result, options.json, file);

@@ -308,8 +308,18 @@ export function next(text: string, agent?: string, liveness?: Liveness): Task[] 
  * name tasks by id.)
  */
 export function resolveTask(text: string, ref: string, file = 'QUEUE.md'): number {
-  const raw = ref.trim();
+  return resolveIn(index(text), ref, file);
+}
+
+/** `resolveTask` for several references (`--depends`), the file read once. */
+export function resolveTasks(text: string, refs: readonly string[], file = 'QUEUE.md'): number[] {
+  if (refs.length === 0) return [];
   const q = index(text);
+  return refs.map((ref) => resolveIn(q, ref, file));
+}
+
+function resolveIn(q: Indexed, ref: string, file: string): number {
+  const raw = ref.trim();
   const withId = (id: string): Entry[] => q.entries.filter((e) => tagValue(e, 'id')?.trim() === id || e.tags.some((t) => t.key === 'alias' && t.value.trim() === id));
   const named = (e: Entry): string => `'${entryBody(e).slice(0, 40)}' [id:${tagValue(e, 'id')?.trim() ?? '?'}]`;
   if (/^\d+$/.test(raw)) {
