@@ -1,7 +1,7 @@
-// The merge driver's write of %A: a temp file next to the target, fsync, rename, so git never reads half
-// a merge. write-file-atomic does the same, but it loads signal-exit, imurmurhash and node's
-// worker_threads on require: a measurable share of a driver that runs once per file on every pull.
-// Everything here is synchronous, like the driver's whole write path.
+// The atomic write of the merge driver's %A and of the agent commands' files: a temp file next to the
+// target, fsync, rename, so no reader sees half a file. write-file-atomic does the same, but it loads
+// signal-exit, imurmurhash and node's worker_threads on require: a measurable share of a driver that
+// runs once per file on every pull. Everything here is synchronous, like the driver's whole write path.
 import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -11,9 +11,11 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * written where it points; an existing file keeps its mode (and its owner, where this process may set
  * it). On any error the temp file is removed and `path` is unchanged.
  *
- * Run it inside `holdingSignals`, so that an interrupted driver leaves no temp file in the work tree.
+ * `beforeRename` runs between the fsync and the rename; what it throws leaves `path` unchanged (the
+ * writers' lock check: a writer that lost its lock while stalled must not write). The driver runs this
+ * inside `holdingSignals`, so that an interrupted merge leaves no temp file in the work tree.
  */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, beforeRename?: () => void): void {
   let target = path;
   try {
     target = realpathSync(path);
@@ -29,7 +31,8 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   } catch {
     // A new file: the default mode.
   }
-  const temp = `${target}.strata-${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
+  // The name workfile.ts's removeDeadTemps knows: <name>.strata-<pid>-<hex>.tmp.
+  const temp = `${target}.strata-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16)}.tmp`;
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
@@ -40,6 +43,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    beforeRename?.();
     renameSync(temp, target);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);

@@ -1,12 +1,13 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
 // under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
 import type { RandomSource } from '../core/ids.js';
+import { writeFileAtomicSync } from '../git/atomic-write.js';
 import { strataTypes } from '../git/conflicts.js';
 import { configGet, gitTry } from '../git/exec.js';
 import { withFileLock } from './lock.js';
@@ -126,33 +127,15 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * An atomic write (temp file, fsync, rename) that asks `ready` between the fsync and the rename, so a
- * writer that lost its lock while stalled leaves the file as the lock's new holder wrote it. Keeps the
- * file's mode.
+ * The atomic write (atomic-write.ts: temp file, fsync, rename, through a symlink, mode and owner kept)
+ * that asks `ready` between the fsync and the rename, so a writer that lost its lock while stalled
+ * leaves the file as the lock's new holder wrote it. Temp files killed writers left are cleared first.
  */
 async function publish(path: string, text: string, ready: () => void): Promise<void> {
-  // A symlinked file (QUEUE.md -> queues/main.md) is written where it points, and stays a link.
-  const target = await realpath(path).catch(() => path);
-  const before = await stat(target).catch(() => undefined);
-  const temp = `${target}.strata-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  await removeDeadTemps(target);
+  await removeDeadTemps(await realpath(path).catch(() => path));
   try {
-    const handle = await open(temp, 'wx', before ? before.mode & 0o7777 : 0o666);
-    try {
-      await handle.writeFile(text);
-      if (before) {
-        await handle.chmod(before.mode & 0o7777);
-        // Another owner's file keeps its owner where this process may set it (root); else it is ours.
-        await handle.chown(before.uid, before.gid).catch(() => undefined);
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    ready();
-    await rename(temp, target);
+    writeFileAtomicSync(path, text, ready);
   } catch (error) {
-    await rm(temp, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT') {
       throw new StrataError('GIT_FAILED', `cannot write ${path}: ${(error as Error).message}; the file is unchanged`, code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run the command again' : 'check the permissions of the file and its directory, then run the command again');
