@@ -111,7 +111,7 @@ async function retypedFindings(typed: readonly { file: Staged; type: string }[])
  * typed file against HEAD. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly { file: Staged; type: string }[], attributes = false): Promise<number> {
-  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds, untaggedTasks }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync }, { withFileLock }, { default: writeFileAtomic }] =
+  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds, untaggedTasks }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync }, { withFileLock }, { writeFileAtomicSync }] =
     await Promise.all([
       import('../core/check/index.js'),
       import('./check.js'),
@@ -121,7 +121,7 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
       import('node:crypto'),
       import('node:fs'),
       import('../ops/lock.js'),
-      import('write-file-atomic'),
+      import('../git/atomic-write.js'),
     ]);
   const blobs = typed.flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined));
   const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
@@ -151,12 +151,13 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
         const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
         // Under the writers' lock: a `queue add` running meanwhile in this clone must neither be
         // overwritten by the stamped copy nor overwrite it.
-        const stampedWorktree = await withFileLock('.', file.path, async () => {
+        const stampedWorktree = await withFileLock('.', file.path, async (held) => {
           const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
           if (!clean) return false;
           // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
           const worktree = stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh));
-          writeFileAtomic.sync(file.path, worktree.text);
+          // The writers' own atomic write: a hook that lost the lock while stalled writes nothing.
+          writeFileAtomicSync(file.path, worktree.text, () => held.assertHeld());
           gitSync(['add', '--', file.path]);
           return true;
         });
