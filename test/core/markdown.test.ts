@@ -135,6 +135,19 @@ describe('mergeMarkdown', () => {
     expect(r.text).toBe('- a\n- b\n- c\n- d');
   });
 
+  it('gives the final newline to the side whose last line ends the merge', () => {
+    // theirs only dropped the final newline; ours has since appended after that line
+    const base = lines('# T', '', 'intro.');
+    const ours = base + lines('', '## New', '', '- x');
+    const r = mergeBoth(base, ours, '# T\n\nintro.');
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(ours);
+    // the side that appended wrote no final newline: its last line keeps that
+    const r2 = mergeBoth(base, base + '\n## New\n\n- x', '# T\n\nintro, longer.\n');
+    expect(r2.conflicts).toBe(0);
+    expect(r2.text).toBe('# T\n\nintro, longer.\n\n## New\n\n- x');
+  });
+
   it('keeps front matter, comments and emoji byte for byte', () => {
     const head = '---\ntitle: "Plan 🚀"\ntags: [a, b]\n---\n\n<!-- keep me -->\n\n';
     const base = head + lines('## Tasks', '', '- one');

@@ -106,13 +106,20 @@ interface Doc {
   readonly blocks: Block[];
   readonly finalNewline: boolean;
   readonly eol: string;
+  /** The version's last line, without its line ending. */
+  readonly lastLine: string;
 }
 
 /** Splits a version into blocks; a missing final newline is added here and restored after the merge. */
 function readDoc(text: string): Doc {
   const eol = /^[^\n]*\r\n/.test(text) ? '\r\n' : '\n';
   const finalNewline = text.length === 0 || text.endsWith('\n');
-  return { blocks: splitBlocks(finalNewline ? text : text + eol), finalNewline, eol };
+  return { blocks: splitBlocks(finalNewline ? text : text + eol), finalNewline, eol, lastLine: lastLineOf(text) };
+}
+
+function lastLineOf(text: string): string {
+  const body = text.replace(/\r?\n$/, '');
+  return body.slice(body.lastIndexOf('\n') + 1);
 }
 
 /** What the block diff compares: trailing spaces, line endings and the bullet character do not count. */
@@ -340,11 +347,25 @@ function mergeBlocks(
   for (const b of base.blocks.slice(pos)) pieces.push(blockPiece(b));
 
   let text = pieces.map((p) => p.text).join('');
-  const finalNewline = pick3(base.finalNewline, ours.finalNewline, theirs.finalNewline);
-  if (!finalNewline && ctx.conflicts === 0) text = text.replace(/\r?\n$/, '');
+  if (!endsWithNewline(text, base, ours, theirs) && ctx.conflicts === 0) text = text.replace(/\r?\n$/, '');
   if (ctx.conflicts > 0) return { text, conflicts: ctx.conflicts, method: 'blocks' };
   if (!verify(pieces, text)) return undefined;
   return { text, conflicts: 0, method: ctx.unordered > 0 ? 'blocks:unordered' : 'blocks' };
+}
+
+/**
+ * Whether the merge ends with a newline. A missing final newline belongs to a version's last line: where
+ * the merged text ends with the last line of one side only, that side's ending is kept. A side that only
+ * dropped the newline after a line the other side has since appended to does not take it from the new
+ * last line. Otherwise the usual three-way pick.
+ */
+function endsWithNewline(text: string, base: Doc, ours: Doc, theirs: Doc): boolean {
+  if (ours.finalNewline !== theirs.finalNewline) {
+    const last = lastLineOf(text);
+    const oursEnds = ours.lastLine === last;
+    if (oursEnds !== (theirs.lastLine === last)) return oursEnds ? ours.finalNewline : theirs.finalNewline;
+  }
+  return pick3(base.finalNewline, ours.finalNewline, theirs.finalNewline);
 }
 
 /** A three-way merge of one value: a change on either side wins; on both, they agree or ours is kept. */
