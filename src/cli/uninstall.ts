@@ -35,8 +35,9 @@ export async function run(args: string[]): Promise<number> {
 
   if (!repo) return EXIT.ok;
   // --global inside a repository that registers the driver in its own config too: that install stays
-  // whole, hooks included (the driver and its hooks go together).
-  if (scope === 'global' && repo.top && (await gitTry(cwd, ['config', '--local', '--get', 'merge.strata.driver'])).exitCode === 0) {
+  // whole, hooks included (the driver and its hooks go together). A bare repository, or a cwd inside
+  // .git, has no work tree but a config of its own all the same.
+  if (scope === 'global' && (await gitTry(cwd, ['config', '--local', '--get', 'merge.strata.driver'])).exitCode === 0) {
     say("strata: this repository's own config still registers the driver, so its hooks stay; 'git strata uninstall' (without --global) removes both.");
     return EXIT.ok;
   }

@@ -275,6 +275,25 @@ describe('git strata install', () => {
     expect(sandbox.strata(own, ['doctor']).status).toBe(0);
   });
 
+  it('uninstall --global undoes only the global install, also from a bare repository or from inside .git', () => {
+    const bare = join(sandbox.dir, 'bare.git');
+    sandbox.git(sandbox.dir, ['init', '-q', '--bare', bare]);
+    const own = repo('own');
+    for (const cwd of [bare, join(own, '.git')]) {
+      sandbox.strata(cwd, ['install']);
+      sandbox.strata(cwd, ['install', '--global']);
+      const hooksBefore = snapshot(join(cwd, 'hooks'), HOOKS);
+      const localBefore = sandbox.git(cwd, ['config', '--local', '--get-regexp', '^merge\\.strata\\.']).stdout;
+      const out = sandbox.strata(cwd, ['uninstall', '--global']).stdout;
+      expect(out).toContain('removed merge.strata from the global git config');
+      expect(out).toContain("this repository's own config still registers the driver, so its hooks stay");
+      expect(sandbox.git(cwd, ['config', '--global', '--get', 'merge.strata.driver'], { allowFail: true }).status).toBe(1);
+      expect(sandbox.git(cwd, ['config', '--local', '--get-regexp', '^merge\\.strata\\.']).stdout).toBe(localBefore);
+      expect(snapshot(join(cwd, 'hooks'), HOOKS)).toEqual(hooksBefore);
+      expect(hooksBefore['pre-commit']).toContain('# git-strata hook shim');
+    }
+  });
+
   it('prints the .gitattributes block when nothing is typed, and --attributes appends it once', () => {
     const dir = repo('plain', false);
     const out = sandbox.strata(dir, ['install']).stdout;
