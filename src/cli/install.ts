@@ -165,8 +165,7 @@ async function offerAttributes(top: string, cli: string, append: boolean): Promi
       return;
     }
     const separator = existing === '' || existing.endsWith('\n\n') ? '' : existing.endsWith('\n') ? '\n' : '\n\n';
-    // The example's "copy this block" instruction has no business in the copy.
-    await appendFile(path, separator + block.replace(/^# Copy this block.*\n/m, ''));
+    await appendFile(path, separator + block);
     say("strata: appended strata's block to .gitattributes; commit it so every clone merges the same way:\n    git add .gitattributes && git commit -m 'strata: type coordination files'");
     return;
   }

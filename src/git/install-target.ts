@@ -44,10 +44,15 @@ OPS.md              merge=strata strata=ops
 .strata/ledger.md   merge=strata strata=ledger
 `;
 
-/** The `.gitattributes` block shipped as .gitattributes.example next to dist/. */
+/**
+ * The `.gitattributes` block shipped as .gitattributes.example next to dist/, for install to print or
+ * append. Without the example's "copy this block, then run git strata install" line: install has just
+ * run, and the line does not belong in a repository's .gitattributes either.
+ */
 export function attributesBlock(cli: string): string {
   const path = join(packageRoot(cli), '.gitattributes.example');
-  return existsSync(path) ? readFileSync(path, 'utf8') : FALLBACK_ATTRIBUTES;
+  const example = existsSync(path) ? readFileSync(path, 'utf8') : FALLBACK_ATTRIBUTES;
+  return example.replace(/^# Copy this block.*\n/m, '');
 }
 
 /** Paths a repository typically types, asked of `git check-attr` to see whether strata attributes are set. */

@@ -62,6 +62,12 @@ describe('install.sh', () => {
     const driver = sandbox.git(repo, ['config', 'merge.strata.driver']).stdout;
     expect(driver).toContain(`'${join(checkout, 'dist/git-strata.mjs')}' merge`);
     expect(existsSync(join(repo, '.git/hooks/pre-commit'))).toBe(true);
+    // Every hint printed is true after what just ran: the repository is installed, only the
+    // attributes are missing.
+    expect(first.stdout).toContain(`installing into ${repo}`);
+    expect(first.stdout).toContain('QUEUE.md            merge=strata strata=queue');
+    expect(first.stdout).not.toContain('then run `git strata install`');
+    expect(first.stdout).not.toContain("next: run 'git strata install'");
 
     // With the bin directory on PATH, `git strata` works, and so does `git strata --help` (man).
     const env = { ...sandbox.env, PATH: `${join(prefix, 'bin')}:${sandbox.env.PATH}`, MANPAGER: 'cat', PAGER: 'cat', MANWIDTH: '80' };

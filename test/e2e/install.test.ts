@@ -298,11 +298,15 @@ describe('git strata install', () => {
     const dir = repo('plain', false);
     const out = sandbox.strata(dir, ['install']).stdout;
     expect(out).toContain('QUEUE.md            merge=strata strata=queue');
+    // install has just run: the example file's "then run `git strata install`" is not for this output.
+    expect(out).not.toContain('then run `git strata install`');
+    expect(out).not.toContain('Copy this block');
     expect(existsSync(join(dir, '.gitattributes'))).toBe(false);
     sandbox.write(join(dir, '.gitattributes'), '*.png binary');
     sandbox.strata(dir, ['install', '--attributes']);
     const text = sandbox.read(join(dir, '.gitattributes'));
     expect(text.startsWith('*.png binary\n\n# strata:')).toBe(true);
+    expect(text).not.toContain('Copy this block');
     sandbox.strata(dir, ['install', '--attributes']);
     expect(sandbox.read(join(dir, '.gitattributes'))).toBe(text);
     expect(sandbox.git(dir, ['check-attr', 'merge', '--', 'QUEUE.md']).stdout).toBe('QUEUE.md: merge: strata\n');
