@@ -56,12 +56,12 @@ export async function run(args: string[]): Promise<number> {
     );
   const parsed = parse<{ dryRun?: boolean }>(program, args);
   if (typeof parsed === 'number') return parsed;
-  const { replay } = await import('../ops/replay.js');
+  const { nothingRun, replay } = await import('../ops/replay.js');
   const report = await replay({ cwd: process.cwd(), dryRun: Boolean(parsed.options.dryRun), out, err });
   if (!report.executor) {
     err('strata: this clone is not an executor, so replay runs nothing (git config strata.executor true makes it one)');
     return EXIT.ok;
   }
-  if (report.outcomes.length === 0 && !parsed.options.dryRun) out('strata: nothing to run');
+  if (report.outcomes.length === 0 && !parsed.options.dryRun) out(`strata: ${report.plan ? nothingRun(report.plan) : 'nothing to run'}`);
   return EXIT.ok;
 }

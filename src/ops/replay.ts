@@ -204,7 +204,7 @@ async function dryRun(snap: Snapshot, options: ReplayOptions): Promise<ReplayRep
     }
     options.out(`would run ${action.key} (${action.kind})${action.args.length ? ` with ${JSON.stringify(action.args)}` : ''}${action.reason === 'pending' ? '' : ` [${action.reason}]`}`);
   }
-  if (actions.length === 0) options.out('nothing to run');
+  if (actions.length === 0) options.out(nothingRun(plan, options.only));
   report(plan, options);
   return { executor: true, outcomes: [], plan };
 }
@@ -295,11 +295,41 @@ function report(plan: ReplayPlan, options: ReplayOptions): void {
     options.err(`strata: ${s.key} (${s.kind}) is unknown: it may or may not have happened. Decide: git strata op resolve ${s.key} done|failed|retry`);
   }
   if (options.quiet) return;
-  for (const s of plan.unhandled.filter((c) => keep(c.key))) {
-    options.err(`strata: ${s.key}: no handler for kind '${s.kind}' in this clone (git config strata.handler.${s.kind}); skipped`);
+  const unhandled = plan.unhandled.filter((c) => keep(c.key));
+  for (const s of unhandled) {
+    options.err(`strata: ${s.key}: no handler for kind '${s.kind}' is configured in this clone (git config strata.handler.${s.kind}), so it stays ${s.state}; skipped`);
+  }
+  for (const kind of new Set(unhandled.map((s) => s.kind))) {
+    options.err(`hint: give kind '${kind}' a program in this clone: git config strata.handler.${kind} '["/absolute/path/to/program"]' (git strata replay --help), or leave it to an executor that has one`);
   }
   for (const s of plan.heldByOthers.filter((c) => keep(c.key))) {
     options.err(`strata: ${s.key} is claimed by ${s.record?.by} until ${s.record?.lease ?? '?'}`);
   }
 }
 
+/**
+ * The line for a replay that ran nothing: 'nothing to run' only when nothing is waiting, else what
+ * waits and why (details and what to do are in report's lines).
+ */
+export function nothingRun(plan: ReplayPlan, only?: string): string {
+  const keep = <T extends { key: string }>(list: readonly T[]): T[] => list.filter((s) => only === undefined || s.key === only);
+  const parts: string[] = [];
+  const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  const unhandled = keep(plan.unhandled);
+  if (unhandled.length > 0) {
+    const named = unhandled.slice(0, 5).map((s) => `${s.key}: kind ${s.kind}`);
+    if (unhandled.length > 5) named.push(`${unhandled.length - 5} more`);
+    parts.push(`${count(unhandled.length, 'op is', 'ops are')} ${unhandled.every((s) => s.state === 'pending') ? 'pending' : 'waiting'} with no handler configured here for ${unhandled.length === 1 ? 'its' : 'their'} kind (${named.join(', ')})`);
+  }
+  // Planned but not carried out: a handler that cannot start, a claim the remote kept rejecting, a
+  // merge or rebase in progress (each said above).
+  const notRun = keep(plan.actions);
+  if (notRun.length > 0) parts.push(`${count(notRun.length, 'op', 'ops')} could not run (see above)`);
+  const needsPerson = keep(plan.needsPerson);
+  if (needsPerson.length > 0) parts.push(`${count(needsPerson.length, 'op waits', 'ops wait')} for a person (git strata op resolve)`);
+  const held = keep(plan.heldByOthers);
+  if (held.length > 0) parts.push(`${count(held.length, 'op is', 'ops are')} claimed by another executor`);
+  const conflicts = keep(plan.conflicts);
+  if (conflicts.length > 0) parts.push(`${count(conflicts.length, 'key is', 'keys are')} reused with different parameters`);
+  return parts.length === 0 ? 'nothing to run' : `nothing run: ${parts.join('; ')}`;
+}

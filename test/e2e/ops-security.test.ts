@@ -60,8 +60,16 @@ describe('ops: security', () => {
       'sub-1': 'pending',
       'dup-1': 'conflict',
     });
-    // Running again changes nothing.
-    sandbox.strata(clones.exec!, ['replay']);
+    // Running again changes nothing, and says why not: not "nothing to run" while requests wait for a
+    // handler nobody configured here.
+    for (const args of [['replay'], ['replay', '--dry-run']]) {
+      const again = sandbox.strata(clones.exec!, args);
+      expect(again.stdout).not.toContain('nothing to run');
+      expect(again.stdout).toContain('nothing run: 3 ops are pending with no handler configured here for their kind (rm-1: kind rm, sh-1: kind note;touch ');
+      expect(again.stdout).toContain('1 key is reused with different parameters');
+      expect(again.stderr).toContain("rm-1: no handler for kind 'rm' is configured in this clone (git config strata.handler.rm), so it stays pending");
+      expect(again.stderr).toContain(`hint: give kind 'rm' a program in this clone: git config strata.handler.rm '["/absolute/path/to/program"]'`);
+    }
     expect(readLog(log)).toHaveLength(2);
     expect(existsSync(pwned)).toBe(false);
   });
