@@ -21,7 +21,7 @@ export async function run(args: string[]): Promise<number> {
   const program = command('heartbeat', "renew this agent's lease: an agent is alive while at + ttl is in the future")
     .option('--agent <name>', 'the agent (default STRATA_AGENT, else git config user.name)')
     .option('--status <status>', 'a word such as busy or idle (default: the previous one, else alive)')
-    .option('--ttl <duration>', 'lease length: 30s, 10m, 1h (default: the previous one, else 10m)')
+    .option('--ttl <duration>', 'lease length with its unit: 30s, 10m, 1h, 2d (default: the previous one, else 10m)')
     .option('--file <path>', 'heartbeat file (default HEARTBEAT.md)')
     .option('--json', 'print JSON')
     .argument('[note...]', 'what the agent is doing (default: the previous note)');

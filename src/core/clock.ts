@@ -52,7 +52,10 @@ export function stampsIn(text: string): string[] {
   return stamps;
 }
 
-/** `30s`, `10m`, `1h`, `2d` (or a plain number of seconds) in milliseconds; undefined if unreadable. */
+/**
+ * `30s`, `10m`, `1h`, `2d` in milliseconds; undefined if unreadable. A plain number is read as seconds,
+ * so what is already in files and config keeps its meaning; `heartbeat --ttl` refuses one.
+ */
 export function parseDuration(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m) return undefined;

@@ -66,6 +66,22 @@ export interface BeatResult {
   readonly line: string;
 }
 
+const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
+
+/**
+ * A ttl as given: a bare number is refused, because the spec writes a ttl with its unit (`10m`) and
+ * `--ttl 5` reads as minutes to one person and seconds to another.
+ */
+function requireUnit(ttl: string): string {
+  if (BARE_NUMBER.test(ttl)) throw new StrataError('USAGE', `ttl '${ttl}' has no unit`, `write ${ttl}s for seconds or ${ttl}m for minutes (a ttl is a duration such as 30s, 10m, 1h or 2d)`);
+  return ttl;
+}
+
+/** A ttl kept from the previous line: a hand-written bare number has always been read as seconds, and is written so. */
+function secondsIfBare(ttl: string): string {
+  return BARE_NUMBER.test(ttl) ? `${ttl}s` : ttl;
+}
+
 /** Replaces the agent's heartbeat line (keeping its indentation, marker and sub-lines) or appends one. */
 export function beat(text: string, input: BeatInput): BeatResult {
   const agent = cleanTagValue(input.agent);
@@ -78,9 +94,12 @@ export function beat(text: string, input: BeatInput): BeatResult {
 
   const status = input.status !== undefined ? cleanTagValue(input.status) : (previous?.status ?? DEFAULT_STATUS);
   if (!status) throw new StrataError('USAGE', `invalid status '${input.status}'`, 'a status is one word or phrase without ] or a line break');
-  const ttl = input.ttl !== undefined ? input.ttl.trim() : (previous?.ttl ?? DEFAULT_TTL);
+  const ttl = input.ttl !== undefined ? requireUnit(input.ttl.trim()) : secondsIfBare(previous?.ttl ?? DEFAULT_TTL);
   const length = parseDuration(ttl);
-  if (length === undefined) throw new StrataError('USAGE', `invalid ttl '${input.ttl}'`, 'write a duration such as 30s, 10m, 1h or 2d');
+  if (length === undefined) {
+    const kept = input.ttl === undefined ? ` (kept from the previous heartbeat of ${agent})` : '';
+    throw new StrataError('USAGE', `invalid ttl '${ttl}'${kept}`, `${kept ? 'pass --ttl with ' : 'write '}a duration such as 30s, 10m, 1h or 2d`);
+  }
   // A zero lease ends when it starts: the agent would never be alive (and its claims never hold).
   if (length <= 0) throw new StrataError('USAGE', `a ttl of '${ttl}' is never alive`, 'write a duration above zero, such as 30s, 10m or 1h');
   const note = input.note !== undefined ? input.note.trim() : (previous?.note ?? '');

@@ -309,6 +309,20 @@ describe('heartbeat', () => {
     expect(refusal(() => beat(FILE, { agent: 'a', stamp: S(5), ttl: '0s' })).message).toMatch(/never alive/);
   });
 
+  it('refuses a ttl without a unit instead of guessing seconds; a bare one already in the file stays seconds', () => {
+    for (const ttl of ['5', ' 5 ', '1.5']) {
+      const error = refusal(() => beat(FILE, { agent: 'a', stamp: S(5), ttl }));
+      expect(error.code).toBe('USAGE');
+      expect(error.message).toBe(`ttl '${ttl.trim()}' has no unit`);
+      expect(error.hint).toContain(`write ${ttl.trim()}s for seconds or ${ttl.trim()}m for minutes`);
+    }
+    expect(beat(FILE, { agent: 'a', stamp: S(5), ttl: '500ms' }).line).toContain('[ttl:500ms]');
+    const handWritten = FILE.replace('[ttl:1h]', '[ttl:90]');
+    expect(beat(handWritten, { agent: 'b', stamp: S(6) }).line).toBe(`- [agent:b] [at:${S(6)}] [status:idle] [ttl:90s]`);
+    const unreadable = FILE.replace('[ttl:1h]', '[ttl:soon]');
+    expect(refusal(() => beat(unreadable, { agent: 'b', stamp: S(6) })).message).toBe("invalid ttl 'soon' (kept from the previous heartbeat of b)");
+  });
+
   it('an agent is alive while at + ttl is in the future', () => {
     const l = leases(FILE);
     expect(isAlive(l.get('a'), Date.parse(S(9, 59)))).toBe(true);

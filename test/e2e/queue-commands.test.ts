@@ -185,6 +185,12 @@ describe('git strata queue', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toBe("strata: missing required argument 'task'\nhint: git strata queue claim --help shows the usage\n");
     expect(strata(['heartbeat', '--ttl', 'soon']).status).toBe(2);
+    // A bare number is not a ttl: `[ttl:5]` would read as 5 minutes to one agent and 5 seconds to another.
+    const bare = strata(['heartbeat', '--agent', 'bare', '--ttl', '5']);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toBe("strata: ttl '5' has no unit\nhint: write 5s for seconds or 5m for minutes (a ttl is a duration such as 30s, 10m, 1h or 2d)\n");
+    const heartbeats = join(clone, 'HEARTBEAT.md');
+    expect(existsSync(heartbeats) ? sandbox.read(heartbeats) : '').not.toContain('[agent:bare]');
     const outside = strata(['queue', 'next', '--file', '../elsewhere.md']);
     expect(outside.status).toBe(3);
     expect(outside.stderr).toMatch(/outside the repository/);
