@@ -559,9 +559,28 @@ describe('git strata help', () => {
   });
 });
 
+/** The demo's boxes, per file: 'with strata', 'plain git' and 'merge=union' to the text shown. */
+function demoBoxes(out: string): Record<string, Record<string, string>> {
+  const files: Record<string, Record<string, string>> = {};
+  let file: Record<string, string> | undefined;
+  let title: string | undefined;
+  for (const line of out.split('\n')) {
+    if (/^[A-Z]+\.md$/.test(line)) {
+      file = files[line] = {};
+      title = undefined;
+    } else if (file && title && line.startsWith('  │ ')) {
+      file[title] = `${file[title] ?? ''}${line.slice(4)}\n`;
+    } else {
+      title = /^ {2}(with strata|plain git|merge=union)\b/.exec(line)?.[1];
+    }
+  }
+  return files;
+}
+
 describe('git strata demo', () => {
-  it('merges the three files losslessly in both clones and shows what plain git and union would do', () => {
-    const result = sandbox.strata(sandbox.dir, ['demo'], { env: { NO_COLOR: '1' } });
+  it('merges the three files losslessly in both clones, says where it worked, and removes it', () => {
+    // TMPDIR inside the sandbox: whatever the demo leaves behind goes with it.
+    const result = sandbox.strata(sandbox.dir, ['demo'], { env: { NO_COLOR: '1', TMPDIR: sandbox.dir } });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('git pull merged cleanly (exit 0)');
     for (const file of ['HEARTBEAT.md', 'MEMORY.md', 'NOTES.md']) expect(result.stdout).toContain(file);
@@ -569,5 +588,36 @@ describe('git strata demo', () => {
     expect(result.stdout).toMatch(/plain git: \d+ conflict\(s\)/);
     expect(result.stdout).not.toMatch(/clean, but\s*$/m);
     expect(result.stdout).toContain('Nothing lost, no conflict, both clones byte-identical.');
+    const dir = /^strata demo in (\S+) \(removed at the end; '--keep' keeps it\)$/m.exec(result.stdout)?.[1];
+    expect(dir?.startsWith(sandbox.dir)).toBe(true);
+    expect(result.stdout.trimEnd().endsWith(`Removed ${dir} ('git strata demo --keep' keeps it).`)).toBe(true);
+    expect(existsSync(dir!)).toBe(false);
+  });
+
+  it("shows as merge=union what git's union merge of the same commits gives, and it differs from strata's", () => {
+    const result = sandbox.strata(sandbox.dir, ['demo', '--keep'], { env: { NO_COLOR: '1', TMPDIR: sandbox.dir } });
+    expect(result.status, result.stderr).toBe(0);
+    const dir = /^strata demo in (\S+) \(kept at the end\)$/m.exec(result.stdout)?.[1];
+    expect(result.stdout).toContain(`Kept ${dir}: `);
+    // bob pulled alice's commit: his merge commit's parents are the two sides. Merge them again with
+    // merge=union, from bob's side as his pull did.
+    const bob = join(dir!, 'bob');
+    const check = join(sandbox.dir, 'union-check');
+    sandbox.git(sandbox.dir, ['clone', '-q', bob, check]);
+    const theirs = sandbox.git(check, ['rev-parse', 'HEAD^2']).stdout.trim();
+    sandbox.git(check, ['checkout', '-q', '--detach', 'HEAD^1']);
+    sandbox.write(join(check, '.git/info/attributes'), '* merge=union\n');
+    sandbox.git(check, ['merge', '--no-edit', '-q', theirs]);
+    const boxes = demoBoxes(result.stdout);
+    expect(Object.keys(boxes)).toEqual(['HEARTBEAT.md', 'MEMORY.md', 'NOTES.md']);
+    for (const [file, shown] of Object.entries(boxes)) {
+      expect(shown['merge=union'], file).toBe(sandbox.read(join(check, file)));
+      expect(shown['with strata'], file).toBe(sandbox.read(join(bob, file)));
+      expect(shown['merge=union'], file).not.toBe(shown['with strata']);
+    }
+    // The point of each file: union keeps stale lines that strata does not.
+    expect(boxes['HEARTBEAT.md']!['merge=union']).toContain('[agent:bob] [at:2026-11-27T10:00:00.000Z] [status:idle]');
+    expect(boxes['NOTES.md']!['merge=union']).toContain('- who owns deploys?\n');
+    expect(boxes['NOTES.md']!['with strata']).not.toContain('- who owns deploys?\n');
   });
 });
