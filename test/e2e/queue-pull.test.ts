@@ -85,3 +85,38 @@ describe('three agents, every pull order', () => {
     expect(new Set(results).size).toBe(1);
   });
 });
+
+describe('git revert of queue progress', () => {
+  it('reverting an older `done` or claim commit keeps the task done or claimed (the lattice maximum); check passes', () => {
+    const sb = makeSandbox('strata-revert-');
+    sandboxes.push(sb);
+    const clones = makeRemoteWithClones(sb, ['A'], { files: { 'QUEUE.md': BASE } });
+    const dir = clones.A!;
+    const file = join(dir, 'QUEUE.md');
+    const commit = (edit: (t: string) => string, message: string) => {
+      sb.write(file, edit(sb.read(file)));
+      sb.git(dir, ['commit', '-q', '-am', message]);
+    };
+    commit((t) => t.replace('[agent:code-intel] build frontend', '[agent:code-intel] [claim:code-intel@2026-11-27T10:02:11.000Z] build frontend'), 'claim 142');
+    commit((t) => `${t.trimEnd()}\n- [ ] [seq:143] [id:pa3n8w2re6] [depends:142] [agent:deploy] push to staging\n`, 'add 143');
+    // Finishing 142 also reworded 143; claiming it also reworded 141's text.
+    commit((t) => t.replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend').replace('push to staging', 'push to staging (eu)'), 'finish 142');
+    commit((t) => `${t.trimEnd()}\n- [ ] [seq:144] [id:pa4q7d2m1x] [agent:docs] release notes\n`, 'add 144');
+    // The driver runs for each (HEAD has changed the file since the reverted commit): the rewording is
+    // undone, the status is not.
+    sb.git(dir, ['revert', '--no-edit', 'HEAD~1']);
+    const after = sb.read(file);
+    expect(after).not.toMatch(/^<{7}/m);
+    expect(after).toContain('[agent:deploy] push to staging\n');
+    const task = entriesOf(parseDoc(after)).find((e) => tagValue(e, 'id') === 'k7q2m9xa4c')!;
+    expect(task.box).toBe('x');
+    expect(tagValue(task, 'done')).toBe('2026-11-27T10:09:00.000Z');
+    expect(tagValue(task, 'claim')).toBe('code-intel@2026-11-27T10:02:11.000Z');
+    expect(sb.strata(dir, ['verify', '--range', 'HEAD~1..HEAD'], { allowFail: true }).status).toBe(0);
+    // Reverting the claim alone changes nothing at all: git stops with nothing to commit.
+    const before = sb.read(file);
+    expect(sb.git(dir, ['revert', '--no-edit', 'HEAD~4'], { allowFail: true }).status).not.toBe(0);
+    expect(sb.read(file)).toBe(before);
+    expect(sb.git(dir, ['status', '--porcelain', '--untracked-files=no']).stdout).toBe('');
+  });
+});
