@@ -148,6 +148,18 @@ describe('mergeMarkdown', () => {
     expect(r2.text).toBe('# T\n\nintro, longer.\n\n## New\n\n- x');
   });
 
+  it('both sides starting the same new section: the heading once, each side\'s items under it', () => {
+    const base = lines('# Notes', '', '## 2026-11-27', '', '- kickoff');
+    const r = mergeBoth(base, base + lines('', '## 2026-11-28', '', '- a: built the frontend'), base + lines('', '## 2026-11-28', '', '- b: reviewed PR 17'));
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(base + lines('', '## 2026-11-28', '', '- a: built the frontend', '- b: reviewed PR 17'));
+    // paragraphs under it stay apart; different new sections keep their blank lines
+    const p = mergeBoth(base, base + lines('', '## 2026-11-28', '', 'Alpha.'), base + lines('', '## 2026-11-28', '', 'Bravo.'));
+    expect(p).toMatchObject({ conflicts: 0, text: base + lines('', '## 2026-11-28', '', 'Alpha.', '', 'Bravo.') });
+    const two = mergeBoth(base, base + lines('', '## A', '', '- a'), base + lines('', '## B', '', '- b'));
+    expect(two).toMatchObject({ conflicts: 0, text: base + lines('', '## A', '', '- a', '', '## B', '', '- b') });
+  });
+
   it('keeps front matter, comments and emoji byte for byte', () => {
     const head = '---\ntitle: "Plan 🚀"\ntags: [a, b]\n---\n\n<!-- keep me -->\n\n';
     const base = head + lines('## Tasks', '', '- one');

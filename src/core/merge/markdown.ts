@@ -429,10 +429,12 @@ function unionInsert(oi: readonly Block[], ti: readonly Block[], gap: number, ct
     if (ti.some((b, j) => b.kind === 'listItem' && !matchedT.has(j) && leftO.has(b.text))) return undefined;
   } else {
     pairs = [];
-    let h = 0;
-    // A blank line is a separator, not content: each side's run keeps its own.
+    // A blank line is a separator, not content: each side's run keeps its own, except inside a shared
+    // head (both started the same new section: `\n## 2026-11-28\n\n` and then each its own items).
     const same = (x: Block, y: Block): boolean => x.kind !== 'blank' && x.text === y.text;
-    while (h < oi.length && h < ti.length && same(oi[h]!, ti[h]!)) pairs.push([h, h++]);
+    let h = 0;
+    for (let k = 0; k < oi.length && k < ti.length && oi[k]!.text === ti[k]!.text; k++) if (oi[k]!.kind !== 'blank') h = k + 1;
+    for (let k = 0; k < h; k++) pairs.push([k, k]);
     const tail: Array<[number, number]> = [];
     let a = oi.length;
     let b = ti.length;
