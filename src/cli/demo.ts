@@ -135,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     await sh.git(clones.bob, 'push', '-q', 'origin', 'HEAD:main');
     await sh.git(clones.alice, 'pull', '-q', '--no-edit', 'origin', 'main');
-    process.stdout.write(`${pc.green('✔')} git pull merged cleanly (exit 0); bob pushed, alice pulled.\n`);
+    process.stdout.write(`${pc.green('✔')} bob's git pull merged cleanly (exit 0); he pushed the merge and alice pulled it.\n`);
 
     // The same two commits bob's pull merged, merged by git without strata, from bob's side as his pull
     // did; and union from alice's side, as her pull would have run had she pulled second.
