@@ -6,7 +6,7 @@ import { getFacts, setFact } from '../core/fact-ops.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { guarded } from './guard.js';
-import { agentName, editFile, now, readText, workFile } from '../ops/workfile.js';
+import { agentName, editFile, now, readWorkFile, workFile } from '../ops/workfile.js';
 
 const MEMORY_FILE = 'MEMORY.md';
 const HEADER = '# Memory\n\n';
@@ -64,7 +64,7 @@ async function runGet(args: string[]): Promise<number> {
   const { options, operands } = parsed;
   const [entity, attr] = operands;
   const file = await workFile(process.cwd(), options.file, MEMORY_FILE, 'facts');
-  const found = getFacts((await readText(file.path)) ?? '', entity!, attr);
+  const found = getFacts((await readWorkFile(file)) ?? '', entity!, attr);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
     return EXIT.ok;

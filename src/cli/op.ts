@@ -6,13 +6,15 @@
 //   op show [KEY] [--json]              pending / claimed / done / failed / unknown, with who and when
 //   op resolve KEY done|failed|retry    a person's decision about an op nobody can vouch for
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { type OpStatus, leaseEnd, opStatuses } from '../core/replay/plan.js';
-import { DEFAULT_OPS_PATH, appendRequest } from '../core/replay/write.js';
+import { DEFAULT_OPS_PATH, LEDGER_PATH, appendRequest } from '../core/replay/write.js';
+import { firstConflict } from '../core/check/markers.js';
 import { outputPath } from '../ops/handler.js';
-import { opsPathsOf, snapshot } from '../ops/probe.js';
-import { agentName, editFile, now, random, readText, workFile } from '../ops/workfile.js';
+import { type Snapshot, opsPathsOf, snapshot } from '../ops/probe.js';
+import { agentName, editFile, now, random, readWorkFile, refuseUnmerged, workFile } from '../ops/workfile.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { guarded } from './guard.js';
@@ -50,8 +52,9 @@ async function runRequest(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const probe = await workFile(cwd, undefined, DEFAULT_OPS_PATH);
   const typed = opsPathsOf(probe.top);
-  const file = await workFile(cwd, options.file, typed[0] ?? DEFAULT_OPS_PATH);
-  const others = await Promise.all(typed.filter((p) => p !== file.rel).map(async (p) => (await readText(`${file.top}/${p}`)) ?? ''));
+  const file = { ...(await workFile(cwd, options.file, typed[0] ?? DEFAULT_OPS_PATH)), type: 'ops' as const };
+  // The other requests files are read for a key reused with other parameters.
+  const others = await Promise.all(typed.filter((p) => p !== file.rel).map(async (p) => (await readWorkFile({ top: file.top, path: resolve(file.top, p), rel: p, type: 'ops' })) ?? ''));
   const agent = await agentName(cwd, options.agent);
   const key = options.key ?? `${kind}-${newId(random)}`;
   const result = await editFile(cwd, file, '', (text) => appendRequest(text, others, { kind: kind!, key, args: opArgs, agent, note: options.note ?? '' }, now()));
@@ -64,6 +67,22 @@ async function runRequest(args: string[]): Promise<number> {
     out(`${key} is already requested with these parameters; nothing changed`);
   }
   return EXIT.ok;
+}
+
+/**
+ * Refuses to read ops from requests files or a ledger with a merge conflict: markers committed at HEAD
+ * (a web merge) make both sides' records one list, and a file git stopped a merge on is only half read.
+ */
+async function refuseConflicts(snap: Snapshot): Promise<Snapshot> {
+  const files = [...snap.opsPaths.map((path, i) => ({ path, text: snap.opsTexts[i]!, type: 'ops' })), { path: LEDGER_PATH, text: snap.ledger, type: 'ledger' }];
+  for (const { path, text, type } of files) {
+    const conflict = firstConflict(text, type);
+    if (conflict !== undefined) {
+      throw new StrataError('BAD_INPUT', `${path}:${conflict.line}: ${conflict.message}, committed at HEAD; strata reads no ops from a file with a merge conflict in it`, `run git strata resolve --committed ${path} and commit the result, then run this command again`);
+    }
+  }
+  await refuseUnmerged(snap.top, files.map((f) => f.path));
+  return snap;
 }
 
 function describe(s: OpStatus): string {
@@ -109,7 +128,7 @@ async function runShow(args: string[]): Promise<number> {
   const parsed = parse<{ json?: boolean }>(program, args);
   if (typeof parsed === 'number') return parsed;
   const [key] = parsed.operands;
-  const snap = snapshot(process.cwd());
+  const snap = await refuseConflicts(snapshot(process.cwd()));
   let statuses = opStatuses(snap.opsTexts, snap.ledger, now());
   if (key !== undefined) {
     statuses = statuses.filter((s) => s.key === key);
@@ -154,11 +173,10 @@ async function runRun(args: string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const [key] = parsed.operands as [string];
   const cwd = process.cwd();
-  const find = (): { s: OpStatus | undefined; commonDir: string; executor: boolean } => {
-    const snap = snapshot(cwd);
+  const find = (snap = snapshot(cwd)): { s: OpStatus | undefined; commonDir: string; executor: boolean } => {
     return { s: opStatuses(snap.opsTexts, snap.ledger, now()).find((x) => x.key === key), commonDir: snap.commonDir, executor: snap.settings.executor };
   };
-  const before = find();
+  const before = find(await refuseConflicts(snapshot(cwd)));
   if (!before.s || before.s.requests.length === 0) {
     throw new StrataError('BAD_INPUT', `no op with key '${key}' at HEAD`, `request it with git strata op request KIND --key ${key}, commit, and pull where it should run`);
   }
@@ -187,7 +205,7 @@ async function runResolve(args: string[]): Promise<number> {
   }
   const cwd = process.cwd();
   const person = await agentName(cwd, parsed.options.agent);
-  const snap = snapshot(cwd);
+  const snap = await refuseConflicts(snapshot(cwd));
   const s = opStatuses(snap.opsTexts, snap.ledger, now()).find((x) => x.key === key);
   if (!s || s.requests.length === 0) throw new StrataError('BAD_INPUT', `no op with key '${key}' at HEAD`, 'git strata op show lists them');
   if (s.state === 'done') throw new StrataError('BAD_INPUT', `${key} is done; that is final`, 'to do it again, request a new op with a new key');

@@ -11,7 +11,7 @@ import { entriesOf, parseDoc, tagValue } from '../core/entries/scan.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { guarded } from './guard.js';
-import { type WorkFile, agentName, editFile, now, random, readText, workFile } from '../ops/workfile.js';
+import { type WorkFile, agentName, editFile, now, random, readWorkFile, workFile } from '../ops/workfile.js';
 
 export const QUEUE_FILE = 'QUEUE.md';
 export const HEARTBEAT_FILE = 'HEARTBEAT.md';
@@ -69,7 +69,7 @@ function dependsArg(value: string | undefined): string[] {
 
 async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
   const hb = await workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat', '--heartbeats');
-  return { leases: leases((await readText(hb.path)) ?? ''), now: now() };
+  return { leases: leases((await readWorkFile(hb)) ?? ''), now: now() };
 }
 
 function report(result: EditResult, json: boolean | undefined, file: WorkFile): number {
@@ -179,7 +179,7 @@ async function runNext(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const agent = options.agent?.trim() || process.env.STRATA_AGENT?.trim() || undefined;
-  const ready = next((await readText(file.path)) ?? '', agent, await liveness(cwd, options.heartbeats));
+  const ready = next((await readWorkFile(file)) ?? '', agent, await liveness(cwd, options.heartbeats));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ready, null, 2)}\n`);
   } else if (ready.length === 0) {
@@ -195,7 +195,7 @@ async function runGraph(args: string[]): Promise<number> {
   const parsed = parse<Common>(p, args);
   if (typeof parsed === 'number') return parsed;
   const file = await workFile(process.cwd(), parsed.options.file, QUEUE_FILE, 'queue');
-  process.stdout.write(graph((await readText(file.path)) ?? ''));
+  process.stdout.write(graph((await readWorkFile(file)) ?? ''));
   return EXIT.ok;
 }
 

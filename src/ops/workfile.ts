@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { firstConflict } from '../core/check/markers.js';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
@@ -19,6 +20,11 @@ export interface WorkFile {
   readonly path: string;
   /** Path relative to the top level, with `/`. */
   readonly rel: string;
+  /**
+   * The type the command reads the file as. With a type, reading or editing the file is refused while
+   * it holds a merge conflict (readWorkFile, editFile).
+   */
+  readonly type?: FileType;
 }
 
 export async function repoTop(cwd: string): Promise<string> {
@@ -49,7 +55,7 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
       // The conventional name typed otherwise (OpenClaw keeps HEARTBEAT.md as a prompt): the one
       // tracked file the attributes give this type is the file meant.
       const others = file === undefined ? await filesOfType(top, type) : [];
-      if (others.length === 1) return { top, path: resolve(top, others[0]!), rel: others[0]! };
+      if (others.length === 1) return { top, path: resolve(top, others[0]!), rel: others[0]!, type };
       const hint =
         others.length > 1
           ? `several files are '${type}' files (${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''}): pick one with ${option}`
@@ -57,7 +63,7 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
       throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, hint);
     }
   }
-  return { top, path, rel };
+  return { top, path, rel, ...(type !== undefined ? { type } : {}) };
 }
 
 /**
@@ -86,13 +92,54 @@ export async function readText(path: string): Promise<string | undefined> {
   }
 }
 
+/** What to do about a file with a merge conflict in it. */
+function resolveHint(rel: string): string {
+  return `run git strata resolve ${rel} (or finish the merge: resolve the conflict by hand, then git add ${rel}), then run this command again`;
+}
+
+/**
+ * Refuses the text of a typed file that holds conflict markers: it is two versions at once, so a reader
+ * would see tasks of both sides (one finished on ours offered as ready, a seq twice) and a writer would
+ * put its line inside one side of the conflict.
+ */
+function refuseConflict(file: WorkFile, text: string | undefined): void {
+  if (file.type === undefined || text === undefined) return;
+  const conflict = firstConflict(text, file.type);
+  if (conflict === undefined) return;
+  throw new StrataError('BAD_INPUT', `${file.rel}:${conflict.line}: ${conflict.message}; strata reads and writes no file with a merge conflict in it`, resolveHint(file.rel));
+}
+
+/**
+ * Refuses files (relative to the top level) git stopped a merge on — unmerged in the index — markers or
+ * not: a driver that could not run leaves ours without markers, and the other side's version is only in
+ * the index.
+ */
+export async function refuseUnmerged(top: string, rels: readonly string[]): Promise<void> {
+  if (rels.length === 0) return;
+  const listed = await gitTry(top, ['ls-files', '-u', '-z', '--full-name', '--', ...rels.map((rel) => `:(top,literal)${rel}`)]);
+  const rel = listed.exitCode === 0 ? /^\d+ [0-9a-f]+ [123]\t([^\0]*)/.exec(listed.stdout)?.[1] : undefined;
+  if (rel === undefined) return;
+  throw new StrataError('BAD_INPUT', `${rel} is unmerged: git stopped a merge with a conflict in it, and the other side's version is only in the index`, resolveHint(rel));
+}
+
+/** The file's text (undefined when it does not exist); refused while it holds a merge conflict. */
+export async function readWorkFile(file: WorkFile): Promise<string | undefined> {
+  const text = await readText(file.path);
+  refuseConflict(file, text);
+  if (file.type !== undefined) await refuseUnmerged(file.top, [file.rel]);
+  return text;
+}
+
 /**
  * Reads the file (or `header` when it does not exist), lets `edit` plan the change, and writes the new
- * text atomically if it differs — all under the file's lock.
+ * text atomically if it differs — all under the file's lock. A file with a merge conflict is refused.
  */
 export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R): Promise<R> {
   return withFileLock(cwd, file.rel, async (held) => {
     const before = await readText(file.path);
+    // Markers first: their message names the line.
+    refuseConflict(file, before);
+    if (file.type !== undefined) await refuseUnmerged(file.top, [file.rel]);
     const result = edit(before ?? header);
     if (result.text !== before) {
       await mkdir(dirname(file.path), { recursive: true });

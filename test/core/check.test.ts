@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds, untaggedTasks } from '../../src/core/check/index.js';
+import { firstConflict } from '../../src/core/check/markers.js';
 import { ROOT } from '../helpers/git.js';
 
 const Q = '# Queue\n\n';
@@ -90,6 +91,20 @@ describe('queue: one version', () => {
     expect(rules(checkFile('markdown', 'DOC.md', '# X\n\n<<<<<<< HEAD\n```js\na\n=======\nb\n>>>>>>> topic\n```\n'))).toEqual(['conflict-markers']);
     expect(rules(checkFile('markdown', 'DOC.md', '# X\n\n```\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> topic\n'))).toEqual(['conflict-markers']);
     expect(rules(queue('```\n<<<<<<< ours\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n=======\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n>>>>>>> theirs\n```\n'))).toEqual(['conflict-markers']);
+  });
+
+  it('firstConflict (what the agent commands refuse): the line check reports first, outside a merge', () => {
+    const doc = '# Resolving\n\n```text\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> topic\n```\n';
+    const real = `${doc}\n<<<<<<< HEAD\nx\n=======\ny\n>>>>>>> b\n`;
+    // A sample in a code block is Markdown content, but never a typed file's.
+    expect(firstConflict(doc, 'markdown')).toBeUndefined();
+    expect(firstConflict(doc, 'queue')?.line).toBe(4);
+    expect(firstConflict(real, 'markdown')).toMatchObject({ line: 11, end: 15 });
+    expect(firstConflict('Title\n=======\n', 'queue')).toBeUndefined();
+    expect(firstConflict(`${Q}- [ ] [seq:1] a\n>>>>>>> theirs\n`, 'queue')).toMatchObject({ line: 4, message: 'conflict marker >>>>>>> without its <<<<<<<' });
+    for (const [type, text] of [['markdown', doc], ['markdown', real], ['queue', doc], ['heartbeat', 'Title\n=======\n']] as const) {
+      expect(firstConflict(text, type)?.line, `${type}: ${text}`).toBe(checkFile(type, 'X.md', text)[0]?.line);
+    }
   });
 
   it('conflict-markers: a bare ======= (a heading underline) and a quote are not markers', () => {

@@ -81,3 +81,15 @@ export function hasMarkdownConflict(text: string): boolean {
   const shown = inFencedCode(text, markers);
   return markers.some((m) => !shown.has(m));
 }
+
+/**
+ * The first conflict in a file a command is about to read as `type`, or undefined: what `check` reports
+ * outside a merge. A typed file never holds markers legitimately; plain Markdown may show a whole
+ * conflict in a fenced code block, which is content.
+ */
+export function firstConflict(text: string, type: string | undefined): MarkerRegion | undefined {
+  const markers = findConflictMarkers(text);
+  if (markers.length === 0 || type !== 'markdown') return markers[0];
+  const shown = inFencedCode(text, markers);
+  return markers.find((m) => !shown.has(m));
+}
