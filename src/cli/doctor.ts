@@ -6,15 +6,16 @@
 // later verify/resolve commands use, appeared there. The merge driver itself works on any git that runs
 // merge drivers with %P (2.5+).
 import { spawnSync } from 'node:child_process';
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, statSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, relative } from 'node:path';
+import { basename, delimiter, isAbsolute, join, relative } from 'node:path';
 import pc from 'picocolors';
 import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
 import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget, trackedHookLine } from '../git/hooks.js';
 import { isTracked, pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
+import { type Unrunnable, locateProgram } from '../ops/handler.js';
 import { readLocalSettings } from '../ops/probe.js';
 import { command, parse } from './args.js';
 import { VERSION } from './commands.js';
@@ -93,7 +94,7 @@ export async function diagnose(cwd: string): Promise<Check[]> {
     if (repo.top) {
       const ledger = await checkLedger(repo.top);
       if (ledger) checks.push(ledger);
-      checks.push(...checkHandlers(repo.top));
+      checks.push(...(await checkHandlers(repo.top)));
     }
   }
   checks.push(checkPath());
@@ -340,16 +341,58 @@ async function checkLedger(top: string): Promise<Check | undefined> {
   };
 }
 
-/** Handlers whose git config replay cannot use: their ops would be skipped at every pull. */
-function checkHandlers(top: string): Check[] {
-  return [...readLocalSettings(top).handlers.values()]
-    .filter((h) => h.error !== undefined)
-    .map((h) => ({
-      status: 'warn' as const,
-      name: `handler ${h.kind}`,
-      message: `git config strata.handler.${h.kind}: ${h.error}; replay skips ops of kind ${h.kind}`,
-      fix: `git config strata.handler.${h.kind}${h.error!.startsWith('timeout') ? '.timeout 5m' : " '/path/to/handler --flag'"}`,
-    }));
+/** A duration as a person writes it: 10m, 90s. */
+function duration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${Math.round(ms / 1000)}s`;
+}
+
+/** The fix that points a handler at a program by absolute path, keeping its fixed arguments. */
+function pointAt(kind: string, argv: readonly string[], program = `/path/to/${basename(argv[0]!)}`): string {
+  return `git config strata.handler.${kind} '${JSON.stringify([program, ...argv.slice(1)])}'`;
+}
+
+/**
+ * Every configured handler, looked up the way replay looks it up (locateProgram): one line per kind.
+ * One replay cannot run makes it skip that kind's ops at every pull: a FAIL in an executor clone, a
+ * warning in one that runs nothing anyway.
+ */
+async function checkHandlers(top: string): Promise<Check[]> {
+  const settings = readLocalSettings(top);
+  const bad = settings.executor ? ('fail' as const) : ('warn' as const);
+  const checks: Check[] = [];
+  for (const h of settings.handlers.values()) {
+    const name = `handler ${h.kind}`;
+    const skips = `replay skips ops of kind ${h.kind}`;
+    if (h.argv === undefined) {
+      checks.push({ status: bad, name, message: `git config strata.handler.${h.kind}: ${h.error}; ${skips}`, fix: `git config strata.handler.${h.kind}${h.error?.startsWith('timeout') ? '.timeout 5m' : " '/path/to/handler --flag'"}` });
+      continue;
+    }
+    const program = h.argv[0]!;
+    const found = await locateProgram(program, top);
+    if (!('why' in found)) {
+      const extra = [...(program === found.path ? [] : [`${program} on PATH`]), `timeout ${duration(h.timeoutMs)}`, ...(h.idempotent ? ['idempotent'] : []), ...(settings.executor ? [] : ['this clone is not an executor, so it runs no op'])];
+      checks.push({ status: 'ok', name, message: `runs ${found.path} (${extra.join('; ')})` });
+      continue;
+    }
+    const path = found.path ?? program;
+    const directory = found.why === 'not-executable' && statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+    const problem: Record<Unrunnable, { message: string; fix: string }> = {
+      relative: { message: `${program} is a relative path (replay runs an absolute path, or a bare name on PATH)`, fix: pointAt(h.kind, h.argv) },
+      missing: { message: `${program} does not exist`, fix: `install it there, or point the handler at the program: ${pointAt(h.kind, h.argv)}` },
+      'not-executable': {
+        message: `${path} is ${directory ? 'a directory' : 'not executable'}`,
+        fix: `${directory ? '' : `chmod +x '${path}', or `}point the handler at the program: ${pointAt(h.kind, h.argv)}`,
+      },
+      'not-on-path': { message: `${program} is in no absolute directory of PATH`, fix: `install it on PATH, or give its absolute path: ${pointAt(h.kind, h.argv)}` },
+      'inside-work-tree': {
+        message: `${program}${path === program ? '' : ` (${path})`} is inside this work tree, and a file a pull can change is never run`,
+        fix: `move it out of the repository and point the handler there: ${pointAt(h.kind, h.argv)}`,
+      },
+    };
+    const { message, fix } = problem[found.why];
+    checks.push({ status: bad, name, message: `git config strata.handler.${h.kind}: ${message}; ${skips}`, fix });
+  }
+  return checks;
 }
 
 function checkPath(): Check {

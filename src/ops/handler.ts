@@ -3,7 +3,7 @@
 // output captured up to a cap and digested (sha256) for the ledger's [out:…].
 import { createHash } from 'node:crypto';
 import { constants as osConstants } from 'node:os';
-import { access, constants, mkdir, realpath } from 'node:fs/promises';
+import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { HandlerSpec } from '../core/replay/config.js';
@@ -22,29 +22,65 @@ export interface HandlerRun {
   readonly summary: string;
 }
 
+/** Why a handler's program cannot run (locateProgram). */
+export type Unrunnable =
+  /** A relative path with a directory part: it would depend on the directory replay runs in. */
+  | 'relative'
+  /** An absolute path that does not exist. */
+  | 'missing'
+  /** It exists, but is a directory or not executable. */
+  | 'not-executable'
+  /** A bare name found in no absolute entry of PATH. */
+  | 'not-on-path'
+  /** It resolves (symlinks followed) into the work tree, which a pull can change. */
+  | 'inside-work-tree';
+
+export type ProgramLookup = { readonly path: string } | { readonly why: Unrunnable; readonly path?: string };
+
+async function executableFile(path: string): Promise<boolean | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return undefined;
+  if (!info.isFile()) return false;
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
- * The program's absolute path: an absolute path as configured, or a bare name looked up on the absolute
- * entries of PATH. Undefined when there is none, and for a program inside the work tree: a script that
- * arrives with `git pull` must never be what a handler runs.
+ * Where a handler's program is: an absolute path as configured, or a bare name looked up on the
+ * absolute entries of PATH — or why it cannot run. A program inside the work tree is refused: a script
+ * that arrives with `git pull` must never be what a handler runs. replay runs what this finds; doctor
+ * reports why it finds nothing.
  */
-export async function resolveProgram(program: string, top: string): Promise<string | undefined> {
-  if (program.includes('/') && !isAbsolute(program)) return undefined;
+export async function locateProgram(program: string, top: string): Promise<ProgramLookup> {
+  if (program.includes('/') && !isAbsolute(program)) return { why: 'relative' };
   const candidates = isAbsolute(program)
     ? [program]
     : (process.env.PATH ?? '').split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, program));
   const repo = await realpath(top).catch(() => top);
+  let unusable: string | undefined;
   for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      const real = await realpath(candidate);
-      const rel = relative(repo, real);
-      if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return undefined;
-      return candidate;
-    } catch {
-      // not here
+    const usable = await executableFile(candidate);
+    if (usable === undefined) continue;
+    if (!usable) {
+      unusable ??= candidate;
+      continue;
     }
+    const real = await realpath(candidate).catch(() => undefined);
+    if (real === undefined) continue;
+    const rel = relative(repo, real);
+    if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return { why: 'inside-work-tree', path: real };
+    return { path: candidate };
   }
-  return undefined;
+  if (unusable !== undefined) return { why: 'not-executable', path: unusable };
+  return { why: isAbsolute(program) ? 'missing' : 'not-on-path' };
+}
+
+/** The program's absolute path (locateProgram), or undefined when it cannot run. */
+export async function resolveProgram(program: string, top: string): Promise<string | undefined> {
+  const found = await locateProgram(program, top);
+  return 'why' in found ? undefined : found.path;
 }
 
 function firstLine(output: Buffer): string {

@@ -27,3 +27,20 @@ it('a process left running in the background does not hold replay until it ends'
   expect(run).toMatchObject({ exit: 0, state: 'done', summary: 'hi' });
   expect(Date.now() - started).toBeLessThan(10_000);
 });
+
+it('locateProgram finds what replay runs, and says why it finds nothing (a directory is no program)', async () => {
+  const { mkdirSync, writeFileSync, chmodSync } = await import('node:fs');
+  const { locateProgram, resolveProgram } = await import('../../src/ops/handler.js');
+  const top = join(dir, 'repo');
+  mkdirSync(join(top, 'bin'), { recursive: true });
+  writeFileSync(join(top, 'bin/run'), '#!/bin/sh\n');
+  chmodSync(join(top, 'bin/run'), 0o755);
+  expect(await locateProgram('/bin/sh', top)).toEqual({ path: '/bin/sh' });
+  expect(await locateProgram('/nonexistent/x', top)).toEqual({ why: 'missing' });
+  expect(await locateProgram('bin/run', top)).toEqual({ why: 'relative' });
+  expect(await locateProgram('no-such-program-anywhere', top)).toEqual({ why: 'not-on-path' });
+  expect(await locateProgram(join(top, 'bin/run'), top)).toMatchObject({ why: 'inside-work-tree' });
+  // execve of a directory fails: replay would record the op as failed, for good. Skipped instead.
+  expect(await locateProgram(dir, top)).toEqual({ why: 'not-executable', path: dir });
+  expect(await resolveProgram(dir, top)).toBeUndefined();
+});

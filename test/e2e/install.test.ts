@@ -469,7 +469,8 @@ describe('git strata doctor', () => {
       /warn\s+handler deploy: git config strata\.handler\.deploy: timeout 'ten minutes' is not a duration like 30s, 5m or 1h; replay skips ops of kind deploy\n\s+fix: git config strata\.handler\.deploy\.timeout 5m/,
     );
     sandbox.git(dir, ['config', '--unset', 'strata.handler.deploy.timeout']);
-    expect(sandbox.strata(dir, ['doctor'], { env }).stdout).not.toMatch(/handler deploy/);
+    expect(sandbox.strata(dir, ['doctor'], { env }).stdout).toMatch(/ok\s+handler deploy: runs \/bin\/true \(timeout 10m; this clone is not an executor, so it runs no op\)\n/);
+    sandbox.git(dir, ['config', '--unset', 'strata.handler.deploy']);
 
     // Arguments git fills in but strata would read wrongly: no %P (every file merged as Markdown), a swapped pair.
     for (const [args, expected] of [
@@ -489,6 +490,55 @@ describe('git strata doctor', () => {
     const broken = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
     expect(broken.status).toBe(1);
     expect(broken.stdout).toMatch(/FAIL\s+driver: the driver's script \/nonexistent\/git-strata.mjs does not exist/);
+  });
+
+  it('looks up every handler the way replay does: FAILs in an executor for each that cannot run, with the fix; ok for the others', () => {
+    const dir = repo('handlers');
+    sandbox.strata(dir, ['install']);
+    const bin = join(sandbox.dir, 'handler-bin');
+    mkdirSync(join(bin, 'a-directory'), { recursive: true });
+    sandbox.write(join(bin, 'deploy'), '#!/bin/sh\necho deployed\n');
+    chmodSync(join(bin, 'deploy'), 0o755);
+    sandbox.write(join(bin, 'not-executable'), '#!/bin/sh\n');
+    sandbox.write(join(dir, 'tools/in-tree'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'tools/in-tree'), 0o755);
+    const env = { PATH: `${bin}:${sandbox.env.PATH}`, NO_COLOR: '1' };
+    const handlers: Record<string, string> = {
+      missing: '/nonexistent/deploy',
+      nopath: 'mail-sender-not-on-path --flag',
+      noexec: join(bin, 'not-executable'),
+      dir: join(bin, 'a-directory'),
+      relative: './tools/in-tree',
+      intree: join(dir, 'tools/in-tree'),
+      good: JSON.stringify([join(bin, 'deploy'), 'production']),
+      bare: 'deploy',
+    };
+    for (const [kind, command] of Object.entries(handlers)) sandbox.git(dir, ['config', `strata.handler.${kind}`, command]);
+    sandbox.git(dir, ['config', 'strata.handler.bare.idempotent', 'true']);
+    sandbox.git(dir, ['config', 'strata.executor', 'true']);
+    const result = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
+    expect(result.status, result.stdout).toBe(1);
+    const lines = result.stdout.split('\n');
+    const line = (kind: string): string => {
+      const at = lines.findIndex((l) => new RegExp(`^\\S+\\s+handler ${kind}: `).test(l));
+      expect(at, `handler ${kind}\n${result.stdout}`).toBeGreaterThan(-1);
+      return [lines[at], lines[at + 1]?.startsWith('      fix:') ? lines[at + 1] : ''].join('\n');
+    };
+    const skips = (kind: string): string => `; replay skips ops of kind ${kind}\n      fix: `;
+    expect(line('missing')).toBe(`FAIL  handler missing: git config strata.handler.missing: /nonexistent/deploy does not exist${skips('missing')}install it there, or point the handler at the program: git config strata.handler.missing '["/path/to/deploy"]'`);
+    expect(line('nopath')).toBe(`FAIL  handler nopath: git config strata.handler.nopath: mail-sender-not-on-path is in no absolute directory of PATH${skips('nopath')}install it on PATH, or give its absolute path: git config strata.handler.nopath '["/path/to/mail-sender-not-on-path","--flag"]'`);
+    expect(line('noexec')).toBe(`FAIL  handler noexec: git config strata.handler.noexec: ${join(bin, 'not-executable')} is not executable${skips('noexec')}chmod +x '${join(bin, 'not-executable')}', or point the handler at the program: git config strata.handler.noexec '["/path/to/not-executable"]'`);
+    expect(line('dir')).toMatch(/^FAIL {2}handler dir: .*a-directory is a directory; replay skips ops of kind dir\n {6}fix: point the handler at the program/);
+    expect(line('relative')).toMatch(/^FAIL {2}handler relative: .*\.\/tools\/in-tree is a relative path \(replay runs an absolute path, or a bare name on PATH\)/);
+    expect(line('intree')).toMatch(/^FAIL {2}handler intree: .*in-tree is inside this work tree, and a file a pull can change is never run; replay skips ops of kind intree\n {6}fix: move it out of the repository/);
+    expect(line('good')).toBe(`ok    handler good: runs ${join(bin, 'deploy')} (timeout 10m)\n`);
+    expect(line('bare')).toBe(`ok    handler bare: runs ${join(bin, 'deploy')} (deploy on PATH; timeout 10m; idempotent)\n`);
+    expect(result.stdout).toMatch(/, 6 FAIL\n$/);
+    // A clone that is not an executor runs nothing: the same problems are warnings there.
+    sandbox.git(dir, ['config', 'strata.executor', 'false']);
+    const quiet = sandbox.strata(dir, ['doctor'], { env, allowFail: true });
+    expect(quiet.stdout).toMatch(/^warn {2}handler missing: /m);
+    expect(quiet.stdout).not.toMatch(/^FAIL/m);
   });
 });
 
