@@ -15,7 +15,7 @@ import {
   withTag,
 } from './entries/scan.js';
 import { type Status, dependsOf, seqOf, statusOf } from './crdt/queue.js';
-import { parseDuration, parseStamp } from './clock.js';
+import { formatStamp, parseDuration, parseStamp } from './clock.js';
 import { StrataError } from './errors.js';
 import { type Lease, DEFAULT_TTL, isAlive } from './heartbeat-ops.js';
 import { cleanTagValue, eolOf, insertLine, replaceEntry } from './text-edit.js';
@@ -73,14 +73,59 @@ function claimParts(claim: string): { agent: string; at: string } {
   return at === -1 ? { agent: claim.trim(), at: '' } : { agent: claim.slice(0, at).trim(), at: claim.slice(at + 1).trim() };
 }
 
+/** Whether a claim holds, and why: what the refusals and the take-over say. */
+interface Standing {
+  readonly agent: string;
+  readonly since: string;
+  /** No other agent may take the task over (or finish it without --force). */
+  readonly holds: boolean;
+  /** What it stands on: its agent's heartbeat, or, for an agent with none, the claim's own stamp. */
+  readonly by: 'heartbeat' | 'claim' | 'unchecked';
+  /** Why, completing "claimed by A (since T), …" or "took over from A, …". */
+  readonly why: string;
+  /** When a claim that holds may be taken over (a stamp); undefined when unknown. */
+  readonly until: string | undefined;
+}
+
+/**
+ * A claim holds while its agent's heartbeat is alive; an agent with no heartbeat line at all holds it
+ * for DEFAULT_TTL from the claim's own stamp (a queue used without heartbeats still protects a fresh
+ * claim). Without liveness (no lease view given) every claim holds.
+ */
+function standing(claim: string, liveness: Liveness | undefined): Standing {
+  const { agent, at } = claimParts(claim);
+  const base = { agent, since: at || 'unknown' };
+  if (!liveness) return { ...base, by: 'unchecked', holds: true, why: 'whose lease was not checked', until: undefined };
+  const lease = liveness.leases.get(agent);
+  if (lease) {
+    const by = 'heartbeat';
+    if (lease.expires === undefined) return { ...base, by, holds: false, why: `whose heartbeat (at ${lease.at || '?'}, ttl ${lease.ttl}) cannot be read as a lease`, until: undefined };
+    const until = formatStamp(lease.expires);
+    return isAlive(lease, liveness.now)
+      ? { ...base, by, holds: true, why: `whose heartbeat is alive until ${until}`, until }
+      : { ...base, by, holds: false, why: `whose heartbeat expired at ${until}`, until };
+  }
+  const by = 'claim';
+  const start = parseStamp(at);
+  if (start === undefined) return { ...base, by, holds: false, why: 'who has no heartbeat, and whose claim has no readable stamp', until: undefined };
+  const end = start + parseDuration(DEFAULT_TTL)!;
+  const until = formatStamp(end);
+  return end > liveness.now
+    ? { ...base, by, holds: true, why: `who has no heartbeat, so the claim itself holds for ${DEFAULT_TTL}, until ${until}`, until }
+    : { ...base, by, holds: false, why: `who has no heartbeat, and whose claim is older than ${DEFAULT_TTL}`, until };
+}
+
 /** Whether a claim still holds: its agent's heartbeat is fresh (or, with no heartbeat, the claim is young). */
 export function claimHolds(claim: string, liveness: Liveness | undefined): boolean {
-  if (!liveness) return true;
-  const { agent, at } = claimParts(claim);
-  const lease = liveness.leases.get(agent);
-  if (lease) return isAlive(lease, liveness.now);
-  const since = parseStamp(at);
-  return since !== undefined && since + parseDuration(DEFAULT_TTL)! > liveness.now;
+  return standing(claim, liveness).holds;
+}
+
+/** What to wait for before the task is free: the holder's heartbeat to expire, or its claim to run out. */
+function waitFor(held: Standing): string {
+  if (held.until === undefined) return `wait until ${held.agent}'s claim runs out`;
+  return held.by === 'heartbeat'
+    ? `wait until ${held.agent}'s heartbeat expires (${held.until}, unless renewed)`
+    : `wait until ${held.until}, when ${held.agent}'s claim runs out unless ${held.agent} sends a heartbeat`;
 }
 
 interface Indexed {
@@ -172,7 +217,7 @@ export function add(text: string, input: AddInput): EditResult {
   };
 }
 
-/** Claims a task for `agent`, unless an agent whose lease is alive holds it; done or cancelled ones never. */
+/** Claims a task for `agent`, unless another agent's claim on it holds (standing); done or cancelled ones never. */
 export function claim(text: string, seq: number, agent: string, stamp: string, liveness?: Liveness, file = 'QUEUE.md'): EditResult {
   const name = cleanTagValue(agent);
   if (!name) throw new StrataError('USAGE', `invalid agent name '${agent}'`, 'an agent name is non-empty and has no ] or line break');
@@ -184,23 +229,25 @@ export function claim(text: string, seq: number, agent: string, stamp: string, l
     throw new StrataError('BAD_INPUT', `${file}: task ${seq} is ${task.status}; it cannot be claimed`, 'git strata queue next lists the tasks that are ready');
   }
   let next = entry;
+  let took = '';
   if (task.claim !== undefined) {
     const holder = claimParts(task.claim);
     if (holder.agent === name) {
       return { text, seq, id: task.id, changed: false, message: `${seq} is already claimed by ${name} (since ${holder.at || 'unknown'})` };
     }
-    if (claimHolds(task.claim, liveness)) {
+    const held = standing(task.claim, liveness);
+    if (held.holds) {
       throw new StrataError(
         'BAD_INPUT',
-        `${file}: task ${seq} is claimed by ${holder.agent} (since ${holder.at || 'unknown'}), whose lease is alive`,
-        `pick another task (git strata queue next --agent ${name}), or wait until ${holder.agent}'s heartbeat expires`,
+        `${file}: task ${seq} is claimed by ${held.agent} (since ${held.since}), ${held.why}`,
+        `pick another task (git strata queue next --agent ${name}), or ${waitFor(held)}`,
       );
     }
     // Taking over an expired lease: the old claim stays on record.
     next = withAddedTag(next, 'claim-lost', task.claim);
+    took = ` (took over from ${held.agent}, ${held.why})`;
   }
   next = withTag(next, 'claim', `${name}@${stamp}`);
-  const took = task.claim !== undefined ? ` (took over from ${claimParts(task.claim).agent}, whose lease expired)` : '';
   return { text: replaceEntry(q.doc, entry, next), seq, id: task.id, changed: true, message: `claimed ${seq} for ${name}${took}` };
 }
 
@@ -245,12 +292,12 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
     throw new StrataError('BAD_INPUT', `${file}: task ${seq} is cancelled; it cannot be done`, 'the status only moves up: open < claimed < done | cancelled');
   }
   if (by && !by.force && task.claim !== undefined) {
-    const holder = claimParts(task.claim);
-    if (holder.agent !== by.agent?.trim() && claimHolds(task.claim, by.liveness)) {
+    const held = standing(task.claim, by.liveness);
+    if (held.agent !== by.agent?.trim() && held.holds) {
       throw new StrataError(
         'BAD_INPUT',
-        `${file}: task ${seq} is claimed by ${holder.agent} (since ${holder.at || 'unknown'}), whose lease is alive${by.agent ? `; you are ${by.agent}` : ''}`,
-        `let ${holder.agent} finish it, wait until ${holder.agent}'s heartbeat expires, or pass --force to mark it done anyway`,
+        `${file}: task ${seq} is claimed by ${held.agent} (since ${held.since}), ${held.why}${by.agent ? `; you are ${by.agent}` : ''}`,
+        `let ${held.agent} finish it, ${waitFor(held)}, or pass --force to mark it done anyway`,
       );
     }
   }

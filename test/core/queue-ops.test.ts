@@ -146,13 +146,14 @@ describe('queue claim', () => {
     const live = heartbeats([`- [agent:deploy] [at:${S(25)}] [status:busy] [ttl:10m] pushing`]);
     const error = refusal(() => claim(QUEUE, 143, 'other', S(30), live));
     expect(error.code).toBe('BAD_INPUT');
-    expect(error.message).toMatch(/claimed by deploy .*lease is alive/);
+    expect(error.message).toBe(`QUEUE.md: task 143 is claimed by deploy (since 2026-11-27T10:02:11.000Z), whose heartbeat is alive until ${S(35)}`);
+    expect(error.hint).toBe(`pick another task (git strata queue next --agent other), or wait until deploy's heartbeat expires (${S(35)}, unless renewed)`);
   });
 
   it('takes over a claim whose lease expired, keeping the old claim on record', () => {
     const expired = heartbeats([`- [agent:deploy] [at:${S(15)}] [status:busy] [ttl:10m] pushing`]);
     const result = claim(QUEUE, 143, 'other', S(30), expired);
-    expect(result.message).toMatch(/took over from deploy/);
+    expect(result.message).toBe(`claimed 143 for other (took over from deploy, whose heartbeat expired at ${S(25)})`);
     expect(line(result.text, 143)).toContain(`[claim:other@${S(30)}] [claim-lost:deploy@2026-11-27T10:02:11.000Z]`);
     // The checkpoint log the new agent resumes from is still there.
     expect(line(result.text, 143)).toContain('checkpoint: image built');
@@ -160,9 +161,21 @@ describe('queue claim', () => {
 
   it('without a heartbeat, a claim holds for the default ttl from its own stamp', () => {
     const young = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:ghost@2026-11-27T10:25:00.000Z] task\n';
-    expect(refusal(() => claim(young, 1, 'me', S(30), heartbeats([]))).message).toMatch(/ghost/);
+    // The refusal says why it holds — not a heartbeat "lease is alive" that does not exist — and until when.
+    const refused = refusal(() => claim(young, 1, 'me', S(30), heartbeats([])));
+    expect(refused.message).toBe(`QUEUE.md: task 1 is claimed by ghost (since ${S(25)}), who has no heartbeat, so the claim itself holds for 10m, until ${S(35)}`);
+    expect(refused.hint).toBe(`pick another task (git strata queue next --agent me), or wait until ${S(35)}, when ghost's claim runs out unless ghost sends a heartbeat`);
+    const doneRefused = refusal(() => done(young, 1, S(30), 'QUEUE.md', { agent: 'me', liveness: heartbeats([]), force: false }));
+    expect(doneRefused.message).toMatch(/claimed by ghost .*who has no heartbeat, so the claim itself holds for 10m, until 2026-11-27T10:35:00\.000Z; you are me$/);
+    expect(doneRefused.hint).toBe(`let ghost finish it, wait until ${S(35)}, when ghost's claim runs out unless ghost sends a heartbeat, or pass --force to mark it done anyway`);
+    // Other agents' heartbeats do not matter; ghost's own would (alive until 10:40 here).
+    const others = heartbeats([`- [agent:me] [at:${S(29)}] [ttl:10m] here`]);
+    expect(refusal(() => claim(young, 1, 'me', S(30), others)).message).toContain('who has no heartbeat');
+    expect(refusal(() => claim(young, 1, 'me', S(36), heartbeats([`- [agent:ghost] [at:${S(30)}] [ttl:10m] back`]))).message).toContain(`whose heartbeat is alive until ${S(40)}`);
     const old = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:ghost@2026-11-27T10:15:00.000Z] task\n';
-    expect(claim(old, 1, 'me', S(30), heartbeats([])).text).toContain(`[claim:me@${S(30)}]`);
+    const taken = claim(old, 1, 'me', S(30), heartbeats([]));
+    expect(taken.text).toContain(`[claim:me@${S(30)}]`);
+    expect(taken.message).toBe('claimed 1 for me (took over from ghost, who has no heartbeat, and whose claim is older than 10m)');
   });
 
   it('is a no-op for the agent that holds the claim; done, cancelled and missing tasks are refused', () => {
@@ -225,7 +238,7 @@ describe('queue done', () => {
     const ready = done(QUEUE, 142, S(30)).text;
     const live = heartbeats([`- [agent:deploy] [at:${S(25)}] [status:busy] [ttl:10m] pushing`]);
     const error = refusal(() => done(ready, 143, S(31), 'QUEUE.md', { agent: 'docs', liveness: live, force: false }));
-    expect(error.message).toMatch(/task 143 is claimed by deploy .*lease is alive; you are docs/);
+    expect(error.message).toMatch(/task 143 is claimed by deploy .*whose heartbeat is alive until 2026-11-27T10:35:00\.000Z; you are docs$/);
     expect(error.hint).toMatch(/--force/);
     // Without a name, a live claim is someone else's too.
     expect(refusal(() => done(ready, 143, S(31), 'QUEUE.md', { agent: undefined, liveness: live, force: false })).message).toMatch(/claimed by deploy/);

@@ -70,7 +70,8 @@ describe('git strata queue', () => {
     // code-intel has no heartbeat, but its claim is fresh: another agent is refused.
     const taken = strata(['queue', 'claim', '1', '--agent', 'other']);
     expect(taken.status).toBe(1);
-    expect(taken.stderr).toMatch(/claimed by code-intel/);
+    expect(taken.stderr).toMatch(/claimed by code-intel \(since [^)]+\), who has no heartbeat, so the claim itself holds for 10m, until /);
+    expect(taken.stderr).not.toMatch(/lease is alive|heartbeat expires/);
     ok(['queue', 'checkpoint', '1', 'cloned', 'the', 'template']);
     const early = strata(['queue', 'done', '2']);
     expect(early.status).toBe(1);
@@ -78,7 +79,7 @@ describe('git strata queue', () => {
     // code-intel's claim is alive: another agent cannot mark the task done behind its back.
     const behind = strata(['queue', 'done', '1', '--agent', 'other']);
     expect(behind.status).toBe(1);
-    expect(behind.stderr).toMatch(/task 1 is claimed by code-intel .*lease is alive; you are other\nhint: .*--force/);
+    expect(behind.stderr).toMatch(/task 1 is claimed by code-intel \(since [^)]+\), who has no heartbeat, so the claim itself holds for 10m, until [^;]+; you are other\nhint: .*--force/);
     ok(['queue', 'done', '1', '--agent', 'code-intel']);
 
     const ready = JSON.parse(ok(['queue', 'next', '--json'])) as { seq: number; status: string; depends: number[] }[];
@@ -142,7 +143,7 @@ describe('git strata queue', () => {
     ok(['queue', 'claim', '1', ...file, '--agent', 'worker'], at(0));
     const refused = strata(['queue', 'claim', '1', ...file, '--agent', 'helper'], at(5));
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/claimed by worker .*lease is alive/);
+    expect(refused.stderr).toMatch(/claimed by worker .*whose heartbeat is alive until 2026-11-27T22:10:00\.000Z/);
     // The worker's own next still lists its claim; the helper's does not.
     expect(ok(['queue', 'next', ...file, '--agent', 'worker'], at(5))).toMatch(/^1\tclaimed\tlong task/);
     expect(ok(['queue', 'next', ...file, '--agent', 'helper'], at(5))).toBe('');
@@ -218,7 +219,7 @@ describe('a repository that keeps HEARTBEAT.md as plain Markdown (OpenClaw)', ()
     // alice's lease there is alive: bob is refused, without having to name the file.
     const taken = strata(['queue', 'claim', '1', '--agent', 'bob'], { STRATA_NOW: '2026-11-27T10:05:00.000Z' }, dir);
     expect(taken.status, taken.stderr).toBe(1);
-    expect(taken.stderr).toMatch(/claimed by alice .*lease is alive/);
+    expect(taken.stderr).toMatch(/claimed by alice .*whose heartbeat is alive until/);
     // Two such files: the command asks which.
     own.write(join(dir, '.gitattributes'), `${attributes}team/HEARTBEATS.md merge=strata strata=heartbeat\n`);
     own.write(join(dir, 'team/HEARTBEATS.md'), '# Heartbeats\n');
