@@ -3,6 +3,7 @@
 // Also the post-merge / post-rewrite step (replayFromHook). That path must cost next to nothing when
 // there is nothing to do: a few git calls through spawnSync, the two files read at HEAD, a pure plan;
 // the executor (execa, locks, plumbing) is imported only when the plan has an action.
+import { claimsMayUseRemote } from '../core/replay/config.js';
 import { planReplay } from '../core/replay/plan.js';
 import { REPLAY_ACTIVE_ENV, clockNow, hasUnpushedLedger, readLocalSettings, snapshot } from '../ops/probe.js';
 import { EXIT, reportError } from './exit.js';
@@ -25,7 +26,8 @@ export async function replayFromHook(hookName: string, args: string[]): Promise<
     if (!snap.head) return EXIT.ok;
     const handlers = new Map([...settings.handlers].map(([kind, spec]) => [kind, { idempotent: spec.idempotent }]));
     const plan = planReplay({ ops: snap.opsTexts, ledger: snap.ledger, now: clockNow(), executor: snap.executor, handlers });
-    if (plan.actions.length === 0 && !(settings.claimRemote && hasUnpushedLedger(snap.top))) {
+    // Ledger records a failed push left behind go out with the next pull (no ledger: none to look for).
+    if (plan.actions.length === 0 && !(claimsMayUseRemote(settings) && snap.ledger !== '' && hasUnpushedLedger(snap.top))) {
       const waiting = plan.needsPerson.length + plan.conflicts.length;
       if (waiting > 0) err(`strata: ${waiting} op${waiting === 1 ? ' needs' : 's need'} a person: git strata op show`);
       return EXIT.ok;
@@ -52,6 +54,12 @@ export async function run(args: string[]): Promise<number> {
         "The op's [args:…] follow as separate argv entries; no shell is involved. The key is in",
         'STRATA_IDEMPOTENCY_KEY. Options: strata.handler.<kind>.timeout (default 10m),',
         'strata.handler.<kind>.idempotent, strata.executorName, strata.claimRemote, strata.claimBranch, strata.lease.',
+        '',
+        'Claims are linearised by the remote: before running an op, replay pushes a claim commit and runs the',
+        'op only if the push is accepted. The remote is strata.claimRemote, by default the one the current branch',
+        "tracks (else origin); the branch is strata.claimBranch, by default the current branch's upstream.",
+        '`git config strata.claimRemote none` keeps claims in this clone (a local lock; right for a single',
+        'executor); a clone with no remote does the same and says so.',
       ].join('\n'),
     );
   const parsed = parse<{ dryRun?: boolean }>(program, args);

@@ -9,6 +9,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StrataError } from '../core/errors.js';
+import { type ClaimRemoteChoice, NO_CLAIM_REMOTE, chooseClaimRemote } from '../core/replay/config.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { gitTry } from '../git/exec.js';
 import { stoppedOperation } from '../git/operation.js';
@@ -204,6 +205,23 @@ export async function fetchAndMerge(repo: Repo, remote: Remote): Promise<void> {
   }
 }
 
+/**
+ * The remote claims go through (see chooseClaimRemote): asks git about the current branch's remote and
+ * the remotes there are only when strata.claimRemote is not set.
+ */
+export async function claimRemoteOf(repo: Repo, configured: string | undefined): Promise<ClaimRemoteChoice> {
+  if (configured !== undefined) return chooseClaimRemote(configured, undefined, []);
+  const current = await gitTry(repo.top, ['symbolic-ref', '--short', '-q', 'HEAD']);
+  const branch = current.exitCode === 0 ? current.stdout.trim() : '';
+  const tracked = branch === '' ? undefined : await gitTry(repo.top, ['config', '--get', `branch.${branch}.remote`]);
+  const remotes = await gitTry(repo.top, ['remote']);
+  return chooseClaimRemote(
+    undefined,
+    tracked?.exitCode === 0 ? tracked.stdout.trim() : undefined,
+    remotes.exitCode === 0 ? remotes.stdout.split('\n').map((r) => r.trim()).filter(Boolean) : [],
+  );
+}
+
 /** The branch claims go to: strata.claimBranch, else the current branch's upstream on that remote, else its name. */
 export async function claimBranchOf(repo: Repo, remoteName: string, configured: string | undefined): Promise<string> {
   if (configured) return configured;
@@ -212,7 +230,11 @@ export async function claimBranchOf(repo: Repo, remoteName: string, configured: 
   if (upstream.exitCode === 0 && name.startsWith(`${remoteName}/`)) return name.slice(remoteName.length + 1);
   const current = await gitTry(repo.top, ['symbolic-ref', '--short', '-q', 'HEAD']);
   if (current.exitCode !== 0) {
-    throw new StrataError('CONFIG', 'HEAD is detached: replay cannot tell which branch claims go to', 'check out a branch, or set git config strata.claimBranch');
+    throw new StrataError(
+      'CONFIG',
+      `HEAD is detached: replay cannot tell which branch of ${remoteName} claims go to`,
+      `check out a branch, or name the branch claims go to (git config strata.claimBranch main), or keep claims in this clone (git config strata.claimRemote ${NO_CLAIM_REMOTE})`,
+    );
   }
   return current.stdout.trim();
 }

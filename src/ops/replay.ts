@@ -2,13 +2,13 @@
 // and another executor's records may arrive with every fetch). Runs only in a clone configured as an
 // executor, and only handlers from local git config; everything from the pulled files is data.
 //
-// For each op to run: commit a claim with a lease (pushed first when strata.claimRemote is set: only an
-// accepted push counts), run the handler, commit the terminal record, push it. A claim of ours with no
-// terminal record means a replay died in between: it is recorded `unknown` and run again only when the
-// handler is declared idempotent.
+// For each op to run: commit a claim with a lease (pushed first to the claim remote — strata.claimRemote,
+// by default the remote the branch tracks — where only an accepted push counts), run the handler, commit
+// the terminal record, push it. A claim of ours with no terminal record means a replay died in between:
+// it is recorded `unknown` and run again only when the handler is declared idempotent.
 import { formatStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
-import type { HandlerSpec } from '../core/replay/config.js';
+import { type HandlerSpec, NO_CLAIM_REMOTE } from '../core/replay/config.js';
 import { type Action, type ReplayPlan, planReplay } from '../core/replay/plan.js';
 import { type NewRecord, appendRecord } from '../core/replay/write.js';
 import { type HandlerRun, resolveProgram, runHandler, storeOutput } from './handler.js';
@@ -21,6 +21,7 @@ import {
   assertLedgerClean,
   buildLedgerCommit,
   claimBranchOf,
+  claimRemoteOf,
   fetchAndMerge,
   operationInProgress,
   push,
@@ -83,9 +84,28 @@ export function repoOf(snap: Snapshot): Repo {
   return { top: snap.top, env };
 }
 
-export async function remoteOf(repo: Repo, snap: Snapshot): Promise<Remote | undefined> {
-  const name = snap.settings.claimRemote;
-  return name ? { name, branch: await claimBranchOf(repo, name, snap.settings.claimBranch) } : undefined;
+/**
+ * The remote and branch claims are pushed to; undefined when claims stay in this clone (opted out with
+ * `strata.claimRemote none`, or no remote at all: then `notice` hears why, once).
+ */
+export async function remoteOf(repo: Repo, snap: Snapshot, notice?: (line: string) => void): Promise<Remote | undefined> {
+  const choice = await claimRemoteOf(repo, snap.settings.claimRemote);
+  if (choice.from === 'ambiguous') {
+    throw new StrataError(
+      'CONFIG',
+      `cannot tell which remote claims go to: this branch tracks none, there is no origin, and there are several (${choice.remotes.join(', ')})`,
+      `name the shared one: git config strata.claimRemote ${choice.remotes[0]} (or ${NO_CLAIM_REMOTE} to keep claims in this clone)`,
+    );
+  }
+  if (choice.remote === undefined) {
+    if (choice.from === 'no-remote') {
+      notice?.(
+        `strata: no git remote to linearise claims through: ops run under this clone's local lock, which keeps apart only the replays of this clone, not those of another executor (add the shared remote, or git config strata.claimRemote ${NO_CLAIM_REMOTE} to say claims stay local)`,
+      );
+    }
+    return undefined;
+  }
+  return { name: choice.remote, branch: await claimBranchOf(repo, choice.remote, snap.settings.claimBranch) };
 }
 
 /**
@@ -152,9 +172,14 @@ export async function replay(options: ReplayOptions): Promise<ReplayReport> {
   if (options.dryRun) return await dryRun(first, options);
   const plan = planOf(first);
   const repo = repoOf(first);
-  const remote = await remoteOf(repo, first);
+  const wanted = plan.actions.some((a) => options.only === undefined || a.key === options.only);
+  // With nothing to run, a branch claims could not go to (a detached HEAD) is no error.
+  const remote = await remoteOf(repo, first, wanted ? options.err : undefined).catch((error: unknown) => {
+    if (wanted) throw error;
+    return undefined;
+  });
   const unpushed = (): boolean => remote !== undefined && hasUnpushedLedger(first.top, `refs/remotes/${remote.name}/${remote.branch}`);
-  if (!plan.actions.some((a) => options.only === undefined || a.key === options.only) && !unpushed()) {
+  if (!wanted && !unpushed()) {
     report(plan, options);
     return { executor: true, outcomes: [], plan };
   }

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeArgs, encodeArgs } from '../../src/core/replay/args.js';
-import { parseConfigDump, readSettings, splitCommand } from '../../src/core/replay/config.js';
+import { chooseClaimRemote, claimsMayUseRemote, parseConfigDump, readSettings, splitCommand } from '../../src/core/replay/config.js';
 import { type Handler, ledgerFindings, opStatuses, planReplay } from '../../src/core/replay/plan.js';
 import { appendRecord, appendRequest, cleanNote } from '../../src/core/replay/write.js';
 
@@ -221,6 +221,22 @@ describe('config', () => {
     expect([...s.handlers.keys()].sort()).toEqual(['deploy', 'mail']);
     expect(s.leaseMs).toBe(11 * min);
     expect(readSettings(parseConfigDump('strata.executor\nfalse\0')).executor).toBe(false);
+  });
+
+  it('chooses the claim remote: the configured one, none on request, else the upstream remote, else origin, else the only one', () => {
+    expect(chooseClaimRemote('hub', 'origin', ['origin'])).toEqual({ remote: 'hub', from: 'config' });
+    expect(chooseClaimRemote('none', 'origin', ['origin'])).toEqual({ remote: undefined, from: 'opted-out' });
+    expect(chooseClaimRemote('NONE', undefined, [])).toEqual({ remote: undefined, from: 'opted-out' });
+    expect(chooseClaimRemote(undefined, 'hub', ['origin', 'hub'])).toEqual({ remote: 'hub', from: 'upstream' });
+    // A branch that tracks a local branch (`.`) or a remote since removed: origin, if there is one.
+    expect(chooseClaimRemote(undefined, '.', ['origin'])).toEqual({ remote: 'origin', from: 'origin' });
+    expect(chooseClaimRemote(undefined, 'gone', ['origin'])).toEqual({ remote: 'origin', from: 'origin' });
+    expect(chooseClaimRemote(undefined, undefined, ['origin', 'fork'])).toEqual({ remote: 'origin', from: 'origin' });
+    expect(chooseClaimRemote(undefined, undefined, ['fork'])).toEqual({ remote: 'fork', from: 'only-remote' });
+    expect(chooseClaimRemote(undefined, undefined, ['fork', 'hub'])).toEqual({ remote: undefined, from: 'ambiguous', remotes: ['fork', 'hub'] });
+    expect(chooseClaimRemote(undefined, undefined, [])).toEqual({ remote: undefined, from: 'no-remote' });
+    expect(claimsMayUseRemote(readSettings([]))).toBe(true);
+    expect(claimsMayUseRemote(readSettings([['strata.claimremote', 'none']]))).toBe(false);
   });
 
   it('makes a handler with a timeout that is not a duration unusable, instead of running it for the default', () => {

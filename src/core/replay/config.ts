@@ -4,8 +4,11 @@
 //
 //   strata.executor              true: this clone runs handlers (default: it runs nothing)
 //   strata.executorName          the name in [by:…] (default: user@host, chosen by the shell)
-//   strata.claimRemote           remote whose atomic ref update linearises claims (default: none)
-//   strata.claimBranch           branch claims are pushed to (default: the current branch)
+//   strata.claimRemote           remote whose atomic ref update linearises claims (default: the remote
+//                                the current branch tracks, else origin, else the only remote; `none`:
+//                                claims stay local, which keeps apart only the replays of this one clone)
+//   strata.claimBranch           branch claims are pushed to (default: the current branch's upstream
+//                                branch on that remote, else the current branch's name)
 //   strata.lease                 how long a claim holds (default 10m; never shorter than timeout + 1m)
 //   strata.handler.<kind>        the handler: a JSON array ["prog","arg"] or words split on white space
 //   strata.handler.<kind>.timeout     default 10m
@@ -125,6 +128,36 @@ export function readSettings(entries: Iterable<readonly [string, string | undefi
     userName: text('user.name'),
     userEmail: text('user.email'),
   };
+}
+
+/** The `strata.claimRemote` value that keeps claims local (the opt-out of the remote's linearisation). */
+export const NO_CLAIM_REMOTE = 'none';
+
+export type ClaimRemoteChoice =
+  | { readonly remote: string; readonly from: 'config' | 'upstream' | 'origin' | 'only-remote' }
+  | { readonly remote: undefined; readonly from: 'opted-out' | 'no-remote' }
+  | { readonly remote: undefined; readonly from: 'ambiguous'; readonly remotes: readonly string[] };
+
+/**
+ * Where claims are linearised (SPEC: by the remote's atomic ref update, by default): the configured
+ * `strata.claimRemote`, unless it is `none`; else the remote the current branch tracks
+ * (`branch.<name>.remote`; `.` is the local repository, not a remote); else `origin` if it exists, else
+ * the only remote there is. Only a clone with no remote at all claims locally; with several remotes
+ * and none of these rules naming one, nobody can tell which is shared (`ambiguous`).
+ */
+export function chooseClaimRemote(configured: string | undefined, branchRemote: string | undefined, remotes: readonly string[]): ClaimRemoteChoice {
+  if (configured !== undefined) {
+    return configured.toLowerCase() === NO_CLAIM_REMOTE ? { remote: undefined, from: 'opted-out' } : { remote: configured, from: 'config' };
+  }
+  if (branchRemote !== undefined && branchRemote !== '.' && remotes.includes(branchRemote)) return { remote: branchRemote, from: 'upstream' };
+  if (remotes.includes('origin')) return { remote: 'origin', from: 'origin' };
+  if (remotes.length === 1) return { remote: remotes[0]!, from: 'only-remote' };
+  return remotes.length === 0 ? { remote: undefined, from: 'no-remote' } : { remote: undefined, from: 'ambiguous', remotes };
+}
+
+/** Whether claims may go through a remote at all (false only for the explicit opt-out). */
+export function claimsMayUseRemote(settings: Pick<ReplaySettings, 'claimRemote'>): boolean {
+  return settings.claimRemote?.toLowerCase() !== NO_CLAIM_REMOTE;
 }
 
 /** `git config -z --get-regexp` output (`key\nvalue\0`, or `key\0` for a valueless key) as pairs. */

@@ -274,7 +274,7 @@ export function ledgerFindings(opsText: string, ledgerText: string): LedgerFindi
         line: r.line,
         rule: 'duplicate-execution',
         message: `op '${key}' was executed by both ${first.by} (line ${first.line}, ${first.state}) and ${r.by} (${r.state})`,
-        hint: 'the side effect may have happened twice: check it by hand; the records stay as history. Give each executor a live claim (strata.claimRemote) so this cannot recur',
+        hint: 'the side effect may have happened twice: check it by hand; the records stay as history. Executors linearise their claims through one shared remote (the default), so this cannot recur: look for one with git config strata.claimRemote none, with no remote, or with another remote or branch',
       });
     }
   }
