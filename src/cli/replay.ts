@@ -57,9 +57,15 @@ export async function run(args: string[]): Promise<number> {
         '',
         'Claims are linearised by the remote: before running an op, replay pushes a claim commit and runs the',
         'op only if the push is accepted. The remote is strata.claimRemote, by default the one the current branch',
-        "tracks (else origin); the branch is strata.claimBranch, by default the current branch's upstream.",
+        "tracks, else origin, else the only remote; the branch is strata.claimBranch, by default the current",
+        "branch's upstream.",
         '`git config strata.claimRemote none` keeps claims in this clone (a local lock; right for a single',
         'executor); a clone with no remote does the same and says so.',
+        '',
+        'Every record replay commits also goes to this clone\'s journal (<git common dir>/strata/replay-journal):',
+        'an op HEAD\'s ledger shows as pending although this clone ran it (HEAD moved to a commit without the',
+        'record) is recorded unknown instead of running again; merge the branch that has the record, or decide',
+        'with git strata op resolve.',
       ].join('\n'),
     );
   const parsed = parse<{ dryRun?: boolean }>(program, args);

@@ -5,10 +5,13 @@
 // For each op to run: commit a claim with a lease (pushed first to the claim remote — strata.claimRemote,
 // by default the remote the branch tracks — where only an accepted push counts), run the handler, commit
 // the terminal record, push it. A claim of ours with no terminal record means a replay died in between:
-// it is recorded `unknown` and run again only when the handler is declared idempotent.
+// it is recorded `unknown` and run again only when the handler is declared idempotent. Each record
+// this clone writes also goes to its journal (the claim fsynced before the handler starts), so an op
+// that HEAD's ledger forgot — HEAD moved to a commit without our records — is not run again as new.
 import { formatStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
-import { type HandlerSpec, NO_CLAIM_REMOTE } from '../core/replay/config.js';
+import { type HandlerSpec, NO_CLAIM_REMOTE, cleanName } from '../core/replay/config.js';
+import { type JournalState, type LostRun, describeLostRun } from '../core/replay/journal.js';
 import { type Action, type ReplayPlan, planReplay } from '../core/replay/plan.js';
 import { type NewRecord, appendRecord } from '../core/replay/write.js';
 import { type HandlerRun, resolveProgram, runHandler, storeOutput } from './handler.js';
@@ -26,6 +29,7 @@ import {
   operationInProgress,
   push,
 } from './ledger-commit.js';
+import { appendJournal, readJournal } from './journal.js';
 import { withFileLock } from './lock.js';
 import { type Place, type Snapshot, hasUnpushedLedger, place, snapshot } from './probe.js';
 import { now } from './workfile.js';
@@ -108,20 +112,40 @@ export async function remoteOf(repo: Repo, snap: Snapshot, notice?: (line: strin
   return { name: choice.remote, branch: await claimBranchOf(repo, choice.remote, snap.settings.claimBranch) };
 }
 
+/** A record as committed: its [at:…] and the commit that added it. */
+export interface Committed {
+  readonly at: string;
+  readonly commit: string;
+}
+
 /**
  * Appends a record to the ledger as a commit on HEAD (retrying while HEAD moves under us), then pushes
- * it when there is a remote, merging the remote's work in on a rejection.
+ * it when there is a remote, merging the remote's work in on a rejection. `committed` hears of the
+ * commit before the push (which may fail).
  */
-export async function recordAndPublish(repo: Repo, where: Place, remote: Remote | undefined, record: NewRecord, message: string): Promise<void> {
+export async function recordAndPublish(
+  repo: Repo,
+  where: Place,
+  remote: Remote | undefined,
+  record: NewRecord,
+  message: string,
+  committed?: (c: Committed) => void,
+): Promise<Committed> {
+  let done: Committed;
   for (let attempt = 0; ; attempt++) {
     const snap = snapshot(where);
     if (!snap.head) throw new StrataError('BAD_INPUT', 'this branch has no commit yet', 'commit something first, then record');
-    const { text } = appendRecord(snap.ledger, record, now());
+    const { text, at } = appendRecord(snap.ledger, record, now());
     const commit = await buildLedgerCommit(repo, snap.head, text, message);
-    if (await advanceHead(repo, commit, message)) break;
+    if (await advanceHead(repo, commit, message)) {
+      done = { at, commit: commit.commit };
+      break;
+    }
     if (attempt >= MAX_PUSH_ATTEMPTS) throw new StrataError('GIT_FAILED', 'HEAD keeps moving: could not commit the ledger record', 'run git strata replay again');
   }
+  committed?.(done);
   if (remote) await publish(repo, remote);
+  return done;
 }
 
 /** Pushes HEAD to the claim branch, merging the remote's work in on each rejection. */
@@ -137,16 +161,17 @@ async function publish(repo: Repo, remote: Remote): Promise<void> {
   }
 }
 
-/** Commits (and with a remote, first pushes) a claim; true only when the claim is in effect. */
-async function claim(repo: Repo, remote: Remote | undefined, snap: Snapshot, record: NewRecord): Promise<boolean> {
-  const { text } = appendRecord(snap.ledger, record, now());
+/** Commits (and with a remote, first pushes) a claim; the claim when it is in effect, else undefined. */
+async function claim(repo: Repo, remote: Remote | undefined, snap: Snapshot, record: NewRecord): Promise<Committed | undefined> {
+  const { text, at } = appendRecord(snap.ledger, record, now());
   const message = `strata: claim ${record.key}`;
   const commit: LedgerCommit = await buildLedgerCommit(repo, snap.head!, text, message);
-  if (!remote) return advanceHead(repo, commit, message);
+  const claimed = { at, commit: commit.commit };
+  if (!remote) return (await advanceHead(repo, commit, message)) ? claimed : undefined;
   const pushed = await push(repo, remote, commit.commit);
   if (!pushed.accepted) {
     await fetchAndMerge(repo, remote);
-    return false;
+    return undefined;
   }
   if (!(await advanceHead(repo, commit, message))) {
     // HEAD moved while we pushed (someone committed here): the claim stands on the remote; bring it in.
@@ -154,7 +179,7 @@ async function claim(repo: Repo, remote: Remote | undefined, snap: Snapshot, rec
     const merged = await gitTry(repo.top, ['merge', '--no-edit', '--quiet', commit.commit]);
     if (merged.exitCode !== 0) throw new StrataError('GIT_FAILED', `could not merge the claim ${commit.commit} into HEAD: ${merged.stderr.trim()}`);
   }
-  return true;
+  return claimed;
 }
 
 function claimNote(action: Extract<Action, { type: 'run' }>): string {
@@ -222,6 +247,10 @@ async function dryRun(snap: Snapshot, options: ReplayOptions): Promise<ReplayRep
       options.out(`would record ${action.key} (${action.kind}) as unknown: the claim of ${action.claim.by} at ${action.claim.at} has no result`);
       continue;
     }
+    if (action.type === 'mark-lost') {
+      options.out(`would record ${action.key} (${action.kind}) as unknown: this clone already ${describeLostRun(action.lost)}, but HEAD's ledger lacks that record`);
+      continue;
+    }
     if (!runnable.has(action.kind)) runnable.set(action.kind, (await handlerProgram(snap.settings.handlers.get(action.kind)!, snap.top, options)) !== undefined);
     if (!runnable.get(action.kind)) {
       options.out(`would skip ${action.key} (${action.kind}): its handler cannot run (see above)`);
@@ -234,9 +263,46 @@ async function dryRun(snap: Snapshot, options: ReplayOptions): Promise<ReplayRep
   return { executor: true, outcomes: [], plan };
 }
 
+/** The plan; with the journal's word on the ops that would run as pending (read only when there are some). */
 function planOf(snap: Snapshot): ReplayPlan {
   const handlers = new Map([...snap.settings.handlers].map(([kind, spec]) => [kind, { idempotent: spec.idempotent }]));
-  return planReplay({ ops: snap.opsTexts, ledger: snap.ledger, now: now(), executor: snap.executor, handlers });
+  const input = { ops: snap.opsTexts, ledger: snap.ledger, now: now(), executor: snap.executor, handlers };
+  const plan = planReplay(input);
+  const fresh = plan.actions.filter((a) => a.type === 'run' && a.reason === 'pending').map((a) => a.key);
+  return fresh.length === 0 ? plan : planReplay({ ...input, journal: readJournal(snap.commonDir, fresh) });
+}
+
+/** Journals a record this replay committed; after the handler ran, a failure is only worth a warning. */
+function journal(snap: Snapshot, key: string, state: JournalState, options: ReplayOptions, exit?: number): (c: Committed) => void {
+  return (c) => {
+    try {
+      appendJournal(snap.commonDir, { key, state, by: cleanName(snap.executor), at: c.at, commit: c.commit, exit });
+    } catch (error) {
+      options.err(`strata: warning: ${(error as Error).message}`);
+    }
+  };
+}
+
+/** The refs that have a commit, for "merge the branch that has it"; [] when none has (or it is gone). */
+async function refsContaining(repo: Repo, commit: string | undefined): Promise<string[]> {
+  if (!commit) return [];
+  const { gitTry } = await import('../git/exec.js');
+  const refs = await gitTry(repo.top, ['for-each-ref', '--contains', commit, '--format=%(refname:short)', 'refs/heads', 'refs/remotes']);
+  return refs.exitCode === 0 ? refs.stdout.split('\n').filter((r) => r !== '' && !r.endsWith('/HEAD')) : [];
+}
+
+/** What to do to bring a lost run's records back into HEAD. */
+async function bringBack(repo: Repo, lost: LostRun): Promise<string> {
+  const commit = lost.latest.commit;
+  const refs = await refsContaining(repo, commit);
+  const short = commit?.slice(0, 12) ?? '?';
+  if (refs.length > 0) {
+    const named = refs.slice(0, 3).join(', ') + (refs.length > 3 ? `, and ${refs.length - 3} more` : '');
+    return `the record is in commit ${short} on ${named}: git merge ${refs[0]} brings it back`;
+  }
+  const { gitTry } = await import('../git/exec.js');
+  const exists = commit !== undefined && (await gitTry(repo.top, ['cat-file', '-e', `${commit}^{commit}`])).exitCode === 0;
+  return exists ? `the record is in commit ${short}, which no branch has any more: git merge ${short} brings it back` : `the commit that had the record (${short}) is gone from this clone`;
 }
 
 async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined, options: ReplayOptions): Promise<ReplayReport> {
@@ -259,8 +325,18 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
 
     if (action.type === 'mark-unknown') {
       const why = action.reason === 'own-claim' ? 'our claim has no result: a replay was interrupted' : `the claim of ${action.claim.by} expired with no result`;
-      await recordAndPublish(repo, where, remote, { key: action.key, state: 'unknown', by: snap.executor, note: why }, `strata: ${action.key} unknown`);
+      await recordAndPublish(repo, where, remote, { key: action.key, state: 'unknown', by: snap.executor, note: why }, `strata: ${action.key} unknown`, journal(snap, action.key, 'unknown', options));
       options.out(`strata: ${action.key} (${action.kind}): ${why}; recorded unknown`);
+      outcomes.push({ key: action.key, kind: action.kind, state: 'unknown' });
+      continue;
+    }
+    if (action.type === 'mark-lost') {
+      // Recorded on this HEAD (and journaled), so the person who settles it works on a ledger that says so.
+      const ran = describeLostRun(action.lost);
+      const back = await bringBack(repo, action.lost);
+      const note = `this clone ${ran} in commit ${action.lost.latest.commit?.slice(0, 12) ?? '?'}, which this branch lacks`;
+      await recordAndPublish(repo, where, remote, { key: action.key, state: 'unknown', by: snap.executor, note }, `strata: ${action.key} unknown`, journal(snap, action.key, 'unknown', options));
+      options.out(`strata: ${action.key} (${action.kind}): this clone already ${ran}, but HEAD's ledger lacks that record (${back}); recorded unknown, so it does not run again as new`);
       outcomes.push({ key: action.key, kind: action.kind, state: 'unknown' });
       continue;
     }
@@ -283,6 +359,8 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
       } else await backoff(lost);
       continue;
     }
+    // Durable before the handler starts: whatever HEAD does later, this clone knows it ran the op.
+    appendJournal(snap.commonDir, { key: action.key, state: 'claimed', by: cleanName(snap.executor), at: claimed.at, commit: claimed.commit, exit: undefined });
     const run = await runHandler(spec, program, action.key, action.args, repo.top);
     await storeOutput(snap.commonDir, run).catch(() => undefined);
     await recordAndPublish(
@@ -291,6 +369,7 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
       remote,
       { key: action.key, state: run.state, by: snap.executor, exit: run.exit, out: run.digest, note: run.summary },
       `strata: ${action.key} ${run.state}`,
+      journal(snap, action.key, run.state, options, run.exit),
     );
     options.out(`strata: ran ${action.key} (${action.kind}): ${run.state}, exit ${run.exit}: ${run.summary}`);
     outcomes.push({ key: action.key, kind: action.kind, state: run.state, run });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeArgs, encodeArgs } from '../../src/core/replay/args.js';
 import { chooseClaimRemote, claimsMayUseRemote, parseConfigDump, readSettings, splitCommand } from '../../src/core/replay/config.js';
+import { JOURNAL_HEADER, type JournalRecord, describeLostRun, journalLine, journalOf, lostRun } from '../../src/core/replay/journal.js';
 import { type Handler, ledgerFindings, opStatuses, planReplay } from '../../src/core/replay/plan.js';
 import { appendRecord, appendRequest, cleanNote } from '../../src/core/replay/write.js';
 
@@ -191,6 +192,65 @@ describe('args', () => {
   it('reads a hand-written value as words, keeping shell syntax literal', () => {
     expect(decodeArgs('v42 production')).toEqual(['v42', 'production']);
     expect(decodeArgs('; touch /tmp/pwned $(id) 100%')).toEqual([';', 'touch', '/tmp/pwned', '$(id)', '100%']);
+  });
+});
+
+describe('the replay journal', () => {
+  const j = (key: string, state: JournalRecord['state'], at: number, by = 'A', exit?: number): JournalRecord => ({ key, state, by, at: stamp(at), commit: `c${at}`, exit });
+  const text = (records: JournalRecord[]): string => JOURNAL_HEADER + records.map(journalLine).join('');
+
+  it('round-trips its lines, reads only the keys asked for, and skips torn or foreign lines', () => {
+    const records = [j('deploy-v42', 'claimed', T0), j('deploy-v42', 'done', T0 + 1, 'A', 0), j('odd key\twith tab', 'claimed', T0 + 2), j('mail-1', 'claimed', T0 + 3)];
+    const full = `${text(records)}deploy-v42\tclaimed\tA\n\ngarbage\ndeploy-v42\tbogus\tA\t${stamp(T0)}\t\t\n`;
+    const read = journalOf(full, ['deploy-v42', 'odd key\twith tab', 'absent']);
+    expect(read.get('deploy-v42')).toEqual(records.slice(0, 2));
+    expect(read.get('odd key\twith tab')).toEqual([records[2]]);
+    expect(read.has('mail-1')).toBe(false);
+    expect(read.has('absent')).toBe(false);
+    expect(journalOf(full, []).size).toBe(0);
+  });
+
+  it('calls a run lost only when HEAD has none of the records written since our last claim', () => {
+    const claim = j('deploy-v42', 'claimed', T0);
+    const done = j('deploy-v42', 'done', T0 + 1000, 'A', 0);
+    const rows = (lines: string[]) => opStatuses(OPS, lines.join('\n'), T0)[0]!.records;
+    expect(lostRun(undefined, rows([]))).toBeUndefined();
+    expect(lostRun([claim, done], rows([]))).toEqual({ claim, result: done, latest: done });
+    expect(describeLostRun(lostRun([claim, done], rows([]))!)).toBe(`ran it at ${stamp(T0)} (done, exit 0)`);
+    expect(describeLostRun(lostRun([claim], rows([]))!)).toBe(`ran it at ${stamp(T0)} (no result recorded)`);
+    // HEAD has the claim, or the result, or the unknown we recorded for the lost run: it knows.
+    expect(lostRun([claim, done], rows([rec('deploy-v42', 'claimed', 'A', T0)]))).toBeUndefined();
+    expect(lostRun([claim, done], rows([rec('deploy-v42', 'done', 'A', T0 + 1000)]))).toBeUndefined();
+    const unknown = j('deploy-v42', 'unknown', T0 + 5000);
+    expect(lostRun([claim, done, unknown], rows([rec('deploy-v42', 'unknown', 'A', T0 + 5000)]))).toBeUndefined();
+    // Someone else's record of the same moment is not ours.
+    expect(lostRun([claim], rows([rec('deploy-v42', 'claimed', 'B', T0)]))).toBeDefined();
+    // After a retry the last claim counts: an old run that HEAD knows does not hide a newer lost one.
+    const again = j('deploy-v42', 'claimed', T0 + 9000);
+    expect(lostRun([claim, done, unknown, again], rows([rec('deploy-v42', 'unknown', 'A', T0 + 5000)]))).toEqual({ claim: again, result: undefined, latest: again });
+  });
+
+  it('plans a lost run as unknown instead of running it, and runs what a person retried after it', () => {
+    const journal = new Map([['deploy-v42', [j('deploy-v42', 'claimed', T0), j('deploy-v42', 'done', T0 + 1, 'A', 0)]]]);
+    const lost = planReplay({ ops: OPS, ledger: '', now: T0 + min, executor: 'A', handlers: both, journal });
+    expect(lost.actions.map((a) => [a.type, a.key])).toEqual([
+      ['mark-lost', 'deploy-v42'],
+      ['run', 'mail-1'],
+    ]);
+    // Once HEAD says unknown (our record for the lost run), the usual rules hold: a person decides.
+    const marked = [rec('deploy-v42', 'unknown', 'A', T0 + 2)];
+    const journaled = new Map([['deploy-v42', [...journal.get('deploy-v42')!, j('deploy-v42', 'unknown', T0 + 2)]]]);
+    const waits = planReplay({ ops: OPS, ledger: marked.join('\n'), now: T0 + min, executor: 'A', handlers: both, journal: journaled });
+    expect(waits.needsPerson.map((s) => s.key)).toEqual(['deploy-v42']);
+    const retried = [...marked, rec('deploy-v42', 'retry', 'alice', T0 + 3, ' [resolved:yes]')];
+    const runs = planReplay({ ops: OPS, ledger: retried.join('\n'), now: T0 + min, executor: 'A', handlers: both, journal: journaled });
+    expect(runs.actions.map((a) => [a.type, a.key])).toEqual([
+      ['run', 'deploy-v42'],
+      ['run', 'mail-1'],
+    ]);
+    // A kind with no handler here stays unhandled: nothing would run it anyway.
+    const none = planReplay({ ops: OPS, ledger: '', now: T0 + min, executor: 'A', handlers: handlers({ mail: { idempotent: false } }), journal });
+    expect(none.unhandled.map((s) => s.key)).toEqual(['deploy-v42']);
   });
 });
 

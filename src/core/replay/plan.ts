@@ -10,13 +10,16 @@
 //   - otherwise the latest claimed/unknown record decides: `unknown` waits for a person unless the
 //     handler is idempotent; a claim holds while its lease is in the future.
 // Our own claim with no terminal record means we died between claim and record: nobody knows whether
-// the effect happened, so it becomes `unknown`. The same holds for another executor's expired claim.
+// the effect happened, so it becomes `unknown`. The same holds for another executor's expired claim,
+// and for an op that looks pending at HEAD although this clone's journal says it ran it (HEAD moved to a
+// commit without those records): it becomes `unknown` rather than running again as if new.
 import { type Entry, entriesOf, parseDoc, tagValue } from '../entries/scan.js';
 import { type OpRequest, opOf, opParameters } from '../crdt/ops.js';
 import { type LedgerRecord, recordOf } from '../crdt/ledger.js';
 import { parseStamp } from '../clock.js';
 import { decodeArgs } from './args.js';
 import { DEFAULT_LEASE_MS } from './config.js';
+import { type JournalRecord, type LostRun, lostRun } from './journal.js';
 
 export type OpState = 'pending' | 'claimed' | 'done' | 'failed' | 'unknown' | 'conflict';
 
@@ -63,13 +66,19 @@ export interface PlanInput {
   readonly executor: string;
   /** The handlers configured locally, by kind. */
   readonly handlers: ReadonlyMap<string, Handler>;
+  /**
+   * This clone's journal records of the keys that would run as pending (the shell reads them only
+   * then; see journal.ts). Without it, HEAD's ledger alone decides.
+   */
+  readonly journal?: ReadonlyMap<string, readonly JournalRecord[]>;
 }
 
 export type RunReason = 'pending' | 'takeover' | 'rerun';
 
 export type Action =
   | { readonly type: 'run'; readonly key: string; readonly kind: string; readonly args: readonly string[]; readonly reason: RunReason; readonly previous: Row | undefined }
-  | { readonly type: 'mark-unknown'; readonly key: string; readonly kind: string; readonly claim: Row; readonly reason: 'own-claim' | 'expired-claim' };
+  | { readonly type: 'mark-unknown'; readonly key: string; readonly kind: string; readonly claim: Row; readonly reason: 'own-claim' | 'expired-claim' }
+  | { readonly type: 'mark-lost'; readonly key: string; readonly kind: string; readonly lost: LostRun };
 
 export interface ReplayPlan {
   /** What to do, in order: first the crash recoveries, then runs in request order. */
@@ -202,10 +211,13 @@ export function planReplay(input: PlanInput): ReplayPlan {
       case 'done':
       case 'failed':
         break;
-      case 'pending':
-        if (handler) run('pending');
+      case 'pending': {
+        const lost = handler ? lostRun(input.journal?.get(status.key), status.records) : undefined;
+        if (lost) recoveries.push({ type: 'mark-lost', key: status.key, kind: status.kind, lost });
+        else if (handler) run('pending');
         else unhandled.push(status);
         break;
+      }
       case 'unknown':
         if (handler?.idempotent) run('rerun');
         else needsPerson.push(status);

@@ -1,0 +1,173 @@
+// One executor must not run an op twice because HEAD moved to a commit without its ledger records: a
+// branch made from origin/main while the records sit unpushed on main, `git reset --hard origin/main`,
+// or a switch back from the branch the claims went to. The clone's journal (in the git directory)
+// remembers what it ran; such an op becomes `unknown`, as a claim of ours with no result does.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { type AsyncResult, makeExecutor, pullAndPush, readLog, runAsync, writeHandler } from './ops-helpers.js';
+
+/** Pulls and pushes without the post-merge replay, so the test decides when replay runs. */
+const NO_HOOK_REPLAY = { STRATA_REPLAY_ACTIVE: '1' };
+
+describe('ops: an executor whose HEAD lost the records of an op it ran', () => {
+  let sandbox: Sandbox;
+  let clones: Record<string, string>;
+  let log: string;
+  let exec: string;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-journal-');
+    clones = makeRemoteWithClones(sandbox, ['exec', 'agent']);
+    exec = clones.exec!;
+    log = join(sandbox.dir, 'handler.log');
+    const handler = writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'));
+    // Claims stay in the clone, so the ledger commits stay unpushed on the branch that ran the op.
+    makeExecutor(sandbox, exec, 'exec', { deploy: [handler], sync: [handler] }, { 'strata.claimRemote': 'none', 'strata.handler.sync.idempotent': 'true' });
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  const request = async (key: string, kind = 'deploy'): Promise<void> => {
+    sandbox.strata(clones.agent!, ['op', 'request', kind, '--key', key, '--agent', 'agent', '--', key]);
+    sandbox.git(clones.agent!, ['add', 'OPS.md']);
+    sandbox.git(clones.agent!, ['commit', '-q', '-m', `request ${key}`]);
+    await pullAndPush(sandbox, clones.agent!, NO_HOOK_REPLAY);
+  };
+  /** Another commit on the remote, so the executor's next pull merges something. */
+  const agentCommits = async (): Promise<void> => {
+    sandbox.strata(clones.agent!, ['heartbeat', '--agent', 'agent', 'still here']);
+    sandbox.git(clones.agent!, ['add', '-A']);
+    sandbox.git(clones.agent!, ['commit', '-q', '-m', 'heartbeat']);
+    await pullAndPush(sandbox, clones.agent!, NO_HOOK_REPLAY);
+  };
+  const pull = async (args: string[] = ['origin', 'main']): Promise<AsyncResult> => {
+    const pulled = await runAsync(sandbox, exec, 'git', ['pull', '--no-edit', ...args]);
+    expect(pulled.status, pulled.stderr).toBe(0);
+    return pulled;
+  };
+  const runs = (key: string): number => readLog(log).filter(([k]) => k === key).length;
+  const state = (key: string): string => (JSON.parse(sandbox.strata(exec, ['op', 'show', key, '--json']).stdout) as Array<{ state: string }>)[0]!.state;
+
+  it('does not run it again after a pull on a branch made from origin/main, and says where the record is', async () => {
+    await request('v50');
+    await pull(); // runs v50 on main; its ledger commits stay there
+    expect(runs('v50')).toBe(1);
+    sandbox.git(exec, ['checkout', '-q', '-b', 'work', 'origin/main']);
+    await agentCommits();
+    const pulled = await pull();
+    expect(runs('v50')).toBe(1);
+    const said = pulled.stdout + pulled.stderr;
+    expect(said).toMatch(/v50 \(deploy\): this clone already ran it at \d{4}-\d\d-\d\dT[\d:.]+Z \(done, exit 0\)/);
+    expect(said).toContain('git merge main brings it back');
+    expect(said).toContain('git strata op resolve v50 done|failed|retry');
+    expect(state('v50')).toBe('unknown');
+    // The journal lives in the git directory, untouched by checkout.
+    const common = sandbox.git(exec, ['rev-parse', '--path-format=absolute', '--git-common-dir']).stdout.trim();
+    expect(existsSync(join(common, 'strata', 'replay-journal'))).toBe(true);
+
+    // Bringing the record back settles it; nothing runs.
+    sandbox.git(exec, ['merge', '-q', '--no-edit', 'main']);
+    expect(state('v50')).toBe('done');
+    expect(sandbox.strata(exec, ['replay']).stdout).toContain('nothing to run');
+    expect(runs('v50')).toBe(1);
+  });
+
+  it('does not run it again after git reset --hard origin/main; a person settles it with op resolve', async () => {
+    sandbox.git(exec, ['checkout', '-q', 'main']);
+    await request('v51');
+    await pull();
+    // main has ledger commits of its own, so that pull merged; git 2.39 still has MERGE_HEAD while
+    // post-merge runs, and replay waits for it: run it now.
+    sandbox.strata(exec, ['replay']);
+    expect(runs('v51')).toBe(1);
+    sandbox.git(exec, ['reset', '-q', '--hard', 'origin/main']);
+    const replayed = sandbox.strata(exec, ['replay']);
+    expect(runs('v51')).toBe(1);
+    expect(replayed.stdout).toContain('v51 (deploy): this clone already ran it at');
+    // No branch has the commit any more; its id still brings it back.
+    expect(replayed.stdout).toMatch(/which no branch has any more: git merge [0-9a-f]{12} brings it back/);
+    expect(state('v51')).toBe('unknown');
+    // A second replay (and a pull) leaves it to the person.
+    expect(sandbox.strata(exec, ['replay']).stderr).toContain('git strata op resolve v51');
+    await agentCommits();
+    await pull();
+    expect(runs('v51')).toBe(1);
+    sandbox.strata(exec, ['op', 'resolve', 'v51', 'done', '--agent', 'alice']);
+    expect(state('v51')).toBe('done');
+    sandbox.strata(exec, ['replay']);
+    expect(runs('v51')).toBe(1);
+  });
+
+  it('runs it again with the same key when the handler is idempotent, as after a crash', async () => {
+    sandbox.git(exec, ['reset', '-q', '--hard', 'origin/main']);
+    await request('s52', 'sync');
+    await pull();
+    expect(runs('s52')).toBe(1);
+    sandbox.git(exec, ['reset', '-q', '--hard', 'origin/main']);
+    const replayed = sandbox.strata(exec, ['replay']);
+    expect(replayed.stdout).toContain('s52 (sync): this clone already ran it at');
+    expect(runs('s52')).toBe(2);
+    const ledger = sandbox.read(join(exec, '.strata/ledger.md'));
+    expect(ledger.match(/\[op:s52\] \[state:(\w+)\]/g)).toEqual(['[op:s52] [state:unknown]', '[op:s52] [state:claimed]', '[op:s52] [state:done]']);
+  });
+
+  it('runs it again after a person says retry, and only then', async () => {
+    sandbox.git(exec, ['reset', '-q', '--hard', 'origin/main']);
+    await request('v54');
+    await pull();
+    sandbox.git(exec, ['reset', '-q', '--hard', 'origin/main']);
+    sandbox.strata(exec, ['replay']);
+    expect(runs('v54')).toBe(1);
+    sandbox.strata(exec, ['op', 'resolve', 'v54', 'retry', '--agent', 'alice']);
+    sandbox.strata(exec, ['replay']);
+    expect(runs('v54')).toBe(2);
+    expect(state('v54')).toBe('done');
+  });
+
+  it('with the default claim remote: does not run it again on the branch it switches back to', async () => {
+    sandbox.git(exec, ['config', '--unset', 'strata.claimRemote']);
+    sandbox.git(exec, ['reset', '-q', '--hard', 'origin/main']);
+    await request('v53');
+    // A branch with no upstream: its claims go to a branch of its name on origin, which main lacks.
+    sandbox.git(exec, ['fetch', '-q', 'origin']);
+    sandbox.git(exec, ['checkout', '-q', '--no-track', '-b', 'side', 'origin/main']);
+    expect(sandbox.strata(exec, ['replay']).stdout).toContain('ran v53 (deploy): done');
+    expect(sandbox.git(exec, ['show', 'origin/side:.strata/ledger.md']).stdout).toContain('[op:v53] [state:done]');
+    sandbox.git(exec, ['checkout', '-q', 'main']);
+    await agentCommits();
+    const pulled = await pull();
+    expect(runs('v53')).toBe(1);
+    expect(pulled.stdout + pulled.stderr).toMatch(/v53 \(deploy\): this clone already ran it at .*on side, origin\/side: git merge side brings it back/);
+  });
+});
+
+describe('ops: the journal in a clone with no remote', () => {
+  let sandbox: Sandbox;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-journal-solo-');
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  it('keeps a reset from running an op again', () => {
+    const repo = join(sandbox.dir, 'solo');
+    sandbox.git(sandbox.dir, ['init', '-q', repo]);
+    sandbox.strata(repo, ['install']);
+    sandbox.write(join(repo, '.gitattributes'), sandbox.read(join(ROOT, '.gitattributes.example')));
+    sandbox.git(repo, ['add', '.gitattributes']);
+    sandbox.git(repo, ['commit', '-q', '-m', 'attributes']);
+    const log = join(sandbox.dir, 'handler.log');
+    makeExecutor(sandbox, repo, 'solo', { deploy: [writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'))] });
+    sandbox.strata(repo, ['op', 'request', 'deploy', '--key', 'd1', '--agent', 'me', '--', 'x']);
+    sandbox.git(repo, ['add', 'OPS.md']);
+    sandbox.git(repo, ['commit', '-q', '-m', 'request']);
+    const requested = sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim();
+    sandbox.strata(repo, ['replay']);
+    expect(readLog(log)).toHaveLength(1);
+    sandbox.git(repo, ['reset', '-q', '--hard', requested]);
+    const again = sandbox.strata(repo, ['replay']);
+    expect(again.stdout).toContain('d1 (deploy): this clone already ran it at');
+    expect(readLog(log)).toHaveLength(1);
+  });
+});
