@@ -97,7 +97,29 @@ async function leftoverOfKilledGit(repo: Repo): Promise<boolean> {
 export async function operationInProgress(repo: Repo, opts: { finishingRebase?: boolean } = {}): Promise<string | undefined> {
   const stopped = stoppedOperation(repo.top);
   if (stopped?.name === 'rebase-merge' && opts.finishingRebase && (await rebaseFinished(repo, stopped.path))) return undefined;
+  if (stopped?.name === 'MERGE_HEAD' && (await mergeConcluded(repo, stopped.path))) return undefined;
   return stopped?.what;
+}
+
+/**
+ * Whether the merge MERGE_HEAD names is already committed: git runs post-merge after it made the merge
+ * commit and before it removes MERGE_HEAD, so the hook sees a merge "in progress" whose commits HEAD
+ * already contains (as do the claim and result commits replay adds on top). A merge that is really in
+ * progress has a HEAD from before it, which does not contain them: git makes no MERGE_HEAD for a
+ * commit HEAD has.
+ */
+async function mergeConcluded(repo: Repo, mergeHead: string): Promise<boolean> {
+  let merged: string[];
+  try {
+    merged = (await readFile(mergeHead, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  } catch {
+    return false;
+  }
+  if (merged.length === 0) return false;
+  for (const sha of merged) {
+    if ((await gitTry(repo.top, ['merge-base', '--is-ancestor', sha, 'HEAD'])).exitCode !== 0) return false;
+  }
+  return true;
 }
 
 async function rebaseFinished(repo: Repo, stateDir: string): Promise<boolean> {

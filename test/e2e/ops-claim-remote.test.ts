@@ -64,6 +64,19 @@ describe('ops: claims through the remote by default', () => {
     expect(replays.map((r) => r.stderr).join('')).not.toContain('no git remote');
   });
 
+  it('runs the op from post-merge when the pull makes a merge commit (MERGE_HEAD is still there then)', async () => {
+    // exec1 has a commit of its own, so its pull merges instead of fast-forwarding.
+    sandbox.write(join(clones.exec1!, 'local.txt'), 'exec1 was here\n');
+    sandbox.git(clones.exec1!, ['add', 'local.txt']);
+    sandbox.git(clones.exec1!, ['commit', '-q', '-m', 'a commit of exec1']);
+    await request('merged-1');
+    const pulled = await runAsync(sandbox, clones.exec1!, 'git', ['pull', '-q', '--no-edit', '--no-rebase', 'origin', 'main']);
+    expect(pulled.status, pulled.stderr).toBe(0);
+    expect(pulled.stderr).not.toContain('in progress');
+    expect(runs('merged-1')).toBe(1);
+    expect(sandbox.git(clones.exec1!, ['log', '-1', '--format=%s']).stdout.trim()).toBe('strata: merged-1 done');
+  });
+
   it('keeps claims local with strata.claimRemote none (the documented opt-out)', async () => {
     sandbox.git(clones.exec1!, ['config', 'strata.claimRemote', 'none']);
     try {
