@@ -95,6 +95,8 @@ export async function diagnose(cwd: string): Promise<Check[]> {
       const ledger = await checkLedger(repo.top);
       if (ledger) checks.push(ledger);
       checks.push(...(await checkHandlers(repo.top)));
+      const claims = await checkClaims(repo.top);
+      if (claims) checks.push(claims);
     }
   }
   checks.push(checkPath());
@@ -393,6 +395,29 @@ async function checkHandlers(top: string): Promise<Check[]> {
     checks.push({ status: bad, name, message: `git config strata.handler.${h.kind}: ${message}; ${skips}`, fix });
   }
   return checks;
+}
+
+/**
+ * Where an executor's claims are linearised (replay's own choice, claimRemoteOf): through a remote,
+ * or only in this clone — where a second executor of the same ops would run each of them again.
+ */
+async function checkClaims(top: string): Promise<Check | undefined> {
+  const settings = readLocalSettings(top);
+  if (!settings.executor) return undefined;
+  const { claimRemoteOf } = await import('../ops/ledger-commit.js');
+  const choice = await claimRemoteOf({ top, env: process.env }, settings.claimRemote);
+  const name = 'executor claims';
+  if (choice.remote !== undefined) {
+    const how = { config: 'strata.claimRemote', upstream: "the current branch's remote", origin: 'origin', 'only-remote': 'the only remote' }[choice.from];
+    const detached = (await gitTry(top, ['symbolic-ref', '-q', 'HEAD'])).exitCode !== 0 && settings.claimBranch === undefined;
+    if (detached) return { status: 'warn', name, message: `HEAD is detached: replay cannot tell which branch of ${choice.remote} claims go to, and refuses to run ops`, fix: 'git switch main (or git config strata.claimBranch main)' };
+    return { status: 'ok', name, message: `linearised by ${choice.remote} (${how}): two executors never run one op twice` };
+  }
+  if (choice.from === 'ambiguous') {
+    return { status: 'warn', name, message: `several remotes (${choice.remotes.join(', ')}) and none chosen: replay refuses to run ops`, fix: `git config strata.claimRemote ${choice.remotes[0]}` };
+  }
+  const why = choice.from === 'opted-out' ? 'strata.claimRemote is none' : 'this clone has no remote';
+  return { status: 'warn', name, message: `only in this clone (${why}): right for the one executor of these ops; a second one would run each op again`, fix: choice.from === 'opted-out' ? 'git config --unset strata.claimRemote (claims then go through the remote the branch tracks)' : 'git remote add origin URL' };
 }
 
 function checkPath(): Check {

@@ -542,6 +542,27 @@ describe('git strata doctor', () => {
   });
 });
 
+describe('git strata doctor: where an executor\'s claims are linearised', () => {
+  it('ok through the remote; a warning with the fix when claims stay in this clone or no remote is chosen', () => {
+    const dir = repo('claims');
+    sandbox.strata(dir, ['install']);
+    const env = { NO_COLOR: '1' };
+    const doctor = (): string => sandbox.strata(dir, ['doctor'], { env, allowFail: true }).stdout;
+    expect(doctor()).not.toContain('executor claims');
+    sandbox.git(dir, ['config', 'strata.executor', 'true']);
+    expect(doctor()).toMatch(/warn\s+executor claims: only in this clone \(this clone has no remote\)/);
+    sandbox.git(sandbox.dir, ['init', '-q', '--bare', join(sandbox.dir, 'claims-remote.git')]);
+    sandbox.git(dir, ['remote', 'add', 'origin', join(sandbox.dir, 'claims-remote.git')]);
+    expect(doctor()).toMatch(/ok\s+executor claims: linearised by origin \(origin\)/);
+    sandbox.git(dir, ['config', 'strata.claimRemote', 'none']);
+    expect(doctor()).toMatch(/warn\s+executor claims: only in this clone \(strata.claimRemote is none\).*\n\s+fix: git config --unset strata.claimRemote/);
+    sandbox.git(dir, ['config', '--unset', 'strata.claimRemote']);
+    sandbox.git(dir, ['remote', 'rename', 'origin', 'hub']);
+    sandbox.git(dir, ['remote', 'add', 'fork', join(sandbox.dir, 'claims-remote.git')]);
+    expect(doctor()).toMatch(/warn\s+executor claims: several remotes \(fork, hub\) and none chosen.*\n\s+fix: git config strata.claimRemote fork/);
+  });
+});
+
 describe('git strata hook pre-commit', () => {
   it('refuses a staged typed file with conflict markers; --no-verify and STRATA=0 bypass', () => {
     const dir = repo();
