@@ -7,7 +7,7 @@
 // Pipeline: list the commits (rev-list) → what each changed against each parent (diff-tree --stdin) →
 // which paths are typed (check-attr on a temporary index of the commit) → every blob in one cat-file
 // --batch → check (pure) → print, each finding naming its commit.
-import { type CommitRef, type Finding, type Reported, checkDeleted, checkFile, format, isFormat, type Format } from '../core/check/index.js';
+import { type CommitRef, type Finding, type InParent, type Reported, checkDeleted, checkFile, format, isFormat, mergeFindings, type Format, unseenFindings } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { rawChange } from '../git/raw-diff.js';
 import { command, parse } from './args.js';
@@ -118,29 +118,15 @@ function verify(cwd: string, range: string, as: Format): number {
         const deleted = new Set(changed.filter((c) => c.after === undefined).map((c) => c.path));
         found.push(...retypedSince(repo.top, parent, (paths) => typesAtRev(commit.ref.sha, paths), (path) => deleted.has(path)));
       }
-      // What a merge keeps from one parent is not a change against another: the id the merge chose for a
-      // task both sides stamped (one is in another parent's version), and a conflict sample the first
-      // parent had (content is the first parent's check's to judge).
-      const idOfOther = (id: string, path: string): boolean =>
-        pairs.some((other) => {
-          if (other.n === n) return false;
+      // What a merge keeps from one parent is not a change against another; a finding the first
+      // parent's check already made is not made again for another parent.
+      const inParents = (path: string): InParent[] =>
+        pairs.map((other) => {
           const change = other.changes.find((c) => c.path === path);
-          // Unchanged against that parent: its version is the merge's own, which has the id.
-          return change === undefined || (text(change.before) ?? '').includes(`[id:${id}]`);
+          // Unchanged against that parent: its version is the merge's own.
+          return change === undefined ? { same: true } : { same: false, text: text(change.before) };
         });
-      const kept = found.filter((f) => {
-        if (!commit.merge) return true;
-        if (n > 0 && f.rule === 'conflict-markers') return false;
-        const id = f.rule === 'identity-changed' ? /^the id of .* changed from \S+ to (\S+)$/.exec(f.message)?.[1] : undefined;
-        return id === undefined || !idOfOther(id, f.path);
-      });
-      // A finding the first parent's check already made is not made again for another parent.
-      const fresh = kept.filter((f) => {
-        const key = `${f.path}:${f.line}:${f.rule}:${f.message}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
+      const fresh = unseenFindings(commit.merge ? mergeFindings(found, n, inParents) : found, seen);
       report(commit.ref, fresh);
     }
   }

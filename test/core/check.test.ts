@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, reusingBase, sameAs, stampIds, untaggedTasks } from '../../src/core/check/index.js';
+import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, mergeFindings, reusingBase, sameAs, stampIds, unseenFindings, untaggedTasks } from '../../src/core/check/index.js';
 import { firstConflict } from '../../src/core/check/markers.js';
 import { ROOT } from '../helpers/git.js';
 
@@ -454,5 +454,32 @@ describe('architecture of the checks', () => {
     visit(chunkOf('src/cli/hook.ts'));
     const hook = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
     expect(hook.filter((i) => /src\/core\/(check|entries|crdt)|src\/cli\/check|isomorphic-git|commander|execa/.test(i))).toEqual([]);
+  });
+});
+
+describe('a merge against its parents', () => {
+  const base = `- [x] [seq:1] [id:aaaaaaaaaa] [done:${S1}] one\n- [ ] [seq:2] [id:bbbbbbbbbb] two\n`;
+  it('keeps what the merge dropped of a parent, not the id it took from another parent or that parent\'s conflict markers', () => {
+    // The merge took the first parent's version: against the second, the done task is gone.
+    const merged = `- [ ] [seq:2] [id:bbbbbbbbbb] two\n`;
+    const lost = queue(merged, base);
+    expect(rules(mergeFindings(lost, 1, () => [{ same: true }, { same: false, text: Q + base }]))).toEqual(['settled-entry-removed']);
+    // The id the merge chose for a task both sides stamped is in the other parent's version.
+    const chose = queue('- [ ] [seq:2] [id:cccccccccc] [alias:dddddddddd] two\n', '- [ ] [seq:2] [id:dddddddddd] two\n');
+    expect(rules(chose)).toEqual([]);
+    const renamed = queue('- [ ] [seq:2] [id:cccccccccc] two\n', '- [ ] [seq:2] [id:dddddddddd] two\n');
+    expect(rules(renamed)).toEqual(['identity-changed']);
+    expect(mergeFindings(renamed, 1, () => [{ same: false, text: Q + '- [ ] [seq:2] [id:cccccccccc] two\n' }, { same: false, text: '' }])).toEqual([]);
+    expect(mergeFindings(renamed, 1, () => [{ same: false, text: Q + '- [ ] [seq:2] [id:eeeeeeeeee] two\n' }, { same: false, text: '' }])).toHaveLength(1);
+    const markers = queue('<<<<<<< a\n- [ ] [seq:3] x\n=======\n- [ ] [seq:3] y\n>>>>>>> b\n');
+    expect(mergeFindings(markers, 0, () => [])).toHaveLength(1);
+    expect(mergeFindings(markers, 1, () => [])).toEqual([]);
+  });
+
+  it('reports a finding once across parents', () => {
+    const seen = new Set<string>();
+    const twice = queue('- [ ] [seq:1] a\n- [ ] [seq:1] b\n');
+    expect(unseenFindings(twice, seen)).toHaveLength(rules(twice).length);
+    expect(unseenFindings(twice, seen)).toEqual([]);
   });
 });
