@@ -15,6 +15,12 @@ if [ ! -x "$strata_node" ] || [ ! -f "$strata_cli" ]; then
   exit $strata_status
 fi
 strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'
+strata_gitdir=${GIT_INDEX_FILE%/*}
+[ -n "${GIT_INDEX_FILE:-}" ] && [ -f "$strata_gitdir/HEAD" ] || strata_gitdir=$(git rev-parse --git-dir 2>/dev/null) || strata_gitdir=.git
+if [ -f "$strata_gitdir/MERGE_HEAD" ]; then
+  strata_merged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD MERGE_HEAD -- 2>/dev/null) || strata_merged='?'
+  strata_staged=$(printf '%s\n%s' "$strata_staged" "$strata_merged")
+fi
 [ -z "$strata_staged" ] && exit $strata_status
 strata_attrs=$(printf '%s\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'
 printf '%s\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' ||

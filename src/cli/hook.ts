@@ -5,6 +5,10 @@
 // than the two git calls the common "no typed file staged" case needs. The checks themselves are
 // imported only once a typed file turns out to be staged.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Finding, InParent } from '../core/check/index.js';
+import type { FileType } from '../core/file-types.js';
 import { rawChange } from '../git/raw-diff.js';
 import { EXIT } from './exit.js';
 
@@ -52,18 +56,18 @@ export interface Staged {
   readonly mode: string;
   /** The staged blob, or undefined for a file the commit deletes. */
   readonly blob: string | undefined;
-  /** The blob at HEAD, or undefined for a file HEAD does not have. */
+  /** The blob in the commit compared with (HEAD, or a MERGE_HEAD), or undefined where it lacks the file. */
   readonly head: string | undefined;
 }
 
 /**
- * Regular files the index adds, modifies or deletes against HEAD (a rename is a deletion and an
- * addition), with their staged and HEAD blob ids.
+ * Regular files the index adds, modifies or deletes against `commit` (a rename is a deletion and an
+ * addition), with their staged blob ids and the commit's.
  */
-function stagedFiles(): Staged[] {
+function stagedFiles(commit?: string): Staged[] {
   // --raw gives the blob ids, so the staged content (not the work tree's) is what gets checked, and
-  // HEAD's version comes from the same call.
-  const out = gitSync(['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=AMTD', '--no-ext-diff']);
+  // the commit's version comes from the same call.
+  const out = gitSync(['diff', '--cached', '--raw', '--no-abbrev', '-z', '--no-renames', '--diff-filter=AMTD', '--no-ext-diff', ...(commit ? [commit, '--'] : [])]);
   const fields = out.split('\0');
   const staged: Staged[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -73,70 +77,121 @@ function stagedFiles(): Staged[] {
   return staged;
 }
 
-/** The staged files that carry a strata attribute (any value but unspecified/unset), with its value. */
-function typedFiles(staged: readonly Staged[]): { file: Staged; type: string }[] {
-  const out = gitSync(['check-attr', '-z', '--stdin', 'strata'], staged.map((s) => `${s.path}\0`).join(''));
-  const fields = out.split('\0');
+/**
+ * The commits a merge in progress merges in (MERGE_HEAD), none outside one. Under `git commit` the index
+ * git names in GIT_INDEX_FILE (index, index.lock, next-index-*.lock) lies in the git directory, beside
+ * MERGE_HEAD, so the common commit asks git nothing more.
+ */
+function mergeHeads(): string[] {
+  const index = process.env.GIT_INDEX_FILE;
+  let dir = index ? dirname(resolve(index)) : undefined;
+  if (dir === undefined || !existsSync(join(dir, 'HEAD'))) dir = gitSync(['rev-parse', '--absolute-git-dir']).trim();
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'MERGE_HEAD'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+}
+
+/** The strata attribute of each path that has one (any value but unspecified/unset). */
+function typesOfPaths(paths: readonly string[]): Map<string, string> {
   const types = new Map<string, string>();
+  if (paths.length === 0) return types;
+  const out = gitSync(['check-attr', '-z', '--stdin', 'strata'], paths.map((p) => `${p}\0`).join(''));
+  const fields = out.split('\0');
   for (let i = 0; i + 2 < fields.length; i += 3) {
     const value = fields[i + 2]!;
     if (value !== 'unspecified' && value !== 'unset') types.set(fields[i]!, value);
   }
-  return staged.filter((s) => types.has(s.path)).map((file) => ({ file, type: types.get(file.path)! }));
+  return types;
 }
+
+type Typed = { file: Staged; type: string };
+
+/** A side a commit concluding a merge merges in, and the typed files the index has otherwise than it. */
+interface MergedSide {
+  readonly commit: string;
+  readonly typed: readonly Typed[];
+  /** A .gitattributes differs from this side's: a file it typed may have lost its type. */
+  readonly attributes: boolean;
+}
+
+const isAttributes = (path: string): boolean => path === '.gitattributes' || path.endsWith('/.gitattributes');
 
 async function preCommit(): Promise<number> {
   const staged = stagedFiles();
-  if (staged.length === 0) return EXIT.ok;
-  const typed = typedFiles(staged);
-  const attributes = staged.some((s) => s.path === '.gitattributes' || s.path.endsWith('/.gitattributes'));
-  if (typed.length === 0 && !attributes) return EXIT.ok;
-  return checkStaged(typed, attributes);
+  // Concluding a merge, a typed file staged just as HEAD has it may still drop what the side merged in
+  // settled (a conflict resolved with git checkout --ours): the files that differ from it count too.
+  const sides = mergeHeads().map((commit) => ({ commit, files: stagedFiles(commit) }));
+  if (staged.length === 0 && sides.every((side) => side.files.length === 0)) return EXIT.ok;
+  const types = typesOfPaths([...new Set([...staged, ...sides.flatMap((side) => side.files)].map((s) => s.path))]);
+  const typedOf = (files: readonly Staged[]): Typed[] => files.filter((s) => types.has(s.path)).map((file) => ({ file, type: types.get(file.path)! }));
+  const typed = typedOf(staged);
+  const attributes = staged.some((s) => isAttributes(s.path));
+  const merged: MergedSide[] = sides
+    .map((side) => ({ commit: side.commit, typed: typedOf(side.files), attributes: side.files.some((s) => isAttributes(s.path)) }))
+    .filter((side) => side.typed.length > 0 || side.attributes);
+  if (typed.length === 0 && !attributes && merged.length === 0) return EXIT.ok;
+  return checkStaged(typed, attributes, merged);
 }
 
 /**
- * Files HEAD types that the staged .gitattributes type otherwise (or not at all): what the old type
- * kept in them loses its protection, as if they had been renamed away.
+ * Files `rev` (HEAD, or a side being merged in) types that the staged .gitattributes type otherwise (or
+ * not at all): what the old type kept in them loses its protection, as if they had been renamed away.
  */
-async function retypedFindings(typed: readonly { file: Staged; type: string }[]): Promise<ReturnType<typeof import('./check.js').retypedSince>> {
-  if (spawnSync('git', ['rev-parse', '--verify', '--quiet', 'HEAD']).status !== 0) return [];
+async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<ReturnType<typeof import('./check.js').retypedSince>> {
+  if (spawnSync('git', ['rev-parse', '--verify', '--quiet', rev]).status !== 0) return [];
   const { retypedSince, typesOf } = await import('./check.js');
-  // Files the loop in checkStaged already checked by their HEAD type are not looked at twice.
+  // Files the loop in checkStaged already checked by their type at `rev` are not looked at twice.
   const checked = new Map(typed.map((t) => [t.file.path, t.type]));
-  return retypedSince('.', 'HEAD', (paths) => typesOf('.', paths, true), (path, was) => checked.get(path) === was);
+  return retypedSince('.', rev, (paths) => typesOf('.', paths, true), (path, was) => checked.get(path) === was);
 }
 
 /**
  * The slow path: stamp ids on hand-written queue entries (and stage them), then check every staged
- * typed file against HEAD. The checks and their git plumbing load only here.
+ * typed file against HEAD and, concluding a merge, against the side merged in, as verify checks a merge
+ * commit against its parents. The checks and their git plumbing load only here.
  */
-async function checkStaged(typed: readonly { file: Staged; type: string }[], attributes = false): Promise<number> {
-  const [{ checkDeleted, checkFile, findConflictMarkers, formatText, reusingBase, sameAs, stampIds, untaggedTasks }, { catTexts }, { stoppedOperation }, { isFileType }, { newId }, { randomBytes }, { readFileSync }, { withFileLock }, { writeFileAtomicSync }] =
-    await Promise.all([
-      import('../core/check/index.js'),
-      import('./check.js'),
-      import('../git/operation.js'),
-      import('../core/file-types.js'),
-      import('../core/ids.js'),
-      import('node:crypto'),
-      import('node:fs'),
-      import('../ops/lock.js'),
-      import('../git/atomic-write.js'),
-    ]);
-  const blobs = typed.flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined));
+async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
+  const [
+    { checkDeleted, checkFile, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, stampIds, unseenFindings, untaggedTasks },
+    { catTexts },
+    { stoppedOperation },
+    { isFileType },
+    { newId },
+    { randomBytes },
+    { withFileLock },
+    { writeFileAtomicSync },
+  ] = await Promise.all([
+    import('../core/check/index.js'),
+    import('./check.js'),
+    import('../git/operation.js'),
+    import('../core/file-types.js'),
+    import('../core/ids.js'),
+    import('node:crypto'),
+    import('../ops/lock.js'),
+    import('../git/atomic-write.js'),
+  ]);
+  const blobs = [...new Set([...typed, ...merged.flatMap((side) => side.typed)].flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined)))];
   const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
   const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
+  const fileTypeOf = (type: string): FileType => (isFileType(type) ? type : 'markdown');
 
-  const findings: ReturnType<typeof checkFile> = [];
   const inMerge = stoppedOperation('.') !== undefined;
+  // The staged text of each file checked, as stamping left it.
+  const staged = new Map<string, string>();
   // Files of a type new in this commit: where a typed file went when it was renamed (git mv).
-  const added = (type: string): string[] =>
-    typed.filter((t) => t.type === type && t.file.head === undefined && t.file.blob !== undefined).map((t) => texts.get(t.file.blob!) ?? '');
+  const added = (files: readonly Typed[], type: string): string[] =>
+    files.filter((t) => fileTypeOf(t.type) === type && t.file.head === undefined && t.file.blob !== undefined).map((t) => staged.get(t.file.path) ?? texts.get(t.file.blob!) ?? '');
+  const headFindings: Finding[] = [];
   for (const { file, type } of typed) {
-    const fileType = isFileType(type) ? type : 'markdown';
+    const fileType = fileTypeOf(type);
     const base = file.head ? texts.get(file.head) : undefined;
     if (file.blob === undefined) {
-      if (base !== undefined) findings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${quote(file.path)}`, added(fileType)));
+      if (base !== undefined) headFindings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${quote(file.path)}`, added(typed, fileType)));
       continue;
     }
     let text = texts.get(file.blob);
@@ -176,7 +231,8 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
         }
       }
     }
-    findings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads }));
+    staged.set(file.path, text);
+    headFindings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads }));
     if (fileType === 'queue') {
       for (const task of untaggedTasks(text)) {
         process.stderr.write(
@@ -186,22 +242,80 @@ async function checkStaged(typed: readonly { file: Staged; type: string }[], att
       }
     }
   }
-  if (attributes) findings.push(...(await retypedFindings(typed)));
-  if (findings.length === 0) return EXIT.ok;
+  if (attributes) headFindings.push(...(await retypedFindings(typed)));
+
+  // Concluding a merge: the staged files against every side merged in, as verify checks a merge commit
+  // against its other parents, so a conflict resolved by taking HEAD's version cannot drop what that
+  // side settled. HEAD is the first parent; a file missing from a parent's list is the same there.
+  const findings: Finding[] = [];
+  const sides: { side: MergedSide; name: string; findings: Finding[] }[] = [];
+  if (merged.length === 0) findings.push(...headFindings);
+  else {
+    const lists = [typed, ...merged.map((side) => side.typed)];
+    const textOf = (blob: string | undefined): string | undefined => (blob === undefined ? undefined : texts.get(blob));
+    // The merge's own version: as stamping left it, else the staged blob (any list names the same one).
+    const mergeText = (file: Staged): string | undefined => staged.get(file.path) ?? textOf(file.blob);
+    const inParents = (path: string): InParent[] => {
+      const entries = lists.map((list) => list.find((t) => t.file.path === path)?.file);
+      const now = entries.find((file) => file !== undefined);
+      return entries.map((file) => {
+        const text = file === undefined ? undefined : textOf(file.head);
+        return file === undefined || (now !== undefined && text === mergeText(now)) ? { same: true } : { same: false, text };
+      });
+    };
+    const seen = new Set<string>();
+    findings.push(...unseenFindings(mergeFindings(headFindings, 0, inParents), seen));
+    for (const [k, side] of merged.entries()) {
+      const found: Finding[] = [];
+      for (const { file, type } of side.typed) {
+        const fileType = fileTypeOf(type);
+        const theirs = textOf(file.head);
+        const now = mergeText(file);
+        if (now === undefined) {
+          const restore = `git checkout ${side.commit.slice(0, 12)} -- ${quote(file.path)}`;
+          if (theirs !== undefined) found.push(...checkDeleted(fileType, file.path, theirs, restore, added(side.typed, fileType)));
+          continue;
+        }
+        found.push(...checkFile(fileType, file.path, now, theirs, { inMerge: true }));
+      }
+      if (side.attributes) found.push(...(await retypedFindings(side.typed, side.commit)));
+      const kept = unseenFindings(mergeFindings(found, k + 1, inParents), seen);
+      if (kept.length > 0) sides.push({ side, name: describe(side.commit), findings: kept });
+    }
+  }
+  const all = [...findings, ...sides.flatMap((s) => s.findings)];
+  if (all.length === 0) return EXIT.ok;
 
   process.stderr.write(formatText(findings));
-  const paths = [...new Set(findings.map((f) => f.path))].map(quote).join(' ');
-  const problems = findings.length === 1 ? '1 problem' : `${findings.length} problems`;
+  for (const { name, findings: found } of sides) {
+    process.stderr.write(`strata: against ${name}, the side this commit merges in (MERGE_HEAD):\n${formatText(found)}`);
+  }
+  const paths = [...new Set(all.map((f) => f.path))].map(quote).join(' ');
+  const problems = all.length === 1 ? '1 problem' : `${all.length} problems`;
   process.stderr.write(`strata: commit refused: ${problems} in the staged ${paths} (see above).\n`);
-  if (findings.some((f) => f.rule === 'conflict-markers')) {
+  if (sides.length > 0) {
+    const files = [...new Set(sides.flatMap((s) => s.findings.map((f) => f.path)))].map(quote).join(' ');
+    process.stderr.write(
+      `hint: this merge drops what ${sides.map((s) => s.name).join(' and ')} settled. To merge ${files} again with the driver: ` +
+        `'git checkout -m -- ${files}' (git keeps the conflicted versions after a git add), then 'git strata resolve ${files}', which stages the result; ` +
+        `or start over: 'git merge --abort', then merge or pull again with strata installed (not STRATA=0).\n`,
+    );
+  }
+  if (all.some((f) => f.rule === 'conflict-markers')) {
     process.stderr.write(`hint: resolve the conflicts ('git strata resolve ${paths}' merges what a merge without the driver left), then 'git add ${paths}' and commit again.\n`);
-  } else {
+  } else if (findings.length > 0) {
     process.stderr.write(`hint: fix them, 'git add ${paths}' and commit again ('git strata check --staged --base HEAD' shows them again).\n`);
   }
   process.stderr.write(
     `hint: to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify); CI's 'git strata verify' still checks the commit.\n`,
   );
   return EXIT.findings;
+}
+
+/** A commit as messages name it: its short id and subject. */
+function describe(commit: string): string {
+  const result = spawnSync('git', ['log', '-1', '--format=%h (%s)', commit, '--'], { encoding: 'utf8' });
+  return result.status === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : commit.slice(0, 12);
 }
 
 function quote(path: string): string {

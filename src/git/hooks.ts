@@ -74,6 +74,15 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
     // Without rename detection a typed file renamed away shows as deleted, which the checks look at.
     lines.push(
       `strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'`,
+      // Concluding a merge, a typed file staged as HEAD has it may still drop what the side merged in
+      // settled: the files that differ from MERGE_HEAD count too. The index git names lies in the git
+      // directory, beside MERGE_HEAD, so a commit outside a merge asks git nothing more.
+      'strata_gitdir=${GIT_INDEX_FILE%/*}',
+      `[ -n "\${GIT_INDEX_FILE:-}" ] && [ -f "$strata_gitdir/HEAD" ] || strata_gitdir=$(git rev-parse --git-dir 2>/dev/null) || strata_gitdir=.git`,
+      'if [ -f "$strata_gitdir/MERGE_HEAD" ]; then',
+      `  strata_merged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD MERGE_HEAD -- 2>/dev/null) || strata_merged='?'`,
+      `  strata_staged=$(printf '%s\\n%s' "$strata_staged" "$strata_merged")`,
+      'fi',
       '[ -z "$strata_staged" ] && exit $strata_status',
       `strata_attrs=$(printf '%s\\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'`,
       `printf '%s\\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' ||`,

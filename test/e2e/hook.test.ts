@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type Sandbox, makeSandbox } from '../helpers/git.js';
+import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
 
 let sandbox: Sandbox;
 let repo: string;
@@ -406,5 +406,126 @@ describe('pre-commit hook', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('HEARTBEAT.md:1: heartbeat-backwards: the heartbeat of a went back in time');
     expect(refused.stderr).toContain("MEMORY.md:1: fact-edited: the fact db.engine by ops at 2026-11-27T10:00:00.000Z was edited: it changed its value from 'Postgres' to 'MySQL'");
+  });
+});
+
+describe('pre-commit hook concluding a merge (bare remote and clones)', () => {
+  let box: Sandbox;
+  let a: string;
+  let b: string;
+
+  beforeAll(() => {
+    box = makeSandbox('strata-hook-merge-');
+    ({ a, b } = makeRemoteWithClones(box, ['a', 'b'], { files: { 'notes.txt': 'base\n' } }) as { a: string; b: string });
+  });
+  afterAll(() => box?.cleanup());
+
+  const run = (cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const result = spawnSync(cmd, args, { cwd, env: { ...box.env, ...env }, encoding: 'utf8' });
+    return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+  };
+  const strata = (cwd: string, ...args: string[]) => box.strata(cwd, args);
+  const gitIn = (cwd: string, ...args: string[]) => box.git(cwd, args);
+
+  /** Both clones at one commit of main, with the given work committed in `a` and pushed. */
+  function fork(work: () => void, env: NodeJS.ProcessEnv = {}): void {
+    work();
+    gitIn(a, 'add', '-A');
+    expect(run(a, 'git', ['commit', '-q', '-m', 'base'], env).status).toBe(0);
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    gitIn(b, 'pull', '-q', '--no-rebase');
+  }
+
+  it('refuses a merge resolved by taking HEAD that drops the side\'s done task and fact; the hinted re-merge commits', () => {
+    fork(() => {
+      strata(a, 'queue', 'add', 'one');
+      strata(a, 'fact', 'set', 'x', 'y', '1');
+    });
+    strata(a, 'queue', 'done', '1');
+    strata(a, 'fact', 'set', 'x', 'y', '2');
+    gitIn(a, 'commit', '-q', '-am', 'a: done 1, fact 2');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    strata(b, 'queue', 'add', '--agent', 'b', 'two');
+    strata(b, 'fact', 'set', 'x', 'z', '3');
+    gitIn(b, 'commit', '-q', '-am', 'b: two, fact 3');
+    // A merge without the driver, resolved by keeping this clone's versions: nothing differs from HEAD.
+    expect(run(b, 'git', ['pull', '-q', '--no-rebase'], { STRATA: '0' }).status).not.toBe(0);
+    gitIn(b, 'checkout', '-q', '--ours', 'QUEUE.md', 'MEMORY.md');
+    gitIn(b, 'add', '-A');
+    expect(gitIn(b, 'diff', '--cached', '--name-only', 'HEAD').stdout).toBe('');
+    const refused = run(b, 'git', ['commit', '-q', '--no-edit']);
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/strata: against [0-9a-f]{7,} \(a: done 1, fact 2\), the side this commit merges in \(MERGE_HEAD\):/);
+    expect(refused.stderr).toMatch(/QUEUE\.md:\d+: status-regressed: seq 1 went from done back to open/);
+    expect(refused.stderr).toMatch(/MEMORY\.md:\d+: fact-removed: the fact x\.y by .* \('2'/);
+    expect(refused.stderr).toContain("'git checkout -m -- MEMORY.md QUEUE.md'");
+    expect(refused.stderr).toContain("'git strata resolve MEMORY.md QUEUE.md'");
+
+    // What the hint says: git recreates the conflicted merge of both files (with the driver now), resolve stages it.
+    gitIn(b, 'checkout', '-m', '--', 'MEMORY.md', 'QUEUE.md');
+    const resolved = box.strata(b, ['resolve', 'MEMORY.md', 'QUEUE.md'], { allowFail: true });
+    expect(resolved.status, resolved.stdout + resolved.stderr).toBe(0);
+    const merged = run(b, 'git', ['commit', '-q', '--no-edit']);
+    expect(merged.status, merged.stderr).toBe(0);
+    const queue = box.read(join(b, 'QUEUE.md'));
+    expect(queue).toMatch(/^- \[x\] \[seq:1\] .* one$/m);
+    expect(queue).toMatch(/\btwo$/m);
+    const memory = box.read(join(b, 'MEMORY.md'));
+    expect(memory).toMatch(/\[entity:x\] \[attr:y\] .* 2$/m);
+    expect(memory).toMatch(/\[entity:x\] \[attr:z\] .* 3$/m);
+    expect(box.strata(b, ['verify', '--range', 'HEAD~2..HEAD']).status).toBe(0);
+    gitIn(b, 'push', '-q', 'origin', 'HEAD:main');
+    gitIn(a, 'pull', '-q', '--no-rebase');
+  });
+
+  it('passes what the driver merged (renumbered task, one task both hooks stamped, superseded fact, newer heartbeat) when the merge is committed by hand', () => {
+    fork(() => {
+      strata(a, 'queue', 'add', 'shared work');
+      strata(a, 'heartbeat', '--agent', 'w', 'starting');
+      // Written by hand and committed with the hook off: each side's hook then stamps its own id on it.
+      box.write(join(a, 'QUEUE.md'), `${box.read(join(a, 'QUEUE.md'))}- [ ] [seq:9] [agent:h] hand-written\n`);
+    }, { STRATA: '0' });
+    const seq = (text: string, body: string): string => new RegExp(`\\[seq:(\\d+)\\][^\\n]* ${body}$`, 'm').exec(text)![1]!;
+    const shared = seq(box.read(join(a, 'QUEUE.md')), 'shared work');
+    strata(a, 'queue', 'done', shared);
+    strata(a, 'queue', 'add', 'a-side task');
+    strata(a, 'fact', 'set', 'x', 'y', 'from a');
+    strata(a, 'heartbeat', '--agent', 'w', 'a beat');
+    box.write(join(a, 'notes.txt'), 'a\n');
+    gitIn(a, 'commit', '-q', '-am', 'a side');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    strata(b, 'queue', 'add', '--agent', 'b', 'b-side task');
+    strata(b, 'fact', 'set', 'x', 'y', 'from b');
+    strata(b, 'heartbeat', '--agent', 'w', 'b beat');
+    box.write(join(b, 'notes.txt'), 'b\n');
+    gitIn(b, 'commit', '-q', '-am', 'b side');
+    const stamped = (text: string) => /\[seq:\d+\] \[id:(\w+)\][^\n]* hand-written$/m.exec(text)?.[1];
+    expect(stamped(box.read(join(b, 'QUEUE.md')))).toBeDefined();
+    expect(stamped(box.read(join(b, 'QUEUE.md')))).not.toBe(stamped(box.read(join(a, 'QUEUE.md'))));
+
+    // The driver merges the typed files; notes.txt conflicts, so the merge is committed by hand.
+    const pulled = run(b, 'git', ['pull', '--no-rebase']);
+    expect(pulled.status).not.toBe(0);
+    expect(pulled.stdout).toMatch(/CONFLICT \(content\): Merge conflict in notes\.txt/);
+    expect(gitIn(b, 'ls-files', '-u').stdout).toMatch(/\tnotes\.txt$/m);
+    const queue = box.read(join(b, 'QUEUE.md'));
+    expect(queue).toMatch(/\[was:\d+\]/);
+    expect(queue).toMatch(/\[alias:\w+\][^\n]* hand-written$/m);
+    expect(box.read(join(b, 'MEMORY.md'))).toMatch(/\[superseded:yes\]/);
+    box.write(join(b, 'notes.txt'), 'a and b\n');
+    gitIn(b, 'add', 'notes.txt');
+
+    // The check runs on this merge: taking HEAD's queue would drop the side's done task.
+    gitIn(b, 'checkout', 'HEAD', '--', 'QUEUE.md');
+    const refused = run(b, 'git', ['commit', '-q', '--no-edit']);
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`status-regressed: seq ${shared} went from done back to open|settled-entry-removed`));
+    box.write(join(b, 'QUEUE.md'), queue);
+    gitIn(b, 'add', 'QUEUE.md');
+    const committed = run(b, 'git', ['commit', '-q', '--no-edit']);
+    expect(committed.stderr).toBe('');
+    expect(committed.status).toBe(0);
+    expect(gitIn(b, 'rev-list', '--parents', '-n', '1', 'HEAD').stdout.trim().split(' ')).toHaveLength(3);
+    expect(box.strata(b, ['verify', '--range', 'HEAD~2..HEAD']).status).toBe(0);
   });
 });
