@@ -201,6 +201,11 @@ describe('pre-commit hook', () => {
     const verify = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
     expect(verify.status).toBe(1);
     expect(verify.stdout).toMatch(/QUEUE\.md:\d+: settled-entry-removed: .*seq 5/);
+    // The hook is installed here; git merge committed without it, and the hint says so rather than
+    // offering to install it.
+    expect(existsSync(join(repo, '.git', 'hooks', 'pre-commit'))).toBe(true);
+    expect(verify.stderr).not.toMatch(/adds the pre-commit hook/);
+    expect(verify.stderr).toMatch(/only those it runs for: not a commit made with --no-verify or STRATA=0, .* -s ours included/);
     // A merge that keeps both is clean.
     branch('main-line-2');
     sandbox.write(join(repo, 'README.md'), '# readme, edited\n');
