@@ -1,6 +1,7 @@
 // `git strata resolve [--committed] [paths]`: merge what a driverless merge left conflicted — GitHub's
 // merge button, libgit2/JGit/IDEs, a clone without strata installed, or STRATA=0.
-// Pipeline per file: read the three versions (index stages, else the conflict markers in the file) →
+// Pipeline per file: read the three versions (index stages; a merge in progress whose file was staged
+// with its markers: the merge's commits; else the conflict markers in the file) →
 // type → merge (core) → check nothing was lost → write atomically → `git add` when clean.
 // Whatever fails, the file stays as it was.
 import { existsSync } from 'node:fs';
@@ -10,7 +11,20 @@ import writeFileAtomic from 'write-file-atomic';
 import { StrataError } from '../core/errors.js';
 import { mergeFile } from '../core/merge/file.js';
 import { conflictSamples, hasConflict, lostEntries, splitConflicts } from '../core/resolve.js';
-import { type Stages, blobText, committedMarkersBase, decodeUtf8, stage, strataTypes, trackedPaths, unmergedPaths } from '../git/conflicts.js';
+import {
+  type MergeInProgress,
+  type Stages,
+  blobText,
+  blobsAt,
+  changedSinceHead,
+  committedMarkersBase,
+  decodeUtf8,
+  mergeInProgress,
+  stage,
+  strataTypes,
+  trackedPaths,
+  unmergedPaths,
+} from '../git/conflicts.js';
 import { gitLineMerge } from '../git/line-merge.js';
 import { repoTop } from '../ops/workfile.js';
 import { command, parse } from './args.js';
@@ -47,7 +61,7 @@ async function readWorkTree(path: string): Promise<string | null | undefined> {
 
 /** The three versions of an unmerged path: base from stage 1, the sides from the file's markers
  * (which keeps any edit made since the merge) or, with no markers, from stages 2 and 3. */
-function fromStages(top: string, stages: Stages, text: string, type: string): Versions | string {
+function fromStages(top: string, stages: Stages, text: string, type: string, from = 'index stages'): Versions | string {
   if (!stages.ours || !stages.theirs) return 'deleted on one side (modify/delete): resolve by hand with git add or git rm';
   const base = stages.base ? blobText(top, stages.base) : '';
   const ours = blobText(top, stages.ours);
@@ -56,15 +70,33 @@ function fromStages(top: string, stages: Stages, text: string, type: string): Ve
   if (hasConflict(text, type)) {
     const sides = splitConflicts(text, conflictSamples(text, type));
     if (!sides) return 'cannot read the conflict markers in the file: resolve by hand';
-    return { base, ours: sides.ours, theirs: sides.theirs, from: 'index stages', labels: sides.labels, regions: sides.regions };
+    return { base, ours: sides.ours, theirs: sides.theirs, from, labels: sides.labels, regions: sides.regions };
   }
-  if (text === ours) return { base, ours, theirs, from: 'index stages', labels: ['ours', 'base', 'theirs'], regions: 1 };
+  if (text === ours) return { base, ours, theirs, from, labels: ['ours', 'base', 'theirs'], regions: 1 };
   // A driver killed after it wrote %A leaves the merged file, unmerged, without markers: if merging the
   // stages again gives exactly the file, it is that merge; anything else was edited by a person.
   return { base, ours, theirs, from: 'index stages (the file already holds their merge)', labels: ['ours', 'base', 'theirs'], regions: 1, onlyIf: text };
 }
 
-async function resolveOne(top: string, rel: string, stages: Stages | undefined, type: string, dryRun: boolean): Promise<{ outcome: Outcome; message: string }> {
+/**
+ * A file with conflict markers but no unmerged entries while a merge is in progress: staged with
+ * `git add`, markers and all. The index no longer has the stages, but the commits do: base at the merge
+ * base, ours at HEAD, theirs at MERGE_HEAD, the versions git merged. A string says why they cannot be
+ * used (several merge bases: git merged from a virtual base no commit holds; an octopus; markers HEAD
+ * already had, which this merge did not write); undefined when no merge is in progress.
+ */
+async function mergeStages(top: string, rel: string, merge: MergeInProgress | undefined, type: string): Promise<Stages | string | undefined> {
+  if (!merge) return undefined;
+  if (merge.heads.length > 1) return `MERGE_HEAD names ${merge.heads.length} commits (an octopus merge), so the merge had no three versions of it`;
+  if (merge.bases.length > 1) return `HEAD and MERGE_HEAD have ${merge.bases.length} merge bases, so the base git merged from (a virtual one) is in no commit`;
+  const revs = [merge.heads[0]!, 'HEAD', ...merge.bases];
+  const [theirs, ours, base] = await blobsAt(top, revs.map((rev) => `${rev}:${rel}`));
+  const oursText = ours === undefined ? undefined : blobText(top, ours);
+  if (oursText && hasConflict(oursText, type)) return 'HEAD has these conflict markers already, so this merge did not write them';
+  return { ...(base ? { base } : {}), ...(ours ? { ours } : {}), ...(theirs ? { theirs } : {}) };
+}
+
+async function resolveOne(top: string, rel: string, stages: Stages | undefined, type: string, dryRun: boolean, merge?: MergeInProgress): Promise<{ outcome: Outcome; message: string }> {
   const path = join(top, rel);
   const text = await readWorkTree(path);
   if (text === undefined) return stages ? { outcome: 'conflicted', message: 'missing from the work tree: resolve by hand with git add or git rm' } : { outcome: 'skipped', message: 'no such file' };
@@ -74,25 +106,31 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
   }
 
   let versions: Versions | string;
+  // Markers but no stages during a merge (the file was staged with git add): the merge's own commits.
+  const fromMerge = !stages && hasConflict(text, type) ? await mergeStages(top, rel, merge, type) : undefined;
   if (stages) {
     versions = fromStages(top, stages, text, type);
+  } else if (fromMerge !== undefined && typeof fromMerge !== 'string') {
+    versions = fromStages(top, fromMerge, text, type, 'the merge in progress: its merge base, HEAD and MERGE_HEAD');
   } else {
+    // Why the merge in progress could not give the versions, said with whatever is done instead.
+    const why = typeof fromMerge === 'string' ? ` (${fromMerge})` : '';
     const sides = hasConflict(text, type) ? splitConflicts(text, conflictSamples(text, type)) : null;
     if (!sides) {
       return hasConflict(text, type)
         ? { outcome: 'conflicted', message: 'cannot read the conflict markers in the file: resolve by hand' }
         : { outcome: 'skipped', message: 'no conflict markers: nothing to resolve' };
     }
-    if (sides.diff3) versions = { ...sides, from: 'committed conflict markers, diff3 base' };
+    if (sides.diff3) versions = { ...sides, from: `committed conflict markers, diff3 base${why}` };
     else {
       // Two-way markers carry no base: take it from the merge that committed them. Without it, both
       // sides of a region would count as insertions — two edits of one paragraph would be kept side by
       // side instead of conflicting.
       const base = await committedMarkersBase(top, rel, (t) => hasConflict(t, type));
-      if (base !== undefined) versions = { ...sides, base, from: 'committed conflict markers, base from the merge that committed them' };
+      if (base !== undefined) versions = { ...sides, base, from: `committed conflict markers, base from the merge that committed them${why}` };
       else if (type === 'markdown') {
-        return { outcome: 'conflicted', message: 'the markers carry no base and no merge commit brought them in, so edits cannot be told from insertions: resolve by hand' };
-      } else versions = { ...sides, from: 'committed conflict markers, base unknown inside regions (entries merged by identity)' };
+        return { outcome: 'conflicted', message: `the markers carry no base and no merge commit brought them in, so edits cannot be told from insertions: resolve by hand${why}` };
+      } else versions = { ...sides, from: `committed conflict markers, base unknown inside regions (entries merged by identity)${why}` };
     }
   }
   if (typeof versions === 'string') return { outcome: 'conflicted', message: versions };
@@ -123,7 +161,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
 }
 
 /** The paths to resolve, relative to the top level. */
-async function targets(top: string, cwd: string, operands: string[], committed: boolean, unmerged: Map<string, Stages>): Promise<string[]> {
+async function targets(top: string, cwd: string, operands: string[], committed: boolean, unmerged: Map<string, Stages>, merging: boolean): Promise<string[]> {
   if (operands.length > 0) {
     return operands.map((operand) => {
       const rel = relative(top, resolvePath(cwd, operand));
@@ -135,6 +173,17 @@ async function targets(top: string, cwd: string, operands: string[], committed: 
   }
   const unmergedTypes = await strataTypes(top, [...unmerged.keys()]);
   const candidates = [...unmerged.keys()].filter((path) => unmergedTypes.get(path) !== undefined);
+  // A merge in progress whose conflicted file was staged with `git add`, markers and all: no longer
+  // unmerged, but still the merge's to resolve.
+  if (merging && !committed) {
+    const changed = (await changedSinceHead(top)).filter((path) => !unmerged.has(path));
+    const types = await strataTypes(top, changed);
+    for (const path of changed) {
+      if (types.get(path) === undefined) continue;
+      const text = await readWorkTree(join(top, path)).catch(() => undefined);
+      if (text && hasConflict(text, types.get(path)!)) candidates.push(path);
+    }
+  }
   if (committed) {
     const tracked = (await trackedPaths(top)).filter((path) => !unmerged.has(path));
     const types = await strataTypes(top, tracked);
@@ -151,7 +200,7 @@ export async function run(args: string[]): Promise<number> {
   const program = command('resolve', 'merge typed files that a merge without the strata driver left conflicted')
     .option('--committed', 'also repair tracked typed files whose committed content has conflict markers')
     .option('--dry-run', 'say what would be done, change nothing')
-    .argument('[paths...]', 'files to resolve (default: every unmerged typed file)');
+    .argument('[paths...]', 'files to resolve (default: every unmerged typed file and, during a merge, every typed file with conflict markers)');
   const parsed = parse<Options>(program, args);
   if (typeof parsed === 'number') return parsed;
   const { options, operands } = parsed;
@@ -159,7 +208,8 @@ export async function run(args: string[]): Promise<number> {
     const cwd = process.cwd();
     const top = await repoTop(cwd);
     const unmerged = await unmergedPaths(top);
-    const paths = [...new Set(await targets(top, cwd, operands, options.committed === true, unmerged))].sort();
+    const merge = await mergeInProgress(top);
+    const paths = [...new Set(await targets(top, cwd, operands, options.committed === true, unmerged, merge !== undefined))].sort();
     if (paths.length === 0) {
       process.stdout.write(options.committed ? 'nothing to resolve\n' : 'nothing to resolve (no unmerged typed file; --committed also looks for committed conflict markers)\n');
       return EXIT.ok;
@@ -175,7 +225,7 @@ export async function run(args: string[]): Promise<number> {
     for (const rel of paths) {
       let outcome: { outcome: Outcome; message: string };
       try {
-        outcome = await resolveOne(top, rel, unmerged.get(rel), types.get(rel) ?? 'markdown', options.dryRun === true);
+        outcome = await resolveOne(top, rel, unmerged.get(rel), types.get(rel) ?? 'markdown', options.dryRun === true, merge);
       } catch (error) {
         outcome = { outcome: 'conflicted', message: `failed (${(error as Error).message}); left as it was` };
       }

@@ -1,6 +1,7 @@
 // What a driverless merge left behind, read from git: unmerged index entries (stages 1–3), the blobs
 // behind them, and the strata type of each path (`git check-attr`, as the driver looks it up).
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
 import { git, gitTry } from './exec.js';
@@ -100,4 +101,44 @@ export async function committedMarkersBase(top: string, path: string, hasMarkers
     return (await show(base.stdout.trim())) ?? '';
   }
   return undefined;
+}
+
+/** The merge git is stopped in (MERGE_HEAD exists): what it merges into HEAD, and from which base. */
+export interface MergeInProgress {
+  /** The commits MERGE_HEAD names: one, or several for an octopus merge. */
+  readonly heads: readonly string[];
+  /** The merge bases of HEAD and the head (`merge-base --all`): none for unrelated histories, several
+   * for a criss-cross merge, whose base git builds as a virtual commit. Empty for an octopus. */
+  readonly bases: readonly string[];
+}
+
+/** The merge in progress in the work tree at `top`, or undefined when git is not stopped in one. */
+export async function mergeInProgress(top: string): Promise<MergeInProgress | undefined> {
+  const file = (await git(top, ['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const heads = text.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+  if (heads.length === 0) return undefined;
+  if (heads.length > 1) return { heads, bases: [] };
+  const found = await gitTry(top, ['merge-base', '--all', 'HEAD', heads[0]!]);
+  // Exit 1: the histories share no commit (git merges them with an empty base).
+  if (found.exitCode > 1) throw new StrataError('GIT_FAILED', `git merge-base --all HEAD ${heads[0]} failed: ${found.stderr.trim()}`);
+  return { heads, bases: found.stdout.split('\n').filter(Boolean) };
+}
+
+/** The blob each `<rev>:<path>` names (undefined where that commit lacks the path), in one `cat-file --batch-check`. */
+export async function blobsAt(top: string, specs: readonly string[]): Promise<(string | undefined)[]> {
+  if (specs.length === 0) return [];
+  const out = await git(top, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], specs.map((s) => `${s}\n`).join(''));
+  return out.split('\n').slice(0, specs.length).map((line) => /^([0-9a-f]{40,64}) blob$/.exec(line)?.[1]);
+}
+
+/** Tracked paths whose work tree version differs from HEAD's (a merge in progress changed them). */
+export async function changedSinceHead(top: string): Promise<string[]> {
+  return (await git(top, ['diff', '--name-only', '-z', '--no-renames', 'HEAD', '--'])).split('\0').filter(Boolean);
 }

@@ -1,5 +1,6 @@
 // `git strata resolve` repairs what a merge without the strata driver left behind: unmerged index
 // entries (a clone without strata installed) and conflict markers that someone committed.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
@@ -58,12 +59,6 @@ describe('lostEntries', () => {
 let sandbox: Sandbox;
 let dir: string;
 
-beforeEach(() => {
-  sandbox = makeSandbox('strata-resolve-');
-  // No strata in this clone: `merge=strata` without a configured driver is git's plain text merge.
-  ({ x: dir } = makeRemoteWithClones(sandbox, ['x'], { install: false, files: { 'QUEUE.md': QUEUE, 'HEARTBEAT.md': HEARTBEAT } }) as { x: string });
-});
-afterEach(() => sandbox.cleanup());
 
 /** Two branches that both append a task 3, touch task 2 and beat the heartbeat; merged with no driver. */
 function driverlessMerge(extraConfig: string[][] = [], markers = true): void {
@@ -119,6 +114,13 @@ function expectRepaired(queue: string, heartbeat: string): void {
 }
 
 describe('git strata resolve', () => {
+  beforeEach(() => {
+    sandbox = makeSandbox('strata-resolve-');
+    // No strata in this clone: `merge=strata` without a configured driver is git's plain text merge.
+    ({ x: dir } = makeRemoteWithClones(sandbox, ['x'], { install: false, files: { 'QUEUE.md': QUEUE, 'HEARTBEAT.md': HEARTBEAT } }) as { x: string });
+  });
+  afterEach(() => sandbox.cleanup());
+
   it('stages what a driver killed after writing %A left: unmerged, no markers, already the merge', () => {
     // git < 2.42 reports a killed driver as a conflict and leaves its %A in the work tree.
     const killed = `'${process.execPath}' '${CLI}' merge %O %A %B %L %P; kill -9 $$`;
@@ -235,5 +237,92 @@ describe('git strata resolve', () => {
     expect(after).toContain('in React');
     expect(after).toContain('in Vue');
     expect(sandbox.git(dir, ['ls-files', '-u', 'QUEUE.md']).stdout).not.toBe('');
+  });
+});
+
+describe('git strata resolve during a merge whose conflicted file was staged with git add', () => {
+  let box: Sandbox;
+  let a: string;
+  let b: string;
+  const strataIn = (cwd: string, args: string[]) => box.strata(cwd, args, { allowFail: true });
+
+  beforeEach(() => {
+    box = makeSandbox('strata-resolve-staged-');
+    ({ a, b } = makeRemoteWithClones(box, ['a', 'b'], { files: { 'QUEUE.md': QUEUE } }) as { a: string; b: string });
+    // a drops the open task 2 and adds a task 3; b leaves task 2 alone and adds its own task 3.
+    box.write(join(a, 'QUEUE.md'), `${QUEUE.replace('- [ ] [seq:2] [id:k7q2m9xa4c] [depends:1] [agent:code-intel] build frontend\n', '')}- [ ] [seq:3] [id:a3a3a3a3a3] [agent:a] from a\n`);
+    box.git(a, ['commit', '-q', '-am', 'a: drop task 2, add task 3']);
+    box.git(a, ['push', '-q', 'origin', 'HEAD:main']);
+    box.write(join(b, 'QUEUE.md'), `${QUEUE}- [ ] [seq:3] [id:b3b3b3b3b3] [agent:b] from b\n`);
+    box.git(b, ['commit', '-q', '-am', 'b: add task 3']);
+    // Without the driver: the queue conflicts, and the user stages it, markers and all.
+    const pulled = spawnSync('git', ['pull', '-q', '--no-rebase'], { cwd: b, env: { ...box.env, STRATA: '0' }, encoding: 'utf8' });
+    expect(pulled.status).not.toBe(0);
+    expect(box.read(join(b, 'QUEUE.md'))).toContain('<<<<<<<');
+    box.git(b, ['add', 'QUEUE.md']);
+    expect(box.git(b, ['ls-files', '-u']).stdout).toBe('');
+  });
+  afterEach(() => box.cleanup());
+
+  function expectMerged(): void {
+    const queue = box.read(join(b, 'QUEUE.md'));
+    expect(queue).not.toMatch(/^(<{7}|={7}|>{7})/m);
+    const ids = entriesOf(parseDoc(queue)).map((e) => tagValue(e, 'id'));
+    // The task a deleted (and b left alone) stays deleted; both new tasks survive, one renumbered.
+    expect(ids).toEqual(['a9d4c1uv0s', 'a3a3a3a3a3', 'b3b3b3b3b3']);
+    expect(queue).toContain('- [ ] [seq:4] [id:b3b3b3b3b3] [agent:b] [was:3] from b\n');
+    expect(box.git(b, ['diff', '--cached', '--name-only', 'HEAD']).stdout).toBe('QUEUE.md\n');
+    expect(box.git(b, ['diff', '--name-only']).stdout).toBe('');
+  }
+
+  it('finds the file without a path and merges it from the merge base, HEAD and MERGE_HEAD', () => {
+    const result = strataIn(b, ['resolve']);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toBe('QUEUE.md: resolved (queue via typed:queue, from the merge in progress: its merge base, HEAD and MERGE_HEAD), staged\n');
+    expectMerged();
+    // The merge commits (the hook checks it against HEAD and MERGE_HEAD) and verifies.
+    box.git(b, ['commit', '-q', '--no-edit']);
+    expect(strataIn(b, ['verify', '--range', 'HEAD~2..HEAD']).status).toBe(0);
+  });
+
+  it('does the same with the path named', () => {
+    const result = strataIn(b, ['resolve', 'QUEUE.md']);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expectMerged();
+    expect(result.stdout).toMatch(/from the merge in progress/);
+  });
+});
+
+describe('git strata resolve during a criss-cross merge', () => {
+  it('says the merge has several merge bases and falls back to the markers', () => {
+    const box = makeSandbox('strata-resolve-criss-');
+    try {
+      const { x } = makeRemoteWithClones(box, ['x'], { install: false, files: { 'QUEUE.md': QUEUE, 'p.txt': 'p\n', 'q.txt': 'q\n' } }) as { x: string };
+      const commit = (file: string, text: string, message: string) => {
+        box.write(join(x, file), text);
+        box.git(x, ['commit', '-q', '-am', message]);
+      };
+      box.git(x, ['checkout', '-q', '-b', 'q']);
+      commit('q.txt', 'q1\n', 'q1');
+      box.git(x, ['checkout', '-q', '-b', 'p', 'main']);
+      commit('p.txt', 'p1\n', 'p1');
+      const p1 = box.git(x, ['rev-parse', 'HEAD']).stdout.trim();
+      box.git(x, ['merge', '-q', '--no-edit', 'q']);
+      box.git(x, ['checkout', '-q', 'q']);
+      box.git(x, ['merge', '-q', '--no-edit', p1]);
+      commit('QUEUE.md', `${QUEUE}- [ ] [seq:3] [id:q3q3q3q3q3] [agent:q] from q\n`, 'q: task 3');
+      box.git(x, ['checkout', '-q', 'p']);
+      commit('QUEUE.md', `${QUEUE}- [ ] [seq:3] [id:p3p3p3p3p3] [agent:p] from p\n`, 'p: task 3');
+      expect(box.git(x, ['merge-base', '--all', 'p', 'q']).stdout.trim().split('\n')).toHaveLength(2);
+      expect(box.git(x, ['merge', '--no-edit', 'q'], { allowFail: true }).status).toBe(1);
+      box.git(x, ['add', 'QUEUE.md']);
+      const result = box.strata(x, ['resolve'], { allowFail: true });
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^QUEUE\.md: resolved \(queue via .*base unknown inside regions .*\(HEAD and MERGE_HEAD have 2 merge bases, so the base git merged from \(a virtual one\) is in no commit\)\), staged$/m);
+      const ids = entriesOf(parseDoc(box.read(join(x, 'QUEUE.md')))).map((e) => tagValue(e, 'id'));
+      expect(ids).toEqual(['a9d4c1uv0s', 'k7q2m9xa4c', 'p3p3p3p3p3', 'q3q3q3q3q3']);
+    } finally {
+      box.cleanup();
+    }
   });
 });
