@@ -6,7 +6,7 @@
 // imported only once a typed file turns out to be staged.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Finding, InParent } from '../core/check/index.js';
 import type { FileType } from '../core/file-types.js';
 import { rawChange } from '../git/raw-diff.js';
@@ -219,14 +219,23 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
         if (stampedWorktree) {
           text = catTexts('.', [`:${file.path}`])[0] ?? stamp.text;
           process.stderr.write(`strata: stamped [id:…] on ${count} of ${file.path} (${which}) and staged it again\n`);
+          // `git commit PATH…` commits a temporary index; the real one got the file as it was before.
+          if (/^next-index-.*\.lock$/.test(basename(process.env.GIT_INDEX_FILE ?? ''))) {
+            process.stderr.write(`strata: (a commit of named paths: git's own index keeps ${file.path} as it was before the ids, so git status shows it changed; git add ${quote(file.path)} after this commit)\n`);
+          }
         } else {
           // Partly staged: only the staged version gets the ids; the work tree's unstaged changes stay untouched.
           const blob = gitSync(['hash-object', '-w', '--stdin', '--no-filters'], stamp.text).trim();
           gitSync(['update-index', '--cacheinfo', `${file.mode},${blob},${file.path}`]);
           text = stamp.text;
+          // The work tree may have the ids already (stamped by a commit of named paths, whose ids the
+          // index lost): then it only differs from the index by them.
+          const worktreeHasThem = existsSync(file.path) && stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh)).stamped.length === 0;
           process.stderr.write(
             `strata: stamped [id:…] on ${count} of ${file.path} (${which}) in the index only: the file has unstaged changes, which were left alone.\n` +
-              `strata: the work tree copy still lacks these ids; the next commit of the file gives the same entries the same ids back.\n`,
+              (worktreeHasThem
+                ? `strata: the work tree copy already has these ids.\n`
+                : `strata: the work tree copy still lacks these ids; the next commit of the file gives the same entries the same ids back.\n`),
           );
         }
       }

@@ -337,6 +337,23 @@ describe('pre-commit hook', () => {
     expect(sandbox.git(repo, ['status', '--porcelain']).stdout).toBe('');
   });
 
+  it('a commit of named paths (git commit QUEUE.md) stamps the commit and the work tree, and says that git\'s index lags', () => {
+    branch('stamp-paths');
+    sandbox.write(join(repo, 'QUEUE.md'), `${QUEUE}- [ ] [seq:5] [agent:e] by path\n`);
+    const ok = sandbox.git(repo, ['commit', '-q', '-m', 'by path', 'QUEUE.md']);
+    expect(ok.stderr).toContain("git's own index keeps QUEUE.md as it was before the ids");
+    const committed = sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout;
+    expect(committed).toMatch(/\[seq:5\] \[id:[0-9a-z]{10}\] \[agent:e\] by path\n$/);
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(committed);
+    // The next commit from that index (a change elsewhere staged): the ids are not news to the work tree.
+    sandbox.write(join(repo, 'notes.txt'), 'x\n');
+    sandbox.git(repo, ['add', 'notes.txt']);
+    const next = commit('another file');
+    expect(next.status, next.stderr).toBe(0);
+    expect(next.stderr).toContain('the work tree copy already has these ids');
+    expect(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout).toBe(committed);
+  });
+
   it('names a task-box item with no tags, which the queue reads as prose, without refusing the commit', () => {
     branch('untagged');
     sandbox.write(join(repo, 'QUEUE.md'), `${QUEUE}- [ ] fix the login bug\n\n\`\`\`\n- [ ] in a code sample\n\`\`\`\n`);
