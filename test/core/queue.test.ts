@@ -189,25 +189,6 @@ describe('queue merge', () => {
     }
   });
 
-  it('a one-sided change down the lattice does not win (git revert of a done or a claim): the maximum stays', async () => {
-    const t = (box: string, tags: string, extra = '') => `${HEAD}- [${box}] [seq:1] [id:aaaaaaaaaa] [agent:alice]${tags} A\n${extra}`;
-    const claim = ' [claim:alice@2026-11-27T10:01:00.000Z]';
-    const done = ' [done:2026-11-27T10:02:00.000Z]';
-    const two = '- [ ] [seq:2] [id:bbbbbbbbbb] [agent:bob] B\n';
-    // git revert of "finish 1": base = the finished version, ours = HEAD (finished, task 2 added since),
-    // theirs = the version before it was finished.
-    for (const before of [t(' ', ''), t(' ', claim)]) {
-      const one = await merge('queue', t('x', claim + done), t('x', claim + done, two), before);
-      expect(one).toMatchObject({ conflicts: 0, text: t('x', claim + done, two) });
-      expect((await merge('queue', t('x', claim + done), before, t('x', claim + done, two))).text).toBe(one.text);
-    }
-    // a revert of "claim 1": the claim stays
-    const claimed = await merge('queue', t(' ', claim), t(' ', claim, two), t(' ', ''));
-    expect(claimed).toMatchObject({ conflicts: 0, text: t(' ', claim, two) });
-    // a change that does not go down still wins as it is
-    expect((await merge('queue', t(' ', ''), t(' ', '', two), t(' ', claim))).text).toBe(t(' ', claim, two));
-  });
-
   it('an edge no merge renumbers renders as it was written ([depends:01] stays)', async () => {
     const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:01] b\n- [ ] [seq:3] [id:cccccccccc] c\n`;
     const result = await merge('queue', b, b.replace('] a\n', '] a changed\n'), b.replace('] c\n', '] c changed\n'));

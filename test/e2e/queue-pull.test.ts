@@ -86,9 +86,12 @@ describe('three agents, every pull order', () => {
   });
 });
 
-describe('git revert of queue progress', () => {
-  it('reverting an older `done` or claim commit keeps the task done or claimed (the lattice maximum); check passes', () => {
-    const sb = makeSandbox('strata-revert-');
+describe('picking and dropping commits that change the queue', () => {
+  // git's three-way base is the picked commit's parent, which the target branch may never have had: a
+  // task finished there looks, from the target, as if the target had reopened it. Only the picked
+  // commit's own change may arrive (a lattice rule for one-sided changes once brought the rest along).
+  it('cherry-pick brings only the picked commit\'s change, and rebase -i can drop a commit that finished a task', () => {
+    const sb = makeSandbox('strata-pick-');
     sandboxes.push(sb);
     const clones = makeRemoteWithClones(sb, ['A'], { files: { 'QUEUE.md': BASE } });
     const dir = clones.A!;
@@ -97,26 +100,37 @@ describe('git revert of queue progress', () => {
       sb.write(file, edit(sb.read(file)));
       sb.git(dir, ['commit', '-q', '-am', message]);
     };
-    commit((t) => t.replace('[agent:code-intel] build frontend', '[agent:code-intel] [claim:code-intel@2026-11-27T10:02:11.000Z] build frontend'), 'claim 142');
-    commit((t) => `${t.trimEnd()}\n- [ ] [seq:143] [id:pa3n8w2re6] [depends:142] [agent:deploy] push to staging\n`, 'add 143');
-    // Finishing 142 also reworded 143; claiming it also reworded 141's text.
-    commit((t) => t.replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend').replace('push to staging', 'push to staging (eu)'), 'finish 142');
-    commit((t) => `${t.trimEnd()}\n- [ ] [seq:144] [id:pa4q7d2m1x] [agent:docs] release notes\n`, 'add 144');
-    // The driver runs for each (HEAD has changed the file since the reverted commit): the rewording is
-    // undone, the status is not.
+    const main = sb.read(file);
+    sb.git(dir, ['checkout', '-q', '-b', 'feature']);
+    commit((t) => t.replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend'), 'C1: finish 142 (by mistake)');
+    commit((t) => `${t.trimEnd()}\n- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n`, 'C2: add 143');
+    const added = '- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n';
+    sb.git(dir, ['checkout', '-q', 'main']);
+    sb.write(join(dir, 'NOTES.md'), '# other\n');
+    sb.git(dir, ['add', 'NOTES.md']);
+    sb.git(dir, ['commit', '-q', '-m', 'main moves']);
+    sb.git(dir, ['cherry-pick', 'feature']);
+    expect(sb.read(file)).toBe(main + added);
+    // Dropping C1 from the feature branch: C2 replays without C1's done.
+    sb.git(dir, ['checkout', '-q', 'feature']);
+    sb.git(dir, ['rebase', '-q', '--onto', 'feature~2', 'feature~1', 'feature']);
+    expect(sb.read(file)).toBe(main + added);
+  });
+
+  it('git revert of a `queue done` commit reopens the task, as asked, and verify reports it (status only moves up)', () => {
+    const sb = makeSandbox('strata-revert-');
+    sandboxes.push(sb);
+    const clones = makeRemoteWithClones(sb, ['A'], { files: { 'QUEUE.md': BASE } });
+    const dir = clones.A!;
+    const file = join(dir, 'QUEUE.md');
+    sb.write(file, sb.read(file).replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend'));
+    sb.git(dir, ['commit', '-q', '-am', 'finish 142']);
+    sb.write(file, `${sb.read(file).trimEnd()}\n- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n`);
+    sb.git(dir, ['commit', '-q', '-am', 'add 143']);
     sb.git(dir, ['revert', '--no-edit', 'HEAD~1']);
-    const after = sb.read(file);
-    expect(after).not.toMatch(/^<{7}/m);
-    expect(after).toContain('[agent:deploy] push to staging\n');
-    const task = entriesOf(parseDoc(after)).find((e) => tagValue(e, 'id') === 'k7q2m9xa4c')!;
-    expect(task.box).toBe('x');
-    expect(tagValue(task, 'done')).toBe('2026-11-27T10:09:00.000Z');
-    expect(tagValue(task, 'claim')).toBe('code-intel@2026-11-27T10:02:11.000Z');
-    expect(sb.strata(dir, ['verify', '--range', 'HEAD~1..HEAD'], { allowFail: true }).status).toBe(0);
-    // Reverting the claim alone changes nothing at all: git stops with nothing to commit.
-    const before = sb.read(file);
-    expect(sb.git(dir, ['revert', '--no-edit', 'HEAD~4'], { allowFail: true }).status).not.toBe(0);
-    expect(sb.read(file)).toBe(before);
-    expect(sb.git(dir, ['status', '--porcelain', '--untracked-files=no']).stdout).toBe('');
+    expect(sb.read(file)).toContain('- [ ] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] build frontend\n');
+    const verified = sb.strata(dir, ['verify', '--range', 'HEAD~1..HEAD'], { allowFail: true });
+    expect(verified.status).toBe(1);
+    expect(verified.stdout).toMatch(/status-regressed: seq 142 went from done back to open/);
   });
 });

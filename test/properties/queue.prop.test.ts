@@ -145,31 +145,6 @@ describe('queue merge laws', () => {
     );
   });
 
-  it('a revert (merge(x, y, b) for b → x → y) never moves a status down nor drops a settled task', async () => {
-    const chain = fc.record({ base: fc.array(op, { maxLength: 6 }), x: fc.array(op, { maxLength: 5 }), y: fc.array(op, { maxLength: 5 }) }).map((h) => {
-      const base = apply([], h.base, 'b', { now: 0 });
-      const x = apply(base, h.x, 'x', { now: 100 });
-      return { base, x, y: apply(x, h.y, 'y', { now: 200 }) };
-    });
-    await fc.assert(
-      fc.asyncProperty(chain, async ({ base, x, y }) => {
-        // Where y is x, git reverts without a merge (the file goes back as it was): no driver to ask.
-        fc.pre(render(y) !== render(x) && render(x) !== render(base));
-        const one = await merge('queue', render(x), render(y), render(base));
-        const two = await merge('queue', render(x), render(base), render(y));
-        expect(two.text).toBe(one.text);
-        const result = read(one.text);
-        for (const t of y) {
-          const rank = STATUS_RANK[t.box === 'x' ? 'done' : t.box === '-' ? 'cancelled' : t.claim ? 'claimed' : 'open'];
-          const entry = result.get(t.id);
-          if (rank >= 2) expect(entry, `settled task ${t.id} dropped`).toBeDefined();
-          if (entry) expect(STATUS_RANK[statusOf(entry)]).toBeGreaterThanOrEqual(Math.min(rank, 2));
-        }
-      }),
-      { numRuns: RUNS / 2 },
-    );
-  });
-
   it('three branches merged in any order (merges of merges) agree on every task and edge', async () => {
     await fc.assert(
       fc.asyncProperty(history, async ({ base, x, y, z }) => {

@@ -1,6 +1,5 @@
 // heartbeat: an LWW-map keyed by agent. Per agent the greatest (at, agent, content) wins; a removal on
 // one side wins only if the other side left that agent unchanged (handled by mergeKeyed).
-import { parseStamp } from '../clock.js';
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
 import { type EntryType, entryContent, memoByEntry } from './keyed.js';
 
@@ -17,13 +16,6 @@ export const heartbeat: EntryType = {
     return agent !== undefined ? `agent:${agent}` : `text:${entryBody(entry)}`;
   }),
   sortKey: (entry) => tagValue(entry, 'agent') ?? entryBody(entry),
-  // A beat replaced by an older one (a revert of a heartbeat commit) is the clock going back: the
-  // later beat stays, as the check against the base demands.
-  regresses: (from, to) => {
-    if (to === undefined) return false;
-    const [a, b] = [parseStamp(tagValue(from, 'at') ?? ''), parseStamp(tagValue(to, 'at') ?? '')];
-    return a !== undefined && b !== undefined && b < a;
-  },
   join: (_base, ours, theirs) => {
     if (!ours) return theirs;
     if (!theirs) return ours;

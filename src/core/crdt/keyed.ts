@@ -25,13 +25,6 @@ export interface EntryType {
   /** Entries are never removed by a merge: a removal on one side does not win (facts, ledger). */
   readonly growOnly?: boolean;
   /**
-   * Whether a change from `from` to `to` (undefined: removed) moves the entry back where the type only
-   * lets it move forward (the queue's status lattice; a settled task removed). Such a one-sided change
-   * does not simply win, as changes do: it goes through `join` with the unchanged side, which keeps
-   * the maximum (a revert of `queue done` does not reopen the task).
-   */
-  regresses?(from: Entry, to: Entry | undefined): boolean;
-  /**
    * Keep every run of consecutive entries ordered by sort key (the queue is ordered by seq) — a run
    * where every entry is `orderable`; one entry that is not (a task without seq) pins its run as placed.
    */
@@ -195,9 +188,6 @@ function settle(
   }
 }
 
-const regressed = (type: EntryType, base: Entry | undefined, side: Entry | undefined): boolean =>
-  base !== undefined && type.regresses !== undefined && type.regresses(base, side);
-
 export function mergeKeyed(
   type: EntryType,
   base: ReadonlyMap<string, Entry>,
@@ -215,8 +205,8 @@ export function mergeKeyed(
     let result: Entry | Conflict | undefined;
     if (sameEntry(o, t)) result = o && t ? greaterByContent(o, t) : (o ?? t);
     else if (type.growOnly && (!o || !t)) result = o ?? t;
-    else if (sameEntry(o, b) && !regressed(type, b, t)) result = t;
-    else if (sameEntry(t, b) && !regressed(type, b, o)) result = o;
+    else if (sameEntry(o, b)) result = t;
+    else if (sameEntry(t, b)) result = o;
     else result = type.join(b, o, t);
     if (isConflict(result)) {
       conflicts.set(key, result);

@@ -222,10 +222,6 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
     const stamp = stamps.reduce<string | undefined>((a, v) => minString(a, v), undefined);
     if (stamp !== undefined) values.set('done', stamp);
   }
-  // The claim goes with the status that wins: where the side with the lower status dropped it (a revert
-  // of the claim, or of the done), the winner's claim stays.
-  const winnerClaim = tagValue(winner, 'claim');
-  if (boxRank(ours) !== boxRank(theirs) && winnerClaim !== undefined && values.get('claim') === undefined) values.set('claim', winnerClaim);
   // A claim both sides made differently keeps the earliest; the other is recorded, never dropped.
   const lost = new Set([...tagValues(ours, 'claim-lost'), ...tagValues(theirs, 'claim-lost')]);
   const [oc, tc, bc] = [o.get('claim'), t.get('claim'), b.get('claim')];
@@ -481,7 +477,6 @@ export const queue: EntryType = {
   orderable: (entry) => seqOf(entry) !== undefined,
   fold: queueFold,
   join: queueJoin,
-  regresses: (from, to) => (to === undefined ? STATUS_RANK[statusOf(from)] >= STATUS_RANK.cancelled : STATUS_RANK[statusOf(to)] < STATUS_RANK[statusOf(from)]),
   prepare: prepareVersion,
   align: (versions) => {
     // A hand-written entry (content identity) that another version carries with an id is that entry.
