@@ -14,6 +14,7 @@ import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
 import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget, trackedHookLine } from '../git/hooks.js';
 import { isTracked, pathsWithStrataMerge } from '../git/install-target.js';
 import { parseDriverCommand } from '../git/shell.js';
+import { StrataError } from '../core/errors.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { type Unrunnable, locateProgram } from '../ops/handler.js';
 import { readLocalSettings } from '../ops/probe.js';
@@ -405,8 +406,14 @@ async function checkClaims(top: string): Promise<Check | undefined> {
   const settings = readLocalSettings(top);
   if (!settings.executor) return undefined;
   const { claimRemoteOf } = await import('../ops/ledger-commit.js');
-  const choice = await claimRemoteOf({ top, env: process.env }, settings.claimRemote);
   const name = 'executor claims';
+  let choice: Awaited<ReturnType<typeof claimRemoteOf>>;
+  try {
+    choice = await claimRemoteOf({ top, env: process.env }, settings.claimRemote);
+  } catch (error) {
+    if (!(error instanceof StrataError)) throw error;
+    return { status: 'fail', name, message: `${error.message}: replay cannot claim, so it runs no op`, fix: error.hint ?? 'git config strata.claimRemote origin' };
+  }
   if (choice.remote !== undefined) {
     const how = { config: 'strata.claimRemote', upstream: "the current branch's remote", origin: 'origin', 'only-remote': 'the only remote' }[choice.from];
     const detached = (await gitTry(top, ['symbolic-ref', '-q', 'HEAD'])).exitCode !== 0 && settings.claimBranch === undefined;

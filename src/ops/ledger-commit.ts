@@ -97,7 +97,12 @@ async function leftoverOfKilledGit(repo: Repo): Promise<boolean> {
 export async function operationInProgress(repo: Repo, opts: { finishingRebase?: boolean } = {}): Promise<string | undefined> {
   const stopped = stoppedOperation(repo.top);
   if (stopped?.name === 'rebase-merge' && opts.finishingRebase && (await rebaseFinished(repo, stopped.path))) return undefined;
-  if (stopped?.name === 'MERGE_HEAD' && (await mergeConcluded(repo, stopped.path))) return undefined;
+  if (stopped?.name === 'MERGE_HEAD' && (await mergeConcluded(repo, stopped.path))) {
+    // What git removes right after post-merge, removed now: replay's own merge of the remote's work (a
+    // rejected claim push) would otherwise stop at "You have not concluded your merge".
+    await Promise.all(['MERGE_HEAD', 'MERGE_MSG', 'MERGE_MODE'].map((name) => rm(join(dirname(stopped.path), name), { force: true })));
+    return undefined;
+  }
   return stopped?.what;
 }
 
@@ -232,16 +237,30 @@ export async function fetchAndMerge(repo: Repo, remote: Remote): Promise<void> {
  * the remotes there are only when strata.claimRemote is not set.
  */
 export async function claimRemoteOf(repo: Repo, configured: string | undefined): Promise<ClaimRemoteChoice> {
-  if (configured !== undefined) return chooseClaimRemote(configured, undefined, []);
+  if (configured !== undefined) {
+    const choice = chooseClaimRemote(configured, undefined, []);
+    // A configured name that is no remote of this clone (a typo) is said here, not by a failing fetch.
+    if (choice.remote !== undefined) {
+      const remotes = await remoteNames(repo);
+      if (!remotes.includes(choice.remote)) {
+        throw new StrataError(
+          'CONFIG',
+          `strata.claimRemote is '${choice.remote}', which is no remote of this clone${remotes.length > 0 ? ` (it has ${remotes.join(', ')})` : ''}`,
+          remotes.length > 0 ? `git config strata.claimRemote ${remotes.includes('origin') ? 'origin' : remotes[0]}` : `add the shared remote (git remote add ${choice.remote} URL), or git config strata.claimRemote ${NO_CLAIM_REMOTE}`,
+        );
+      }
+    }
+    return choice;
+  }
   const current = await gitTry(repo.top, ['symbolic-ref', '--short', '-q', 'HEAD']);
   const branch = current.exitCode === 0 ? current.stdout.trim() : '';
   const tracked = branch === '' ? undefined : await gitTry(repo.top, ['config', '--get', `branch.${branch}.remote`]);
+  return chooseClaimRemote(undefined, tracked?.exitCode === 0 ? tracked.stdout.trim() : undefined, await remoteNames(repo));
+}
+
+async function remoteNames(repo: Repo): Promise<string[]> {
   const remotes = await gitTry(repo.top, ['remote']);
-  return chooseClaimRemote(
-    undefined,
-    tracked?.exitCode === 0 ? tracked.stdout.trim() : undefined,
-    remotes.exitCode === 0 ? remotes.stdout.split('\n').map((r) => r.trim()).filter(Boolean) : [],
-  );
+  return remotes.exitCode === 0 ? remotes.stdout.split('\n').map((r) => r.trim()).filter(Boolean) : [];
 }
 
 /** The branch claims go to: strata.claimBranch, else the current branch's upstream on that remote, else its name. */

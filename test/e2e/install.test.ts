@@ -556,6 +556,8 @@ describe('git strata doctor: where an executor\'s claims are linearised', () => 
     expect(doctor()).toMatch(/ok\s+executor claims: linearised by origin \(origin\)/);
     sandbox.git(dir, ['config', 'strata.claimRemote', 'none']);
     expect(doctor()).toMatch(/warn\s+executor claims: only in this clone \(strata.claimRemote is none\).*\n\s+fix: git config --unset strata.claimRemote/);
+    sandbox.git(dir, ['config', 'strata.claimRemote', 'orgin']);
+    expect(doctor()).toMatch(/FAIL\s+executor claims: strata.claimRemote is 'orgin', which is no remote of this clone \(it has origin\).*\n\s+fix: git config strata.claimRemote origin/);
     sandbox.git(dir, ['config', '--unset', 'strata.claimRemote']);
     sandbox.git(dir, ['remote', 'rename', 'origin', 'hub']);
     sandbox.git(dir, ['remote', 'add', 'fork', join(sandbox.dir, 'claims-remote.git')]);

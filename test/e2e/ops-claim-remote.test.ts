@@ -2,6 +2,7 @@
 // executor clones of one remote run a requested op once, the claim going to the remote the current
 // branch tracks. `strata.claimRemote none` opts out (claims stay local); a clone with no remote at all
 // falls back to the local lock and says so.
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
@@ -75,6 +76,30 @@ describe('ops: claims through the remote by default', () => {
     expect(pulled.stderr).not.toContain('in progress');
     expect(runs('merged-1')).toBe(1);
     expect(sandbox.git(clones.exec1!, ['log', '-1', '--format=%s']).stdout.trim()).toBe('strata: merged-1 done');
+  });
+
+  it('after a merge pull, a claim push the remote rejected is retried: replay merges the remote\'s work although git has not removed MERGE_HEAD yet', async () => {
+    sandbox.write(join(clones.exec1!, 'local-2.txt'), 'exec1 again\n');
+    sandbox.git(clones.exec1!, ['add', 'local-2.txt']);
+    sandbox.git(clones.exec1!, ['commit', '-q', '-m', 'another commit of exec1']);
+    await request('merged-2');
+    // The hook that was there before strata's (it runs first): meanwhile someone else pushes.
+    const other = join(sandbox.dir, 'other');
+    sandbox.git(sandbox.dir, ['clone', '-q', join(sandbox.dir, 'remote.git'), other]);
+    const hook = join(clones.exec1!, '.git/hooks/post-merge.pre-strata');
+    // (Once: replay's own merge of the remote's work runs post-merge too.)
+    const once = join(sandbox.dir, 'pushed-once');
+    sandbox.write(hook, `#!/bin/sh\n[ -e '${once}' ] && exit 0\ntouch '${once}'\ncd '${other}' && echo x >> OTHER.md && git add OTHER.md && git commit -q -m other --no-verify && git push -q origin HEAD:main\n`);
+    chmodSync(hook, 0o755);
+    try {
+      const pulled = await runAsync(sandbox, clones.exec1!, 'git', ['pull', '-q', '--no-edit', '--no-rebase', 'origin', 'main']);
+      expect(pulled.status, pulled.stderr).toBe(0);
+      expect(pulled.stderr).not.toMatch(/not concluded your merge|resolve by hand/);
+      expect(runs('merged-2')).toBe(1);
+      expect(sandbox.git(clones.exec1!, ['show', 'origin/main:.strata/ledger.md']).stdout).toMatch(/\[op:merged-2\] \[state:done\]/);
+    } finally {
+      rmSync(hook);
+    }
   });
 
   it('keeps claims local with strata.claimRemote none (the documented opt-out)', async () => {
