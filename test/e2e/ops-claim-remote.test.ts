@@ -5,8 +5,8 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
-import { makeExecutor, pullAndPush, readLog, runAsync, strataAsync, writeHandler } from './ops-helpers.js';
+import { type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { makeExecutor, pullAndPush, readLog, runAsync, soloExecutor, strataAsync, writeHandler } from './ops-helpers.js';
 
 /** Pulls without the post-merge replay, so the test decides when replay runs. */
 const NO_HOOK_REPLAY = { STRATA_REPLAY_ACTIVE: '1' };
@@ -151,14 +151,7 @@ describe('ops: an executor with no remote', () => {
   afterAll(() => sandbox?.cleanup());
 
   it('falls back to the local lock and says so once, only when there is something to run', () => {
-    const repo = join(sandbox.dir, 'solo');
-    sandbox.git(sandbox.dir, ['init', '-q', repo]);
-    sandbox.strata(repo, ['install']);
-    sandbox.write(join(repo, '.gitattributes'), sandbox.read(join(ROOT, '.gitattributes.example')));
-    sandbox.git(repo, ['add', '.gitattributes']);
-    sandbox.git(repo, ['commit', '-q', '-m', 'attributes']);
-    const log = join(sandbox.dir, 'handler.log');
-    makeExecutor(sandbox, repo, 'solo', { deploy: [writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'))] });
+    const { repo, log } = soloExecutor(sandbox);
     sandbox.strata(repo, ['op', 'request', 'deploy', '--key', 'd1', '--agent', 'me', '--', 'x']);
     sandbox.strata(repo, ['op', 'request', 'deploy', '--key', 'd2', '--agent', 'me', '--', 'y']);
     sandbox.git(repo, ['add', 'OPS.md']);

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, type Sandbox } from '../helpers/git.js';
+import { CLI, ROOT, type Sandbox } from '../helpers/git.js';
 import { rng } from '../../src/torture/prng.js';
 
 export interface AsyncResult {
@@ -87,4 +87,17 @@ export async function pullAndPush(sandbox: Sandbox, clone: string, env: NodeJS.P
     if (pushed.status === 0) return;
   }
   throw new Error(`could not push from ${clone}`);
+}
+
+/** A repository with no remote, strata installed and its attributes committed, and an executor of kind `deploy`. */
+export function soloExecutor(sandbox: Sandbox): { repo: string; log: string } {
+  const repo = join(sandbox.dir, 'solo');
+  sandbox.git(sandbox.dir, ['init', '-q', repo]);
+  sandbox.strata(repo, ['install']);
+  sandbox.write(join(repo, '.gitattributes'), sandbox.read(join(ROOT, '.gitattributes.example')));
+  sandbox.git(repo, ['add', '.gitattributes']);
+  sandbox.git(repo, ['commit', '-q', '-m', 'attributes']);
+  const log = join(sandbox.dir, 'handler.log');
+  makeExecutor(sandbox, repo, 'solo', { deploy: [writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'))] });
+  return { repo, log };
 }

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
-import { type AsyncResult, makeExecutor, pullAndPush, readLog, runAsync, writeHandler } from './ops-helpers.js';
+import { type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
+import { type AsyncResult, makeExecutor, pullAndPush, readLog, runAsync, soloExecutor, writeHandler } from './ops-helpers.js';
 
 /** Pulls and pushes without the post-merge replay, so the test decides when replay runs. */
 const NO_HOOK_REPLAY = { STRATA_REPLAY_ACTIVE: '1' };
@@ -151,14 +151,7 @@ describe('ops: the journal in a clone with no remote', () => {
   afterAll(() => sandbox?.cleanup());
 
   it('keeps a reset from running an op again', () => {
-    const repo = join(sandbox.dir, 'solo');
-    sandbox.git(sandbox.dir, ['init', '-q', repo]);
-    sandbox.strata(repo, ['install']);
-    sandbox.write(join(repo, '.gitattributes'), sandbox.read(join(ROOT, '.gitattributes.example')));
-    sandbox.git(repo, ['add', '.gitattributes']);
-    sandbox.git(repo, ['commit', '-q', '-m', 'attributes']);
-    const log = join(sandbox.dir, 'handler.log');
-    makeExecutor(sandbox, repo, 'solo', { deploy: [writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'))] });
+    const { repo, log } = soloExecutor(sandbox);
     sandbox.strata(repo, ['op', 'request', 'deploy', '--key', 'd1', '--agent', 'me', '--', 'x']);
     sandbox.git(repo, ['add', 'OPS.md']);
     sandbox.git(repo, ['commit', '-q', '-m', 'request']);
