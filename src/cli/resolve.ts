@@ -175,25 +175,22 @@ async function targets(top: string, cwd: string, operands: string[], committed: 
   const candidates = [...unmerged.keys()].filter((path) => unmergedTypes.get(path) !== undefined);
   // A merge in progress whose conflicted file was staged with `git add`, markers and all: no longer
   // unmerged, but still the merge's to resolve.
-  if (merging && !committed) {
-    const changed = (await changedSinceHead(top)).filter((path) => !unmerged.has(path));
-    const types = await strataTypes(top, changed);
-    for (const path of changed) {
-      if (types.get(path) === undefined) continue;
-      const text = await readWorkTree(join(top, path)).catch(() => undefined);
-      if (text && hasConflict(text, types.get(path)!)) candidates.push(path);
-    }
-  }
-  if (committed) {
-    const tracked = (await trackedPaths(top)).filter((path) => !unmerged.has(path));
-    const types = await strataTypes(top, tracked);
-    for (const path of tracked) {
-      if (types.get(path) === undefined) continue;
-      const text = await readWorkTree(join(top, path)).catch(() => undefined);
-      if (text && hasConflict(text, types.get(path)!)) candidates.push(path);
-    }
-  }
+  if (merging && !committed) candidates.push(...(await typedWithMarkers(top, (await changedSinceHead(top)).filter((path) => !unmerged.has(path)))));
+  if (committed) candidates.push(...(await typedWithMarkers(top, (await trackedPaths(top)).filter((path) => !unmerged.has(path)))));
   return candidates;
+}
+
+/** The typed files among `paths` whose work tree copy has conflict markers. */
+async function typedWithMarkers(top: string, paths: readonly string[]): Promise<string[]> {
+  const types = await strataTypes(top, paths);
+  const found: string[] = [];
+  for (const path of paths) {
+    const type = types.get(path);
+    if (type === undefined) continue;
+    const text = await readWorkTree(join(top, path)).catch(() => undefined);
+    if (text && hasConflict(text, type)) found.push(path);
+  }
+  return found;
 }
 
 export async function run(args: string[]): Promise<number> {
