@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Command } from 'commander';
+import { command, parse } from './args.js';
 import { execa } from 'execa';
 import pc from 'picocolors';
 
@@ -86,12 +86,10 @@ function box(title: string, text: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const program = new Command('git strata demo')
-    .description('concurrent edits by two agents, merged by git pull with strata and without')
-    .option('--keep', 'keep the temporary directory and print its path')
-    .exitOverride();
-  program.parse(argv, { from: 'user' });
-  const keep = Boolean(program.opts<{ keep?: boolean }>().keep);
+  const program = command('demo', 'concurrent edits by two agents, merged by git pull with strata and without').option('--keep', 'keep the temporary directory and print its path');
+  const parsed = parse<{ keep?: boolean }>(program, argv);
+  if (typeof parsed === 'number') return parsed;
+  const keep = Boolean(parsed.options.keep);
 
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'strata-demo-')));
   const sh = sandboxEnv(dir);

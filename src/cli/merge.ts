@@ -24,6 +24,17 @@ interface DriverArgs {
 }
 
 const USAGE = 'usage: git strata merge [--type T] %O %A %B [%L] [%P] [%S %X %Y]';
+const HELP = `${USAGE}
+
+The merge driver git runs (merge.strata.driver, registered by git strata install): merges base %O, ours
+%A and theirs %B of the file at path %P into %A by the file's strata type (its .gitattributes), with
+conflict markers %L characters long where it conflicts. Exit 0 clean, 1 conflicts written.
+
+  --type T       merge as type T (markdown, heartbeat, facts, queue, ops, ledger), whatever the attributes say
+  --self-check   load the driver and its Markdown merge, print "ok" (doctor and install.sh use it)
+
+STRATA=0 makes it plain git merge-file; STRATA_DEBUG=1 says which method merged each file.
+`;
 
 function parseArgs(args: string[]): DriverArgs | string {
   let type: string | undefined;
@@ -32,7 +43,7 @@ function parseArgs(args: string[]): DriverArgs | string {
     const arg = args[i]!;
     if (arg === '--type') type = args[++i];
     else if (arg.startsWith('--type=')) type = arg.slice('--type='.length);
-    else if (arg === '-h' || arg === '--help') return USAGE;
+    else if (arg === '-h' || arg === '--help') return HELP;
     else positional.push(arg);
   }
   const [base, ours, theirs, size, path, baseLabel, oursLabel, theirsLabel] = positional;
@@ -137,6 +148,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parseArgs(argv);
+  if (args === HELP) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   if (typeof args === 'string') {
     process.stderr.write(`${args}\n`);
     return 2;
