@@ -5,12 +5,13 @@
 // check (pure, src/core/check) → print. Runs in pre-commit-like loops and on 10k-entry queues, so it
 // parses its few options by hand and spawns git synchronously: commander and execa cost more to load
 // than the whole check.
+import { isUtf8 } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat } from '../core/check/index.js';
+import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat, unreadable } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { stoppedOperation } from '../git/operation.js';
 import { type FileType, isFileType } from '../core/file-types.js';
@@ -117,12 +118,12 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   }
   const files = listed.filter((f) => types.has(f.path));
 
-  let texts: (string | undefined)[];
-  if (options.staged) texts = catTexts(repo.top, files.map((f) => f.blob!));
+  let bytes: (Buffer | undefined)[];
+  if (options.staged) bytes = catBlobs(repo.top, files.map((f) => f.blob!));
   else {
-    texts = files.map((f) => {
+    bytes = files.map((f) => {
       try {
-        return readFileSync(join(repo.top, f.path), 'utf8');
+        return readFileSync(join(repo.top, f.path));
       } catch (error) {
         // Listed by the index but deleted in the work tree: nothing to check.
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -130,6 +131,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
       }
     });
   }
+  const texts = bytes.map((b) => b?.toString('utf8'));
   const bases = options.base ? await baseTexts(repo, options.base, files.map((f) => f.path)) : undefined;
 
   const findings: Finding[] = [];
@@ -145,6 +147,13 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
     const text = texts[n];
     if (text === undefined) return;
     checked++;
+    // Bytes that are not UTF-8, or a BOM before the first entry: said once, instead of what misreading
+    // them would report.
+    const problem = types.get(file.path) === 'markdown' ? undefined : unreadable(file.path, text, isUtf8(bytes[n]!));
+    if (problem) {
+      findings.push(problem);
+      return;
+    }
     findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path) ?? samplesFrom(file.path, text), { inMerge }));
   });
   // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
@@ -346,12 +355,17 @@ function parseTypes(out: string): Map<string, FileType> {
 
 /** Texts of objects (`<blob>`, `<commit>:<path>`, `:<path>`) via one `git cat-file --batch`; undefined when missing. */
 export function catTexts(cwd: string, specs: readonly string[]): (string | undefined)[] {
+  return catBlobs(cwd, specs).map((bytes) => bytes?.toString('utf8'));
+}
+
+/** The bytes of each blob (`<rev>:<path>`, an object id, …), undefined where it names no blob; one git call. */
+export function catBlobs(cwd: string, specs: readonly string[]): (Buffer | undefined)[] {
   if (specs.length === 0) return [];
   const result = spawnSync('git', ['cat-file', '--batch'], { cwd, input: specs.map((s) => `${s}\n`).join(''), maxBuffer: 1024 * 1024 * 1024 });
   if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`);
   if (result.status !== 0) throw new StrataError('GIT_FAILED', `git cat-file --batch failed: ${String(result.stderr).trim()}`);
   const out = result.stdout;
-  const texts: (string | undefined)[] = [];
+  const blobs: (Buffer | undefined)[] = [];
   let at = 0;
   for (let n = 0; n < specs.length; n++) {
     const headerEnd = out.indexOf(10, at);
@@ -360,12 +374,12 @@ export function catTexts(cwd: string, specs: readonly string[]): (string | undef
     // `<oid> <type> <size>`, or `<spec> missing` / `<spec> ambiguous`.
     const m = / (blob|tree|commit|tag) (\d+)$/.exec(header);
     if (!m) {
-      texts.push(undefined);
+      blobs.push(undefined);
       continue;
     }
     const size = Number(m[2]);
-    texts.push(m[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
+    blobs.push(m[1] === 'blob' ? out.subarray(at, at + size) : undefined);
     at += size + 1;
   }
-  return texts;
+  return blobs;
 }

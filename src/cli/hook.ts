@@ -4,6 +4,7 @@
 // node:child_process spawnSync: execa's own start-up (it loads a few dozen modules) would cost more
 // than the two git calls the common "no typed file staged" case needs. The checks themselves are
 // imported only once a typed file turns out to be staged.
+import { isUtf8 } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -157,8 +158,8 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
  */
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
   const [
-    { checkDeleted, checkFile, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, stampIds, unseenFindings, untaggedTasks },
-    { catTexts },
+    { checkDeleted, checkFile, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, stampIds, unreadable, unseenFindings, untaggedTasks },
+    { catBlobs, catTexts },
     { stoppedOperation },
     { isFileType },
     { newId },
@@ -176,7 +177,9 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     import('../git/atomic-write.js'),
   ]);
   const blobs = [...new Set([...typed, ...merged.flatMap((side) => side.typed)].flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined)))];
-  const texts = new Map(catTexts('.', blobs).map((text, n) => [blobs[n]!, text]));
+  const bytes = catBlobs('.', blobs);
+  const texts = new Map(bytes.map((b, n) => [blobs[n]!, b?.toString('utf8')]));
+  const utf8 = new Map(bytes.map((b, n) => [blobs[n]!, b === undefined || isUtf8(b)]));
   const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
   const fileTypeOf = (type: string): FileType => (isFileType(type) ? type : 'markdown');
 
@@ -196,6 +199,13 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     }
     let text = texts.get(file.blob);
     if (text === undefined) continue;
+    // Bytes that are not UTF-8 (stamping would write U+FFFD over them), or a BOM hiding the first entry:
+    // refused as they are, never rewritten.
+    const problem = fileType === 'markdown' ? undefined : unreadable(file.path, text, utf8.get(file.blob) !== false);
+    if (problem) {
+      headFindings.push(problem);
+      continue;
+    }
     // One set of line reads for every parse of this file (stamping, the check, the base).
     const reads = new Map();
     if (fileType === 'queue') {

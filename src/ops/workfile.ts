@@ -1,8 +1,10 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
 // under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { unreadable } from '../core/check/encoding.js';
 import { firstConflict } from '../core/check/markers.js';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
@@ -122,9 +124,29 @@ export async function refuseUnmerged(top: string, rels: readonly string[]): Prom
   throw new StrataError('BAD_INPUT', `${rel} is unmerged: git stopped a merge with a conflict in it, and the other side's version is only in the index`, resolveHint(rel));
 }
 
+/**
+ * The text of a file a command reads as a type: refused when its bytes are not UTF-8 (decoding would
+ * replace them, and a write would lose them) or it starts with a byte order mark (the first entry would
+ * read as prose). Undefined when it does not exist.
+ */
+async function readTyped(file: WorkFile): Promise<string | undefined> {
+  if (file.type === undefined) return readText(file.path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const text = bytes.toString('utf8');
+  const problem = unreadable(file.rel, text, isUtf8(bytes));
+  if (problem) throw new StrataError('BAD_INPUT', `${file.rel}:${problem.line}: ${problem.message}`, problem.hint);
+  return text;
+}
+
 /** The file's text (undefined when it does not exist); refused while it holds a merge conflict. */
 export async function readWorkFile(file: WorkFile): Promise<string | undefined> {
-  const text = await readText(file.path);
+  const text = await readTyped(file);
   refuseConflict(file, text);
   if (file.type !== undefined) await refuseUnmerged(file.top, [file.rel]);
   return text;
@@ -136,7 +158,7 @@ export async function readWorkFile(file: WorkFile): Promise<string | undefined> 
  */
 export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R): Promise<R> {
   return withFileLock(cwd, file.rel, async (held) => {
-    const before = await readText(file.path);
+    const before = await readTyped(file);
     // Markers first: their message names the line.
     refuseConflict(file, before);
     if (file.type !== undefined) await refuseUnmerged(file.top, [file.rel]);
