@@ -5,13 +5,12 @@
 // check (pure, src/core/check) → print. Runs in pre-commit-like loops and on 10k-entry queues, so it
 // parses its few options by hand and spawns git synchronously: commander and execa cost more to load
 // than the whole check.
-import { isUtf8 } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, format, isFormat, unreadable } from '../core/check/index.js';
+import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, decodeText, format, isFormat, unreadable } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { stoppedOperation } from '../git/operation.js';
 import { type FileType, isFileType } from '../core/file-types.js';
@@ -131,7 +130,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
       }
     });
   }
-  const texts = bytes.map((b) => b?.toString('utf8'));
+  const texts = bytes.map((b) => (b === undefined ? undefined : decodeText(b)));
   const bases = options.base ? await baseTexts(repo, options.base, files.map((f) => f.path)) : undefined;
 
   const findings: Finding[] = [];
@@ -149,7 +148,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
     checked++;
     // Bytes that are not UTF-8, or a BOM before the first entry: said once, instead of what misreading
     // them would report.
-    const problem = types.get(file.path) === 'markdown' ? undefined : unreadable(file.path, text, isUtf8(bytes[n]!));
+    const problem = types.get(file.path) === 'markdown' ? undefined : unreadable(file.path, bytes[n]!);
     if (problem) {
       findings.push(problem);
       return;
@@ -355,7 +354,7 @@ function parseTypes(out: string): Map<string, FileType> {
 
 /** Texts of objects (`<blob>`, `<commit>:<path>`, `:<path>`) via one `git cat-file --batch`; undefined when missing. */
 export function catTexts(cwd: string, specs: readonly string[]): (string | undefined)[] {
-  return catBlobs(cwd, specs).map((bytes) => bytes?.toString('utf8'));
+  return catBlobs(cwd, specs).map((bytes) => (bytes === undefined ? undefined : decodeText(bytes)));
 }
 
 /** The bytes of each blob (`<rev>:<path>`, an object id, …), undefined where it names no blob; one git call. */

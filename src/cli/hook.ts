@@ -4,7 +4,6 @@
 // node:child_process spawnSync: execa's own start-up (it loads a few dozen modules) would cost more
 // than the two git calls the common "no typed file staged" case needs. The checks themselves are
 // imported only once a typed file turns out to be staged.
-import { isUtf8 } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -158,7 +157,7 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
  */
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
   const [
-    { checkDeleted, checkFile, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, stampIds, unreadable, unseenFindings, untaggedTasks },
+    { checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, stampIds, unreadable, unseenFindings, untaggedTasks },
     { catBlobs, catTexts },
     { stoppedOperation },
     { isFileType },
@@ -177,9 +176,8 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     import('../git/atomic-write.js'),
   ]);
   const blobs = [...new Set([...typed, ...merged.flatMap((side) => side.typed)].flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined)))];
-  const bytes = catBlobs('.', blobs);
-  const texts = new Map(bytes.map((b, n) => [blobs[n]!, b?.toString('utf8')]));
-  const utf8 = new Map(bytes.map((b, n) => [blobs[n]!, b === undefined || isUtf8(b)]));
+  const bytes = new Map(catBlobs('.', blobs).map((b, n) => [blobs[n]!, b]));
+  const texts = new Map([...bytes].map(([blob, b]) => [blob, b === undefined ? undefined : decodeText(b)]));
   const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
   const fileTypeOf = (type: string): FileType => (isFileType(type) ? type : 'markdown');
 
@@ -201,7 +199,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     if (text === undefined) continue;
     // Bytes that are not UTF-8 (stamping would write U+FFFD over them), or a BOM hiding the first entry:
     // refused as they are, never rewritten.
-    const problem = fileType === 'markdown' ? undefined : unreadable(file.path, text, utf8.get(file.blob) !== false);
+    const problem = fileType === 'markdown' ? undefined : unreadable(file.path, bytes.get(file.blob)!);
     if (problem) {
       headFindings.push(problem);
       continue;

@@ -7,13 +7,13 @@
 // Pipeline: list the commits (rev-list) → what each changed against each parent (diff-tree --stdin) →
 // which paths are typed (check-attr on a temporary index of the commit) → every blob in one cat-file
 // --batch → check (pure) → print, each finding naming its commit.
-import { type CommitRef, type Finding, type InParent, type Reported, checkDeleted, checkFile, format, isFormat, mergeFindings, type Format, unseenFindings } from '../core/check/index.js';
+import { type CommitRef, type Finding, type InParent, type Reported, checkDeleted, checkFile, decodeText, format, isFormat, mergeFindings, type Format, unreadable, unseenFindings } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
 import { rawChange } from '../git/raw-diff.js';
 import { command, parse } from './args.js';
 import { basename } from 'node:path';
 import type { FileType } from '../core/file-types.js';
-import { catTexts, gitOut, gitRun, repoInfo, retypedSince, typesAt } from './check.js';
+import { catBlobs, gitOut, gitRun, repoInfo, retypedSince, typesAt } from './check.js';
 import { EXIT, reportError } from './exit.js';
 
 interface Options {
@@ -75,7 +75,8 @@ function verify(cwd: string, range: string, as: Format): number {
   ).flat();
   const changes = [...first, ...others];
   const blobs = [...new Set(changes.flatMap((c) => [c.before, c.after].filter((b): b is string => b !== undefined)))];
-  const texts = new Map(catTexts(repo.top, blobs).map((text, n) => [blobs[n]!, text]));
+  const bytes = new Map(catBlobs(repo.top, blobs).map((b, n) => [blobs[n]!, b]));
+  const texts = new Map([...bytes].map(([blob, b]) => [blob, b === undefined ? undefined : decodeText(b)]));
   const text = (blob: string | undefined): string | undefined => (blob === undefined ? undefined : texts.get(blob));
   // Each commit is typed by its own .gitattributes, not by the work tree's (a later commit that retypes
   // a file must not hide what an earlier one did to it); a deleted file by its parent's.
@@ -110,7 +111,10 @@ function verify(cwd: string, range: string, as: Format): number {
           const type = after.get(change.path);
           const now = text(change.after);
           if (type === undefined || now === undefined) continue;
-          found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge }));
+          // Bytes that are not UTF-8, or a BOM: said once, as the hook and check say it.
+          const problem = type === 'markdown' ? undefined : unreadable(change.path, bytes.get(change.after!)!);
+          if (problem) found.push(problem);
+          else found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge }));
         }
       }
       if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) {

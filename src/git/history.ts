@@ -3,6 +3,7 @@
 // module (the CLI imports it lazily), so every other command stays free of isomorphic-git.
 import fs from 'node:fs';
 import { Errors, readBlob } from 'isomorphic-git';
+import { decodeText } from '../core/check/encoding.js';
 
 /**
  * The text of each path at `commit` (a full object id); undefined for a path the commit does not
@@ -10,12 +11,11 @@ import { Errors, readBlob } from 'isomorphic-git';
  */
 export async function readFilesAt(gitdir: string, commit: string, paths: readonly string[]): Promise<Map<string, string | undefined>> {
   const cache = {};
-  const decoder = new TextDecoder();
   const texts = new Map<string, string | undefined>();
   for (const filepath of paths) {
     try {
       const { blob } = await readBlob({ fs, gitdir, oid: commit, filepath, cache });
-      texts.set(filepath, decoder.decode(blob));
+      texts.set(filepath, decodeText(Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)));
     } catch (error) {
       if (error instanceof Errors.NotFoundError) texts.set(filepath, undefined);
       else throw error;

@@ -1,6 +1,5 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
 // under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
-import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
@@ -138,10 +137,9 @@ async function readTyped(file: WorkFile): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const text = bytes.toString('utf8');
-  const problem = unreadable(file.rel, text, isUtf8(bytes));
+  const problem = unreadable(file.rel, bytes);
   if (problem) throw new StrataError('BAD_INPUT', `${file.rel}:${problem.line}: ${problem.message}`, problem.hint);
-  return text;
+  return bytes.toString('utf8');
 }
 
 /** The file's text (undefined when it does not exist); refused while it holds a merge conflict. */

@@ -53,4 +53,19 @@ it('a typed file that is not UTF-8, or starts with a BOM, is refused by the writ
   expect(commit.stderr).toMatch(/QUEUE\.md is not UTF-8.*\n.*iconv/);
   expect(readFileSync(join(dir, 'QUEUE.md')).equals(handWritten)).toBe(true);
   expect(box.git(dir, ['rev-parse', ':QUEUE.md']).stdout).toBe(box.git(dir, ['hash-object', 'QUEUE.md']).stdout);
+
+  // The fix the message gives (iconv -f latin1 -t utf-8) commits: the old version is read as Latin-1,
+  // so no entry counts as edited. verify agrees.
+  box.write(join(dir, 'QUEUE.md'), Buffer.from(queue.toString('latin1'), 'utf8'));
+  box.git(dir, ['add', 'QUEUE.md']);
+  const converted = gitEnv(box, dir, ['commit', '-q', '-m', 'QUEUE.md to UTF-8']);
+  expect(converted.status, converted.stderr).toBe(0);
+  expect(box.strata(dir, ['verify', '--range', 'HEAD~1..HEAD'], { allowFail: true }).status).toBe(0);
+  // What the hook refuses and --no-verify lets through, verify reports.
+  box.write(join(dir, 'QUEUE.md'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(box.read(join(dir, 'QUEUE.md')))]));
+  box.git(dir, ['add', 'QUEUE.md']);
+  box.git(dir, ['commit', '-q', '--no-verify', '-m', 'a BOM']);
+  const verified = box.strata(dir, ['verify', '--range', 'HEAD~1..HEAD'], { allowFail: true });
+  expect(verified.status).toBe(1);
+  expect(verified.stdout).toMatch(/QUEUE\.md:1: malformed-entry: QUEUE\.md starts with a byte order mark/);
 });

@@ -12,7 +12,7 @@ import { checkQueue, checkQueueAgainstBase } from './queue.js';
 export { RULES, type Finding, type Rule } from './finding.js';
 export { type CommitRef, type Format, type Reported, FORMATS, format, formatGithub, formatJson, formatText, isFormat } from './format.js';
 export { findConflictMarkers } from './markers.js';
-export { unreadable } from './encoding.js';
+export { decodeText, unreadable } from './encoding.js';
 export { checkOpsWithLedger } from './ledger.js';
 export { type InParent, mergeFindings, unseenFindings } from './parents.js';
 export { type IdFor, type Stamp, type StampResult, reusingBase, sameAs, stampIds, untaggedTasks } from './stamp.js';
