@@ -3,6 +3,7 @@
 // the first would come out with U+FFFD in place of the bytes — and a writer or the hook's id stamping
 // would then write those back, losing them; the second hides the first entry (read as prose). So both
 // are refused by the writers, the hook, `check` and `verify`, with the fix. Pure: the shell passes bytes.
+import { isUtf8 } from 'node:buffer';
 import type { Finding } from './finding.js';
 
 /** The offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
@@ -29,12 +30,13 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
  * file is not taken for editing every entry with an accent.
  */
 export function decodeText(bytes: Buffer): string {
-  return firstInvalidUtf8(bytes) === -1 ? bytes.toString('utf8') : bytes.toString('latin1');
+  return isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
 }
 
 /** Why a typed file's bytes cannot be read as entries, or undefined. */
 export function unreadable(path: string, bytes: Uint8Array): Finding | undefined {
-  const bad = firstInvalidUtf8(bytes);
+  // node's check first (native); the byte loop only to say where.
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (bad !== -1) {
     let line = 1;
     for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
