@@ -3,8 +3,18 @@
 // the first would come out with U+FFFD in place of the bytes — and a writer or the hook's id stamping
 // would then write those back, losing them; the second hides the first entry (read as prose). So both
 // are refused by the writers, the hook, `check` and `verify`, with the fix. Pure: the shell passes bytes.
-import { isUtf8 } from 'node:buffer';
 import type { Finding } from './finding.js';
+
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as UTF-8 text, or undefined where they are not UTF-8 (the platform's own decoder). */
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
@@ -30,13 +40,13 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
  * file is not taken for editing every entry with an accent.
  */
 export function decodeText(bytes: Buffer): string {
-  return isUtf8(bytes) ? bytes.toString('utf8') : bytes.toString('latin1');
+  return utf8(bytes) ?? bytes.toString('latin1');
 }
 
 /** Why a typed file's bytes cannot be read as entries, or undefined. */
 export function unreadable(path: string, bytes: Uint8Array): Finding | undefined {
-  // node's check first (native); the byte loop only to say where.
-  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
+  // The platform's decoder first (native); the byte loop only to say where.
+  const bad = utf8(bytes) !== undefined ? -1 : firstInvalidUtf8(bytes);
   if (bad !== -1) {
     let line = 1;
     for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
