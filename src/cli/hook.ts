@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Finding, InParent } from '../core/check/index.js';
 import type { FileType } from '../core/file-types.js';
+import { mergeHeadsIn } from '../git/operation.js';
 import { rawChange } from '../git/raw-diff.js';
 import { EXIT } from './exit.js';
 
@@ -93,7 +94,7 @@ function mergeHeads(): string[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return text.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+  return mergeHeadsIn(text);
 }
 
 /** The strata attribute of each path that has one (any value but unspecified/unset). */

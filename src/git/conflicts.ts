@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { StrataError } from '../core/errors.js';
 import { type FileType, isFileType } from '../core/file-types.js';
 import { git, gitTry } from './exec.js';
+import { mergeHeadsIn } from './operation.js';
 
 export interface Stages {
   /** Blob ids by stage: 1 base, 2 ours, 3 theirs. A missing stage 1 means no common ancestor. */
@@ -122,7 +123,7 @@ export async function mergeInProgress(top: string): Promise<MergeInProgress | un
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const heads = text.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+  const heads = mergeHeadsIn(text);
   if (heads.length === 0) return undefined;
   if (heads.length > 1) return { heads, bases: [] };
   const found = await gitTry(top, ['merge-base', '--all', 'HEAD', heads[0]!]);

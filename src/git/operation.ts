@@ -16,6 +16,11 @@ export interface StoppedOperation {
   readonly what: string;
 }
 
+/** The commits a MERGE_HEAD file names: one, or several for an octopus merge. */
+export function mergeHeadsIn(text: string): string[] {
+  return text.split('\n').map((line) => line.trim()).filter((line) => /^[0-9a-f]{40,64}$/.test(line));
+}
+
 export function stoppedOperation(cwd: string): StoppedOperation | undefined {
   const result = spawnSync('git', ['rev-parse', '--path-format=absolute', ...STATE.flatMap((n) => ['--git-path', n])], { cwd, encoding: 'utf8' });
   if (result.error || result.status !== 0) {

@@ -12,7 +12,7 @@ import { StrataError } from '../core/errors.js';
 import { type ClaimRemoteChoice, NO_CLAIM_REMOTE, chooseClaimRemote } from '../core/replay/config.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { gitTry } from '../git/exec.js';
-import { stoppedOperation } from '../git/operation.js';
+import { mergeHeadsIn, stoppedOperation } from '../git/operation.js';
 
 import { REPLAY_ACTIVE_ENV } from './probe.js';
 
@@ -116,7 +116,7 @@ export async function operationInProgress(repo: Repo, opts: { finishingRebase?: 
 async function mergeConcluded(repo: Repo, mergeHead: string): Promise<boolean> {
   let merged: string[];
   try {
-    merged = (await readFile(mergeHead, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    merged = mergeHeadsIn(await readFile(mergeHead, 'utf8'));
   } catch {
     return false;
   }
