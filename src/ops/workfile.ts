@@ -145,6 +145,7 @@ async function readTyped(file: WorkFile): Promise<string | undefined> {
 /** The file's text (undefined when it does not exist); refused while it holds a merge conflict. */
 export async function readWorkFile(file: WorkFile): Promise<string | undefined> {
   const text = await readTyped(file);
+  // Markers first: their message names the line.
   refuseConflict(file, text);
   if (file.type !== undefined) await refuseUnmerged(file.top, [file.rel]);
   return text;
@@ -156,10 +157,7 @@ export async function readWorkFile(file: WorkFile): Promise<string | undefined> 
  */
 export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R): Promise<R> {
   return withFileLock(cwd, file.rel, async (held) => {
-    const before = await readTyped(file);
-    // Markers first: their message names the line.
-    refuseConflict(file, before);
-    if (file.type !== undefined) await refuseUnmerged(file.top, [file.rel]);
+    const before = await readWorkFile(file);
     const result = edit(before ?? header);
     if (result.text !== before) {
       await mkdir(dirname(file.path), { recursive: true });
