@@ -17,6 +17,7 @@ import { parseDriverCommand } from '../git/shell.js';
 import { StrataError } from '../core/errors.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { type Unrunnable, locateProgram } from '../ops/handler.js';
+import type { ReplaySettings } from '../core/replay/config.js';
 import { readLocalSettings } from '../ops/probe.js';
 import { command, parse } from './args.js';
 import { VERSION } from './commands.js';
@@ -95,8 +96,9 @@ export async function diagnose(cwd: string): Promise<Check[]> {
     if (repo.top) {
       const ledger = await checkLedger(repo.top);
       if (ledger) checks.push(ledger);
-      checks.push(...(await checkHandlers(repo.top)));
-      const claims = await checkClaims(repo.top);
+      const settings = readLocalSettings(repo.top);
+      checks.push(...(await checkHandlers(repo.top, settings)));
+      const claims = await checkClaims(repo.top, settings);
       if (claims) checks.push(claims);
     }
   }
@@ -359,8 +361,7 @@ function pointAt(kind: string, argv: readonly string[], program = `/path/to/${ba
  * One replay cannot run makes it skip that kind's ops at every pull: a FAIL in an executor clone, a
  * warning in one that runs nothing anyway.
  */
-async function checkHandlers(top: string): Promise<Check[]> {
-  const settings = readLocalSettings(top);
+async function checkHandlers(top: string, settings: ReplaySettings): Promise<Check[]> {
   const bad = settings.executor ? ('fail' as const) : ('warn' as const);
   const checks: Check[] = [];
   for (const h of settings.handlers.values()) {
@@ -402,8 +403,7 @@ async function checkHandlers(top: string): Promise<Check[]> {
  * Where an executor's claims are linearised (replay's own choice, claimRemoteOf): through a remote,
  * or only in this clone — where a second executor of the same ops would run each of them again.
  */
-async function checkClaims(top: string): Promise<Check | undefined> {
-  const settings = readLocalSettings(top);
+async function checkClaims(top: string, settings: ReplaySettings): Promise<Check | undefined> {
   if (!settings.executor) return undefined;
   const { claimRemoteOf } = await import('../ops/ledger-commit.js');
   const name = 'executor claims';
