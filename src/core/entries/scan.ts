@@ -158,6 +158,14 @@ export type LineCache = Map<string, { head: ListItemHead | null; tags: Tag[]; en
  * With `shareEntries` false, the cache shares only the reads of lines (list item head, tags), never
  * entry objects: for the checks, whose findings need each parse's own line numbers.
  */
+/** Front matter: `---` on the first line up to the closing `---` or `...`; the closing line's index. */
+function frontMatterEnd(lines: readonly string[]): number | undefined {
+  if (lines.length === 0 || lineBody(lines[0]!).trimEnd() !== '---') return undefined;
+  let end = 1;
+  while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
+  return end < lines.length ? end : undefined;
+}
+
 export function parseDoc(text: string, cache?: LineCache, shareEntries = true): Doc {
   const lines = splitLines(text);
   const blocks: Block[] = [];
@@ -173,14 +181,8 @@ export function parseDoc(text: string, cache?: LineCache, shareEntries = true): 
   };
 
   let i = 0;
-  // Front matter: `---` on the first line up to the closing `---` or `...`.
-  if (lines.length > 0 && lineBody(lines[0]!).trimEnd() === '---') {
-    let end = 1;
-    while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
-    if (end < lines.length) {
-      for (; i <= end; i++) addProse(lines[i]!, i);
-    }
-  }
+  const front = frontMatterEnd(lines);
+  if (front !== undefined) for (; i <= front; i++) addProse(lines[i]!, i);
 
   let fence: { char: string; length: number } | null = null;
   let inComment = false;
@@ -273,13 +275,10 @@ export function parseDoc(text: string, cache?: LineCache, shareEntries = true): 
 export function unreadRanges(lines: readonly string[], marked?: readonly number[]): Array<readonly [number, number]> {
   const out: Array<readonly [number, number]> = [];
   let from = 0;
-  if (lines.length > 0 && lineBody(lines[0]!).trimEnd() === '---') {
-    let end = 1;
-    while (end < lines.length && !/^(---|\.\.\.)\s*$/.test(lineBody(lines[end]!))) end++;
-    if (end < lines.length) {
-      out.push([0, end]);
-      from = end + 1;
-    }
+  const front = frontMatterEnd(lines);
+  if (front !== undefined) {
+    out.push([0, front]);
+    from = front + 1;
   }
   const at = (marked ?? lines.map((_, k) => k)).filter((k) => k >= from);
   for (const strict of [true, false]) {
