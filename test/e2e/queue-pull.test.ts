@@ -86,25 +86,33 @@ describe('three agents, every pull order', () => {
   });
 });
 
+/** One clone with the queue, and a commit of an edit of it. */
+function queueClone(prefix: string): { sb: Sandbox; dir: string; file: string; commit: (edit: (t: string) => string, message: string) => void } {
+  const sb = makeSandbox(prefix);
+  sandboxes.push(sb);
+  const dir = makeRemoteWithClones(sb, ['A'], { files: { 'QUEUE.md': BASE } }).A!;
+  const file = join(dir, 'QUEUE.md');
+  const commit = (edit: (t: string) => string, message: string): void => {
+    sb.write(file, edit(sb.read(file)));
+    sb.git(dir, ['commit', '-q', '-am', message]);
+  };
+  return { sb, dir, file, commit };
+}
+const TASK_143 = '- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n';
+const finish142 = (t: string): string => t.replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend');
+const add143 = (t: string): string => `${t.trimEnd()}\n${TASK_143}`;
+
 describe('picking and dropping commits that change the queue', () => {
   // git's three-way base is the picked commit's parent, which the target branch may never have had: a
   // task finished there looks, from the target, as if the target had reopened it. Only the picked
   // commit's own change may arrive (a lattice rule for one-sided changes once brought the rest along).
   it('cherry-pick brings only the picked commit\'s change, and rebase -i can drop a commit that finished a task', () => {
-    const sb = makeSandbox('strata-pick-');
-    sandboxes.push(sb);
-    const clones = makeRemoteWithClones(sb, ['A'], { files: { 'QUEUE.md': BASE } });
-    const dir = clones.A!;
-    const file = join(dir, 'QUEUE.md');
-    const commit = (edit: (t: string) => string, message: string) => {
-      sb.write(file, edit(sb.read(file)));
-      sb.git(dir, ['commit', '-q', '-am', message]);
-    };
+    const { sb, dir, file, commit } = queueClone('strata-pick-');
     const main = sb.read(file);
     sb.git(dir, ['checkout', '-q', '-b', 'feature']);
-    commit((t) => t.replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend'), 'C1: finish 142 (by mistake)');
-    commit((t) => `${t.trimEnd()}\n- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n`, 'C2: add 143');
-    const added = '- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n';
+    commit(finish142, 'C1: finish 142 (by mistake)');
+    commit(add143, 'C2: add 143');
+    const added = TASK_143;
     sb.git(dir, ['checkout', '-q', 'main']);
     sb.write(join(dir, 'NOTES.md'), '# other\n');
     sb.git(dir, ['add', 'NOTES.md']);
@@ -118,15 +126,9 @@ describe('picking and dropping commits that change the queue', () => {
   });
 
   it('git revert of a `queue done` commit reopens the task, as asked, and verify reports it (status only moves up)', () => {
-    const sb = makeSandbox('strata-revert-');
-    sandboxes.push(sb);
-    const clones = makeRemoteWithClones(sb, ['A'], { files: { 'QUEUE.md': BASE } });
-    const dir = clones.A!;
-    const file = join(dir, 'QUEUE.md');
-    sb.write(file, sb.read(file).replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('build frontend', '[done:2026-11-27T10:09:00.000Z] build frontend'));
-    sb.git(dir, ['commit', '-q', '-am', 'finish 142']);
-    sb.write(file, `${sb.read(file).trimEnd()}\n- [ ] [seq:143] [id:pa3n8w2re6] [agent:deploy] push to staging\n`);
-    sb.git(dir, ['commit', '-q', '-am', 'add 143']);
+    const { sb, dir, file, commit } = queueClone('strata-revert-');
+    commit(finish142, 'finish 142');
+    commit(add143, 'add 143');
     sb.git(dir, ['revert', '--no-edit', 'HEAD~1']);
     expect(sb.read(file)).toContain('- [ ] [seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] build frontend\n');
     const verified = sb.strata(dir, ['verify', '--range', 'HEAD~1..HEAD'], { allowFail: true });
