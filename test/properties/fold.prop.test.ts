@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type FileType, mergeFile } from '../../src/core/merge/file.js';
 import { KeyReader, fold, scannedTags, stableRuns, tagFold, tagsOnce, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
+import { splitLines } from '../../src/core/entries/scan.js';
 
 const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 10, 0, 0) + n * 1000).toISOString();
 
@@ -296,6 +297,44 @@ describe('stable runs', () => {
     const rest = withoutKeys(runs, new Set(['a6']), undefined, new KeyReader(v, tagFold(['agent'])));
     expect(rest.flatMap((r) => r.lines)).not.toContain(line('a6', 6));
     expect(rest.flatMap((r) => r.lines)).toContain(line('a7', 7));
+  });
+});
+
+describe('splitting the versions', () => {
+  it('gives the lines splitLines gives, and where each starts', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '\n', '\r', '\r\n', '- [x]', ' ', '\u{1F319}'), { maxLength: 30 }), (pieces) => {
+        const text = pieces.join('');
+        const v = versions([text, '', text]);
+        expect(v.lines[0]).toEqual(splitLines(text));
+        expect(v.lines[1]).toEqual([]);
+        expect([...v.starts[0]]).toEqual(v.lines[0].map((_, k) => v.lines[0].slice(0, k).join('').length).concat(text.length));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('finding the folded lines a visible key could be on', () => {
+  it('takes out the same lines whether it searches for each value or reads every tag', () => {
+    const specs = { heartbeat: tagFold(['agent']), facts: tagFold(['entity', 'attr']) } as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom('heartbeat', 'facts').chain((type) => fc.tuple(fc.constant(type), history(type))),
+        fc.array(fc.oneof(fc.constantFrom('alice', 'bob', 'api', 'db', 'a', 'svc-1', ' '), fc.nat(40).map((n) => `agent-${n}`)), { maxLength: 4 }),
+        ([type, [b, o, t]], values) => {
+          const v = versions([b, o, t]);
+          const spec = specs[type];
+          const runs = stableRuns(v, spec, 1);
+          // Keys as entryKeys makes them: one value per tag, some that no line holds.
+          const visible = new Set(values.map((value) => (type === 'facts' ? `${value}\u001fowner` : value)));
+          const searched = withoutKeys(runs, visible, undefined, new KeyReader(v, spec));
+          const indexed = withoutKeys(runs, visible, undefined, new KeyReader(v, spec, 0));
+          expect(searched.map((r) => [r.at, r.lines])).toEqual(indexed.map((r) => [r.at, r.lines]));
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 });
 

@@ -339,7 +339,8 @@ const queueFold: FoldSpec = {
     if (line.includes('`')) return 'unsafe';
     const tags = tagsOnce(line, QUEUE_FOLD_TAGS);
     if (tags === 'unsafe') return tags;
-    const [id, seq] = [tags.get('id'), tags.get('seq')];
+    const id = tags.get('id');
+    const seq = tags.get('seq');
     if (!id || !seq || !DIGITS.test(seq)) return 'unsafe';
     const keys = [`id:${id}`, `s:${Number(seq)}`];
     const depends = tags.get('depends');
@@ -355,7 +356,7 @@ const queueFold: FoldSpec = {
   },
   // Once seen, a task is known by its id and seq (the first two keys of a task line), not by what it
   // depends on.
-  entryKeysOfLine: (keys) => keys.slice(0, 2),
+  entryKeysOfLine: 2,
   distinct: true,
   // A task the merge sees without an id cannot be a folded one (those are in every version, so `align`
   // never renames to them); without a seq it only keeps its run unsorted, in both merges alike.
@@ -438,8 +439,10 @@ function settleQueue(
   // decided from the task's own versions (what it depends on may be folded out of a large merge).
   for (const [key, entry] of merged) {
     if (statusOf(entry) !== 'done') continue;
-    const [b, o, t] = [base.get(key), ours.get(key), theirs.get(key)];
+    const o = ours.get(key);
+    const t = theirs.get(key);
     if (!o || !t) continue;
+    const b = base.get(key);
     const finished = (e: Entry): boolean => statusOf(e) === 'done' && (!b || statusOf(b) !== 'done');
     // Edges as written in the prepared versions (resolved to keys, or a seq whose task is folded out):
     // compared within one merge, so the answer is the same folded or not.

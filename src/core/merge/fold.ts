@@ -8,7 +8,7 @@
 // other's merge) or a whole `FoldSpec` (the queue: id, seq, depends, order). The caller (typed.ts) parses
 // the folded versions and takes entries out of the runs until no visible entry shares a key with a
 // folded one; what still depends on hidden neighbours makes it merge unfolded.
-import { type Entry, eachTag, lineEnding, splitLines, tagValue, unreadRanges } from '../entries/scan.js';
+import { type Entry, eachTag, lineEnding, tagValue, unreadRanges } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -42,10 +42,10 @@ export interface FoldSpec {
   /** Keys of an entry the merge sees, or `unsafe`: do not fold this merge at all. */
   entryKeys(entry: Entry): readonly string[] | 'unsafe';
   /**
-   * Of a run line's keys, those its entry will have once the merge sees it (default: all): lets the
-   * unfolding settle without parsing the text again for every round.
+   * Of a run line's keys, how many (the first ones) its entry will have once the merge sees it
+   * (default: all): lets the unfolding settle without parsing the text again for every round.
    */
-  entryKeysOfLine?(keys: readonly string[]): readonly string[];
+  readonly entryKeysOfLine?: number;
   /**
    * For types whose merge orders entries (the queue, by seq): the sort keys of a run's first and last
    * entries, or undefined when the run is not itself in order (it is then not folded).
@@ -143,13 +143,17 @@ function quickTags(line: string, keys: readonly string[]): Map<string, string> |
 export interface Versions {
   readonly texts: readonly [string, string, string];
   readonly lines: readonly [string[], string[], string[]];
-  readonly starts: readonly [number[], number[], number[]];
+  /** Where each line starts, and the text's length after the last. */
+  readonly starts: readonly [Int32Array, Int32Array, Int32Array];
 }
 
+/** A line with its ending, or the last one without: `splitLines` in one native call. */
+const LINE = /[^\n]*\n|[^\n]+$/g;
+
 export function versions(texts: readonly [string, string, string]): Versions {
-  const lines = texts.map(splitLines) as [string[], string[], string[]];
+  const lines = texts.map((text): string[] => text.match(LINE) ?? []) as [string[], string[], string[]];
   const starts = lines.map((ls) => {
-    const at: number[] = new Array(ls.length + 1);
+    const at = new Int32Array(ls.length + 1);
     let offset = 0;
     for (let k = 0; k < ls.length; k++) {
       at[k] = offset;
@@ -157,7 +161,7 @@ export function versions(texts: readonly [string, string, string]): Versions {
     }
     at[ls.length] = offset;
     return at;
-  }) as [number[], number[], number[]];
+  }) as unknown as [Int32Array, Int32Array, Int32Array];
   return { texts, lines, starts };
 }
 
@@ -188,7 +192,7 @@ function isFoldable(line: string): boolean {
 const STATEFUL_NEEDLES = ['`', '~~~', '<!--', '-->', '\uE000', '\uE001'];
 
 /** The lines of a text that hold a stateful needle: a plain search per needle, from line to line. */
-function statefulLines(text: string, starts: readonly number[]): Set<number> {
+function statefulLines(text: string, starts: Int32Array): Set<number> {
   const out = new Set<number>();
   for (const needle of STATEFUL_NEEDLES) {
     for (let at = text.indexOf(needle); at !== -1; ) {
@@ -212,7 +216,7 @@ function insideRanges(v: Versions, side: 0 | 1 | 2): Array<readonly [number, num
 }
 
 /** The line that holds offset `at` (binary search over the line starts). */
-function lineAt(starts: readonly number[], at: number): number {
+function lineAt(starts: Int32Array, at: number): number {
   let lo = 0;
   let hi = starts.length - 2;
   while (lo < hi) {
@@ -303,13 +307,15 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
   let i = 0;
   while (i < b.length) {
     const line = b[i]!;
-    const [oi, ti] = [mo.at[i]!, mt.at[i]!];
+    const oi = mo.at[i]!;
+    const ti = mt.at[i]!;
     if (oi < lastO || ti < lastT || !edge(line) || inBase.get(line) !== i || mo.unmatched.has(line) || mt.unmatched.has(line) || !keysOf(i)) {
       i++;
       continue;
     }
     let n = 1;
-    while (i + n < b.length && b[i + n] === o[oi + n] && b[i + n] === t[ti + n] && keysOf(i + n)) n++;
+    // The matchings paired equal lines only: a line paired in step with the run's start equals it.
+    while (i + n < b.length && mo.at[i + n] === oi + n && mt.at[i + n] === ti + n && keysOf(i + n)) n++;
     // The line after the run must start a top-level item in every version: no entry continues past it.
     while (n > 0 && !(edge(b[i + n]) && edge(o[oi + n]) && edge(t[ti + n]))) n--;
     // An ordered type folds only runs that are in order themselves.
@@ -332,19 +338,24 @@ const NOT_READ: readonly string[] = Object.freeze([]);
 
 /**
  * Reads the keys of a spec with needles on demand. The lines of base a visible key could be on are
- * those where its needle tag has its value: every `[tag:` of the text is read once (one index for the
- * whole merge), and only the lines the index names for a visible key are read whole.
+ * those that hold its needle tag's value: found by one regular-expression search of base for all the
+ * values not searched yet (native: no line is read), or, past `direct` values at once, through an
+ * index of every `[tag:` of the text (built once for the whole merge). Only the lines found are read.
  */
 export class KeyReader {
   private readonly read = new Map<number, readonly string[] | 'unsafe'>();
   private readonly searched = new Set<string>();
   private readonly candidates = new Set<number>();
+  /** The candidates in order, once asked for (until more come in). */
+  private sorted: Int32Array | undefined;
   private readonly indexes = new Map<string, Map<string, number[]>>();
   private everything = false;
 
   constructor(
     private readonly v: Versions,
     private readonly spec: FoldSpec,
+    /** How many values one search may look for at once (the expression grows with them). */
+    private readonly direct = 1000,
   ) {}
 
   /** The keys of base line `k`. */
@@ -354,17 +365,38 @@ export class KeyReader {
     return keys;
   }
 
-  /** Whether base line `k` may share a key with `visible` (an unreadable line may). */
-  hit(k: number, visible: ReadonlySet<string>): boolean {
-    if (!this.everything && !this.candidates.has(k)) return false;
-    const keys = this.keys(k);
-    if (keys === 'unsafe') return true;
-    for (const key of keys) if (visible.has(key)) return true;
-    return false;
+  /**
+   * Of base lines `first` to `first + n`, those that may share a key with `visible` (an unreadable line
+   * may), as offsets from `first`, in order. Only the candidates in that range are looked at.
+   */
+  hitsIn(first: number, n: number, visible: ReadonlySet<string>): number[] {
+    const out: number[] = [];
+    const hit = (k: number): boolean => {
+      const keys = this.keys(k);
+      if (keys === 'unsafe') return true;
+      for (const key of keys) if (visible.has(key)) return true;
+      return false;
+    };
+    if (this.everything) {
+      for (let k = first; k < first + n; k++) if (hit(k)) out.push(k - first);
+      return out;
+    }
+    if (this.sorted === undefined) this.sorted = Int32Array.from(this.candidates).sort();
+    const sorted = this.sorted;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < first) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let c = lo; c < sorted.length && sorted[c]! < first + n; c++) if (hit(sorted[c]!)) out.push(sorted[c]! - first);
+    return out;
   }
 
   /** Takes in the keys of `visible` not searched yet; a key without a needle makes every line a candidate. */
   search(visible: ReadonlySet<string>): void {
+    const needles: Array<readonly [string, string]> = [];
     for (const key of visible) {
       if (this.everything) return;
       if (this.searched.has(key)) continue;
@@ -374,8 +406,35 @@ export class KeyReader {
         this.everything = true;
         return;
       }
-      for (const line of this.index(needle[0]).get(needle[1]) ?? []) this.candidates.add(line);
+      needles.push(needle);
     }
+    if (needles.length === 0) return;
+    this.sorted = undefined;
+    if (needles.length <= this.direct && this.linesHolding(needles.map(([, value]) => value))) return;
+    for (const [tag, value] of needles) for (const line of this.index(tag).get(value) ?? []) this.candidates.add(line);
+  }
+
+  /**
+   * Takes in every line of base that holds one of `values` anywhere: a superset of the lines where a
+   * tag has one (a tag's value is on one line; the values here are trimmed and not empty). False
+   * where the values make too large an expression.
+   */
+  private linesHolding(values: readonly string[]): boolean {
+    const text = this.v.texts[0];
+    const starts = this.v.starts[0];
+    let any: RegExp;
+    try {
+      any = new RegExp(values.map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+    } catch {
+      return false;
+    }
+    for (let m = any.exec(text); m !== null; m = any.exec(text)) {
+      const line = lineAt(starts, m.index);
+      this.candidates.add(line);
+      // One hit per line is enough: on to the next.
+      any.lastIndex = starts[line + 1]!;
+    }
+    return true;
   }
 
   /**
@@ -420,24 +479,17 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
   reader?.search(visible);
   const out: Run[] = [];
   for (const run of runs) {
+    const n = run.lines.length;
+    const hits = run.keys ? hitsByKeys(run.keys, visible) : reader!.hitsIn(run.at[0], n, visible);
+    if (hits.length === 0) {
+      out.push(run);
+      continue;
+    }
     const keysOfLine = (q: number): readonly string[] => {
       if (run.keys) return run.keys[q]!;
       const keys = reader!.keys(run.at[0] + q);
       return keys === 'unsafe' ? [] : keys;
     };
-    const hit = run.keys
-      ? (q: number): boolean => {
-          for (const k of run.keys![q]!) if (visible.has(k)) return true;
-          return false;
-        }
-      : (q: number): boolean => reader!.hit(run.at[0] + q, visible);
-    let q = 0;
-    while (q < run.lines.length && !hit(q)) q++;
-    if (q === run.lines.length) {
-      out.push(run);
-      continue;
-    }
-    const n = run.lines.length;
     let start = 0;
     const piece = (from: number, to: number): void => {
       if (to <= from) return;
@@ -445,11 +497,9 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
       const lines = run.lines.slice(from, to);
       out.push(run.keys ? { at, lines, keys: run.keys.slice(from, to) } : { at, lines });
     };
-    while (q < n) {
-      if (!hit(q)) {
-        q++;
-        continue;
-      }
+    for (const q of hits) {
+      // A hit inside an entry taken out already.
+      if (q < start) continue;
       let from = q;
       while (from > start && !isTopItem(run.lines[from]!)) from--;
       let to = q + 1;
@@ -457,9 +507,22 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
       piece(start, from);
       if (removed) for (let k = from; k < to; k++) removed(keysOfLine(k));
       start = to;
-      q = to;
     }
     piece(start, n);
+  }
+  return out;
+}
+
+/** The lines of a run with eagerly read keys that hold a key in `visible`. */
+function hitsByKeys(keys: ReadonlyArray<readonly string[]>, visible: ReadonlySet<string>): number[] {
+  const out: number[] = [];
+  for (let q = 0; q < keys.length; q++) {
+    for (const key of keys[q]!) {
+      if (visible.has(key)) {
+        out.push(q);
+        break;
+      }
+    }
   }
   return out;
 }

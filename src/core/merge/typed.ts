@@ -366,7 +366,8 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
         kept,
         visible,
         (keys) => {
-          for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) visible.add(key);
+          const n = Math.min(keys.length, spec.entryKeysOfLine ?? keys.length);
+          for (let k = 0; k < n; k++) visible.add(keys[k]!);
         },
         reader,
       );
@@ -392,9 +393,10 @@ function distinctHidden(runs: readonly Run[], spec: FoldSpec): boolean {
   const seen = new Set<string>();
   for (const run of runs) {
     for (const keys of run.keys!) {
-      for (const key of spec.entryKeysOfLine ? spec.entryKeysOfLine(keys) : keys) {
-        if (seen.has(key)) return false;
-        seen.add(key);
+      const n = Math.min(keys.length, spec.entryKeysOfLine ?? keys.length);
+      for (let k = 0; k < n; k++) {
+        if (seen.has(keys[k]!)) return false;
+        seen.add(keys[k]!);
       }
     }
   }
