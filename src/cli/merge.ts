@@ -2,7 +2,7 @@
 // Pipeline: read → type → merge (core) → write %A atomically. Whatever goes wrong, the user's data
 // survives: the fallback is git's own line merge, and if even that fails %A is left as ours and the
 // file is reported as a conflict (exit 1). Never exit above 128: git would abort the whole merge.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, normalize } from 'node:path';
 import { type FileType, isFileType, mergeFile } from '../core/merge/file.js';
@@ -92,6 +92,8 @@ function lookupType(path: string | undefined): FileType {
 function decodeUtf8(bytes: Buffer): string | 'binary' | 'not-utf8' {
   if (bytes.includes(0)) return 'binary';
   // Validated natively, then decoded as is (a byte order mark stays in the text, as git keeps it).
+  // ASCII, the usual coordination file, is copied: the same text, without decoding.
+  if (isAscii(bytes)) return bytes.toString('latin1');
   return isUtf8(bytes) ? bytes.toString('utf8') : 'not-utf8';
 }
 

@@ -32,8 +32,10 @@ export function checkHeartbeatAgainstBase(path: string, entries: readonly Entry[
     const agent = tagValue(baseEntry, 'agent')?.trim();
     const entry = agent === undefined ? undefined : byAgent.get(agent);
     if (!entry) continue;
-    const [from, to] = [tagValue(baseEntry, 'at')!, tagValue(entry, 'at')];
-    const [fromMs, toMs] = [parseStamp(from ?? ''), parseStamp(to ?? '')];
+    const from = tagValue(baseEntry, 'at') ?? '';
+    const to = tagValue(entry, 'at') ?? '';
+    const fromMs = parseStamp(from);
+    const toMs = parseStamp(to);
     if (fromMs === undefined || toMs === undefined || toMs >= fromMs) continue;
     const tag = tagOf(entry, 'at');
     findings.push({
@@ -41,7 +43,7 @@ export function checkHeartbeatAgainstBase(path: string, entries: readonly Entry[
       line: entry.line + 1,
       ...(tag ? { column: tag.start + 1 } : {}),
       rule: 'heartbeat-backwards',
-      message: `the heartbeat of ${agent} went back in time: [at:${to!.trim()}] is earlier than [at:${from.trim()}] at the base`,
+      message: `the heartbeat of ${agent} went back in time: [at:${to.trim()}] is earlier than [at:${from.trim()}] at the base`,
       hint: `write a stamp later than ${from.trim()} ('git strata heartbeat' never writes one earlier than the file's latest)`,
     });
   }

@@ -263,7 +263,8 @@ export function checkQueueAgainstBase(path: string, entries: readonly Entry[], b
         );
       }
     }
-    const [fromAgent, toAgent] = [tagValue(baseEntry, 'agent')?.trim(), tagValue(item.entry, 'agent')?.trim()];
+    const fromAgent = tagValue(baseEntry, 'agent')?.trim();
+    const toAgent = tagValue(item.entry, 'agent')?.trim();
     if (fromAgent !== undefined && fromAgent !== toAgent) {
       findings.push(
         at(path, item, 'agent', 'identity-changed',
