@@ -7,6 +7,14 @@ import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, realpathSync, r
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
+ * UTF-8 bytes of `text`; an ASCII text (the usual file: every character one UTF-8 byte) is copied,
+ * not encoded.
+ */
+function encode(text: string): Buffer {
+  return Buffer.byteLength(text, 'utf8') === text.length ? Buffer.from(text, 'latin1') : Buffer.from(text, 'utf8');
+}
+
+/**
  * Replaces `path` with `data` atomically: readers see the old file or the new one. A symlinked path is
  * written where it points; an existing file keeps its mode (and its owner, where this process may set
  * it). On any error the temp file is removed and `path` is unchanged.
@@ -36,7 +44,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, bef
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const bytes = typeof data === 'string' ? encode(data) : data;
     for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
     if (mode !== undefined) fchmodSync(fd, mode);
     if (owner && typeof process.getuid === 'function' && process.getuid() === 0) fchownSync(fd, owner.uid, owner.gid);

@@ -25,6 +25,15 @@ describe('writeFileAtomicSync', () => {
     expect(readdirSync(d)).toEqual(['.merge_file_abc']);
   });
 
+  it('writes the UTF-8 bytes of any text, ASCII or not', () => {
+    const file = join(dir, 'bytes.md');
+    // Characters whose low byte is ASCII ('Ł' is U+0141) must not pass for ASCII.
+    for (const text of ['- [agent:a] idle\n', 'aŁb\n', 'é 🌙\n', '\ud800', '']) {
+      writeFileAtomicSync(file, text);
+      expect(readFileSync(file)).toEqual(Buffer.from(text, 'utf8'));
+    }
+  });
+
   it('writes where a symlink points, and the link stays a link', () => {
     const d = join(dir, 'link');
     mkdirSync(d);

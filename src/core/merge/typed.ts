@@ -316,7 +316,7 @@ export async function mergeTyped(
   const texts: [string, string, string] = [base, ours, theirs];
   const foldAbove = opts.foldAbove ?? FOLD_ABOVE_LINES;
   const spec = type.fold ?? (type.foldTags ? tagFold(type.foldTags) : undefined);
-  if (spec && lineCount(base) > foldAbove) {
+  if (spec && moreLinesThan(base, foldAbove)) {
     const folded = foldedParse(texts, spec, cache);
     if (folded) {
       const result = await mergeParsed(type, folded.texts, folded.docs, opts, loadProseMerge, cache, folded);
@@ -328,10 +328,11 @@ export async function mergeTyped(
   return (await mergeParsed(type, texts, docs, opts, loadProseMerge, cache, undefined))!;
 }
 
-function lineCount(text: string): number {
-  let n = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) n++;
-  return n;
+/** Whether `text` has more than `n` lines (counted no further than that). */
+function moreLinesThan(text: string, n: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && count <= n; at = text.indexOf('\n', at + 1)) count++;
+  return count > n;
 }
 
 /**
