@@ -8,6 +8,7 @@ import { type FileType, mergeFile } from '../../src/core/merge/file.js';
 import { KeyReader, fold, scannedTags, stableRuns, tagFold, tagsOnce, unfold, versions, withoutKeys } from '../../src/core/merge/fold.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 import { splitLines } from '../../src/core/entries/scan.js';
+import { queue, taskLineKeys } from '../../src/core/crdt/queue.js';
 
 const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 10, 0, 0) + n * 1000).toISOString();
 
@@ -349,6 +350,19 @@ describe('reading a line\'s fold keys', () => {
         const want = scannedTags(line, keys);
         // A line the shortcut reads must read the same; 'unsafe' (a repeated key) must agree too.
         expect(got === 'unsafe' ? got : [...got].sort()).toEqual(want === 'unsafe' ? want : [...want].sort());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads a plainly written task line as the tag reader does', () => {
+    // The queue's shortcut for lines as `queue add` writes them (PLAIN_TASK), against the long way.
+    const start = fc.constantFrom('- [ ] ', '- [x] ', '* [-] ', '- ', '1. [ ] ', '  - [ ] ');
+    const tags = fc.array(fc.constantFrom('[seq:7]', '[seq:12]', '[seq:x]', '[seq::7]', '[id:q1]', '[id:a:b]', '[id:q 1]', '[depends:1,2]', '[depends: 3]', '[depends:]', '[depends:1,,2]', '(x)', '[agent:a]', '`', ' ', 'task'), { maxLength: 6 });
+    fc.assert(
+      fc.property(start, fc.boolean(), tags, (head, plain, rest) => {
+        const line = `${head}${plain ? '[seq:3] [id:q9] ' : ''}${rest.join(' ')}\n`;
+        expect(queue.fold!.lineKeys(line)).toEqual(taskLineKeys(line));
       }),
       { numRuns: 3000 },
     );

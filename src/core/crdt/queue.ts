@@ -329,30 +329,54 @@ const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends'];
 const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends)::?/;
 const DIGITS = /^\d+$/;
 
+/**
+ * A task line as `queue add` writes it: box, seq, id, perhaps depends, in that order and spelt plainly.
+ * Its fold keys are read off the match, where no later tag, code span or link could change them.
+ */
+const PLAIN_TASK = /^[-*+] \[[ xX-]\] \[seq:(\d+)\] \[id:([^\][\s`:]+)\](?!\()(?: \[depends:(\d+(?:,\d+)*)\](?!\())?/;
+
+/** The fold keys of a task line written plainly (see PLAIN_TASK), or undefined: read it the long way. */
+function plainTaskKeys(line: string): string[] | undefined {
+  const m = PLAIN_TASK.exec(line);
+  if (m === null) return undefined;
+  const rest = m[0].length;
+  if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest)) return undefined;
+  const keys = [`id:${m[2]!}`, `s:${Number(m[1]!)}`];
+  if (m[3] !== undefined) for (const dep of m[3].split(',')) keys.push(`s:${Number(dep)}`);
+  return keys;
+}
+
+/** A line's fold keys by the tag reader (`tagsOnce`), for any line. */
+export function taskLineKeys(line: string): readonly string[] | 'unsafe' {
+  if (!isTopItem(line)) {
+    // Under a task (a run starts at one and holds no other kind of item): its log or notes.
+    return FOLD_TAG_ANYWHERE.test(line) ? 'unsafe' : [];
+  }
+  if (line.includes('`')) return 'unsafe';
+  const tags = tagsOnce(line, QUEUE_FOLD_TAGS);
+  if (tags === 'unsafe') return tags;
+  const id = tags.get('id');
+  const seq = tags.get('seq');
+  if (!id || !seq || !DIGITS.test(seq)) return 'unsafe';
+  const keys = [`id:${id}`, `s:${Number(seq)}`];
+  const depends = tags.get('depends');
+  if (depends) {
+    for (const raw of depends.split(',')) {
+      const dep = raw.trim();
+      if (dep === '') continue;
+      if (!DIGITS.test(dep)) return 'unsafe';
+      keys.push(`s:${Number(dep)}`);
+    }
+  }
+  return keys;
+}
+
 const queueFold: FoldSpec = {
   // Asked of every line of a large queue: no expression or array it does not need.
   lineKeys(line) {
-    if (!isTopItem(line)) {
-      // Under a task (a run starts at one and holds no other kind of item): its log or notes.
-      return FOLD_TAG_ANYWHERE.test(line) ? 'unsafe' : [];
-    }
-    if (line.includes('`')) return 'unsafe';
-    const tags = tagsOnce(line, QUEUE_FOLD_TAGS);
-    if (tags === 'unsafe') return tags;
-    const id = tags.get('id');
-    const seq = tags.get('seq');
-    if (!id || !seq || !DIGITS.test(seq)) return 'unsafe';
-    const keys = [`id:${id}`, `s:${Number(seq)}`];
-    const depends = tags.get('depends');
-    if (depends) {
-      for (const raw of depends.split(',')) {
-        const dep = raw.trim();
-        if (dep === '') continue;
-        if (!DIGITS.test(dep)) return 'unsafe';
-        keys.push(`s:${Number(dep)}`);
-      }
-    }
-    return keys;
+    const plain = plainTaskKeys(line);
+    if (plain !== undefined) return plain;
+    return taskLineKeys(line);
   },
   // Once seen, a task is known by its id and seq (the first two keys of a task line), not by what it
   // depends on.
