@@ -124,7 +124,8 @@ export function trackedHookLine(hook: string): string {
 
 /** A hook someone wired to strata by hand (e.g. a line in .husky/pre-commit) counts as installed. */
 export function callsStrata(text: string): boolean {
-  return /\bgit[ -]strata(\.mjs)?['"]?\s+hook\b/.test(text);
+  // Line by line: a commented-out call (`# git strata hook …`, a line left for later) runs nothing.
+  return text.split('\n').some((line) => !/^\s*#/.test(line) && /\bgit[ -]strata(\.mjs)?['"]?\s+hook\b/.test(line));
 }
 
 export type HookAction =

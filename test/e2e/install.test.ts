@@ -221,6 +221,10 @@ describe('git strata install', () => {
     const before = sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout;
     expect(before).toMatch(/warn\s+hook pre-commit: \.githooks\/pre-commit is tracked by git and does not call strata/);
     expect(before).toContain(`fix: add this line to .githooks/pre-commit: ${line}`);
+    // The line commented out (left for later) calls nothing: install prints the line, doctor warns.
+    writeHook(join(dir, '.githooks/pre-commit'), `#!/bin/sh\n# ${line}\nexit 0\n`);
+    expect(sandbox.strata(dir, ['install']).stdout).toContain('.githooks/pre-commit is tracked by git');
+    expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).toMatch(/warn\s+hook pre-commit: \.githooks\/pre-commit is tracked by git and does not call strata/);
     // The line it prints works where strata is on PATH and lets a teammate without it commit.
     writeHook(join(dir, '.githooks/pre-commit'), `#!/bin/sh\n${line}\nexit 0\n`);
     expect(sandbox.strata(dir, ['doctor'], { allowFail: true }).stdout).toMatch(/ok\s+hook pre-commit: \.githooks\/pre-commit calls git strata hook pre-commit/);
