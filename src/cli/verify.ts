@@ -147,7 +147,7 @@ function verify(cwd: string, range: string, as: Format): number {
       process.stderr.write(
         'hint: fix the files in a new commit and, where a bad commit must not land as it is, rewrite the branch (git rebase -i)\n' +
           "hint: the pre-commit hook ('git strata install' in each clone) refuses such commits, but only those it runs for: not a commit made with --no-verify or STRATA=0, " +
-          "in a clone without the hook or with an older one ('git strata doctor' tells), nor one git makes without it (a merge that needs no resolving, -s ours included; a cherry-pick or revert) or a host's merge button\n",
+          "in a clone without the hook or with an older one ('git strata doctor' tells), nor one git makes without it (a merge that needs no resolving, -s ours included; a cherry-pick or revert; git am) or a host's merge button\n",
       );
     }
   }
