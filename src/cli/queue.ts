@@ -18,10 +18,10 @@ export const HEARTBEAT_FILE = 'HEARTBEAT.md';
 const HEADER = '# Queue\n\n';
 
 const SUBCOMMANDS: Readonly<Record<string, string>> = {
-  add: 'add [--depends N,…] [--agent A] TEXT   append a task with the next seq',
-  claim: 'claim N [--agent A]                     claim a task (refused while a live agent holds it)',
-  checkpoint: 'checkpoint N TEXT                       log progress under a task',
-  done: 'done N                                  mark a task done (refused before its dependencies)',
+  add: 'add [--depends TASK,…] [--agent A] TEXT  append a task with the next seq; prints its id',
+  claim: 'claim TASK [--agent A]                  claim a task (refused while a live agent holds it)',
+  checkpoint: 'checkpoint TASK TEXT                    log progress under a task',
+  done: 'done TASK [--force]                     mark a task done (refused before its dependencies)',
   next: 'next [--agent A] [--json]               the causally ready tasks, in seq order',
   graph: 'graph                                   the dependency DAG as a Mermaid flowchart',
 };
@@ -32,6 +32,7 @@ function help(): string {
     '',
     ...Object.values(SUBCOMMANDS).map((s) => `  ${s}`),
     '',
+    'TASK is a seq or an id: name tasks by the id add prints, as a merge may renumber a seq ([was:N]).',
     `Every subcommand takes --file F (default ${QUEUE_FILE} at the repository root; queues/*.md are channels).`,
     'The agent is --agent, else STRATA_AGENT, else git config user.name. Commands edit the work tree only.',
     '',

@@ -27,3 +27,10 @@ it('git strata help CMD shows the same help', () => {
     expect(r.stderr).not.toMatch(/internal error/);
   }
 });
+
+it('git strata help queue names tasks as the subcommands take them: a seq or an id', () => {
+  const r = sandbox.strata(sandbox.dir, ['help', 'queue']);
+  expect(r.stdout).toContain('claim TASK [--agent A]');
+  expect(r.stdout).toContain('done TASK [--force]');
+  expect(r.stdout).toContain('TASK is a seq or an id');
+});
