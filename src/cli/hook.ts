@@ -215,17 +215,29 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
         const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
         // Under the writers' lock: a `queue add` running meanwhile in this clone must neither be
         // overwritten by the stamped copy nor overwrite it.
-        const stampedWorktree = await withFileLock('.', file.path, async (held) => {
+        const where = await withFileLock('.', file.path, async (held): Promise<'staged' | 'worktree' | 'index'> => {
           const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
-          if (!clean) return false;
-          // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
-          const worktree = stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh));
-          // The writers' own atomic write: a hook that lost the lock while stalled writes nothing.
+          if (clean) {
+            // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
+            const worktree = stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh));
+            // The writers' own atomic write: a hook that lost the lock while stalled writes nothing.
+            writeFileAtomicSync(file.path, worktree.text, () => held.assertHeld());
+            gitSync(['add', '--', file.path]);
+            return 'staged';
+          }
+          // Partly staged: the work tree keeps its unstaged changes, and the entries stamped in the index
+          // get the same ids there (nothing else changes), so an edit before the next commit keeps them.
+          // A work tree copy stamping could damage (not UTF-8, a BOM, conflict markers) is left alone.
+          if (!existsSync(file.path)) return 'index';
+          const bytes = readFileSync(file.path);
+          const current = bytes.toString('utf8');
+          if (unreadable(file.path, bytes) || findConflictMarkers(current).length > 0) return 'index';
+          const worktree = stampIds(current, sameAs(stamp.stamped));
+          if (worktree.stamped.length === 0) return 'index';
           writeFileAtomicSync(file.path, worktree.text, () => held.assertHeld());
-          gitSync(['add', '--', file.path]);
-          return true;
+          return 'worktree';
         });
-        if (stampedWorktree) {
+        if (where === 'staged') {
           text = catTexts('.', [`:${file.path}`])[0] ?? stamp.text;
           process.stderr.write(`strata: stamped [id:…] on ${count} of ${file.path} (${which}) and staged it again\n`);
           // `git commit PATH…` commits a temporary index; the real one got the file as it was before.
@@ -233,18 +245,20 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
             process.stderr.write(`strata: (a commit of named paths: git's own index keeps ${file.path} as it was before the ids, so git status shows it changed; git add ${quote(file.path)} after this commit)\n`);
           }
         } else {
-          // Partly staged: only the staged version gets the ids; the work tree's unstaged changes stay untouched.
+          // Only the staged version is committed with the ids; the work tree's unstaged changes stay.
           const blob = gitSync(['hash-object', '-w', '--stdin', '--no-filters'], stamp.text).trim();
           gitSync(['update-index', '--cacheinfo', `${file.mode},${blob},${file.path}`]);
           text = stamp.text;
           // The work tree may have the ids already (stamped by a commit of named paths, whose ids the
           // index lost): then it only differs from the index by them.
-          const worktreeHasThem = existsSync(file.path) && stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh)).stamped.length === 0;
+          const worktreeHasThem = where === 'index' && existsSync(file.path) && stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped)).stamped.length === 0;
           process.stderr.write(
-            `strata: stamped [id:…] on ${count} of ${file.path} (${which}) in the index only: the file has unstaged changes, which were left alone.\n` +
-              (worktreeHasThem
-                ? `strata: the work tree copy already has these ids.\n`
-                : `strata: the work tree copy still lacks these ids; the next commit of the file gives the same entries the same ids back.\n`),
+            `strata: stamped [id:…] on ${count} of ${file.path} (${which}) in the index; the file's unstaged changes were left as they are.\n` +
+              (where === 'worktree'
+                ? `strata: the work tree copy got the same ids on the same entries.\n`
+                : worktreeHasThem
+                  ? `strata: the work tree copy already has these ids.\n`
+                  : `strata: the work tree copy still lacks these ids; the next commit of the same entries gives them the same ids back.\n`),
           );
         }
       }

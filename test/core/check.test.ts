@@ -356,6 +356,15 @@ describe('id stamping', () => {
     expect(worktree.text).toBe(index.text);
   });
 
+  it('stamps only the entries the index got ids for in a partly staged work tree', () => {
+    n = 0;
+    const index = stampIds('- [ ] [seq:1] one\n', reusingBase(undefined, fresh));
+    // The work tree also holds an unstaged task: it stays without an id until it is committed.
+    const worktree = stampIds('- [ ] [seq:1] one\n- [ ] [seq:2] unstaged\n', sameAs(index.stamped));
+    expect(worktree.text).toBe('- [ ] [seq:1] [id:new0000001] one\n- [ ] [seq:2] unstaged\n');
+    expect(worktree.stamped.map((s) => s.seq)).toEqual([1]);
+  });
+
   it('stamps ids that are unique in the file and pass the checks', () => {
     const text = Array.from({ length: 50 }, (_, i) => `- [ ] [seq:${i + 1}] task ${i}\n`).join('');
     let k = 0;

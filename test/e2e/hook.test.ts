@@ -384,14 +384,15 @@ describe('pre-commit hook', () => {
       return { done }; // not awaited here: the lock goes once this returns
     });
     expect(`${await committed.done} ${hookOutput}`).toMatch(/^0 /);
-    // The work tree changed under the hook: it stamped the index only, and the writer's task is still there.
-    expect(hookOutput).toContain('in the index only');
-    const worktree = sandbox.read(join(repo, 'QUEUE.md'));
-    expect(worktree).toContain('[seq:6] [id:ffffffffff] [agent:r] added meanwhile');
-    expect(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout).toMatch(/\[seq:5\] \[id:[0-9a-z]{10}\] \[agent:e\] hand-written\n$/);
+    // The work tree changed under the hook: the writer's task is still there, unstaged, and the
+    // stamped task has the committed id in both.
+    expect(hookOutput).toContain('the work tree copy got the same ids on the same entries');
+    const id = /\[seq:5\] \[id:([0-9a-z]{10})\] \[agent:e\] hand-written\n$/.exec(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(`${QUEUE}- [ ] [seq:5] [id:${id}] [agent:e] hand-written\n- [ ] [seq:6] [id:ffffffffff] [agent:r] added meanwhile\n`);
   });
 
-  it('stamps only the index when the file is partly staged, and leaves the unstaged change alone', () => {
+  it('when the file is partly staged, stamps the index and the same entries in the work tree, and leaves the unstaged change alone', () => {
     branch('partial');
     const staged = `${QUEUE}- [ ] [seq:5] [agent:e] staged task\n`;
     const worktree = `${staged}- [ ] [seq:6] [agent:e] not staged yet\n`;
@@ -400,18 +401,21 @@ describe('pre-commit hook', () => {
     sandbox.write(join(repo, 'QUEUE.md'), worktree);
     const ok = commit('partial');
     expect(ok.status).toBe(0);
-    expect(ok.stderr).toContain('in the index only');
+    expect(ok.stderr).toContain('the work tree copy got the same ids on the same entries');
     const committed = sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout;
     const id = /\[seq:5\] \[id:([0-9a-z]{10})\] \[agent:e\] staged task/.exec(committed)?.[1];
     expect(id).toBeDefined();
     expect(committed).not.toContain('not staged yet');
-    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(worktree);
+    // The unstaged task is still unstaged and has no id yet; the committed one has its id.
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(worktree.replace('[seq:5] [agent:e]', `[seq:5] [id:${id}] [agent:e]`));
+    expect(sandbox.git(repo, ['diff', '--stat']).stdout).toContain('QUEUE.md');
 
-    // Committing the rest later gives seq 5 its id back instead of a new one (no identity change).
+    // The committed task reworded before the rest is committed keeps its id (no identity change).
+    sandbox.write(join(repo, 'QUEUE.md'), sandbox.read(join(repo, 'QUEUE.md')).replace('staged task', 'staged task, reworded'));
     sandbox.git(repo, ['add', 'QUEUE.md']);
     expect(commit('the rest').status).toBe(0);
     const next = sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout;
-    expect(next).toContain(`[seq:5] [id:${id}] [agent:e] staged task`);
+    expect(next).toContain(`[seq:5] [id:${id}] [agent:e] staged task, reworded`);
     expect(next).toMatch(/\[seq:6\] \[id:[0-9a-z]{10}\] \[agent:e\] not staged yet/);
   });
 

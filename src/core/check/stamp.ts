@@ -19,8 +19,8 @@ export interface StampResult {
   readonly stamped: readonly Stamp[];
 }
 
-/** Picks the id for an entry (known by `key`) that has none; never one in `taken`. */
-export type IdFor = (key: string, taken: ReadonlySet<string>) => string;
+/** Picks the id for an entry (known by `key`) that has none, never one in `taken`; undefined leaves it without. */
+export type IdFor = (key: string, taken: ReadonlySet<string>) => string | undefined;
 
 export function contentKey(entry: Entry): string {
   return `${tagValue(entry, 'seq')?.trim() ?? ''}\u001f${entryBody(entry)}`;
@@ -46,6 +46,7 @@ export function stampIds(text: string, idFor: IdFor, reads?: LineCache): StampRe
   for (const entry of missing) {
     const key = contentKey(entry);
     const id = idFor(key, taken);
+    if (id === undefined) continue;
     taken.add(id);
     const seqTag = entry.tags.find((t) => t.key === 'seq')!;
     const first = lines[entry.line]!;
@@ -80,13 +81,16 @@ export function reusingBase(baseText: string | undefined, fresh: (taken: Readonl
   };
 }
 
-/** The same ids again, for another copy of the file (the working tree beside the index). */
-export function sameAs(stamped: readonly Stamp[], fresh: (taken: ReadonlySet<string>) => string): IdFor {
+/**
+ * The same ids again, for another copy of the file (the working tree beside the index); other entries
+ * get fresh ones, or, without `fresh`, stay as they are.
+ */
+export function sameAs(stamped: readonly Stamp[], fresh?: (taken: ReadonlySet<string>) => string): IdFor {
   const ids = new Map(stamped.map((s) => [s.key, s.id]));
   return (key, taken) => {
     const id = ids.get(key);
     ids.delete(key);
-    return id !== undefined && !taken.has(id) ? id : fresh(taken);
+    return id !== undefined && !taken.has(id) ? id : fresh?.(taken);
   };
 }
 
