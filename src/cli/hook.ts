@@ -329,14 +329,14 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     const files = [...new Set(sides.flatMap((s) => s.findings.map((f) => f.path)))].map(quote).join(' ');
     process.stderr.write(
       `hint: this merge drops what ${sides.map((s) => s.name).join(' and ')} settled. To merge ${files} again with the driver: ` +
-        `'git checkout -m -- ${files}' (git keeps the conflicted versions after a git add), then 'git strata resolve ${files}', which stages the result; ` +
-        `or start over: 'git merge --abort', then merge or pull again with strata installed (not STRATA=0).\n`,
+        `git checkout -m -- ${files} (git keeps the conflicted versions after a git add), then git strata resolve ${files}, which stages the result; ` +
+        `or start over: git merge --abort, then merge or pull again with strata installed (not STRATA=0).\n`,
     );
   }
   if (all.some((f) => f.rule === 'conflict-markers')) {
-    process.stderr.write(`hint: resolve the conflicts ('git strata resolve ${paths}' merges what a merge without the driver left), then 'git add ${paths}' and commit again.\n`);
+    process.stderr.write(`hint: resolve the conflicts (git strata resolve ${paths} merges what a merge without the driver left), then git add ${paths} and commit again.\n`);
   } else if (findings.length > 0) {
-    process.stderr.write(`hint: fix them, 'git add ${paths}' and commit again ('git strata check --staged --base HEAD' shows them again).\n`);
+    process.stderr.write(`hint: fix them, git add ${paths} and commit again (git strata check --staged --base HEAD shows them again).\n`);
   }
   process.stderr.write(
     `hint: to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify); CI's 'git strata verify' still checks the commit.\n`,
@@ -350,6 +350,7 @@ function describe(commit: string): string {
   return result.status === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : commit.slice(0, 12);
 }
 
+/** A path as a shell word in a hint: bare where the shell reads it as it is (letters of any script too). */
 function quote(path: string): string {
-  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+  return /^[\p{L}\p{N}_@%+=:,./-]+$/u.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }

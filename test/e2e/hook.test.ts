@@ -91,6 +91,18 @@ describe('pre-commit hook', () => {
     expect(verify.stderr).toMatch(/in 1 of 1 commits/);
   });
 
+  it('names paths in its hints as a shell reads them: bare for letters of any script, quoted for spaces', () => {
+    branch('paths');
+    mkdirSync(join(repo, 'queues'), { recursive: true });
+    const bad = '- [ ] [seq:1] [id:aaaaaaaaaa] one\n- [ ] [seq:1] [id:bbbbbbbbbb] two\n';
+    sandbox.write(join(repo, 'queues/über.md'), bad);
+    sandbox.write(join(repo, 'queues/a plan.md'), bad);
+    sandbox.git(repo, ['add', 'queues']);
+    const refused = commit('two channels with duplicate seqs');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("hint: fix them, git add 'queues/a plan.md' queues/über.md and commit again");
+  });
+
   it('verify catches a bad commit in the middle of a range even when a later commit repaired it', () => {
     branch('repaired');
     sandbox.write(join(repo, 'QUEUE.md'), edit('[depends:2] [agent:c]', '[depends:9] [agent:c]'));
@@ -484,8 +496,8 @@ describe('pre-commit hook concluding a merge (bare remote and clones)', () => {
     expect(refused.stderr).toMatch(/strata: against [0-9a-f]{7,} \(a: done 1, fact 2\), the side this commit merges in \(MERGE_HEAD\):/);
     expect(refused.stderr).toMatch(/QUEUE\.md:\d+: status-regressed: seq 1 went from done back to open/);
     expect(refused.stderr).toMatch(/MEMORY\.md:\d+: fact-removed: the fact x\.y by .* \('2'/);
-    expect(refused.stderr).toContain("'git checkout -m -- MEMORY.md QUEUE.md'");
-    expect(refused.stderr).toContain("'git strata resolve MEMORY.md QUEUE.md'");
+    expect(refused.stderr).toContain('git checkout -m -- MEMORY.md QUEUE.md (git keeps');
+    expect(refused.stderr).toContain('then git strata resolve MEMORY.md QUEUE.md, which stages');
 
     // What the hint says: git recreates the conflicted merge of both files (with the driver now), resolve stages it.
     gitIn(b, 'checkout', '-m', '--', 'MEMORY.md', 'QUEUE.md');
