@@ -74,6 +74,7 @@ async function liveness(cwd: string, file: string | undefined): Promise<Liveness
 }
 
 function report(result: EditResult, json: boolean | undefined, file: WorkFile): number {
+  for (const note of result.notes ?? []) process.stderr.write(`strata: note: ${file.rel}: ${note}\n`);
   if (json) {
     process.stdout.write(`${JSON.stringify({ file: file.rel, seq: result.seq, id: result.id ?? null, changed: result.changed, message: result.message })}\n`);
   } else {

@@ -43,6 +43,8 @@ export interface EditResult {
   /** False when the command had nothing to do (already done, already claimed by this agent). */
   readonly changed: boolean;
   readonly message: string;
+  /** What the agent may not have meant (said on stderr, the command still succeeds). */
+  readonly notes?: readonly string[];
 }
 
 /**
@@ -187,6 +189,10 @@ export function add(text: string, input: AddInput): EditResult {
   if (reserved.length > 0) {
     throw new StrataError('USAGE', `the task text sets [${reserved[0]!.key}:…] itself`, 'strata writes seq, id, depends, agent and claims; use the options instead');
   }
+  // Other tags in the text are the agent's to write, but a bracketed reference may be meant as text.
+  const notes = readTags(body).map(
+    (t) => `[${t.key}:${t.value}] in the text is a tag to strata: queue next and graph show the text without it (in backticks, \`[${t.key}:${t.value}]\` stays text)`,
+  );
   const agent = cleanTagValue(input.agent);
   if (!agent) throw new StrataError('USAGE', `invalid agent name '${input.agent}'`, 'an agent name is non-empty and has no ] or line break');
   if (!/^[0-9a-z]+$/.test(input.id)) throw new StrataError('BAD_INPUT', `invalid id '${input.id}'`);
@@ -214,6 +220,7 @@ export function add(text: string, input: AddInput): EditResult {
     id: input.id,
     changed: true,
     message: `added ${seq} [id:${input.id}]${depends.length > 0 ? ` after ${depends.join(', ')}` : ''}: ${body}`,
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

@@ -104,6 +104,14 @@ describe('queue add', () => {
     );
   });
 
+  it('notes a bracketed reference in the text, which strata reads as a tag, and not one in backticks', () => {
+    const tagged = add(QUEUE, { text: 'fix [bug:123] in the parser', agent: 'qa', id: 'q1q1q1q1q1', stamp: S(10) });
+    expect(tagged.text).toContain('[at:2026-11-27T10:10:00.000Z] fix [bug:123] in the parser\n');
+    expect(tagged.notes).toEqual(['[bug:123] in the text is a tag to strata: queue next and graph show the text without it (in backticks, `[bug:123]` stays text)']);
+    expect(add(QUEUE, { text: 'fix `[bug:123]` in the parser', agent: 'qa', id: 'q1q1q1q1q1', stamp: S(10) }).notes).toBeUndefined();
+    expect(add(QUEUE, { text: 'smoke test', agent: 'qa', id: 'q1q1q1q1q1', stamp: S(10) }).notes).toBeUndefined();
+  });
+
   it('starts at 1 in a file with only a header, and keeps a blank line after prose', () => {
     expect(add('# Queue\n\n', { text: 'first', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) }).text).toBe(
       '# Queue\n\n- [ ] [seq:1] [id:aaaaaaaaaa] [agent:a] [at:2026-11-27T10:00:00.000Z] first\n',
