@@ -322,10 +322,12 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
 
 /**
  * A task interacts with others through its id, its seq (two tasks that took one number; the next free
- * number) and the seqs it depends on (renumbered or re-rendered targets). A folded line is safe only
- * as a task with an id and one plain seq; anything hand-written or odd stays in the merge.
+ * number), the seqs it depends on (renumbered or re-rendered targets) and the seq its content identity
+ * reads (`[was:N]`, else its seq: `align` pairs a hand-written task with the tasks of that content). A
+ * folded line is safe only as a task with an id and one plain seq; anything hand-written or odd stays
+ * in the merge.
  */
-const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends'];
+const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends', 'was'];
 const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends)::?/;
 const DIGITS = /^\d+$/;
 
@@ -340,7 +342,7 @@ function plainTaskKeys(line: string): string[] | undefined {
   const m = PLAIN_TASK.exec(line);
   if (m === null) return undefined;
   const rest = m[0].length;
-  if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest)) return undefined;
+  if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest) || line.includes('[was:', rest)) return undefined;
   const keys = [`id:${m[2]!}`, `s:${Number(m[1]!)}`];
   if (m[3] !== undefined) for (const dep of m[3].split(',')) keys.push(`s:${Number(dep)}`);
   return keys;
@@ -368,6 +370,11 @@ export function taskLineKeys(line: string): readonly string[] | 'unsafe' {
       keys.push(`s:${Number(dep)}`);
     }
   }
+  const was = tags.get('was');
+  if (was !== undefined) {
+    if (!DIGITS.test(was)) return 'unsafe';
+    keys.push(`s:${Number(was)}`);
+  }
   return keys;
 }
 
@@ -383,11 +390,13 @@ const queueFold: FoldSpec = {
   entryKeysOfLine: 2,
   distinct: true,
   // A task the merge sees without an id cannot be a folded one (those are in every version, so `align`
-  // never renames to them); without a seq it only keeps its run unsorted, in both merges alike.
+  // never renames to them), but a folded task of its content can outrank the id `align` would rename it
+  // to: so its `[was:N]` is a key too. Without a seq it only keeps its run unsorted, in both merges alike.
   entryKeys(entry) {
     const id = tagValue(entry, 'id')?.trim();
     const seq = seqOf(entry);
-    return [...(id ? [`id:${id}`] : []), ...(seq !== undefined ? [`s:${seq}`] : [])];
+    const was = tagValue(entry, 'was')?.trim();
+    return [...(id ? [`id:${id}`] : []), ...(seq !== undefined ? [`s:${seq}`] : []), ...(was !== undefined && DIGITS.test(was) ? [`s:${Number(was)}`] : [])];
   },
   // A top-level line's keys start with its id and its seq (lineKeys above).
   runOrder(lines, keys) {
