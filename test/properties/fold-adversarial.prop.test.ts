@@ -43,3 +43,17 @@ describe('folding a queue with a hand-written task that names a renumbered seq',
     expect(queue.fold!.lineKeys('- [ ] [seq:5] [id:q] [depends:1] [was:x] task\n')).toBe('unsafe');
   });
 });
+
+describe('folding where one side moved entries across an unchanged run', () => {
+  it('merges whole: git aligns a move across one placeholder line unlike a move across the run', async () => {
+    const hb = (agent: string): string => `- [agent:${agent}] [at:2026-01-01T00:00:00.000Z] ok\n`;
+    const [x, run, y] = [['x1', 'x2'].map(hb), ['r1', 'r2', 'r3', 'r4', 'r5'].map(hb), hb('y')];
+    const base = [...x, ...run, y].join('');
+    // Ours moved x1, x2 below the run; theirs added n between them.
+    const ours = [...run, ...x, y].join('');
+    const theirs = [x[0], hb('n'), x[1], ...run, y].join('');
+    const fast = await merge('heartbeat', base, ours, theirs, 0);
+    expect(fast.method).not.toMatch(/\+fold$/);
+    await sameFoldedOrNot('heartbeat', base, ours, theirs);
+  });
+});

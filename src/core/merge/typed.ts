@@ -435,6 +435,7 @@ async function mergeParsed(
   // The merged entry where there is one, so an identity sorts the same whichever version named it.
   const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
   const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!)) as [Skeleton, Skeleton, Skeleton];
+  if (folded && (movesAcrossRuns(b.text, o.text) || movesAcrossRuns(b.text, t.text))) return undefined;
 
   let skeleton = trivialSkeletonMerge(b.text, o.text, t.text, sortKeyOf);
   if (skeleton === null) {
@@ -465,6 +466,36 @@ async function mergeParsed(
   const reread = indexEntries(type, entriesOf(parseDoc(text, cache)));
   if (sameEntries(reread, merged)) return { text, conflicts: 0, method };
   return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, `fallback:${type.name}-verify`);
+}
+
+/**
+ * Whether a side holds a line of the skeleton in another stretch between folded runs than base does
+ * (fewer copies in one stretch, more in another: a side moved it across a run). git aligns such a move
+ * by its cost, and a run costs one line folded but all its lines whole, so the two merges can place the
+ * move differently: such a merge is not folded.
+ */
+function movesAcrossRuns(base: string, side: string): boolean {
+  // Per line, per stretch: copies on the side minus copies in base.
+  const delta = new Map<string, Map<number, number>>();
+  const count = (text: string, by: number): void => {
+    let stretch = 0;
+    for (const line of splitLines(text)) {
+      if (line.startsWith(FOLD)) {
+        stretch++;
+        continue;
+      }
+      let per = delta.get(line);
+      if (!per) delta.set(line, (per = new Map()));
+      per.set(stretch, (per.get(stretch) ?? 0) + by);
+    }
+  };
+  count(base, -1);
+  count(side, 1);
+  for (const per of delta.values()) {
+    const changes = [...per.values()];
+    if (changes.some((d) => d < 0) && changes.some((d) => d > 0)) return true;
+  }
+  return false;
 }
 
 export function fallbackLineMerge(
