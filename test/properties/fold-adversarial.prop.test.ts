@@ -1,9 +1,11 @@
 // Folding (src/core/merge/fold.ts) must give the bytes of the unfolded merge. The cases here were found
 // by a differential fuzzer with adversarial inputs (moves, fences, renumbered hand-written tasks), each
 // cut down to the few lines that still show the difference; `foldAbove: 0` folds them however small.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { queue } from '../../src/core/crdt/queue.js';
 import { type FileType, mergeFile } from '../../src/core/merge/file.js';
+import { entriesOf, parseDoc, splitLines, unreadRanges } from '../../src/core/entries/scan.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 
 const merge = (type: FileType, b: string, o: string, t: string, foldAbove: number) =>
@@ -55,5 +57,46 @@ describe('folding where one side moved entries across an unchanged run', () => {
     const fast = await merge('heartbeat', base, ours, theirs, 0);
     expect(fast.method).not.toMatch(/\+fold$/);
     await sameFoldedOrNot('heartbeat', base, ours, theirs);
+  });
+});
+
+describe('folding tasks a version reads as the inside of a fence that mixes the two readings', () => {
+  // Ours: a top-level fence with a non-bare ```js inside it, a task whose own fence a ```js closes, then
+  // a top-level fence around tasks 5 to 10. A strict reading throughout (closing on bare lines only) and
+  // a lenient one (any closing line) both lose step before that last fence.
+  const base = `# Q\n\n${tasks(1, 10)}`;
+  const ours = `# Q\n\n\`\`\`\n\`\`\`js\n\`\`\`\n${tasks(1, 4)}  \`\`\`\n  \`\`\`js\n\`\`\`\n${tasks(5, 10)}\`\`\`\n${task(3, 'o3')}`;
+  const theirs = `# Q\n\n${task(1)}${task(3, 'x3')}${tasks(2, 10)}`;
+
+  it('gives the fence the parser reads as unread', () => {
+    const lines = splitLines(ours);
+    const fenced = lines.findIndex((line) => line === task(5));
+    expect(unreadRanges(lines).some(([open, close]) => open < fenced && fenced < close)).toBe(true);
+  });
+
+  it('merges as the whole merge does (the folded tasks are prose to ours: not the next free seq)', async () => {
+    for (const text of await sameFoldedOrNot('queue', base, ours, theirs)) expect(text).toContain('[seq:5] [id:t3] [was:3]');
+  });
+});
+
+describe('where the parser reads no entries', () => {
+  const piece = fc.constantFrom('```', '```js', '~~~', '````', '  ```', '  ```js', '  ~~~', '<!--', '-->', '  <!--', '<!-- x -->', '---', '', '  note', '- [ ] [seq:1] [id:a] task', '  - [at:x] step', 'prose');
+
+  it('holds every top-level tagged item the parser does not read as an entry', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const lines = splitLines(pieces.map((p) => `${p}\n`).join(''));
+        const starts = new Set(entriesOf(parseDoc(lines.join(''))).map((e) => e.line));
+        const ranges = unreadRanges(lines);
+        lines.forEach((line, k) => {
+          if (!line.startsWith('- [ ] [seq:') || starts.has(k)) return;
+          // Part of an entry above it (its continuation): not a place where a run starts either.
+          if (ranges.some(([open, close]) => open <= k && k <= close)) return;
+          const above = entriesOf(parseDoc(lines.join(''))).some((e) => e.line < k && e.line + e.lines.length > k);
+          expect(above).toBe(true);
+        });
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -268,52 +268,73 @@ export function parseDoc(text: string, cache?: LineCache, shareEntries = true): 
 /**
  * The line ranges [open, close] (0-based; close Infinity when never closed) that `parseDoc` may read as
  * front matter, the inside of a code fence or of an HTML comment: there a list item is no entry. A fence
- * inside an entry closes on any closing line, one outside on a bare one only; a range either reading
- * has is given. `marked`: the indices of the lines that may open or close a fence or comment, ascending
- * (the caller may know them from a search of the text); all lines when absent.
+ * inside an entry closes on any closing line, one outside on a bare one only; an indented line may be
+ * either (or, opening a comment, an entry's note), so every reading is followed, fence by fence, and a
+ * range any of them has is given. `marked`: the indices of the lines that may open or close a fence or
+ * comment, ascending (the caller may know them from a search of the text); all lines when absent.
  */
 export function unreadRanges(lines: readonly string[], marked?: readonly number[]): Array<readonly [number, number]> {
-  const out: Array<readonly [number, number]> = [];
+  const out = new Map<string, readonly [number, number]>();
+  const range = (open: number, close: number): void => void out.set(`${open}:${close}`, [open, close]);
   let from = 0;
   const front = frontMatterEnd(lines);
   if (front !== undefined) {
-    out.push([0, front]);
+    range(0, front);
     from = front + 1;
   }
-  const at = (marked ?? lines.map((_, k) => k)).filter((k) => k >= from);
-  for (const strict of [true, false]) {
-    let fence: { char: string; length: number; at: number } | undefined;
-    let comment: number | undefined;
-    for (const k of at) {
-      const line = lineBody(lines[k]!);
-      if (fence) {
+  // The states the parser may be in: outside, or in a fence (lenient: an entry's, closed by any closing
+  // line) or a comment opened at a line. One reading per fence, not per file: two passes, one strict and
+  // one lenient throughout, both miss a fence opened after an entry's fence and a top-level one closed.
+  type State = { readonly at: number; readonly fence?: { char: string; length: number; lenient: boolean } } | undefined;
+  let states: State[] = [undefined];
+  for (const k of marked ?? lines.map((_, n) => n)) {
+    if (k < from) continue;
+    const line = lineBody(lines[k]!);
+    const next = new Map<string, State>();
+    const add = (state: State): void => void next.set(state === undefined ? '' : `${state.at}:${state.fence?.lenient ?? 'comment'}`, state);
+    const indented = line.startsWith(' ') || line.startsWith('\t');
+    for (const state of states) {
+      if (state?.fence) {
+        const { char, length, lenient } = state.fence;
         const close = FENCE.exec(line);
         const bare = close !== null && line.slice(line.indexOf(close[1]!) + close[1]!.length).trim() === '';
-        if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length && (bare || !strict)) {
-          out.push([fence.at, k]);
-          fence = undefined;
-        }
+        if (close && close[1]![0] === char && close[1]!.length >= length && (bare || lenient)) {
+          range(state.at, k);
+          add(undefined);
+        } else add(state);
         continue;
       }
-      if (comment !== undefined) {
+      if (state) {
         if (line.includes('-->')) {
-          out.push([comment, k]);
-          comment = undefined;
-        }
+          range(state.at, k);
+          add(undefined);
+        } else add(state);
         continue;
       }
       const open = FENCE.exec(line);
-      if (open) fence = { char: open[1]![0]!, length: open[1]!.length, at: k };
-      else {
-        const c = line.indexOf('<!--');
-        if (c !== -1 && line.indexOf('-->', c + 4) === -1) comment = k;
+      if (open) {
+        add({ at: k, fence: { char: open[1]![0]!, length: open[1]!.length, lenient: false } });
+        if (indented) add({ at: k, fence: { char: open[1]![0]!, length: open[1]!.length, lenient: true } });
+        continue;
       }
+      const c = line.indexOf('<!--');
+      if (c !== -1 && line.indexOf('-->', c + 4) === -1) {
+        add({ at: k });
+        if (indented) add(undefined);
+      } else add(undefined);
     }
-    const open = fence?.at ?? comment;
-    if (open !== undefined) out.push([open, Number.POSITIVE_INFINITY]);
+    states = [...next.values()];
+    // Readings that keep apart are rare; too many of them, and everything from the first is unread.
+    if (states.length > MAX_READINGS) {
+      range(Math.min(...states.map((state) => state?.at ?? k)), Number.POSITIVE_INFINITY);
+      return [...out.values()];
+    }
   }
-  return out;
+  for (const state of states) if (state) range(state.at, Number.POSITIVE_INFINITY);
+  return [...out.values()];
 }
+
+const MAX_READINGS = 32;
 
 export function renderDoc(doc: Doc): string {
   let out = '';
