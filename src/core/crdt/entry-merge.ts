@@ -1,6 +1,6 @@
 // Merging two versions of one entry, shared by the types whose entries change in place (queue, facts):
 // single values three-way, and the continuation lines under an entry as text.
-import { type Entry, lineBody, tagValue, withContinuation, withTag, withoutTag } from '../entries/scan.js';
+import { type Entry, lineBody, reparseEntry, tagValue, withContinuation, withTag, withoutTag } from '../entries/scan.js';
 import { diff3 } from '../merge/diff3.js';
 
 /** Three-way on one value; `both` decides when the sides changed it differently. */
@@ -76,6 +76,15 @@ export function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): s
     if (chunk.stable) out.push(...chunk.tokens);
     else if (chunk.base.length > 0) return 'conflict';
     else out.push(...unionOfItems(chunk.ours, chunk.theirs));
+  }
+  // Lines put together from both sides may not read back as lines of this entry: an item that ended in
+  // a blank line may now end the entry, a fence one side opened may close before the other side's item.
+  // Then the two sides changed the lines in ways that do not combine: a conflict, not a broken entry.
+  const joined = out.join('\n');
+  if (joined !== o.join('\n') && joined !== t.join('\n')) {
+    const lines = out.map((l) => l + eol);
+    const readsBack = (e: Entry): boolean => reparseEntry(lineBody(e.lines[0]!) + eol + lines.join(''), 0)?.lines.length === lines.length + 1;
+    if (![base, ours, theirs].every((e) => e === undefined || readsBack(e))) return 'conflict';
   }
   return out.map((l) => l + eol);
 }
