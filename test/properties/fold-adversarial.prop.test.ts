@@ -100,3 +100,17 @@ describe('where the parser reads no entries', () => {
     );
   });
 });
+
+describe('folding a typed file whose prose shows an opening conflict marker', () => {
+  it('merges as the whole merge does: the marker line is content, not the start of a conflict', async () => {
+    const hb = (agent: string, at = '2026-01-01T00:00:00.000Z', text = 'ok'): string => `- [agent:${agent}] [at:${at}] ${text}\n`;
+    const rest = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((a) => hb(a)).join('');
+    // A code block showing the first line of a conflict (no closing marker anywhere: no conflict).
+    const base = `${hb('a')}${hb('b')}\n\`\`\`\n<<<<<<< HEAD\n\`\`\`\n\n${rest}- end\n`;
+    const ours = base.replace(hb('a'), hb('a', '2026-01-01T00:00:01.000Z', 'ours'));
+    const theirs = base.replace(hb('a'), hb('a', '2026-01-01T00:00:02.000Z', 'theirs'));
+    for (const text of await sameFoldedOrNot('heartbeat', base, ours, theirs)) {
+      expect(text).toBe(base.replace(hb('a'), hb('a', '2026-01-01T00:00:02.000Z', 'theirs')));
+    }
+  });
+});

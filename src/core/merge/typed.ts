@@ -158,6 +158,12 @@ function fill(
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
   folds?: ReadonlyArray<readonly [string, string]>,
+  /**
+   * Whether the skeleton holds the Markdown merge's conflict markers. Otherwise a line that starts like
+   * one is content (a code block showing `<<<<<<< HEAD`), and reading it as a marker would place no
+   * entry after it: each would be put back a second time.
+   */
+  markers = false,
 ): { text: string; putBack: boolean } | undefined {
   const markerSize = opts.markerSize;
   const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
@@ -179,8 +185,8 @@ function fill(
   let inConflict = false;
   const out: OutLine[] = [];
   for (const line of splitLines(skeleton)) {
-    if (line.startsWith(open)) inConflict = true;
-    if (line.startsWith(close)) inConflict = false;
+    if (markers && line.startsWith(open)) inConflict = true;
+    if (markers && line.startsWith(close)) inConflict = false;
     const key = holeOf(line);
     if (key === null) {
       // A folded run of an ordered type sorts as one item, by its first entry.
@@ -455,7 +461,7 @@ async function mergeParsed(
   }
   const orderable = type.orderable;
   const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
-  const filled = fill(skeleton, merged, entryConflicts, [o, t], opts, order, folded?.order);
+  const filled = fill(skeleton, merged, entryConflicts, [o, t], opts, order, folded?.order, conflicts > 0);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
   if (filled === undefined || (filled.putBack && folded)) return undefined;
   const { text } = filled;
