@@ -415,9 +415,10 @@ const CLASS_STYLE: Readonly<Record<Status | 'missing', string>> = {
 
 function label(text: string): string {
   // Mermaid's quoted labels take entity codes (#name; or #decimal;): a quote would end the label, and
-  // < > would be read as HTML. '#' goes first, so a literal '#35;' in a task stays text.
+  // < > & would be read as HTML. '#' goes first, so a literal '#35;' in a task stays text.
   return text
     .replace(/#/g, '#35;')
+    .replace(/&/g, '#amp;')
     .replace(/"/g, '#quot;')
     .replace(/</g, '#lt;')
     .replace(/>/g, '#gt;')

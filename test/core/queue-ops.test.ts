@@ -305,6 +305,8 @@ describe('queue graph', () => {
     expect(graph('- [ ] [seq:1] [id:aaaaaaaaaa] say "hi"\n')).toContain('t1["1 say #quot;hi#quot;"]');
     // HTML and entity codes in task text stay text.
     expect(graph('- [ ] [seq:1] [id:aaaaaaaaaa] fix <b>bold</b> #35; issue\n')).toContain('t1["1 fix #lt;b#gt;bold#lt;/b#gt; #35;35; issue"]');
+    // An entity in the text stays text too: '&amp;' shows as written, not as '&'.
+    expect(graph('- [ ] [seq:1] [id:aaaaaaaaaa] R&amp;D\n')).toContain('t1["1 R#amp;amp;D"]');
   });
 });
 
