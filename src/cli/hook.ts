@@ -274,7 +274,9 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
       }
     }
   }
-  if (attributes) headFindings.push(...(await retypedFindings(typed)));
+  // A file retyped by the staged .gitattributes is fixed there, not in the file.
+  const retyped = new Set<Finding>(attributes ? await retypedFindings(typed) : []);
+  headFindings.push(...retyped);
 
   // Concluding a merge: the staged files against every side merged in, as verify checks a merge commit
   // against its other parents, so a conflict resolved by taking HEAD's version cannot drop what that
@@ -336,7 +338,8 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
   if (all.some((f) => f.rule === 'conflict-markers')) {
     process.stderr.write(`hint: resolve the conflicts (git strata resolve ${paths} merges what a merge without the driver left), then git add ${paths} and commit again.\n`);
   } else if (findings.length > 0) {
-    process.stderr.write(`hint: fix them, git add ${paths} and commit again (git strata check --staged --base HEAD shows them again).\n`);
+    const fixed = [...new Set(findings.map((f) => (retyped.has(f) ? '.gitattributes' : f.path)))].map(quote).join(' ');
+    process.stderr.write(`hint: fix them, git add ${fixed} and commit again (git strata check --staged --base HEAD shows them again).\n`);
   }
   process.stderr.write(
     `hint: to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify); CI's 'git strata verify' still checks the commit.\n`,

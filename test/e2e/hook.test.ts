@@ -183,6 +183,8 @@ describe('pre-commit hook', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/QUEUE\.md:1: settled-entry-removed: QUEUE\.md was deleted, renamed to a path not typed 'queue', or retyped/);
     expect(refused.stderr).toContain("give QUEUE.md back its type in .gitattributes");
+    // The fix is in .gitattributes, and that is what the closing hint says to stage again.
+    expect(refused.stderr).toContain('hint: fix them, git add .gitattributes and commit again');
     expect(commit('retype', { noVerify: true }).status).toBe(0);
     for (const at of ['HEAD', 'HEAD~1']) {
       sandbox.git(repo, ['checkout', '-q', at]);
