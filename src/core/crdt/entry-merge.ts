@@ -80,8 +80,9 @@ export function mergeLog(base: Entry | undefined, ours: Entry, theirs: Entry): s
   // Lines put together from both sides may not read back as lines of this entry: an item that ended in
   // a blank line may now end the entry, a fence one side opened may close before the other side's item.
   // Then the two sides changed the lines in ways that do not combine: a conflict, not a broken entry.
-  const joined = out.join('\n');
-  if (joined !== o.join('\n') && joined !== t.join('\n')) {
+  // Compared line by line: joined, no lines and one blank line would look the same.
+  const sameLines = (x: readonly string[]): boolean => x.length === out.length && x.every((line, k) => line === out[k]);
+  if (!sameLines(o) && !sameLines(t)) {
     const lines = out.map((l) => l + eol);
     const readsBack = (e: Entry): boolean => reparseEntry(lineBody(e.lines[0]!) + eol + lines.join(''), 0)?.lines.length === lines.length + 1;
     if (![base, ours, theirs].every((e) => e === undefined || readsBack(e))) return 'conflict';
