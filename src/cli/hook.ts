@@ -250,8 +250,9 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
           gitSync(['update-index', '--cacheinfo', `${file.mode},${blob},${file.path}`]);
           text = stamp.text;
           // The work tree may have the ids already (stamped by a commit of named paths, whose ids the
-          // index lost): then it only differs from the index by them.
-          const worktreeHasThem = where === 'index' && existsSync(file.path) && stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped)).stamped.length === 0;
+          // index lost): then it only differs from the index by them. It has them only where none of its
+          // entries lacks an id: one the stamping above did not recognise (reworded) lacks it too.
+          const worktreeHasThem = where === 'index' && existsSync(file.path) && stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh)).stamped.length === 0;
           process.stderr.write(
             `strata: stamped [id:…] on ${count} of ${file.path} (${which}) in the index; the file's unstaged changes were left as they are.\n` +
               (where === 'worktree'

@@ -433,6 +433,22 @@ describe('pre-commit hook', () => {
     expect(next).toMatch(/\[seq:6\] \[id:[0-9a-z]{10}\] \[agent:e\] not staged yet/);
   });
 
+  it('when the file is partly staged and the work tree reworded the stamped task, says the work tree lacks its id', () => {
+    branch('partial-reworded');
+    const staged = `${QUEUE}- [ ] [seq:5] [agent:e] staged task\n`;
+    sandbox.write(join(repo, 'QUEUE.md'), staged);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    const worktree = staged.replace('staged task', 'staged task, reworded');
+    sandbox.write(join(repo, 'QUEUE.md'), worktree);
+    const ok = commit('partial, reworded');
+    expect(ok.status).toBe(0);
+    expect(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout).toMatch(/\[seq:5\] \[id:[0-9a-z]{10}\] \[agent:e\] staged task\n/);
+    // The reworded task is not the stamped one to the stamping: the work tree keeps it without an id.
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(worktree);
+    expect(ok.stderr).not.toContain('the work tree copy already has these ids');
+    expect(ok.stderr).toContain('the work tree copy still lacks these ids');
+  });
+
   it('checks the other typed files against HEAD too: a heartbeat going back, a fact edited', () => {
     branch('others');
     sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:${S2}] [ttl:10m] busy\n`);
