@@ -158,7 +158,7 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
  */
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
   const [
-    { checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, stampIds, unreadable, unseenFindings, untaggedTasks },
+    { checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks },
     { catBlobs, catTexts },
     { stoppedOperation },
     { isFileType },
@@ -232,8 +232,9 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
           const bytes = readFileSync(file.path);
           const current = bytes.toString('utf8');
           if (unreadable(file.path, bytes) || findConflictMarkers(current).length > 0) return 'index';
-          const worktree = stampIds(current, sameAs(stamp.stamped));
-          if (worktree.stamped.length === 0) return 'index';
+          const same = stampIds(current, sameAs(stamp.stamped));
+          const worktree = stampIds(same.text, sameSeqAs(stamp.stamped));
+          if (same.stamped.length + worktree.stamped.length === 0) return 'index';
           writeFileAtomicSync(file.path, worktree.text, () => held.assertHeld());
           return 'worktree';
         });

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, mergeFindings, reusingBase, sameAs, stampIds, unseenFindings, untaggedTasks } from '../../src/core/check/index.js';
+import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, mergeFindings, reusingBase, sameAs, sameSeqAs, stampIds, unseenFindings, untaggedTasks } from '../../src/core/check/index.js';
 import { firstConflict } from '../../src/core/check/markers.js';
 import { ROOT } from '../helpers/git.js';
 
@@ -363,6 +363,20 @@ describe('id stamping', () => {
     const worktree = stampIds('- [ ] [seq:1] one\n- [ ] [seq:2] unstaged\n', sameAs(index.stamped));
     expect(worktree.text).toBe('- [ ] [seq:1] [id:new0000001] one\n- [ ] [seq:2] unstaged\n');
     expect(worktree.stamped.map((s) => s.seq)).toEqual([1]);
+  });
+
+  it('gives a reworded copy of a stamped entry its id by seq, after the exact matches, one entry per seq', () => {
+    n = 0;
+    const index = stampIds('- [ ] [seq:1] one\n- [ ] [seq:2] two\n', reusingBase(undefined, fresh));
+    const bySeq = (copy: string): string => stampIds(stampIds(copy, sameAs(index.stamped)).text, sameSeqAs(index.stamped)).text;
+    // The first entry with seq 1 gets its id; the second one with seq 1 gets none (the id is used).
+    expect(bySeq('- [ ] [seq:1] one, reworded\n- [ ] [seq:2] two\n- [ ] [seq:1] another one\n')).toBe(
+      '- [ ] [seq:1] [id:new0000001] one, reworded\n- [ ] [seq:2] [id:new0000002] two\n- [ ] [seq:1] another one\n',
+    );
+    // An exact copy anywhere in the file keeps the id for itself.
+    expect(bySeq('- [ ] [seq:1] one, reworded\n- [ ] [seq:1] one\n')).toBe('- [ ] [seq:1] one, reworded\n- [ ] [seq:1] [id:new0000001] one\n');
+    // Renumbered in the copy: nothing to go by.
+    expect(bySeq('- [ ] [seq:7] one, reworded\n')).toBe('- [ ] [seq:7] one, reworded\n');
   });
 
   it('stamps ids that are unique in the file and pass the checks', () => {

@@ -433,7 +433,7 @@ describe('pre-commit hook', () => {
     expect(next).toMatch(/\[seq:6\] \[id:[0-9a-z]{10}\] \[agent:e\] not staged yet/);
   });
 
-  it('when the file is partly staged and the work tree reworded the stamped task, says the work tree lacks its id', () => {
+  it('when the file is partly staged and the work tree reworded the stamped task, gives the reworded task the same id', () => {
     branch('partial-reworded');
     const staged = `${QUEUE}- [ ] [seq:5] [agent:e] staged task\n`;
     sandbox.write(join(repo, 'QUEUE.md'), staged);
@@ -442,8 +442,26 @@ describe('pre-commit hook', () => {
     sandbox.write(join(repo, 'QUEUE.md'), worktree);
     const ok = commit('partial, reworded');
     expect(ok.status).toBe(0);
-    expect(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout).toMatch(/\[seq:5\] \[id:[0-9a-z]{10}\] \[agent:e\] staged task\n/);
-    // The reworded task is not the stamped one to the stamping: the work tree keeps it without an id.
+    const id = /\[seq:5\] \[id:([0-9a-z]{10})\] \[agent:e\] staged task\n/.exec(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout)?.[1];
+    expect(id).toBeDefined();
+    // Same seq, the task the index holds: the reworded copy gets its id, the rewording stays unstaged.
+    expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(worktree.replace('[seq:5] [agent:e]', `[seq:5] [id:${id}] [agent:e]`));
+    expect(ok.stderr).toContain('the work tree copy got the same ids on the same entries');
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    expect(commit('the rewording').status).toBe(0);
+    expect(sandbox.git(repo, ['show', 'HEAD:QUEUE.md']).stdout).toContain(`[seq:5] [id:${id}] [agent:e] staged task, reworded\n`);
+  });
+
+  it('when the file is partly staged and the work tree has no task like the stamped one, says the work tree lacks its id', () => {
+    branch('partial-gone');
+    const staged = `${QUEUE}- [ ] [seq:5] [agent:e] staged task\n`;
+    sandbox.write(join(repo, 'QUEUE.md'), staged);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    // The work tree renumbered it (unstaged): no entry there has its text or its seq.
+    const worktree = staged.replace('[seq:5]', '[seq:7]').replace('staged task', 'staged task, reworded');
+    sandbox.write(join(repo, 'QUEUE.md'), worktree);
+    const ok = commit('partial, renumbered');
+    expect(ok.status).toBe(0);
     expect(sandbox.read(join(repo, 'QUEUE.md'))).toBe(worktree);
     expect(ok.stderr).not.toContain('the work tree copy already has these ids');
     expect(ok.stderr).toContain('the work tree copy still lacks these ids');

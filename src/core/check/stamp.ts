@@ -94,6 +94,26 @@ export function sameAs(stamped: readonly Stamp[], fresh?: (taken: ReadonlySet<st
   };
 }
 
+/**
+ * After `sameAs`: an entry of the copy whose text differs (reworded there, unstaged) gets the id of the
+ * stamped entry with its seq, where exactly one was stamped with that seq and the copy does not hold
+ * that id already. Only for a copy of the same commit's file: there that seq names the task the index
+ * holds, not a task deleted earlier. Other entries stay as they are.
+ */
+export function sameSeqAs(stamped: readonly Stamp[]): IdFor {
+  const seqs = new Map<string, string | undefined>();
+  for (const s of stamped) {
+    const seq = s.key.slice(0, s.key.indexOf('\u001f'));
+    seqs.set(seq, seqs.has(seq) ? undefined : s.id);
+  }
+  return (key, taken) => {
+    const seq = key.slice(0, key.indexOf('\u001f'));
+    const id = seq === '' ? undefined : seqs.get(seq);
+    seqs.delete(seq);
+    return id !== undefined && !taken.has(id) ? id : undefined;
+  };
+}
+
 const TASK_BOX = /^[-*+][ \t]+\[[ xX-]\][ \t]+\S/;
 
 /**
