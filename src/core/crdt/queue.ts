@@ -328,7 +328,7 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
  * in the merge.
  */
 const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends', 'was'];
-const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends)::?/;
+const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends|was)::?/;
 const DIGITS = /^\d+$/;
 
 /**
