@@ -49,20 +49,15 @@ const TAG = /\[([a-z][a-z0-9_-]*)(::?)([^\]\n]*)\](?!\()/g;
 const FENCE = /^[ \t]*(`{3,}|~{3,})/;
 const INLINE_CODE = /(`+)[^`]*?\1/g;
 
-/** Splits text into lines that keep their line endings; joining them gives the text back. */
+/** A line with its ending, or the last one without. */
+const LINE = /[^\n]*\n|[^\n]+$/g;
+
+/**
+ * Splits text into lines that keep their line endings; joining them gives the text back. One native
+ * match: a large merge splits three 1 MB versions, and a loop over them runs cold.
+ */
 export function splitLines(text: string): string[] {
-  if (text === '') return [];
-  const lines: string[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl === -1) {
-      if (start < text.length) lines.push(text.slice(start));
-      return lines;
-    }
-    lines.push(text.slice(start, nl + 1));
-    start = nl + 1;
-  }
+  return text.match(LINE) ?? [];
 }
 
 /** The line without its line ending. */

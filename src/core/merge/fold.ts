@@ -8,7 +8,7 @@
 // other's merge) or a whole `FoldSpec` (the queue: id, seq, depends, order). The caller (typed.ts) parses
 // the folded versions and takes entries out of the runs until no visible entry shares a key with a
 // folded one; what still depends on hidden neighbours makes it merge unfolded.
-import { type Entry, eachTag, lineEnding, tagValue, unreadRanges } from '../entries/scan.js';
+import { type Entry, eachTag, lineEnding, splitLines, tagValue, unreadRanges } from '../entries/scan.js';
 
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
@@ -147,11 +147,8 @@ export interface Versions {
   readonly starts: readonly [Int32Array, Int32Array, Int32Array];
 }
 
-/** A line with its ending, or the last one without: `splitLines` in one native call. */
-const LINE = /[^\n]*\n|[^\n]+$/g;
-
 export function versions(texts: readonly [string, string, string]): Versions {
-  const lines = texts.map((text): string[] => text.match(LINE) ?? []) as [string[], string[], string[]];
+  const lines = texts.map(splitLines) as [string[], string[], string[]];
   const starts = lines.map((ls) => {
     const at = new Int32Array(ls.length + 1);
     let offset = 0;
