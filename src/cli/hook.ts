@@ -215,7 +215,9 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
         const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
         // Under the writers' lock: a `queue add` running meanwhile in this clone must neither be
         // overwritten by the stamped copy nor overwrite it.
-        const where = await withFileLock('.', file.path, async (held): Promise<'staged' | 'worktree' | 'index'> => {
+        // Where the ids went: staged with the work tree; also written in the work tree copy; or in the
+        // index only, the copy already having them or still lacking them.
+        const where = await withFileLock('.', file.path, async (held): Promise<'staged' | 'worktree' | 'has' | 'lacks'> => {
           const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
           if (clean) {
             // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.
@@ -228,15 +230,19 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
           // Partly staged: the work tree keeps its unstaged changes, and the entries stamped in the index
           // get the same ids there (nothing else changes), so an edit before the next commit keeps them.
           // A work tree copy stamping could damage (not UTF-8, a BOM, conflict markers) is left alone.
-          if (!existsSync(file.path)) return 'index';
+          if (!existsSync(file.path)) return 'lacks';
           const bytes = readFileSync(file.path);
           const current = bytes.toString('utf8');
-          if (unreadable(file.path, bytes) || findConflictMarkers(current).length > 0) return 'index';
+          if (unreadable(file.path, bytes) || findConflictMarkers(current).length > 0) return 'lacks';
           const same = stampIds(current, sameAs(stamp.stamped));
           const worktree = stampIds(same.text, sameSeqAs(stamp.stamped));
-          if (same.stamped.length + worktree.stamped.length === 0) return 'index';
-          writeFileAtomicSync(file.path, worktree.text, () => held.assertHeld());
-          return 'worktree';
+          if (same.stamped.length + worktree.stamped.length > 0) {
+            writeFileAtomicSync(file.path, worktree.text, () => held.assertHeld());
+            return 'worktree';
+          }
+          // The copy may have the ids already (stamped by a commit of named paths, whose ids the index
+          // lost): it has them only where none of its entries lacks an id, a reworded one included.
+          return stampIds(current, sameAs(stamp.stamped, fresh)).stamped.length === 0 ? 'has' : 'lacks';
         });
         if (where === 'staged') {
           text = catTexts('.', [`:${file.path}`])[0] ?? stamp.text;
@@ -250,15 +256,11 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
           const blob = gitSync(['hash-object', '-w', '--stdin', '--no-filters'], stamp.text).trim();
           gitSync(['update-index', '--cacheinfo', `${file.mode},${blob},${file.path}`]);
           text = stamp.text;
-          // The work tree may have the ids already (stamped by a commit of named paths, whose ids the
-          // index lost): then it only differs from the index by them. It has them only where none of its
-          // entries lacks an id: one the stamping above did not recognise (reworded) lacks it too.
-          const worktreeHasThem = where === 'index' && existsSync(file.path) && stampIds(readFileSync(file.path, 'utf8'), sameAs(stamp.stamped, fresh)).stamped.length === 0;
           process.stderr.write(
             `strata: stamped [id:…] on ${count} of ${file.path} (${which}) in the index; the file's unstaged changes were left as they are.\n` +
               (where === 'worktree'
                 ? `strata: the work tree copy got the same ids on the same entries.\n`
-                : worktreeHasThem
+                : where === 'has'
                   ? `strata: the work tree copy already has these ids.\n`
                   : `strata: the work tree copy still lacks these ids; the next commit of the same entries gives them the same ids back.\n`),
           );
