@@ -53,6 +53,26 @@ describe('architecture', () => {
     const markdown = Object.keys(outputs).filter((out) => out.startsWith('dist/driver-chunks/') && Object.keys(outputs[out]!.inputs).includes('src/core/merge/markdown.ts'));
     expect(markdown).toHaveLength(1);
   });
+
+  it('check and the pre-commit hook load no merge: a 10k-entry queue is checked, never merged', () => {
+    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
+      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+    };
+    const outputs = meta.outputs;
+    for (const command of ['src/cli/check.ts', 'src/cli/hook.ts']) {
+      const start = Object.keys(outputs).find((out) => out.startsWith('dist/chunks/') && Object.keys(outputs[out]!.inputs).includes(command))!;
+      expect(start).toBeDefined();
+      const loaded = new Set<string>();
+      const visit = (out: string): void => {
+        if (loaded.has(out) || !outputs[out]) return;
+        loaded.add(out);
+        for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
+      };
+      visit(start);
+      const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+      expect(inputs.filter((i) => /^src\/core\/(merge\/(fold|typed|markdown|file)|crdt\/queue)\.ts$/.test(i)), command).toEqual([]);
+    }
+  });
 });
 
 describe('hooks/example-pre-commit.sh', () => {

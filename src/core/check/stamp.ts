@@ -2,7 +2,7 @@
 // placed right after its `[seq:…]`. Pure: the ids come from the caller. An entry that the base knows
 // under an id (same seq and text) gets that id back, so an id dropped by an edit is restored, not
 // replaced by a new one.
-import { seqOf } from '../crdt/queue.js';
+import { seqOf } from '../crdt/queue-entry.js';
 import { type Entry, type LineCache, entriesOf, entryBody, lineBody, parseDoc, readTags, splitLines, tagValue, unreadRanges } from '../entries/scan.js';
 
 export interface Stamp {

@@ -18,32 +18,9 @@ import {
 import { mergeLog, mergedKeys, maxString, minString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 import { type FoldSpec, type Run, isTopItem, tagsOnce } from '../merge/fold.js';
+import { STATUS_RANK, seqOf, statusOf } from './queue-entry.js';
 
-export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
-
-export function statusOf(entry: Entry): Status {
-  if (entry.box === 'x' || entry.box === 'X') return 'done';
-  if (entry.box === '-') return 'cancelled';
-  return tagValue(entry, 'claim') !== undefined ? 'claimed' : 'open';
-}
-
-export const STATUS_RANK: Readonly<Record<Status, number>> = { open: 0, claimed: 1, cancelled: 2, done: 3 };
-
-export function seqOf(entry: Entry): number | undefined {
-  const value = tagValue(entry, 'seq');
-  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
-}
-
-/** The seq numbers an entry depends on, as written. */
-export function dependsOf(entry: Entry): number[] {
-  const value = tagValue(entry, 'depends');
-  if (value === undefined) return [];
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => /^\d+$/.test(s))
-    .map(Number);
-}
+export { STATUS_RANK, type Status, dependsOf, seqOf, statusOf } from './queue-entry.js';
 
 /**
  * A 53-bit string hash (cyrb53), for content-derived identities of entries written without an id.
