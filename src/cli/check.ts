@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, decodeText, format, isFormat, unreadable } from '../core/check/index.js';
 import { StrataError } from '../core/errors.js';
-import { stoppedOperation } from '../git/operation.js';
+import { STATE_PATH_ARGS, type StoppedOperation, stoppedIn } from '../git/operation.js';
 import { type FileType, isFileType } from '../core/file-types.js';
 import { EXIT, reportError } from './exit.js';
 
@@ -135,7 +135,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
 
   const findings: Finding[] = [];
   let checked = 0;
-  const inMerge = stoppedOperation(cwd) !== undefined;
+  const inMerge = repo.stopped !== undefined;
   // Concluding a merge, a conflict a Markdown document shows in a code block passes if HEAD had it: with
   // no --base, HEAD is where to look (as the hook does).
   const samplesFrom = (path: string, text: string): string | undefined => {
@@ -234,19 +234,22 @@ export interface RepoInfo {
   readonly top: string;
   /** The common git directory: where the objects are, also from a linked worktree. */
   readonly commonDir: string;
+  /** The merge, rebase, cherry-pick or revert git is stopped in (none in a bare repository). */
+  readonly stopped: StoppedOperation | undefined;
 }
 
 export function repoInfo(cwd: string, allowBare = false): RepoInfo | undefined {
-  const result = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
+  // One git for where the repository is and whether an operation is stopped: check runs in the hook.
+  const result = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', ...STATE_PATH_ARGS]);
   if (result.status !== 0) {
     // A bare clone (a CI mirror) has history to verify but no work tree: git runs there from its git dir.
     if (!allowBare) return undefined;
     const bare = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--is-bare-repository', '--git-common-dir']);
     const [isBare, dir] = bare.stdout.split('\n');
-    return bare.status === 0 && isBare === 'true' && dir ? { top: dir, commonDir: dir } : undefined;
+    return bare.status === 0 && isBare === 'true' && dir ? { top: dir, commonDir: dir, stopped: undefined } : undefined;
   }
-  const [top, commonDir] = result.stdout.split('\n');
-  return top && commonDir ? { top, commonDir } : undefined;
+  const [top, commonDir, ...states] = result.stdout.split('\n');
+  return top && commonDir ? { top, commonDir, stopped: stoppedIn(states) } : undefined;
 }
 
 /** The full id of the commit `ref` names; a USAGE error when it names none. */

@@ -286,7 +286,13 @@ describe('pre-commit hook', () => {
     const refused = commit('merge with the conflict left in');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/SAMPLE\.md:4: conflict-markers/);
+    // check reads the stopped merge the same way (from the git call that finds the repository).
+    const during = sandbox.strata(repo, ['check', 'SAMPLE.md', 'DOC.md'], { allowFail: true });
+    expect(during.status).toBe(1);
+    expect(during.stdout).toMatch(/SAMPLE\.md:4: conflict-markers/);
+    expect(during.stdout).not.toMatch(/DOC\.md/);
     sandbox.git(repo, ['merge', '--abort']);
+    expect(sandbox.strata(repo, ['check', 'DOC.md']).status).toBe(0);
   });
 
   it('STRATA=0 skips the hook', () => {
