@@ -31,7 +31,23 @@ function needsId(entry: Entry): boolean {
   return tagValue(entry, 'id') === undefined && entry.tags.some((t) => t.key === 'seq');
 }
 
+/**
+ * A line holding `[seq:` that may be the first line of an entry without an id: it has inline code, or
+ * no id tag right after a seq tag as strata writes them (`[seq:12] [id:k7q2m9xa4c]`). That spelling
+ * is always read as a tag: no earlier tag can reach over the `]` of the seq before it. No such line in
+ * the text: no entry needs an id, and stamping reads nothing.
+ */
+const MAY_NEED_ID = /^(?=[^\n]*\[seq:)(?:[^\n]*`|(?![^\n]*\[seq:\d+\] \[id:[^\]\n]*\](?!\()))/m;
+
+/** Whether an entry of the text may need an id; false: surely none does (see MAY_NEED_ID). */
+export function mayNeedIds(text: string): boolean {
+  return MAY_NEED_ID.test(text);
+}
+
 export function stampIds(text: string, idFor: IdFor, reads?: LineCache): StampResult {
+  // An entry's seq tag is on its first line, and so is its id tag. The hook stamps every staged queue,
+  // and a 10k-task queue written by strata is answered here without a parse.
+  if (!mayNeedIds(text)) return { text, stamped: [] };
   const entries = entriesOf(parseDoc(text, reads, false));
   const missing = entries.filter(needsId);
   if (missing.length === 0) return { text, stamped: [] };
@@ -115,6 +131,8 @@ export function sameSeqAs(stamped: readonly Stamp[]): IdFor {
 }
 
 const TASK_BOX = /^[-*+][ \t]+\[[ xX-]\][ \t]+\S/;
+/** Whether a line without inline code has a tag: what readTags would find, without reading them. */
+const ANY_TAG = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
 
 /**
  * Top-level task-box items with no tag at all (`- [ ] fix the login bug`): to the queue they are prose,
@@ -124,13 +142,16 @@ const TASK_BOX = /^[-*+][ \t]+\[[ xX-]\][ \t]+\S/;
  */
 export function untaggedTasks(text: string): Array<{ line: number; text: string }> {
   const lines = splitLines(text);
-  const unread = unreadRanges(lines);
+  // Runs in the hook on every staged queue, whose 10k task lines all have tags: a line is read only
+  // when it may be one, and where the parser stops reading only when one is found.
+  let unread: Array<readonly [number, number]> | undefined;
   const out: Array<{ line: number; text: string }> = [];
-  lines.forEach((raw, k) => {
-    const line = lineBody(raw);
-    if (!TASK_BOX.test(line) || readTags(line).length > 0) return;
-    if (unread.some(([open, close]) => open <= k && k <= close)) return;
-    out.push({ line: k + 1, text: line });
-  });
+  for (let k = 0; k < lines.length; k++) {
+    const raw = lines[k]!;
+    if (!TASK_BOX.test(raw) || (raw.includes('`') ? readTags(raw).length > 0 : ANY_TAG.test(raw))) continue;
+    unread ??= unreadRanges(lines);
+    if (unread.some(([open, close]) => open <= k && k <= close)) continue;
+    out.push({ line: k + 1, text: lineBody(raw) });
+  }
   return out;
 }
