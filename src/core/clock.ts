@@ -13,6 +13,20 @@ export function formatStamp(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * A stamp as text that sorts by time: the fraction padded to nine digits. Stamps of one shape compare
+ * as strings, but every shape STAMP accepts does not: as text '10:00:05Z' sorts after '10:00:05.500Z'
+ * ('Z' after '.'), and '.1Z' after '.123Z'. A value that is no stamp is returned as written.
+ */
+export function stampOrder(value: string): string {
+  const stamp = value.trim();
+  if (!STAMP.test(stamp)) return value;
+  const dot = stamp.indexOf('.');
+  const whole = dot === -1 ? stamp.slice(0, -1) : stamp.slice(0, dot);
+  const fraction = dot === -1 ? '' : stamp.slice(dot + 1, -1);
+  return `${whole}.${fraction.padEnd(9, '0')}Z`;
+}
+
 /** Milliseconds since the epoch of a stamp, or undefined when it is not one. */
 export function parseStamp(stamp: string): number | undefined {
   if (!STAMP.test(stamp.trim())) return undefined;

@@ -1,18 +1,13 @@
 // Pure planning of `git strata fact set|get`. Facts supersede, never delete: a new fact is appended and
 // the older facts of the same (entity, attribute) are marked `[superseded:yes]` (as the merge does).
 import { type Entry, entriesOf, parseDoc, readTags, tagValue, withTag } from './entries/scan.js';
-import { SUPERSEDED_TAG, type Fact, factOf, isSuperseded } from './crdt/facts.js';
+import { SUPERSEDED_TAG, type Fact, factOf, isSuperseded, rank } from './crdt/facts.js';
 import { parseStamp } from './clock.js';
 import { StrataError } from './errors.js';
 import { cleanTagValue, eolOf, insertLine } from './text-edit.js';
 
 function isFact(entry: Entry): boolean {
   return tagValue(entry, 'entity') !== undefined && tagValue(entry, 'attr') !== undefined;
-}
-
-/** The order that decides the current value: (at, agent, value), as in the merge. */
-function rank(fact: Fact): string {
-  return `${fact.at}\u001f${fact.agent}\u001f${fact.value}`;
 }
 
 export interface FactInput {

@@ -1,7 +1,7 @@
 // Pure planning of `git strata heartbeat`, and the lease view of a heartbeat file that claims consult:
 // an agent is alive while its heartbeat's `at + ttl` lies in the future (lease-based membership).
 import { type Entry, entriesOf, entryBody, parseDoc, reparseEntry, tagValue } from './entries/scan.js';
-import { parseDuration, parseStamp } from './clock.js';
+import { parseDuration, parseStamp, stampOrder } from './clock.js';
 import { StrataError } from './errors.js';
 import { cleanTagValue, eolOf, insertLine, replaceEntry } from './text-edit.js';
 
@@ -89,7 +89,7 @@ export function beat(text: string, input: BeatInput): BeatResult {
   const doc = parseDoc(text);
   const mine = entriesOf(doc).filter((e) => tagValue(e, 'agent')?.trim() === agent);
   // The line that wins the LWW comparison is the one to replace.
-  const current = mine.reduce<Entry | undefined>((best, e) => (!best || (tagValue(e, 'at') ?? '') > (tagValue(best, 'at') ?? '') ? e : best), undefined);
+  const current = mine.reduce<Entry | undefined>((best, e) => (!best || stampOrder(tagValue(e, 'at') ?? '') > stampOrder(tagValue(best, 'at') ?? '') ? e : best), undefined);
   const previous = current ? leaseOf(current) : undefined;
 
   const status = input.status !== undefined ? cleanTagValue(input.status) : (previous?.status ?? DEFAULT_STATUS);

@@ -60,6 +60,21 @@ describe('heartbeat merge', () => {
     for (const [x, y] of [[cut(o), cut(t)], [cut(t), cut(o)]] as const) expect((await merge('heartbeat', cut(b), x, y)).text).toBe(cut(t));
   });
 
+  it('orders stamps by time, not by their text: a stamp without milliseconds is not newer than one with them', async () => {
+    // Both shapes pass check (STAMP allows 0–9 fraction digits), but as strings 'Z' sorts after '.':
+    // 10:00:05Z compared as text beats the later 10:00:05.500Z.
+    const line = (at: string, text: string): string => `- [agent:a] [at:2026-11-27T${at}] [ttl:10m] ${text}\n`;
+    const b = line('10:00:00.000Z', 'idle');
+    for (const [early, late] of [
+      ['10:00:05Z', '10:00:05.500Z'],
+      ['10:00:05.1Z', '10:00:05.123Z'],
+      ['10:00:05.000Z', '10:00:05.000001Z'],
+    ] as const) {
+      const [x, y] = [line(early, 'earlier, by hand'), line(late, 'later')];
+      for (const [o, t] of [[x, y], [y, x]] as const) expect((await merge('heartbeat', b, o, t)).text).toBe(y);
+    }
+  });
+
   it('keeps CRLF and a missing final newline', async () => {
     const crlf = (t: string): string => t.replace(/\n/g, '\r\n');
     const b = crlf(base).replace(/\r\n$/, '');
@@ -103,6 +118,15 @@ describe('facts merge', () => {
     const y = `# Memory\n\n${react.replace('[agent:a]', '[agent:a] [superseded:yes]')}- [entity:fe] [attr:fw] [at:2026-11-27T11:00:00.000Z] [agent:b] Vue\n`;
     const expected = `# Memory\n\n${react.replace('[agent:a]', '[agent:a] [superseded:yes]')}  source: package.json\n- [entity:fe] [attr:fw] [at:2026-11-27T11:00:00.000Z] [agent:b] Vue\n`;
     for (const [o, t] of [[x, y], [y, x]] as const) expect(await merge('facts', b, o, t)).toMatchObject({ conflicts: 0, text: expected });
+  });
+
+  it('takes the latest stamp as the current value whatever its precision', async () => {
+    const f = (at: string, agent: string, value: string, extra = ''): string => `- [entity:fe] [attr:fw] [at:2026-11-27T${at}] [agent:${agent}]${extra} ${value}\n`;
+    const b = `# Memory\n\n${f('09:00:00.000Z', 'r', 'Vue')}`;
+    const ours = `${b}${f('10:00:05Z', 'zed', 'React')}`;
+    const theirs = `${b}${f('10:00:05.500Z', 'amy', 'Svelte')}`;
+    const expected = `# Memory\n\n${f('09:00:00.000Z', 'r', 'Vue', ' [superseded:yes]')}${f('10:00:05Z', 'zed', 'React', ' [superseded:yes]')}${f('10:00:05.500Z', 'amy', 'Svelte')}`;
+    for (const [o, t] of [[ours, theirs], [theirs, ours]] as const) expect(await merge('facts', b, o, t)).toMatchObject({ conflicts: 0, text: expected });
   });
 
   it('merges prose around facts with the Markdown merge', async () => {

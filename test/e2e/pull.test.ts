@@ -212,3 +212,22 @@ describe('git pull between two clones with strata installed', () => {
     for (const file of FILES) expect(hasConflictMarkers(sandbox.read(join(clones.B!, file))), file).toBe(true);
   });
 });
+
+describe('git pull where stamps of two precisions meet', () => {
+  it('the later heartbeat wins although the earlier one was written without milliseconds, and verify passes the merge', () => {
+    const sandbox = makeSandbox('strata-pull-stamps-');
+    sandboxes.push(sandbox);
+    const line = (at: string, text: string): string => `- [agent:coder] [at:2026-11-27T${at}] [status:busy] [ttl:10m] ${text}`;
+    const { clones } = clonesWithStrata(sandbox, ['A', 'B'], { files: { 'HEARTBEAT.md': heartbeatFile([line('09:00:00.000Z', 'idle')]) } });
+    // Both stamps pass `git strata check`; as text '10:00:05Z' sorts after '10:00:05.500Z'.
+    commitFiles(sandbox, clones.A!, { 'HEARTBEAT.md': heartbeatFile([line('10:00:05Z', 'earlier, written by hand')]) }, 'A: by hand');
+    commitFiles(sandbox, clones.B!, { 'HEARTBEAT.md': heartbeatFile([line('10:00:05.500Z', 'later, by the cli')]) }, 'B: cli');
+    sandbox.git(clones.B!, ['push', '-q', 'origin', 'main']);
+    const pull = gitEnv(sandbox, clones.A!, ['pull', '--no-rebase', '--no-edit']);
+    expect(pull.status, pull.stderr).toBe(0);
+    expect(sandbox.read(join(clones.A!, 'HEARTBEAT.md'))).toBe(heartbeatFile([line('10:00:05.500Z', 'later, by the cli')]));
+    // The driver's merge is one strata's own checks accept: no heartbeat went back in time.
+    const verify = sandbox.strata(clones.A!, ['verify', '--range', 'HEAD~2..HEAD'], { allowFail: true });
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+  });
+});

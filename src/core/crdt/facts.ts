@@ -1,6 +1,7 @@
 // facts: a grow-only set of (entity, attribute, value, at, agent) tuples. Facts supersede, never delete:
 // the current value of (entity, attribute) is the one with the greatest (at, agent, value); the others
 // stay in the file and carry `[superseded:yes]` so a reader sees the current value at a glance.
+import { stampOrder } from '../clock.js';
 import { type Entry, entryBody, tagValue, withTag } from '../entries/scan.js';
 import { maxString, mergeLog, mergedKeys, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
@@ -27,8 +28,9 @@ function slot(fact: Fact): string {
   return `${fact.entity}\u001f${fact.attr}`;
 }
 
-function rank(fact: Fact): string {
-  return `${fact.at}\u001f${fact.agent}\u001f${fact.value}`;
+/** The order that decides the current value: (at, agent, value), the stamp by time. */
+export function rank(fact: Fact): string {
+  return `${stampOrder(fact.at)}\u001f${fact.agent}\u001f${fact.value}`;
 }
 
 export function isSuperseded(entry: Entry): boolean {
@@ -45,7 +47,7 @@ export const facts: EntryType = {
   }),
   sortKey: memoByEntry((entry) => {
     const f = factOf(entry);
-    return `${f.at}\u001f${f.entity}\u001f${f.attr}`;
+    return `${stampOrder(f.at)}\u001f${f.entity}\u001f${f.attr}`;
   }),
   // Same tuple, different decoration on both sides (or removed vs changed): a fact is never dropped by
   // a concurrent edit. Both changed it: each tag three-way (of two new values, the greater: a

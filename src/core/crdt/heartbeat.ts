@@ -1,11 +1,12 @@
 // heartbeat: an LWW-map keyed by agent. Per agent the greatest (at, agent, content) wins; a removal on
 // one side wins only if the other side left that agent unchanged (handled by mergeKeyed).
+import { stampOrder } from '../clock.js';
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
 import { type EntryType, entryContent, memoByEntry } from './keyed.js';
 
 function rank(entry: Entry): string {
-  // ISO-8601 UTC stamps of one shape compare as strings; the content breaks exact ties.
-  return `${tagValue(entry, 'at') ?? ''}\u001f${tagValue(entry, 'agent') ?? ''}\u001f${entryContent(entry) ?? ''}`;
+  // Stamps compare by time whatever their precision; the content breaks exact ties.
+  return `${stampOrder(tagValue(entry, 'at') ?? '')}\u001f${tagValue(entry, 'agent') ?? ''}\u001f${entryContent(entry) ?? ''}`;
 }
 
 export const heartbeat: EntryType = {
