@@ -36,7 +36,7 @@ function indexOf(type: EntryType, doc: Doc): Map<string, Entry> {
  * The version with each entry replaced by a placeholder that names its identity. `entries` is in file
  * order (indexing and re-keying keep it), so the n-th entry block gets the n-th key.
  */
-function skeletonOf(doc: Doc, entries: Map<string, Entry>): Skeleton {
+function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf): Skeleton {
   const keys = entries.keys();
   const parts: string[] = [];
   for (const block of doc.blocks) {
@@ -46,9 +46,21 @@ function skeletonOf(doc: Doc, entries: Map<string, Entry>): Skeleton {
     }
     const key = keys.next().value as string;
     const eol = lineEnding(block.lines[block.lines.length - 1]!);
-    parts.push(`${block.indent}${block.marker} ${HOLE}${assertLineSafe(key)}${eol}`);
+    parts.push(`${block.indent}${block.marker} ${sortLabel(sortKeyOf(key))} ${HOLE}${assertLineSafe(key)}${eol}`);
   }
   return { text: parts.join(''), entries };
+}
+
+/**
+ * The sort key as inert text in front of the placeholder: where git's merge of the skeleton coalesces
+ * entry insertions with prose nearby, the Markdown merge orders concurrent insertions by their text,
+ * and so orders them by the type's sort key, as settleEntryHunks does. Four hex digits per UTF-16 unit
+ * keep the string order and cannot start Markdown syntax.
+ */
+function sortLabel(sortKey: string): string {
+  let label = '';
+  for (let i = 0; i < sortKey.length; i++) label += sortKey.charCodeAt(i).toString(16).padStart(4, '0');
+  return label;
 }
 
 /** The identity a placeholder line names, or null for a line of prose. */
@@ -440,7 +452,7 @@ async function mergeParsed(
   const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes, folded?.runs);
   // The merged entry where there is one, so an identity sorts the same whichever version named it.
   const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
-  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!)) as [Skeleton, Skeleton, Skeleton];
+  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!, sortKeyOf)) as [Skeleton, Skeleton, Skeleton];
   if (folded && (movesAcrossRuns(b.text, o.text) || movesAcrossRuns(b.text, t.text))) return undefined;
 
   let skeleton = trivialSkeletonMerge(b.text, o.text, t.text, sortKeyOf);
