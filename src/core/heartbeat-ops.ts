@@ -42,7 +42,7 @@ export function leases(text: string): Map<string, Lease> {
     const lease = leaseOf(entry);
     if (!lease) continue;
     const seen = out.get(lease.agent);
-    if (!seen || lease.at > seen.at) out.set(lease.agent, lease);
+    if (!seen || stampOrder(lease.at) > stampOrder(seen.at)) out.set(lease.agent, lease);
   }
   return out;
 }

@@ -353,6 +353,13 @@ describe('heartbeat', () => {
     expect(isAlive(l.get('b'), Date.parse(S(59)))).toBe(true);
     expect(isAlive(l.get('nobody'), NOW)).toBe(false);
   });
+
+  it('of two heartbeats of one agent, the later by time counts, whatever their precision', () => {
+    const two = (x: string, y: string): string => `# Heartbeat\n\n- [agent:a] [at:${x}] [ttl:1s]\n- [agent:a] [at:${y}] [ttl:1s]\n`;
+    for (const text of [two('2026-11-27T10:00:05Z', '2026-11-27T10:00:05.500Z'), two('2026-11-27T10:00:05.500Z', '2026-11-27T10:00:05Z')]) {
+      expect(leases(text).get('a')!.at).toBe('2026-11-27T10:00:05.500Z');
+    }
+  });
 });
 
 describe('facts', () => {

@@ -58,6 +58,24 @@ describe('queue merge', () => {
     expect(bySeq(up.text).get('142')!.line).toMatch(/^- \[x\] \[seq:142\].*\[claim:alice@/);
   });
 
+  it('compares claim, done and checkpoint stamps by time, whatever their precision', async () => {
+    // As text '10:00:05Z' sorts after '10:00:05.500Z' ('Z' after '.'): the earlier claim and done
+    // stamp are the ones without a fraction here, and the log lists their checkpoints first.
+    const task = (rest: string, log: string): string => base.replace('[agent:code-intel] build frontend\n', `[agent:code-intel] ${rest}build frontend\n${log}`);
+    const ours = task('[claim:alice@2026-11-27T10:00:05Z] ', '  - [at:2026-11-27T10:00:05Z] alice started\n');
+    const theirs = task('[claim:bob@2026-11-27T10:00:05.500Z] ', '  - [at:2026-11-27T10:00:05.500Z] bob started\n');
+    for (const [x, y] of [[ours, theirs], [theirs, ours]] as const) {
+      const result = await merge('queue', base, x, y);
+      expect(result.conflicts).toBe(0);
+      expect(result.text).toContain('[claim:alice@2026-11-27T10:00:05Z] [claim-lost:bob@2026-11-27T10:00:05.500Z]');
+      expect(result.text).toContain('  - [at:2026-11-27T10:00:05Z] alice started\n  - [at:2026-11-27T10:00:05.500Z] bob started\n');
+    }
+    const doneAt = (stamp: string): string => base.replace('- [ ] [seq:142]', '- [x] [seq:142]').replace('[agent:code-intel] build', `[agent:code-intel] [done:${stamp}] build`);
+    for (const [x, y] of [[doneAt('2026-11-27T10:00:05Z'), doneAt('2026-11-27T10:00:05.500Z')], [doneAt('2026-11-27T10:00:05.500Z'), doneAt('2026-11-27T10:00:05Z')]] as const) {
+      expect(bySeq((await merge('queue', base, x, y)).text).get('142')!.line).toContain('[done:2026-11-27T10:00:05Z]');
+    }
+  });
+
   it('a takeover of an expired claim on one side wins over that claim on the other, and is not recorded lost', async () => {
     const alice = '[claim:alice@2026-11-27T10:00:00.000Z]';
     const claimed = base.replace('[agent:code-intel] build', `[agent:code-intel] ${alice} build`);

@@ -1,6 +1,7 @@
 // Merging two versions of one entry, shared by the types whose entries change in place (queue, facts):
 // single values three-way, and the continuation lines under an entry as text.
 import { type Entry, lineBody, reparseEntry, tagValue, withContinuation, withTag, withoutTag } from '../entries/scan.js';
+import { stampOrder } from '../clock.js';
 import { diff3 } from '../merge/diff3.js';
 
 /** Three-way on one value; `both` decides when the sides changed it differently. */
@@ -15,12 +16,6 @@ export function maxString(a: string | undefined, b: string | undefined): string 
   if (a === undefined) return b;
   if (b === undefined) return a;
   return a >= b ? a : b;
-}
-
-export function minString(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a <= b ? a : b;
 }
 
 export function singleTags(entry: Entry | undefined): Map<string, string> {
@@ -118,7 +113,8 @@ function unionOfItems(ours: readonly string[], theirs: readonly string[]): strin
   for (const key of new Set([...o.keys(), ...t.keys()])) {
     for (let n = Math.max(o.get(key) ?? 0, t.get(key) ?? 0); n > 0; n--) all.push(key);
   }
-  const stamp = (item: string): string => /\[at:([^\]]*)\]/.exec(item.split('\n', 1)[0]!)?.[1] ?? '';
+  // By time, whatever the stamps' precision.
+  const stamp = (item: string): string => stampOrder(/\[at:([^\]]*)\]/.exec(item.split('\n', 1)[0]!)?.[1] ?? '');
   all.sort((x, y) => (stamp(x) < stamp(y) ? -1 : stamp(x) > stamp(y) ? 1 : x < y ? -1 : x > y ? 1 : 0));
   return all.flatMap((item) => item.split('\n'));
 }

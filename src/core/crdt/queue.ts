@@ -15,7 +15,8 @@ import {
   withBox,
   withTag,
 } from '../entries/scan.js';
-import { mergeLog, mergedKeys, maxString, minString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
+import { stampOrder } from '../clock.js';
+import { mergeLog, mergedKeys, maxString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 import { type FoldSpec, type Run, isTopItem, tagsOnce } from '../merge/fold.js';
 import { STATUS_RANK, seqOf, statusOf } from './queue-entry.js';
@@ -114,9 +115,18 @@ function parseClaim(raw: string): Claim {
 }
 
 function earlierClaim(a: string, b: string): string {
-  const [x, y] = [parseClaim(a), parseClaim(b)];
-  if (x.at !== y.at) return x.at < y.at ? a : b;
-  return x.raw <= y.raw ? a : b;
+  const [x, y] = [stampOrder(parseClaim(a).at), stampOrder(parseClaim(b).at)];
+  if (x !== y) return x < y ? a : b;
+  return a <= b ? a : b;
+}
+
+/** The earlier of two stamps by time, whatever their precision (text order breaks a tie); for `done`. */
+function earlierStamp(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const [x, y] = [stampOrder(a), stampOrder(b)];
+  if (x !== y) return x < y ? a : b;
+  return a <= b ? a : b;
 }
 
 /** Where the agent commands write each tag; other keys follow, by name. */
@@ -188,7 +198,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
         : key === 'depends'
           ? mergeEdges(b.get(key), o.get(key), t.get(key))
           : key === 'done'
-            ? threeWay(b.get(key), o.get(key), t.get(key), minString)
+            ? threeWay(b.get(key), o.get(key), t.get(key), earlierStamp)
             : threeWay(b.get(key), o.get(key), t.get(key), maxString);
     values.set(key, merged);
   }
@@ -196,7 +206,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
   // [done:…] of a version where it is done, even where the other side's revert dropped it.
   if ((box === 'x' || box === 'X') && values.get('done') === undefined) {
     const stamps = [base, ours, theirs].filter((e) => e !== undefined && statusOf(e) === 'done').map((e) => tagValue(e!, 'done'));
-    const stamp = stamps.reduce<string | undefined>((a, v) => minString(a, v), undefined);
+    const stamp = stamps.reduce<string | undefined>((a, v) => earlierStamp(a, v), undefined);
     if (stamp !== undefined) values.set('done', stamp);
   }
   // A claim both sides made differently keeps the earliest; the other is recorded, never dropped.
