@@ -1,7 +1,7 @@
 // The hook shims: what they look like, how install puts them in front of existing hooks and how
 // uninstall puts things back. A shim is a few lines of POSIX sh that run the hook that was there before
 // (moved aside to <hook>.pre-strata, bytes and mode untouched), then `node git-strata.mjs hook <name>`.
-import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { shellQuote } from './shell.js';
 
@@ -256,7 +256,13 @@ export async function installHooks(dir: string, target: ShimTarget, options: Ins
     }
     const shim = renderShim(hook, target, backupText === undefined ? 'exec' : chainModeFor(backupText));
     if (current === shim) {
-      actions.push({ hook, kind: 'unchanged' });
+      // Git runs no hook without its execute bit (and says nothing): put it back.
+      if (((await stat(path)).mode & 0o111) === 0o111) {
+        actions.push({ hook, kind: 'unchanged' });
+      } else {
+        await chmod(path, 0o755);
+        actions.push({ hook, kind: 'updated' });
+      }
       continue;
     }
     await rename(await stage(path, shim), path);

@@ -92,6 +92,12 @@ describe('git strata install', () => {
     expect(snapshot(hooks, [...HOOKS, ...HOOKS.map((h) => `${h}.pre-strata`)])).toEqual(before);
     expect(HOOKS.map((h) => statSync(join(hooks, h)).mtimeMs)).toEqual(mtimes);
     expect(before['pre-commit.pre-strata']).toBe('<absent>');
+
+    // A shim that lost its execute bit is skipped by git without a word: install puts the bit back.
+    chmodSync(join(hooks, 'post-merge'), 0o644);
+    const third = sandbox.strata(dir, ['install']);
+    expect(third.stdout).toContain('post-merge updated');
+    expect(statSync(join(hooks, 'post-merge')).mode & 0o777).toBe(0o755);
   });
 
   it('chains an existing hook, which still runs, and whose failure still blocks the commit', () => {
