@@ -26,6 +26,18 @@ describe('heartbeat merge', () => {
     expect(one.text).not.toContain('early');
   });
 
+  it('a byte order mark on all three versions hides no entry: the first agent still merges by stamp', async () => {
+    const BOM = '\uFEFF';
+    const b = `${BOM}${HB('a', '10:00:00', 'idle')}${HB('b', '10:00:00', 'idle')}`;
+    const o = `${BOM}${HB('a', '10:07:00', 'late')}${HB('b', '10:00:00', 'idle')}`;
+    const t = `${BOM}${HB('a', '10:05:00', 'early')}${HB('b', '10:06:00', 'busy')}`;
+    for (const [x, y] of [[o, t], [t, o]] as const) {
+      const result = await merge('heartbeat', b, x, y);
+      expect(result.conflicts).toBe(0);
+      expect(result.text).toBe(`${BOM}${HB('a', '10:07:00', 'late')}${HB('b', '10:06:00', 'busy')}`);
+    }
+  });
+
   it('new agents added at the same spot on both sides are both kept, ordered by agent', async () => {
     const ours = `${base}${HB('zed', '10:01:00', 'hello')}`;
     const theirs = `${base}${HB('c', '10:02:00', 'hi')}`;

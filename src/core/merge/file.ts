@@ -38,6 +38,8 @@ export function unmergeableReason(texts: readonly string[], type?: FileType): st
   return texts.some((text) => hasConflict(text, type)) ? 'input-has-conflict-markers' : null;
 }
 
+const BOM = '\uFEFF';
+
 /** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
 function memoize(lineMerge: LineMerge): LineMerge {
   let last: { input: Parameters<LineMerge>[0]; result: ReturnType<LineMerge> } | undefined;
@@ -63,7 +65,14 @@ export async function mergeFile(type: FileType, base: string, ours: string, thei
 
   const entryType = ENTRY_TYPES[type];
   if (entryType) {
-    return mergeTyped(entryType, base, ours, theirs, opts, async () => (await loadMarkdown()).mergeMarkdown);
+    const prose = async () => (await loadMarkdown()).mergeMarkdown;
+    // A byte order mark (a Windows editor's) before the first entry hides it from the entry grammar:
+    // on all three versions it is no part of any entry, merged without it and put back.
+    if (base.startsWith(BOM) && ours.startsWith(BOM) && theirs.startsWith(BOM)) {
+      const result = await mergeTyped(entryType, base.slice(1), ours.slice(1), theirs.slice(1), opts, prose);
+      return { ...result, text: BOM + result.text };
+    }
+    return mergeTyped(entryType, base, ours, theirs, opts, prose);
   }
   const line = opts.lineMerge({ base, ours, theirs, markerSize: opts.markerSize, ...(opts.labels ? { labels: opts.labels } : {}) });
   if (line.conflicts === 0) return { text: line.text, conflicts: 0, method: 'line' };
