@@ -13,7 +13,7 @@ import pc from 'picocolors';
 import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
 import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget, trackedHookLine } from '../git/hooks.js';
 import { isTracked, pathsWithStrataMerge } from '../git/install-target.js';
-import { parseDriverCommand } from '../git/shell.js';
+import { parseDriverCommand, shellWord } from '../git/shell.js';
 import { StrataError } from '../core/errors.js';
 import { LEDGER_PATH } from '../core/replay/write.js';
 import { type Unrunnable, locateProgram } from '../ops/handler.js';
@@ -91,6 +91,8 @@ export async function diagnose(cwd: string): Promise<Check[]> {
       checks.push(checkAttributes(typedPaths));
       const committed = await checkAttributesCommitted(repo.top);
       if (committed) checks.push(committed);
+      const unmerged = await checkUnmerged(repo.top, tracked.map((t) => t.path));
+      if (unmerged) checks.push(unmerged);
     }
     checks.push(...(await checkHooks(cwd, repo)));
     if (repo.top) {
@@ -244,6 +246,26 @@ async function checkAttributesCommitted(top: string): Promise<Check | undefined>
   if (inHead && !changed) return undefined;
   const state = inHead ? 'changed and not committed' : 'not committed';
   return { status: 'warn', name: 'attributes committed', message: `.gitattributes is ${state}: other clones and CI do not merge with strata until it is`, fix: 'git add .gitattributes && git commit -m "merge coordination files with strata"' };
+}
+
+/**
+ * Typed files a merge left conflicted: where the driver did not run (killed, or not installed when the
+ * merge ran) the file may show ours alone, without a marker, and `git add` would drop theirs.
+ */
+async function checkUnmerged(top: string, typedPaths: readonly string[]): Promise<Check | undefined> {
+  if (typedPaths.length === 0) return undefined;
+  const result = await gitTry(top, ['diff', '--name-only', '-z', '--diff-filter=U']);
+  if (result.exitCode !== 0) return undefined;
+  const typed = new Set(typedPaths);
+  const paths = result.stdout.split('\0').filter((p) => typed.has(p));
+  if (paths.length === 0) return undefined;
+  const shown = `${paths.slice(0, 4).join(', ')}${paths.length > 4 ? ', …' : ''}`;
+  return {
+    status: 'warn',
+    name: 'unmerged files',
+    message: `${shown} ${paths.length === 1 ? 'is' : 'are'} left conflicted by a merge; where the driver did not run to the end, the work tree may hold one side only, without markers`,
+    fix: `git strata resolve${paths.length === 1 ? ` ${shellWord(paths[0]!)}` : ''} (merges both sides again from the index and stages the result)`,
+  };
 }
 
 async function readText(path: string): Promise<string | undefined> {

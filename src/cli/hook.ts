@@ -11,6 +11,7 @@ import type { Finding, InParent } from '../core/check/index.js';
 import type { FileType } from '../core/file-types.js';
 import { mergeHeadsIn } from '../git/operation.js';
 import { rawChange } from '../git/raw-diff.js';
+import { shellWord } from '../git/shell.js';
 import { EXIT } from './exit.js';
 
 type HookHandler = (args: string[]) => Promise<number> | number;
@@ -193,7 +194,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     const fileType = fileTypeOf(type);
     const base = file.head ? texts.get(file.head) : undefined;
     if (file.blob === undefined) {
-      if (base !== undefined) headFindings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${quote(file.path)}`, added(typed, fileType)));
+      if (base !== undefined) headFindings.push(...checkDeleted(fileType, file.path, base, `git restore --staged --worktree -- ${shellWord(file.path)}`, added(typed, fileType)));
       continue;
     }
     let text = texts.get(file.blob);
@@ -249,7 +250,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
           process.stderr.write(`strata: stamped [id:…] on ${count} of ${file.path} (${which}) and staged it again\n`);
           // `git commit PATH…` commits a temporary index; the real one got the file as it was before.
           if (/^next-index-.*\.lock$/.test(basename(process.env.GIT_INDEX_FILE ?? ''))) {
-            process.stderr.write(`strata: (a commit of named paths: git's own index keeps ${file.path} as it was before the ids, so git status shows it changed; git add ${quote(file.path)} after this commit)\n`);
+            process.stderr.write(`strata: (a commit of named paths: git's own index keeps ${file.path} as it was before the ids, so git status shows it changed; git add ${shellWord(file.path)} after this commit)\n`);
           }
         } else {
           // Only the staged version is committed with the ids; the work tree's unstaged changes stay.
@@ -310,7 +311,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
         const theirs = textOf(file.head);
         const now = mergeText(file);
         if (now === undefined) {
-          const restore = `git checkout ${side.commit.slice(0, 12)} -- ${quote(file.path)}`;
+          const restore = `git checkout ${side.commit.slice(0, 12)} -- ${shellWord(file.path)}`;
           if (theirs !== undefined) found.push(...checkDeleted(fileType, file.path, theirs, restore, added(side.typed, fileType)));
           continue;
         }
@@ -328,11 +329,11 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
   for (const { name, findings: found } of sides) {
     process.stderr.write(`strata: against ${name}, the side this commit merges in (MERGE_HEAD):\n${formatText(found)}`);
   }
-  const paths = [...new Set(all.map((f) => f.path))].map(quote).join(' ');
+  const paths = [...new Set(all.map((f) => f.path))].map(shellWord).join(' ');
   const problems = all.length === 1 ? '1 problem' : `${all.length} problems`;
   process.stderr.write(`strata: commit refused: ${problems} in the staged ${paths} (see above).\n`);
   if (sides.length > 0) {
-    const files = [...new Set(sides.flatMap((s) => s.findings.map((f) => f.path)))].map(quote).join(' ');
+    const files = [...new Set(sides.flatMap((s) => s.findings.map((f) => f.path)))].map(shellWord).join(' ');
     process.stderr.write(
       `hint: this merge drops what ${sides.map((s) => s.name).join(' and ')} settled. To merge ${files} again with the driver: ` +
         `git checkout -m -- ${files} (git keeps the conflicted versions after a git add), then git strata resolve ${files}, which stages the result; ` +
@@ -342,7 +343,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
   if (all.some((f) => f.rule === 'conflict-markers')) {
     process.stderr.write(`hint: resolve the conflicts (git strata resolve ${paths} merges what a merge without the driver left), then git add ${paths} and commit again.\n`);
   } else if (findings.length > 0) {
-    const fixed = [...new Set(findings.map((f) => (retyped.has(f) ? '.gitattributes' : f.path)))].map(quote).join(' ');
+    const fixed = [...new Set(findings.map((f) => (retyped.has(f) ? '.gitattributes' : f.path)))].map(shellWord).join(' ');
     process.stderr.write(`hint: fix them, git add ${fixed} and commit again (git strata check --staged --base HEAD shows them again).\n`);
   }
   process.stderr.write(
@@ -357,7 +358,3 @@ function describe(commit: string): string {
   return result.status === 0 && result.stdout.trim() !== '' ? result.stdout.trim() : commit.slice(0, 12);
 }
 
-/** A path as a shell word in a hint: bare where the shell reads it as it is (letters of any script too). */
-function quote(path: string): string {
-  return /^[\p{L}\p{N}_@%+=:,./-]+$/u.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
-}

@@ -6,6 +6,11 @@ export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A path as a shell word in a hint: bare where the shell reads it as it is (letters of any script too). */
+export function shellWord(path: string): string {
+  return /^[\p{L}\p{N}_@%+=:,./-]+$/u.test(path) ? path : shellQuote(path);
+}
+
 /** Quotes `text` for a merge.<driver>.driver line: shell quoting, and `%` doubled so git does not expand it. */
 export function driverQuote(text: string): string {
   return shellQuote(text).replace(/%/g, '%%');

@@ -163,6 +163,12 @@ describe('robustness against a broken or disabled driver', () => {
     if (major === 2 && minor < 42) {
       // Before 2.42 a killed driver is just a conflict: all three versions stay in the index.
       expectDriverFailureConflict(pulled);
+      // The file shows ours alone, with no marker: doctor names it and the command that merges it.
+      const doctor = sandbox.strata(cwd, ['doctor'], { allowFail: true });
+      expect(doctor.stdout).toMatch(/warn\s+unmerged files: HEARTBEAT\.md is left conflicted by a merge/);
+      expect(doctor.stdout).toContain('fix: git strata resolve HEARTBEAT.md (merges both sides again');
+      expect(sandbox.strata(cwd, ['resolve', 'HEARTBEAT.md']).status).toBe(0);
+      expect(sandbox.strata(cwd, ['doctor'], { allowFail: true }).stdout).not.toContain('unmerged files');
     } else {
       // From 2.42 it aborts the merge; HEAD is still ours.
       expect(sandbox.git(A, ['rev-parse', 'HEAD']).stdout.trim()).toBe(pulled.ours);
