@@ -8,7 +8,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { type FileType, isFileType, mergeFile } from '../core/merge/file.js';
 import type { LineMerge, MergeResult } from '../core/result.js';
 import { holdingSignals, writeFileAtomicSync } from '../git/atomic-write.js';
-import { gitLineMerge, mergeFiles, spawnSync } from '../git/line-merge.js';
+import { gitConflictStyle, gitLineMerge, mergeFiles, spawnSync } from '../git/line-merge.js';
 
 /** Above this, structure is not worth the memory: git's line merge handles the file. */
 const MAX_STRUCTURED_BYTES = 64 * 1024 * 1024;
@@ -134,6 +134,7 @@ async function structuredMerge(args: DriverArgs): Promise<number> {
     markerSize: args.markerSize,
     lineMerge: onDriverFiles(args, base, ours, theirs),
     labels: args.labels,
+    conflictStyle: gitConflictStyle,
   });
   await holdingSignals(() => writeFileAtomicSync(args.ours, result.text));
   if (process.env.STRATA_DEBUG) {

@@ -25,7 +25,7 @@ import {
   trackedPaths,
   unmergedPaths,
 } from '../git/conflicts.js';
-import { gitLineMerge } from '../git/line-merge.js';
+import { gitConflictStyle, gitLineMerge } from '../git/line-merge.js';
 import { repoTop } from '../ops/workfile.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -137,7 +137,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
 
   const { base, ours, theirs } = versions;
   const fileType = type as Parameters<typeof mergeFile>[0];
-  const result = await mergeFile(fileType, base, ours, theirs, { markerSize: 7, lineMerge: gitLineMerge, labels: versions.labels });
+  const result = await mergeFile(fileType, base, ours, theirs, { markerSize: 7, lineMerge: gitLineMerge, labels: versions.labels, conflictStyle: gitConflictStyle });
   const lost = lostEntries(type, base, ours, theirs, result.text);
   if (lost.length > 0) {
     return { outcome: 'conflicted', message: `the merge would lose ${lost.join(', ')}; left as it was (please report this)` };

@@ -1,3 +1,4 @@
+import type { ConflictStyle } from './merge/conflict-style.js';
 /** What every merge in the core returns: conflicts are data, never exceptions. */
 export interface MergeResult {
   /** The merged file, possibly with conflict markers. */
@@ -32,4 +33,9 @@ export interface MergeOptions {
    * tests set 0 to fold small files and Infinity to compare with the unfolded merge.
    */
   readonly foldAbove?: number;
+  /**
+   * How to write a conflict (merge.conflictStyle), asked only when there is one to write; 'merge' when
+   * absent.
+   */
+  readonly conflictStyle?: () => ConflictStyle;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import type { LineMerge } from '../core/result.js';
+import { type ConflictStyle, isConflictStyle } from '../core/merge/conflict-style.js';
 
 const MAX_OUTPUT = 1024 * 1024 * 1024;
 
@@ -18,6 +19,16 @@ export function spawnSync(command: string, args: readonly string[], options: Spa
 export function spawnSync(command: string, args: readonly string[], options: SpawnSyncOptions): SpawnSyncReturns<string | Buffer> {
   const load = createRequire(import.meta.url) as (id: 'node:child_process') => typeof import('node:child_process');
   return load('node:child_process').spawnSync(command, args, options);
+}
+
+/**
+ * merge.conflictStyle as git reads it where the driver runs (the repository's config, then the user's):
+ * strata writes its own conflicts as git's line merge, which reads the same setting, writes its own.
+ */
+export function gitConflictStyle(): ConflictStyle {
+  const result = spawnSync('git', ['config', '--get', 'merge.conflictStyle'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const value = result.status === 0 ? result.stdout.trim().toLowerCase() : '';
+  return isConflictStyle(value) ? value : 'merge';
 }
 
 /** Runs `git merge-file -p` on three texts; returns the merged text and git's conflict count. */

@@ -114,6 +114,28 @@ describe('mergeMarkdown', () => {
     );
   });
 
+  it('writes its conflicts in the style git is set to: diff3 and zdiff3 show the base', () => {
+    // Both sides rewrote the paragraph's two lines, and agree on the second: zdiff3 (and the default
+    // style) moves it out of the markers, diff3 shows the regions whole.
+    const base = lines('# T', '', 'para one', 'old end', '', 'para two');
+    const ours = lines('# T', '', 'para ONE', 'new end', '', 'para two', '', 'ours added');
+    const theirs = lines('# T', '', 'para uno', 'new end', '', 'para two');
+    const asked: string[] = [];
+    const styled = (style: 'merge' | 'diff3' | 'zdiff3') => merge(base, ours, theirs, { ...opts, conflictStyle: () => (asked.push(style), style) });
+    const after = ['', 'para two', '', 'ours added'];
+    expect(styled('merge').text).toBe(lines('# T', '', '<<<<<<< ours', 'para ONE', '=======', 'para uno', '>>>>>>> theirs', 'new end', ...after));
+    expect(styled('diff3').text).toBe(
+      lines('# T', '', '<<<<<<< ours', 'para ONE', 'new end', '||||||| base', 'para one', 'old end', '=======', 'para uno', 'new end', '>>>>>>> theirs', ...after),
+    );
+    expect(styled('zdiff3').text).toBe(
+      lines('# T', '', '<<<<<<< ours', 'para ONE', '||||||| base', 'para one', 'old end', '=======', 'para uno', '>>>>>>> theirs', 'new end', ...after),
+    );
+    // Asked once per merge, and only because there was a conflict to write.
+    expect(asked).toEqual(['merge', 'diff3', 'zdiff3']);
+    merge(base, ours, base, { ...opts, conflictStyle: () => (asked.push('clean'), 'diff3') });
+    expect(asked).toHaveLength(3);
+  });
+
   it('conflicts when one side deletes an item the other edited', () => {
     const base = lines('- a', '- b', '- c');
     const r = merge(base, lines('- a', '- c', '- d'), lines('- a', '- B!', '- c'));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { mergeFile } from '../../src/core/merge/file.js';
+import { gitLineMerge } from '../../src/git/line-merge.js';
 import { merge } from '../helpers/merge.js';
 
 const HEAD = '# Queue\n\n';
@@ -74,6 +76,17 @@ describe('queue merge', () => {
     for (const [x, y] of [[doneAt('2026-11-27T10:00:05Z'), doneAt('2026-11-27T10:00:05.500Z')], [doneAt('2026-11-27T10:00:05.500Z'), doneAt('2026-11-27T10:00:05Z')]] as const) {
       expect(bySeq((await merge('queue', base, x, y)).text).get('142')!.line).toContain('[done:2026-11-27T10:00:05Z]');
     }
+  });
+
+  it('a task edited two ways is a conflict around it, with the base task in diff3 style', async () => {
+    const ours = base.replace('build frontend', 'build the frontend');
+    const theirs = base.replace('build frontend', 'build frontend and docs');
+    const result = await mergeFile('queue', base, ours, theirs, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => 'diff3' });
+    expect(result.conflicts).toBe(1);
+    const task = (text: string): string => `[seq:142] [id:k7q2m9xa4c] [depends:141] [agent:code-intel] ${text}`;
+    expect(result.text).toContain(
+      `<<<<<<< ours\n- [ ] ${task('build the frontend')}\n||||||| base\n- [ ] ${task('build frontend')}\n=======\n- [ ] ${task('build frontend and docs')}\n>>>>>>> theirs\n`,
+    );
   });
 
   it('a takeover of an expired claim on one side wins over that claim on the other, and is not recorded lost', async () => {

@@ -230,4 +230,21 @@ describe('git pull where stamps of two precisions meet', () => {
     const verify = sandbox.strata(clones.A!, ['verify', '--range', 'HEAD~2..HEAD'], { allowFail: true });
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   });
+
+  it('writes its own conflicts in the clone\'s merge.conflictStyle, base included for diff3', () => {
+    const sandbox = makeSandbox('strata-pull-diff3-');
+    sandboxes.push(sandbox);
+    const notes = (para: string, items: string[]): string => `# Notes\n\n${para}\n\n## Log\n\n${items.map((i) => `- ${i}\n`).join('')}`;
+    const { clones } = clonesWithStrata(sandbox, ['A', 'B'], { files: { 'NOTES.md': notes('Deploy to staging.', ['one']) } });
+    commitFiles(sandbox, clones.A!, { 'NOTES.md': notes('Deploy to production.', ['one', 'from A']) }, 'A');
+    commitFiles(sandbox, clones.B!, { 'NOTES.md': notes('Deploy to canary.', ['one', 'from B']) }, 'B');
+    sandbox.git(clones.B!, ['push', '-q', 'origin', 'main']);
+    sandbox.git(clones.A!, ['config', 'merge.conflictStyle', 'diff3']);
+    const pull = gitEnv(sandbox, clones.A!, ['pull', '--no-rebase', '--no-edit']);
+    expect(pull.status).toBe(1);
+    // Both appends to the log are kept (strata's block merge ran), the paragraph is a diff3 conflict.
+    const text = sandbox.read(join(clones.A!, 'NOTES.md'));
+    expect(text).toMatch(/^<<<<<<< ours\nDeploy to production\.\n\|\|\|\|\|\|\| base\nDeploy to staging\.\n=======\nDeploy to canary\.\n>>>>>>> theirs\n/m);
+    expect(text).toMatch(/^- one\n- from [AB]\n- from [AB]\n$/m);
+  });
 });

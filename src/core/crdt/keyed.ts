@@ -67,6 +67,8 @@ export interface Conflict {
   readonly kind: 'conflict';
   readonly ours: Entry;
   readonly theirs: Entry;
+  /** The base's entry, where it had one: a conflict written in diff3 style shows it. */
+  readonly base?: Entry;
 }
 
 export function isConflict(value: Entry | Conflict | undefined): value is Conflict {
@@ -215,10 +217,10 @@ export function mergeKeyed(
   }
   if (type.settle) settle(type.settle(merged, [base, ours, theirs]), keys, merged, conflicts, ours, theirs);
   const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden), merged, base, ours, theirs) : merged;
-  if (type.present && conflicts.size > 0) {
-    for (const [key, c] of conflicts) {
-      conflicts.set(key, { kind: 'conflict', ours: type.present(c.ours, entries), theirs: type.present(c.theirs, entries) });
-    }
+  const present = (entry: Entry): Entry => (type.present ? type.present(entry, entries) : entry);
+  for (const [key, c] of conflicts) {
+    const was = base.get(key);
+    conflicts.set(key, { kind: 'conflict', ours: present(c.ours), theirs: present(c.theirs), ...(was ? { base: present(was) } : {}) });
   }
   return { entries, conflicts };
 }

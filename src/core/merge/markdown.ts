@@ -8,6 +8,7 @@
 import { hasMarkdownConflict } from '../check/markers.js';
 import type { MergeOptions, MergeResult } from '../result.js';
 import { sections, splitBlocks, splitLines, type Block } from './blocks.js';
+import { type ConflictStyle, conflictRegion, styleOnce } from './conflict-style.js';
 import { diff3, matchTokens } from './diff3.js';
 import { compareItems, isSorted, linkTarget, listItems, mergeSorted, related, restyleItem, sameEntry } from './lists.js';
 
@@ -47,7 +48,7 @@ export function mergeMarkdown(
   if (middle.some((text) => text.length > MAX_BLOCK_MERGE_BYTES || hasLongLine(text))) return { ...fallback, method: 'fallback:too-large' };
   let merged: MergeResult | undefined;
   try {
-    merged = mergeBlocks(middle[0], middle[1], middle[2], opts.markerSize, labels, tuning);
+    merged = mergeBlocks(middle[0], middle[1], middle[2], opts.markerSize, labels, tuning, opts.conflictStyle);
   } catch {
     return fallback;
   }
@@ -305,6 +306,8 @@ interface Context {
   readonly markerSize: number;
   readonly labels: readonly [string, string, string];
   readonly tuning: MarkdownTuning;
+  /** merge.conflictStyle, read when the first conflict is written. */
+  readonly style: () => ConflictStyle;
   /** Per side, the block matched to each base block (undefined where that side changed or removed it). */
   readonly counterparts: readonly [ReadonlyArray<Block | undefined>, ReadonlyArray<Block | undefined>];
   conflicts: number;
@@ -319,6 +322,7 @@ function mergeBlocks(
   markerSize: number,
   labels: readonly [string, string, string],
   tuning: MarkdownTuning,
+  conflictStyle: (() => ConflictStyle) | undefined,
 ): MergeResult | undefined {
   const base = readDoc(baseText);
   const ours = readDoc(oursText);
@@ -331,6 +335,7 @@ function mergeBlocks(
     markerSize,
     labels,
     tuning,
+    style: styleOnce(conflictStyle),
     counterparts: [o.counterparts, t.counterparts],
     conflicts: 0,
     unordered: 0,
@@ -557,32 +562,29 @@ function lineMerge(base: readonly Block[], vo: readonly Block[], vt: readonly Bl
   const chunks = diff3(splitLines(join(base)), splitLines(join(vo)), splitLines(join(vt)));
   const out: Piece[] = [];
   const eol = ctx.sides[0].eol;
-  const n = ctx.markerSize;
-  const [lo, , lt] = ctx.labels;
   for (const c of chunks) {
     if (c.stable) {
       out.push({ type: 'lines', text: c.tokens.join('') });
       continue;
     }
+    // The lines both sides share at the ends go outside the markers, except in diff3 style, which
+    // shows the three regions whole (as git does).
+    const style = ctx.style();
     let pre = 0;
-    while (pre < c.ours.length && pre < c.theirs.length && c.ours[pre] === c.theirs[pre]) pre++;
     let suf = 0;
-    while (
-      suf < c.ours.length - pre &&
-      suf < c.theirs.length - pre &&
-      c.ours[c.ours.length - 1 - suf] === c.theirs[c.theirs.length - 1 - suf]
-    )
-      suf++;
+    if (style !== 'diff3') {
+      while (pre < c.ours.length && pre < c.theirs.length && c.ours[pre] === c.theirs[pre]) pre++;
+      while (
+        suf < c.ours.length - pre &&
+        suf < c.theirs.length - pre &&
+        c.ours[c.ours.length - 1 - suf] === c.theirs[c.theirs.length - 1 - suf]
+      )
+        suf++;
+    }
     if (pre > 0) out.push({ type: 'lines', text: c.ours.slice(0, pre).join('') });
-    const label = (l: string): string => (l ? ' ' + l : '');
     out.push({
       type: 'conflict',
-      text:
-        '<'.repeat(n) + label(lo) + eol +
-        c.ours.slice(pre, c.ours.length - suf).join('') +
-        '='.repeat(n) + eol +
-        c.theirs.slice(pre, c.theirs.length - suf).join('') +
-        '>'.repeat(n) + label(lt) + eol,
+      text: conflictRegion(ctx.markerSize, ctx.labels, eol, style, c.ours.slice(pre, c.ours.length - suf).join(''), c.base.join(''), c.theirs.slice(pre, c.theirs.length - suf).join('')),
     });
     ctx.conflicts++;
     if (suf > 0) out.push({ type: 'lines', text: c.ours.slice(c.ours.length - suf).join('') });

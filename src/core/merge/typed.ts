@@ -6,6 +6,7 @@ import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, 
 import { FOLD, type FoldSpec, KeyReader, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
+import { conflictRegion, styleOnce } from './conflict-style.js';
 
 /** Prose conflicts the skeleton merge could not settle go to the Markdown block merge, loaded lazily. */
 export type ProseMerge = (base: string, ours: string, theirs: string, opts: MergeOptions) => MergeResult;
@@ -178,18 +179,16 @@ function fill(
   markers = false,
 ): { text: string; putBack: boolean } | undefined {
   const markerSize = opts.markerSize;
-  const [oursLabel, , theirsLabel] = opts.labels ?? ['ours', 'base', 'theirs'];
+  const labels = opts.labels ?? (['ours', 'base', 'theirs'] as const);
+  const style = styleOnce(opts.conflictStyle);
   const render = (key: string, entry: Entry, eol: string): string => {
     const conflict = entryConflicts.get(key);
     if (!conflict) return entryContent(entry)! + eol;
     const nl = eol || '\n';
-    return [
-      `${'<'.repeat(markerSize)} ${oursLabel}${nl}`,
-      `${entryContent(conflict.ours)}${nl}`,
-      `${'='.repeat(markerSize)}${nl}`,
-      `${entryContent(conflict.theirs)}${nl}`,
-      `${'>'.repeat(markerSize)} ${theirsLabel}${eol}`,
-    ].join('');
+    const base = conflict.base ? `${entryContent(conflict.base)}${nl}` : '';
+    const region = conflictRegion(markerSize, labels, nl, style(), `${entryContent(conflict.ours)}${nl}`, base, `${entryContent(conflict.theirs)}${nl}`);
+    // The closing marker line ends as the entry's line did (none at the end of a file without one).
+    return eol ? region : region.slice(0, -nl.length);
   };
   const open = '<'.repeat(markerSize);
   const close = '>'.repeat(markerSize);
