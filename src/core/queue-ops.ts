@@ -211,6 +211,9 @@ export function add(text: string, input: AddInput): EditResult {
     );
   }
   const seq = Math.max(0, ...q.bySeq.keys()) + 1;
+  if (!Number.isSafeInteger(seq)) {
+    throw new StrataError('BAD_INPUT', `${file}: the next seq would be larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly`, `renumber the tasks of ${file} from 1 (with [was:N] on each, and their depends)`);
+  }
   const tags = [`[seq:${seq}]`, `[id:${input.id}]`, ...(depends.length > 0 ? [`[depends:${depends.join(',')}]`] : []), `[agent:${agent}]`, `[at:${input.stamp}]`];
   const line = `- [ ] ${tags.join(' ')} ${body}`;
   const last = q.entries[q.entries.length - 1] ?? entriesOf(q.doc).pop();
@@ -378,6 +381,9 @@ function resolveIn(q: Indexed, ref: string, file: string): number {
   const named = (e: Entry): string => `'${entryBody(e).slice(0, 40)}' [id:${tagValue(e, 'id')?.trim() ?? '?'}]`;
   if (/^\d+$/.test(raw)) {
     const seq = Number(raw);
+    if (!Number.isSafeInteger(seq)) {
+      throw new StrataError('USAGE', `task ${raw} is larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly`, `name the task by its id (id:ID); git strata check ${file} shows where such a seq is written`);
+    }
     const now = q.bySeq.get(seq) ?? [];
     const moved = q.entries.filter((e) => Number(tagValue(e, 'was')?.trim()) === seq && seqOf(e) !== seq);
     // A hand-written id may be digits too: then the same word names two tasks.

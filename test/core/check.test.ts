@@ -57,6 +57,24 @@ describe('queue: one version', () => {
     for (const f of found) expect(f.hint).not.toBe('');
   });
 
+  it('malformed-entry: a seq past 2^53 (a date-time number) is reported, not read rounded into a duplicate', () => {
+    const text = [
+      '- [ ] [seq:20261128124010811] [id:aaaaaaaaaa] dated seq',
+      '- [ ] [seq:20261128124010812] [id:bbbbbbbbbb] the next one',
+      '- [ ] [seq:3] [id:cccccccccc] [depends:20261128124010811] waits',
+      '',
+    ].join('\n');
+    const found = queue(text);
+    // Both numbers read as 20261128124010812 in a double: no duplicate-seq, no dangling edge.
+    expect(rules(found)).toEqual(['malformed-entry', 'malformed-entry', 'malformed-entry']);
+    expect(found.map((f) => f.message)).toEqual([
+      '[seq:20261128124010811] is larger than 9007199254740991, the largest number strata counts exactly',
+      '[seq:20261128124010812] is larger than 9007199254740991, the largest number strata counts exactly',
+      "[depends:20261128124010811] has '20261128124010811', larger than 9007199254740991, the largest number strata counts exactly",
+    ]);
+    expect(queue('- [ ] [seq:9007199254740991] [id:aaaaaaaaaa] the largest\n')).toEqual([]);
+  });
+
   it('malformed-entry stays quiet on valid stamps, empty depends and unknown tags', () => {
     const text = `- [x] [seq:1] [id:aaaaaaaaaa] [depends:] [done:2026-11-27T10:00:00Z] [owner:??] [priority:high] fine\n`;
     expect(queue(text)).toEqual([]);

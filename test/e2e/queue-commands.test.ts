@@ -173,6 +173,36 @@ describe('git strata queue', () => {
     sandbox.git(clone, ['commit', '-q', '-m', 'writers']);
   });
 
+  it('never writes a seq it cannot count exactly (past 2^53), nor a duplicate of one', () => {
+    const own = makeSandbox('strata-bigseq-');
+    try {
+      const { c: dir } = makeRemoteWithClones(own, ['c']) as { c: string };
+      const queue = join(dir, 'QUEUE.md');
+      own.write(queue, '# Queue\n\n- [ ] [seq:20261128124010811] [id:aaaaaaaaaa] dated seq\n');
+      const run = (args: string[]): RunResult => own.strata(dir, args, { allowFail: true, env: { STRATA_AGENT: 'agent' } });
+      expect(run(['queue', 'add', 'one']).status).toBe(0);
+      expect(run(['queue', 'add', 'two']).status).toBe(0);
+      const seqs = tasksOf(own.read(queue)).map((t) => t.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      for (const seq of seqs.slice(1)) expect(Number.isSafeInteger(Number(seq))).toBe(true);
+      // The dated seq is named as the problem, not read rounded.
+      const check = run(['check', 'QUEUE.md']);
+      expect(check.status).toBe(1);
+      expect(check.stdout).toContain('QUEUE.md:3: malformed-entry: [seq:20261128124010811] is larger than 9007199254740991');
+      expect(check.stdout).not.toContain('duplicate-seq');
+      const named = run(['queue', 'done', '20261128124010811']);
+      expect(named.status).toBe(2);
+      expect(named.stderr).toContain('20261128124010811 is larger than 9007199254740991');
+      own.write(queue, '# Queue\n\n- [ ] [seq:9007199254740991] [id:aaaaaaaaaa] the largest\n');
+      const full = run(['queue', 'add', 'three']);
+      expect(full.status).toBe(1);
+      expect(full.stderr).toContain('the next seq would be larger than 9007199254740991');
+      expect(own.read(queue)).not.toContain('three');
+    } finally {
+      own.cleanup();
+    }
+  });
+
   it('reports usage errors with exit 2 and a hint', () => {
     expect(strata(['queue', 'claim', 'not a task!']).status).toBe(2);
     expect(strata(['queue', 'claim', 'zzzzzzzzzz']).stderr).toContain('no task has [id:zzzzzzzzzz]');

@@ -21,14 +21,24 @@ interface Item {
 const WHOLE = /^\s*\d+\s*$/;
 const NONE: readonly number[] = [];
 
+/** A seq as a number, if it is one strata counts exactly (past 2^53 it is malformed-entry's business). */
+const seqNumber = (text: string): number | undefined => {
+  if (!WHOLE.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+};
+
 /** The seq numbers of `[depends:…]`, each once; parts that are not numbers are malformed-entry's business. */
 function depsOf(value: string | undefined): readonly number[] {
   if (value === undefined) return NONE;
-  if (WHOLE.test(value)) return [Number(value)];
+  if (WHOLE.test(value)) return seqNumber(value) === undefined ? NONE : [Number(value)];
   if (value.trim() === '') return NONE;
   const parts = value.split(',');
   const deps: number[] = [];
-  for (const part of parts) if (WHOLE.test(part)) deps.push(Number(part));
+  for (const part of parts) {
+    const dep = seqNumber(part);
+    if (dep !== undefined) deps.push(dep);
+  }
   return deps.length > 1 ? [...new Set(deps)] : deps;
 }
 
@@ -57,7 +67,7 @@ function itemOf(entry: Entry): Item {
   return {
     entry,
     seqText,
-    seq: seqText !== undefined && WHOLE.test(seqText) ? Number(seqText) : undefined,
+    seq: seqText === undefined ? undefined : seqNumber(seqText),
     id: trimmedId === '' ? undefined : trimmedId,
     deps: depsOf(depends),
     // statusOf of crdt/queue, without a second pass over the tags.

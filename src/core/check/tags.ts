@@ -12,14 +12,26 @@ const STAMP_EXAMPLE = '2026-11-27T10:00:00.000Z';
 const stamp: Validator = (value) =>
   parseStamp(value) === undefined ? `is not a UTC ISO-8601 time stamp like ${STAMP_EXAMPLE}` : null;
 
-const wholeNumber: Validator = (value) => (/^\s*\d+\s*$/.test(value) ? null : 'is not a whole number');
+/**
+ * Seqs are counted in doubles: past 2^53 two numbers read as one (a date-time seq like 20261128124010811
+ * would be a duplicate of the next), so a larger one is malformed, not read rounded.
+ */
+const TOO_LARGE = `larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly`;
+
+const wholeNumber: Validator = (value) => {
+  if (!/^\s*\d+\s*$/.test(value)) return 'is not a whole number';
+  return Number.isSafeInteger(Number(value)) ? null : `is ${TOO_LARGE}`;
+};
 
 const SEQ_LIST = /^\s*(?:\d+\s*(?:,\s*\d+\s*)*)?$/;
 
 const seqList: Validator = (value) => {
-  if (SEQ_LIST.test(value)) return null;
-  const bad = value.split(',').filter((part) => !/^\s*\d+\s*$/.test(part));
-  return bad.length === 0 ? null : `has ${bad.map((b) => `'${b.trim()}'`).join(', ')}, not a comma-separated list of seq numbers`;
+  if (!SEQ_LIST.test(value)) {
+    const bad = value.split(',').filter((part) => !/^\s*\d+\s*$/.test(part));
+    if (bad.length > 0) return `has ${bad.map((b) => `'${b.trim()}'`).join(', ')}, not a comma-separated list of seq numbers`;
+  }
+  const huge = value.split(',').filter((part) => /^\s*\d+\s*$/.test(part) && !Number.isSafeInteger(Number(part)));
+  return huge.length === 0 ? null : `has ${huge.map((b) => `'${b.trim()}'`).join(', ')}, ${TOO_LARGE}`;
 };
 
 const claim: Validator = (value) => {

@@ -12,9 +12,12 @@ export function statusOf(entry: Entry): Status {
 
 export const STATUS_RANK: Readonly<Record<Status, number>> = { open: 0, claimed: 1, cancelled: 2, done: 3 };
 
+/** A seq past 2^53 is none: read as a double it would be rounded into another task's number. */
 export function seqOf(entry: Entry): number | undefined {
   const value = tagValue(entry, 'seq');
-  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  const seq = Number(value.trim());
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
 /** The seq numbers an entry depends on, as written. */
@@ -25,5 +28,6 @@ export function dependsOf(entry: Entry): number[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => /^\d+$/.test(s))
-    .map(Number);
+    .map(Number)
+    .filter(Number.isSafeInteger);
 }

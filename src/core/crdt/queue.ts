@@ -317,6 +317,8 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
 const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends', 'was'];
 const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends|was)::?/;
 const DIGITS = /^\d+$/;
+/** Digits that read as the number they write (seqOf reads a larger seq as none: keep such a line in). */
+const exact = (digits: string): boolean => DIGITS.test(digits) && Number.isSafeInteger(Number(digits));
 
 /**
  * A task line as `queue add` writes it: box, seq, id, perhaps depends, in that order and spelt plainly.
@@ -329,6 +331,7 @@ function plainTaskKeys(line: string): string[] | undefined {
   const m = PLAIN_TASK.exec(line);
   if (m === null) return undefined;
   const rest = m[0].length;
+  if (!exact(m[1]!) || (m[3] !== undefined && !m[3].split(',').every(exact))) return undefined;
   if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest) || line.includes('[was:', rest)) return undefined;
   const keys = [`id:${m[2]!}`, `s:${Number(m[1]!)}`];
   if (m[3] !== undefined) for (const dep of m[3].split(',')) keys.push(`s:${Number(dep)}`);
@@ -346,20 +349,20 @@ export function taskLineKeys(line: string): readonly string[] | 'unsafe' {
   if (tags === 'unsafe') return tags;
   const id = tags.get('id');
   const seq = tags.get('seq');
-  if (!id || !seq || !DIGITS.test(seq)) return 'unsafe';
+  if (!id || !seq || !exact(seq)) return 'unsafe';
   const keys = [`id:${id}`, `s:${Number(seq)}`];
   const depends = tags.get('depends');
   if (depends) {
     for (const raw of depends.split(',')) {
       const dep = raw.trim();
       if (dep === '') continue;
-      if (!DIGITS.test(dep)) return 'unsafe';
+      if (!exact(dep)) return 'unsafe';
       keys.push(`s:${Number(dep)}`);
     }
   }
   const was = tags.get('was');
   if (was !== undefined) {
-    if (!DIGITS.test(was)) return 'unsafe';
+    if (!exact(was)) return 'unsafe';
     keys.push(`s:${Number(was)}`);
   }
   return keys;
