@@ -148,6 +148,16 @@ describe('queue merge', () => {
     }
   });
 
+  it('a task done on one side whose dependency the other side only renumbered (a merge) is no conflict', async () => {
+    const build = (seq: number, box = ' ', extra = ''): string => T(seq, 'zzzzzzzzz1', `${seq === 1 ? '' : '[was:1] '}${extra}build`, box);
+    const b = `${HEAD}${build(1)}${T(2, 'zzzzzzzzz2', '[depends:1] deploy')}`;
+    // Another branch's task took 1 in a merge on this side: build moved to 3, deploy's edge with it.
+    const renumbered = `${HEAD}${T(1, 'aaaaaaaaaa', 'other branch task')}${T(2, 'zzzzzzzzz2', '[depends:3] deploy')}${build(3)}`;
+    const done = `${HEAD}${build(1, 'x', '[done:2026-01-01T00:00:01.000Z] ')}${T(2, 'zzzzzzzzz2', '[depends:1] [done:2026-01-01T00:00:02.000Z] deploy', 'x')}`;
+    const expected = `${HEAD}${T(1, 'aaaaaaaaaa', 'other branch task')}${T(2, 'zzzzzzzzz2', '[depends:3] [done:2026-01-01T00:00:02.000Z] deploy', 'x')}${build(3, 'x', '[done:2026-01-01T00:00:01.000Z] ')}`;
+    for (const [x, y] of [[renumbered, done], [done, renumbered]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
+  });
+
   it('a hand-written task one side stamped and edited, the other stamped and finished, stays one task with its dependents', async () => {
     const { checkFile } = await import('../../src/core/check/index.js');
     const b = `${HEAD}- [ ] [seq:1] [agent:human] fix the login bug\n- [ ] [seq:2] [id:cccccccccc] [depends:1] [agent:x] release\n`;

@@ -468,8 +468,16 @@ function settleQueue(
     const b = base.get(key);
     const finished = (e: Entry): boolean => statusOf(e) === 'done' && (!b || statusOf(b) !== 'done');
     // Edges as written in the prepared versions (resolved to keys, or a seq whose task is folded out):
-    // compared within one merge, so the answer is the same folded or not.
-    const deps = (e: Entry | undefined): string[] => (e ? (tagValue(e, 'depends') ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '') : []);
+    // compared within one merge, so the answer is the same folded or not. A resolved edge is its target
+    // alone: a side whose merge renumbered the target (`@k=1` there, `@k=3` here) gave no new edge.
+    const deps = (e: Entry | undefined): string[] =>
+      e
+        ? (tagValue(e, 'depends') ?? '')
+            .split(',')
+            .map((d) => d.trim())
+            .filter((d) => d !== '')
+            .map((d) => EDGE.exec(d)?.[1] ?? d)
+        : [];
     const newEdges = (e: Entry, other: Entry): boolean => deps(e).some((x) => !deps(b).includes(x) && !deps(other).includes(x));
     if ((finished(o) && newEdges(t, o)) || (finished(t) && newEdges(o, t))) conflicted.add(key);
   }
