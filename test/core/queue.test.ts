@@ -158,6 +158,22 @@ describe('queue merge', () => {
     for (const [x, y] of [[renumbered, done], [done, renumbered]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
   });
 
+  it('an edge is its target: one side removing it beats the other side renumbering its target, and two renumberings keep it once', async () => {
+    const b = `${HEAD}${T(1, 'kkkkkkkkkk', 'build')}${T(2, 'zzzzzzzzz2', '[depends:1] deploy')}`;
+    // A merge on this side gave 1 to another branch's task: build moved to 3, the edge with it.
+    const renumbered = `${HEAD}${T(1, 'aaaaaaaaaa', 'x task')}${T(2, 'zzzzzzzzz2', '[depends:3] deploy')}${T(3, 'kkkkkkkkkk', '[was:1] build')}`;
+    const removed = `${HEAD}${T(1, 'kkkkkkkkkk', 'build')}${T(2, 'zzzzzzzzz2', 'deploy')}`;
+    const expected = `${HEAD}${T(1, 'aaaaaaaaaa', 'x task')}${T(2, 'zzzzzzzzz2', 'deploy')}${T(3, 'kkkkkkkkkk', '[was:1] build')}`;
+    for (const [x, y] of [[renumbered, removed], [removed, renumbered]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
+    // The other side's merge moved build to 5: still one edge, to build.
+    const elsewhere = `${HEAD}${T(1, 'bbbbbbbbbb', 'y task')}${T(2, 'zzzzzzzzz2', '[depends:5] deploy')}${T(3, 'bbbbbbbbb3', 'y3')}${T(4, 'bbbbbbbbb4', 'y4')}${T(5, 'kkkkkkkkkk', '[was:1] build')}`;
+    for (const [x, y] of [[renumbered, elsewhere], [elsewhere, renumbered]] as const) {
+      const result = await merge('queue', b, x, y);
+      expect(result.conflicts).toBe(0);
+      expect(bySeq(result.text).get('2')!.depends).toBe(String([...bySeq(result.text)].find(([, t]) => t.id === 'kkkkkkkkkk')![0]));
+    }
+  });
+
   it('a hand-written task one side stamped and edited, the other stamped and finished, stays one task with its dependents', async () => {
     const { checkFile } = await import('../../src/core/check/index.js');
     const b = `${HEAD}- [ ] [seq:1] [agent:human] fix the login bug\n- [ ] [seq:2] [id:cccccccccc] [depends:1] [agent:x] release\n`;

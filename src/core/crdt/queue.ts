@@ -142,18 +142,35 @@ function byTagOrder(x: string, y: string): number {
   return rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0);
 }
 
-/** Three-way merge of the edge sets of `depends`. */
+/**
+ * Three-way merge of the edge sets of `depends`. An edge is its target (`@key`): the seq it carries is
+ * only how it was written, and a side whose merge renumbered the target changed nothing about it — so
+ * the other side's removal of the edge wins over that, and two numbers for one target are one edge.
+ */
 function mergeEdges(base: string | undefined, ours: string | undefined, theirs: string | undefined): string | undefined {
-  const set = (v: string | undefined): string[] => (v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean));
-  const [b, o, t] = [set(base), set(ours), set(theirs)];
-  const keep = (e: string): boolean => {
-    const inB = b.includes(e);
-    const inO = o.includes(e);
-    const inT = t.includes(e);
-    return inB ? inO && inT : inO || inT;
+  const byTarget = (v: string | undefined): Map<string, string> => {
+    const edges = new Map<string, string>();
+    for (const part of v === undefined ? [] : v.split(',')) {
+      const e = part.trim();
+      if (e === '') continue;
+      const target = EDGE.exec(e)?.[1] ?? e;
+      // One version naming a target twice (two numbers for it) keeps the first, as a reader would.
+      if (!edges.has(target)) edges.set(target, e);
+    }
+    return edges;
   };
-  const all = [...new Set([...o, ...t, ...b])].filter(keep);
-  if (all.length === 0) return threeWay(base, ours, theirs, () => '') === undefined ? undefined : '';
+  const [b, o, t] = [byTarget(base), byTarget(ours), byTarget(theirs)];
+  const all: string[] = [];
+  for (const target of new Set([...o.keys(), ...t.keys(), ...b.keys()])) {
+    const [inB, inO, inT] = [b.get(target), o.get(target), t.get(target)];
+    const kept = inB !== undefined ? inO !== undefined && inT !== undefined : inO !== undefined || inT !== undefined;
+    if (kept) all.push(threeWay(inB, inO, inT, minString)!);
+  }
+  if (all.length === 0) {
+    // No edge left: the tag itself stays unless a side removed it and the other kept its targets.
+    const targets = (v: string | undefined, edges: Map<string, string>): string | undefined => (v === undefined ? undefined : [...edges.keys()].sort().join(','));
+    return threeWay(targets(base, b), targets(ours, o), targets(theirs, t), () => '') === undefined ? undefined : '';
+  }
   // Ordered by target seq as written, then text — never by side.
   return all.sort((x, y) => edgeSeq(x) - edgeSeq(y) || (x < y ? -1 : x > y ? 1 : 0)).join(',');
 }
