@@ -153,6 +153,18 @@ describe('queue: one version', () => {
     expect(queue('- [ ] [seq:7] [id:bbbbbbbbbb] b\n- [ ] [seq:1] [id:aaaaaaaaaa] [depends:7] a\n')).toEqual([]);
   });
 
+  it('dangling-depends on a seq written on an item nested under a task says so: that item is the task\'s notes', () => {
+    const text = '- [ ] [seq:3] [id:cccccccccc] deploy\n  - [ ] [seq:4] build image\n- [ ] [seq:6] [id:ffffffffff] [depends:4] smoke test\n';
+    expect(queue(text)).toEqual([
+      expect.objectContaining({
+        rule: 'dangling-depends',
+        line: 5,
+        message: 'seq 6 depends on seq 4, which is written on line 4, indented under the entry at line 3: a nested item is part of that entry\'s notes, not a task',
+        hint: 'unindent line 4 to make it a task of its own, or remove 4 from [depends:…]',
+      }),
+    ]);
+  });
+
   it('self-dependency fires, and is not also reported as a cycle', () => {
     expect(rules(queue('- [ ] [seq:1] [id:aaaaaaaaaa] [depends:1] a\n'))).toEqual(['self-dependency']);
   });

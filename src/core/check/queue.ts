@@ -3,7 +3,7 @@
 // stay, identities and status never go back).
 import { parseStamp } from '../clock.js';
 import type { Status } from '../crdt/queue.js';
-import { type Entry, entryBody, tagValue, tagValues } from '../entries/scan.js';
+import { type Entry, entryBody, lineBody, readTags, tagValue, tagValues } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 import { cycleIn, cyclicComponents, graphOf } from './graph.js';
 import { QUEUE_TAGS, checkTagValues, malformed, tagOf } from './tags.js';
@@ -87,6 +87,24 @@ function nameOf(item: { seq: number | undefined; id: string | undefined; entry: 
   return `'${entryBody(item.entry).slice(0, 40)}'`;
 }
 
+const NESTED_ITEM = /^[ \t]+(?:[-*+]|\d+[.)])[ \t]/;
+
+/**
+ * Where a list item indented under an entry carries `[seq:N]`: to the queue it is that entry's notes (a
+ * nested task is not a task), which a dependency on N that no entry has most likely meant.
+ */
+function nestedSeq(items: readonly Item[], seq: number): { line: number; under: number } | undefined {
+  for (const { entry } of items) {
+    for (let i = 1; i < entry.lines.length; i++) {
+      const line = lineBody(entry.lines[i]!);
+      if (!NESTED_ITEM.test(line) || !line.includes('[seq')) continue;
+      const tag = readTags(line.replace(NESTED_ITEM, '')).find((t) => t.key === 'seq');
+      if (tag !== undefined && WHOLE.test(tag.value) && Number(tag.value) === seq) return { line: entry.line + i + 1, under: entry.line + 1 };
+    }
+  }
+  return undefined;
+}
+
 export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
   const findings: Finding[] = [];
   const items = itemsOf(entries);
@@ -129,9 +147,14 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
       if (dep === item.seq) {
         findings.push(at(path, item, 'depends', 'self-dependency', `${nameOf(item)} depends on itself`, `remove ${dep} from its [depends:…]`));
       } else if (!bySeq.has(dep)) {
+        const nested = nestedSeq(items, dep);
         findings.push(
-          at(path, item, 'depends', 'dangling-depends', `${nameOf(item)} depends on seq ${dep}, which no entry has`,
-            `fix the number in [depends:…], or remove ${dep} if that task was dropped (cancel tasks with [-] instead of deleting them)`),
+          nested
+            ? at(path, item, 'depends', 'dangling-depends',
+                `${nameOf(item)} depends on seq ${dep}, which is written on line ${nested.line}, indented under the entry at line ${nested.under}: a nested item is part of that entry's notes, not a task`,
+                `unindent line ${nested.line} to make it a task of its own, or remove ${dep} from [depends:…]`)
+            : at(path, item, 'depends', 'dangling-depends', `${nameOf(item)} depends on seq ${dep}, which no entry has`,
+                `fix the number in [depends:…], or remove ${dep} if that task was dropped (cancel tasks with [-] instead of deleting them)`),
         );
       } else if (item.seq !== undefined && bySeq.get(item.seq) === item) {
         edges.push([item.seq, dep]);
