@@ -188,6 +188,26 @@ describe('queue merge', () => {
     for (const side of [edited, done]) expect(checkFile('queue', 'QUEUE.md', result.text, side)).toEqual([]);
   });
 
+  it('a hand-written task reworded where no hook ran (a web edit) and claimed in a clone stays one task', async () => {
+    const b = `${HEAD}- [ ] [seq:1] fix bug\n- [ ] [seq:2] [depends:1] release\n`;
+    const reworded = `${HEAD}- [ ] [seq:1] fix the login bug\n- [ ] [seq:2] [depends:1] release\n`;
+    // The claiming clone's hook stamped ids; without a hook, the same claim with no ids.
+    const stamped = `${HEAD}- [ ] [seq:1] [id:kkkkkkkkkk] [claim:bob@2026-01-01T00:00:05.000Z] fix bug\n- [ ] [seq:2] [id:rrrrrrrrrr] [depends:1] release\n`;
+    const bare = `${HEAD}- [ ] [seq:1] [claim:bob@2026-01-01T00:00:05.000Z] fix bug\n- [ ] [seq:2] [depends:1] release\n`;
+    const cases = [
+      [stamped, `${HEAD}- [ ] [seq:1] [id:kkkkkkkkkk] [claim:bob@2026-01-01T00:00:05.000Z] fix the login bug\n- [ ] [seq:2] [id:rrrrrrrrrr] [depends:1] release\n`],
+      [bare, `${HEAD}- [ ] [seq:1] [claim:bob@2026-01-01T00:00:05.000Z] fix the login bug\n- [ ] [seq:2] [depends:1] release\n`],
+    ] as const;
+    for (const [claimed, expected] of cases) {
+      for (const [x, y] of [[reworded, claimed], [claimed, reworded]] as const) expect(await merge('queue', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
+    }
+    // Reworded two ways: one task edited twice, a conflict (as with ids), not two tasks.
+    const other = `${HEAD}- [ ] [seq:1] fix the bug in the parser\n- [ ] [seq:2] [depends:1] release\n`;
+    const twice = await merge('queue', b, reworded, other);
+    expect(twice.conflicts).toBe(1);
+    expect(twice.text).toContain('<<<<<<<');
+  });
+
   it('merges checkpoint logs as grow-only, ordered by stamp', async () => {
     const withLog = (lines: string[]): string => base + lines.map((l) => `  - [at:2026-11-27T10:0${l}:00.000Z] checkpoint ${l}\n`).join('');
     const b = withLog(['1']);

@@ -547,9 +547,10 @@ export const queue: EntryType = {
         if (handWritten.has(content)) note(content, key);
       }
     }
-    // A side that both stamped a base hand-written task and edited its text no longer shows it by
-    // content: the one new id on that side at the task's seq, where the task itself is gone, is it.
-    // (Otherwise the edited copy would be a second task, and edges to the seq could follow either.)
+    // A side that edited the text of a base hand-written task (and perhaps stamped it) no longer shows
+    // it by content: the one new entry on that side at the task's seq, where the task itself is gone, is
+    // it — a new id, or, where no hook ran (a web edit), new hand-written text. (Otherwise the edited
+    // copy would be a second task, and edges to the seq could follow either.)
     const [base] = versions;
     // Per version, such an entry's key → the base task it is.
     const stampedAs = versions.map(() => new Map<string, string>());
@@ -559,7 +560,11 @@ export const queue: EntryType = {
       if (seq === undefined) continue;
       versions.forEach((version, v) => {
         if (v === 0 || version.has(hand)) return;
-        const fresh = [...version.entries()].filter(([key, e]) => key.startsWith('id:') && !base.has(key) && seqOf(e) === seq && !handWritten.has(contentIdentity(e)));
+        const fresh = [...version.entries()].filter(
+          ([key, e]) => !base.has(key) && seqOf(e) === seq && (key.startsWith('h:') || (key.startsWith('id:') && !handWritten.has(contentIdentity(e)))),
+        );
+        // A side that still has the task, stamped with an id, did not edit it into the new entry.
+        if ([...version.entries()].some(([key, e]) => key.startsWith('id:') && contentIdentity(e) === hand)) return;
         if (fresh.length !== 1) return;
         const key = fresh[0]![0];
         note(hand, key);
@@ -572,7 +577,7 @@ export const queue: EntryType = {
       for (const [key, entry] of version) {
         const paired = stampedAs[v]!.get(key);
         const target = key.startsWith('h:')
-          ? byContent.get(key)
+          ? byContent.get(paired ?? key)
           : key.startsWith('id:')
             ? byContent.get(paired ?? contentIdentity(entry))
             : undefined;
