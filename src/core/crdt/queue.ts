@@ -164,7 +164,8 @@ function mergeEdges(base: string | undefined, ours: string | undefined, theirs: 
   for (const target of new Set([...o.keys(), ...t.keys(), ...b.keys()])) {
     const [inB, inO, inT] = [b.get(target), o.get(target), t.get(target)];
     const kept = inB !== undefined ? inO !== undefined && inT !== undefined : inO !== undefined || inT !== undefined;
-    if (kept) all.push(threeWay(inB, inO, inT, minString)!);
+    // Both sides wrote one target two ways (each renumbered it): the smaller spelling, whichever side.
+    if (kept) all.push(threeWay(inB, inO, inT, (x, y) => (x! < y! ? x : y))!);
   }
   if (all.length === 0) {
     // No edge left: the tag itself stays unless a side removed it and the other kept its targets.
@@ -335,7 +336,7 @@ const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends', 'was'];
 const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends|was)::?/;
 const DIGITS = /^\d+$/;
 /** Digits that read as the number they write (seqOf reads a larger seq as none: keep such a line in). */
-const exact = (digits: string): boolean => DIGITS.test(digits) && Number.isSafeInteger(Number(digits));
+const exact = (digits: string): boolean => DIGITS.test(digits) && (digits.length < 16 || Number.isSafeInteger(Number(digits)));
 
 /**
  * A task line as `queue add` writes it: box, seq, id, perhaps depends, in that order and spelt plainly.
@@ -348,7 +349,8 @@ function plainTaskKeys(line: string): string[] | undefined {
   const m = PLAIN_TASK.exec(line);
   if (m === null) return undefined;
   const rest = m[0].length;
-  if (!exact(m[1]!) || (m[3] !== undefined && !m[3].split(',').every(exact))) return undefined;
+  // Up to 15 digits a number is exact; a longer one is read the long way.
+  if (m[1]!.length > 15 || (m[3] !== undefined && m[3].length > 15 && !m[3].split(',').every(exact))) return undefined;
   if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest) || line.includes('[was:', rest)) return undefined;
   const keys = [`id:${m[2]!}`, `s:${Number(m[1]!)}`];
   if (m[3] !== undefined) for (const dep of m[3].split(',')) keys.push(`s:${Number(dep)}`);
