@@ -180,7 +180,8 @@ async function runNext(args: string[]): Promise<number> {
   const { options } = parsed;
   const cwd = process.cwd();
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
-  const agent = options.agent?.trim() || process.env.STRATA_AGENT?.trim() || undefined;
+  // The agent whose claims count as its own, named as every queue command names it.
+  const agent = await agentName(cwd, options.agent).catch(() => undefined);
   const ready = next((await readWorkFile(file)) ?? '', agent, await liveness(cwd, options.heartbeats));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ready, null, 2)}\n`);

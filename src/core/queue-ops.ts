@@ -21,7 +21,7 @@ import { type Lease, DEFAULT_TTL, isAlive } from './heartbeat-ops.js';
 import { cleanTagValue, eolOf, insertLine, replaceEntry } from './text-edit.js';
 
 /** Tags a command writes itself; a task's text may not smuggle them in. */
-const RESERVED = new Set(['seq', 'id', 'depends', 'agent', 'at', 'claim', 'claim-lost', 'done', 'was']);
+const RESERVED = new Set(['seq', 'id', 'alias', 'depends', 'agent', 'at', 'claim', 'claim-lost', 'done', 'was']);
 
 export interface Task {
   readonly seq: number;

@@ -84,6 +84,7 @@ describe('queue: one version', () => {
     const text = '<<<<<<< ours\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n=======\n- [ ] [seq:1] [id:bbbbbbbbbb] b\n>>>>>>> theirs\n';
     const found = queue(text);
     expect(found.map((f) => [f.rule, f.line])).toEqual([['conflict-markers', 3]]);
+    expect(found[0]!.hint).toMatch(/^git strata resolve QUEUE\.md merges both sides again .*--committed/);
     expect(found[0]!.message).toContain('lines 3-7');
     expect(rules(queue('>>>>>>> theirs\n'))).toEqual(['conflict-markers']);
   });

@@ -138,6 +138,8 @@ describe('queue add', () => {
   it('refuses empty text, tags that strata writes itself, and a taken id', () => {
     expect(refusal(() => add(QUEUE, { text: '  ', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).code).toBe('USAGE');
     expect(refusal(() => add(QUEUE, { text: 'x [seq:7]', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).message).toMatch(/\[seq:/);
+    // An alias names another task's id: such a task would make that id name two tasks.
+    expect(refusal(() => add(QUEUE, { text: 'x [alias:k7q2m9xa4c]', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).message).toMatch(/\[alias:/);
     expect(refusal(() => add(QUEUE, { text: 'x', agent: 'a', id: 'k7q2m9xa4c', stamp: S(0) })).message).toMatch(/taken/);
     expect(refusal(() => add(QUEUE, { text: 'x', agent: 'a]', id: 'aaaaaaaaaa', stamp: S(0) })).code).toBe('USAGE');
   });

@@ -135,6 +135,14 @@ describe('git strata queue', () => {
     expect(sandbox.git(dir, ['status', '--porcelain']).stdout).toBe('?? queues/\n');
   });
 
+  it('next names the agent as claim does: a claim made as git config user.name is listed as ours', () => {
+    const file = ['--file', 'queues/mine.md'];
+    ok(['queue', 'add', ...file, 'mine']);
+    ok(['queue', 'claim', '1', ...file]);
+    expect(ok(['queue', 'next', ...file])).toMatch(/^1\tclaimed\tmine \[claim:Strata Test@[^\]]+\]\n$/);
+    expect(ok(['queue', 'next', ...file], { STRATA_AGENT: 'other' })).toBe('');
+  });
+
   it('hands a claim over once the holder’s heartbeat has expired', () => {
     const file = ['--file', 'queues/lease.md'];
     ok(['queue', 'add', ...file, '--agent', 'lead', 'long task']);

@@ -69,7 +69,7 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
       line: m.line,
       rule: 'conflict-markers',
       message: m.message,
-      hint: 'resolve the conflict (keep what both sides meant and delete the marker lines), then stage the file again',
+      hint: `git strata resolve ${path} merges both sides again (from the index during a merge; with --committed from markers already committed), or resolve by hand: keep what both sides meant, delete the marker lines, and stage the file again`,
     }));
   }
   const rules = TYPE_RULES[type];
