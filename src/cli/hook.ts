@@ -144,9 +144,9 @@ async function preCommit(): Promise<number> {
  * Files `rev` (HEAD, or a side being merged in) types that the staged .gitattributes type otherwise (or
  * not at all): what the old type kept in them loses its protection, as if they had been renamed away.
  */
-async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<ReturnType<typeof import('./check.js').retypedSince>> {
+async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<ReturnType<typeof import('./hook-deps.js').retypedSince>> {
   if (spawnSync('git', ['rev-parse', '--verify', '--quiet', rev]).status !== 0) return [];
-  const { retypedSince, typesOf } = await import('./check.js');
+  const { retypedSince, typesOf } = await import('./hook-deps.js');
   // Files the loop in checkStaged already checked by their type at `rev` are not looked at twice.
   const checked = new Map(typed.map((t) => [t.file.path, t.type]));
   return retypedSince('.', rev, (paths) => typesOf('.', paths, true), (path, was) => checked.get(path) === was);
@@ -158,25 +158,10 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
  * commit against its parents. The checks and their git plumbing load only here.
  */
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
-  const [
-    { checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks },
-    { catBlobs, catTexts },
-    { stoppedOperation },
-    { isFileType },
-    { newId },
-    { randomBytes },
-    { withFileLock },
-    { writeFileAtomicSync },
-  ] = await Promise.all([
-    import('../core/check/index.js'),
-    import('./check.js'),
-    import('../git/operation.js'),
-    import('../core/file-types.js'),
-    import('../core/ids.js'),
-    import('node:crypto'),
-    import('../ops/lock.js'),
-    import('../git/atomic-write.js'),
-  ]);
+  const {
+    checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks,
+    catBlobs, catTexts, stoppedOperation, isFileType, newId, randomBytes, withFileLock, writeFileAtomicSync,
+  } = await import('./hook-deps.js');
   const blobs = [...new Set([...typed, ...merged.flatMap((side) => side.typed)].flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined)))];
   const bytes = new Map(catBlobs('.', blobs).map((b, n) => [blobs[n]!, b]));
   const texts = new Map([...bytes].map(([blob, b]) => [blob, b === undefined ? undefined : decodeText(b)]));

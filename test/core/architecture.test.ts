@@ -54,21 +54,27 @@ describe('architecture', () => {
     expect(markdown).toHaveLength(1);
   });
 
-  it('check and the pre-commit hook load no merge: a 10k-entry queue is checked, never merged', () => {
+  it('check and the pre-commit hook load no merge (a 10k-entry queue is checked, never merged), from a few files', () => {
     const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
-      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
     };
     const outputs = meta.outputs;
-    for (const command of ['src/cli/check.ts', 'src/cli/hook.ts']) {
-      const start = Object.keys(outputs).find((out) => out.startsWith('dist/chunks/') && Object.keys(outputs[out]!.inputs).includes(command))!;
-      expect(start).toBeDefined();
+    // check's bundle, and what the hook loads when a typed file is staged.
+    const starts = {
+      'src/cli/check.ts': Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/check.ts'),
+      'src/cli/hook-deps.ts': Object.keys(outputs).find((out) => out.startsWith('dist/cmd-hook-') && Object.keys(outputs[out]!.inputs).includes('src/cli/hook-deps.ts')),
+    };
+    for (const [command, start] of Object.entries(starts)) {
+      expect(start, command).toBeDefined();
       const loaded = new Set<string>();
       const visit = (out: string): void => {
         if (loaded.has(out) || !outputs[out]) return;
         loaded.add(out);
         for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
       };
-      visit(start);
+      visit(start!);
+      // A bundle of its own: a few files, not one per module (each ES module costs a load and a link).
+      expect(loaded.size, command).toBeLessThanOrEqual(command === 'src/cli/check.ts' ? 2 : 8);
       const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
       expect(inputs.filter((i) => /^src\/core\/(merge\/(fold|typed|markdown|file)|crdt\/queue)\.ts$/.test(i)), command).toEqual([]);
     }

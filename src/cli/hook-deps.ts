@@ -1,0 +1,25 @@
+// What the pre-commit hook's slow path (a typed file staged) uses, as one module: imported lazily
+// together, so it is one file to load rather than one per module (each ES module costs a load and a
+// link, which on a commit is a large share of the hook's time).
+export {
+  checkDeleted,
+  checkFile,
+  decodeText,
+  findConflictMarkers,
+  formatText,
+  mergeFindings,
+  reusingBase,
+  sameAs,
+  sameSeqAs,
+  stampIds,
+  unreadable,
+  unseenFindings,
+  untaggedTasks,
+} from '../core/check/index.js';
+export { catBlobs, catTexts, retypedSince, typesOf } from './check.js';
+export { stoppedOperation } from '../git/operation.js';
+export { isFileType } from '../core/file-types.js';
+export { newId } from '../core/ids.js';
+export { randomBytes } from 'node:crypto';
+export { withFileLock } from '../ops/lock.js';
+export { writeFileAtomicSync } from '../git/atomic-write.js';
