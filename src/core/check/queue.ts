@@ -57,7 +57,9 @@ function itemOf(entry: Entry): Item {
   let depends: string | undefined;
   let claimed = false;
   // One pass over the tags; the first of a repeated tag counts (a repeat is malformed-entry).
-  for (const tag of entry.tags) {
+  const tags = entry.tags;
+  for (let k = 0; k < tags.length; k++) {
+    const tag = tags[k]!;
     if (tag.key === 'seq') seqText ??= tag.value;
     else if (tag.key === 'id') id ??= tag.value;
     else if (tag.key === 'depends') depends ??= tag.value;
@@ -109,11 +111,15 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
   const findings: Finding[] = [];
   const items = itemsOf(entries);
   let nextSeq = 1;
-  for (const item of items) if (item.seq !== undefined && item.seq >= nextSeq) nextSeq = item.seq + 1;
+  for (let k = 0; k < items.length; k++) {
+    const seq = items[k]!.seq;
+    if (seq !== undefined && seq >= nextSeq) nextSeq = seq + 1;
+  }
 
   const bySeq = new Map<number, Item>();
   const byId = new Map<string, Item>();
-  for (const item of items) {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
     checkTagValues(path, item.entry, QUEUE_TAGS, findings);
     if (item.seqText === undefined) {
       findings.push(
@@ -140,10 +146,13 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
     }
   }
 
-  const edges: [number, number][] = [];
+  // Edges as pairs in one flat array: 10k tasks make no 10k little arrays that only a cycle needs.
+  const edges: number[] = [];
   let downhill = true;
-  for (const item of items) {
-    for (const dep of item.deps) {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
+    for (let d = 0; d < item.deps.length; d++) {
+      const dep = item.deps[d]!;
       if (dep === item.seq) {
         findings.push(at(path, item, 'depends', 'self-dependency', `${nameOf(item)} depends on itself`, `remove ${dep} from its [depends:…]`));
       } else if (!bySeq.has(dep)) {
@@ -157,7 +166,7 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
                 `fix the number in [depends:…], or remove ${dep} if that task was dropped (cancel tasks with [-] instead of deleting them)`),
         );
       } else if (item.seq !== undefined && bySeq.get(item.seq) === item) {
-        edges.push([item.seq, dep]);
+        edges.push(item.seq, dep);
         if (dep > item.seq) downhill = false;
       }
     }
@@ -165,7 +174,9 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
 
   // Edges that all point to smaller seqs (the usual queue: tasks wait for older ones) cannot close a cycle.
   if (!downhill) {
-    const graph = graphOf([...bySeq.keys()], edges);
+    const pairs: [number, number][] = [];
+    for (let e = 0; e < edges.length; e += 2) pairs.push([edges[e]!, edges[e + 1]!]);
+    const graph = graphOf([...bySeq.keys()], pairs);
     for (const component of cyclicComponents(graph)) {
       const cycle = cycleIn(graph, component);
       const start = bySeq.get(cycle[0]!)!;
@@ -177,7 +188,8 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
     }
   }
 
-  for (const item of items) {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
     if (item.status !== 'done') continue;
     for (const dep of item.deps) {
       const target = bySeq.get(dep);
@@ -240,10 +252,16 @@ export function checkQueueAgainstBase(path: string, entries: readonly Entry[], b
   const findings: Finding[] = [];
   const items = itemsOf(entries);
   const byId = new Map<string, Item>();
-  for (const item of items) if (item.id !== undefined && !byId.has(item.id)) byId.set(item.id, item);
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
+    if (item.id !== undefined && !byId.has(item.id)) byId.set(item.id, item);
+  }
   const baseItems = itemsOf(baseEntries);
   const baseIds = new Set<string>();
-  for (const base of baseItems) if (base.id !== undefined) baseIds.add(base.id);
+  for (let k = 0; k < baseItems.length; k++) {
+    const id = baseItems[k]!.id;
+    if (id !== undefined) baseIds.add(id);
+  }
 
   // Built on first need: most bases match every entry by id.
   let byContent: Map<string, Item[]> | undefined;
@@ -261,7 +279,8 @@ export function checkQueueAgainstBase(path: string, entries: readonly Entry[], b
   };
 
   const used = new Set<Item>();
-  for (const base of baseItems) {
+  for (let k = 0; k < baseItems.length; k++) {
+    const base = baseItems[k]!;
     const baseEntry = base.entry;
     let item = base.id !== undefined ? byId.get(base.id) : undefined;
     if (!item) {
