@@ -1,6 +1,8 @@
-// Running git from commands that are not on a hot path (install, uninstall, doctor). The merge driver
-// and the pre-commit hook spawn git themselves with node:child_process to stay cheap to start.
-import { execa } from 'execa';
+// Running git from the commands (install, doctor, the agent commands, replay). node:child_process rather
+// than execa: agents run these commands many times a minute on large files, and execa with its
+// dependencies was half of a command's bundle (about 230 KB to load) for what is one spawn of git.
+// The merge driver and the pre-commit hook spawn git synchronously, to stay cheaper still.
+import { spawn } from 'node:child_process';
 import { StrataError } from '../core/errors.js';
 
 export interface GitResult {
@@ -10,17 +12,26 @@ export interface GitResult {
 }
 
 /** Runs git in `cwd` and returns its output whatever the exit code. Throws only if git cannot start. */
-export async function gitTry(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
-  try {
-    const result = await execa('git', [...args], { cwd, reject: false, stripFinalNewline: false, input: input ?? '' });
-    if (result.failed && result.exitCode === undefined) {
-      throw new StrataError('GIT_FAILED', `could not run git: ${result.shortMessage}`, 'install git and make sure it is on your PATH');
+export function gitTry(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const cannot = (error: Error): void => reject(new StrataError('GIT_FAILED', `could not run git: ${error.message}`, 'install git and make sure it is on your PATH'));
+    let child;
+    try {
+      child = spawn('git', [...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      cannot(error as Error);
+      return;
     }
-    return { exitCode: result.exitCode ?? 128, stdout: String(result.stdout), stderr: String(result.stderr) };
-  } catch (error) {
-    if (error instanceof StrataError) throw error;
-    throw new StrataError('GIT_FAILED', `could not run git: ${(error as Error).message}`, 'install git and make sure it is on your PATH');
-  }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', cannot);
+    child.on('close', (code) => resolve({ exitCode: code ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    // git may exit before it reads its input (a usage error): that is its answer, not a crash.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
+  });
 }
 
 /** Runs git in `cwd`; a non-zero exit becomes a GIT_FAILED error carrying git's message. */

@@ -81,6 +81,28 @@ describe('architecture', () => {
   });
 });
 
+describe('the agent commands', () => {
+  it('load no execa: agents run them many times a minute, and it was half of each bundle', () => {
+    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
+      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
+    };
+    const outputs = meta.outputs;
+    for (const command of ['queue', 'heartbeat', 'fact', 'op', 'check', 'hook']) {
+      const start = Object.keys(outputs).find((out) => outputs[out]!.entryPoint === `src/cli/${command}.ts`);
+      expect(start, command).toBeDefined();
+      const loaded = new Set<string>();
+      const visit = (out: string): void => {
+        if (loaded.has(out) || !outputs[out]) return;
+        loaded.add(out);
+        for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
+      };
+      visit(start!);
+      const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+      expect(inputs.filter((i) => i.includes('node_modules/execa/')), command).toEqual([]);
+    }
+  });
+});
+
 describe('hooks/example-pre-commit.sh', () => {
   it('is what install writes (with example paths)', async () => {
     const { renderShim } = await import('../../src/git/hooks.js');
