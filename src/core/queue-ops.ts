@@ -138,11 +138,15 @@ interface Indexed {
 
 function index(text: string): Indexed {
   const doc = parseDoc(text);
-  const entries = entriesOf(doc).filter((e) => seqOf(e) !== undefined);
+  const entries: Entry[] = [];
   const bySeq = new Map<number, Entry[]>();
-  for (const entry of entries) {
-    const seq = seqOf(entry)!;
-    bySeq.set(seq, [...(bySeq.get(seq) ?? []), entry]);
+  for (const entry of entriesOf(doc)) {
+    const seq = seqOf(entry);
+    if (seq === undefined) continue;
+    entries.push(entry);
+    const same = bySeq.get(seq);
+    if (same) same.push(entry);
+    else bySeq.set(seq, [entry]);
   }
   return { doc, entries, bySeq };
 }
@@ -340,18 +344,21 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
 export function next(text: string, agent?: string, liveness?: Liveness): Task[] {
   const q = index(text);
   const ready: Task[] = [];
+  // A task is read whole (its text most of all) only once it is known to be ready: in a long queue
+  // most are done or waiting.
   for (const entry of q.entries) {
-    const task = taskOf(entry);
-    if (task.status === 'done' || task.status === 'cancelled') continue;
-    if (task.claim !== undefined) {
-      const holder = claimParts(task.claim).agent;
-      if (holder !== agent?.trim() && claimHolds(task.claim, liveness)) continue;
+    const status = statusOf(entry);
+    if (status === 'done' || status === 'cancelled') continue;
+    const claim = tagValue(entry, 'claim');
+    if (claim !== undefined) {
+      const holder = claimParts(claim).agent;
+      if (holder !== agent?.trim() && claimHolds(claim, liveness)) continue;
     }
-    const blocked = task.depends.some((d) => {
+    const blocked = dependsOf(entry).some((d) => {
       const dep = q.bySeq.get(d)?.[0];
       return !dep || statusOf(dep) !== 'done';
     });
-    if (!blocked) ready.push(task);
+    if (!blocked) ready.push(taskOf(entry));
   }
   return ready.sort((a, b) => a.seq - b.seq || a.line - b.line);
 }
