@@ -8,7 +8,20 @@ export type ErrorCode =
   | 'CONFIG'
   | 'LOCK_LOST';
 
+/**
+ * Every command is a bundle of its own (scripts/build.mjs), each with its own copy of this class, and
+ * an error thrown in one is reported by another (the entry's dispatch): `instanceof` goes by a brand
+ * in the global symbol registry, not by which copy of the class made the error.
+ */
+const BRAND = Symbol.for('strata.StrataError');
+
 export class StrataError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

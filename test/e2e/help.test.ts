@@ -34,3 +34,13 @@ it('git strata help queue names tasks as the subcommands take them: a seq or an 
   expect(r.stdout).toContain('done TASK [--force]');
   expect(r.stdout).toContain('TASK is a seq or an id');
 });
+
+// Each command is a bundle of its own: a refusal thrown in one (its own copy of StrataError) must still
+// read as a refusal where the entry reports it, not as a bug with a stack trace and exit 70.
+it.each([['replay'], ['install'], ['uninstall']])('%s outside a repository: a refusal with a hint, exit 3, no stack trace', (...command) => {
+  const r = sandbox.strata(sandbox.dir, command, { allowFail: true });
+  expect(r.stderr).not.toMatch(/internal error|at .*\.mjs:\d+/);
+  expect(r.stderr).toMatch(/^strata: not inside a git/m);
+  expect(r.stderr).toMatch(/^hint: /m);
+  expect(r.status).toBe(3);
+});
