@@ -192,6 +192,23 @@ async function runRun(args: string[]): Promise<number> {
   throw new StrataError('BAD_INPUT', `${key} is ${after.s?.state ?? 'gone'}: ${after.s ? describe(after.s) : ''}`.trim());
 }
 
+/**
+ * Refuses a decision the op's state at HEAD does not allow. `merged`: HEAD just took in the remote's
+ * ledger, which said something the clone did not know when the person decided.
+ */
+function refuseDecision(snap: Snapshot, key: string, decision: 'done' | 'failed' | 'retry', merged: boolean): void {
+  const s = opStatuses(snap.opsTexts, snap.ledger, now()).find((x) => x.key === key);
+  const was = merged ? ' (as the ledger just merged from the remote says: it changed since this clone last pulled)' : '';
+  if (!s || s.requests.length === 0) throw new StrataError('BAD_INPUT', `no op with key '${key}' at HEAD`, 'git strata op show lists them');
+  if (s.state === 'done') throw new StrataError('BAD_INPUT', `${key} is done${was}; that is final`, 'to do it again, request a new op with a new key');
+  if (s.state === 'claimed' && s.leaseLive) {
+    throw new StrataError('BAD_INPUT', `${key} is being run by ${s.record?.by} (lease until ${s.record?.lease})${was}`, 'wait for its result, or for the lease to end');
+  }
+  if (s.state === 'conflict') throw new StrataError('BAD_INPUT', `${key}: key reused with different parameters`, 'give one of the requests a new key');
+  if (decision === 'retry' && s.state === 'pending') throw new StrataError('BAD_INPUT', `${key} is pending${was}: it will run anyway`);
+  if (decision !== 'retry' && s.state === 'failed') throw new StrataError('BAD_INPUT', `${key} already failed${was}`, `to run it again: git strata op resolve ${key} retry`);
+}
+
 async function runResolve(args: string[]): Promise<number> {
   const program = command('op resolve', "record a person's decision about an op: done, failed, or retry (run it again)")
     .option('--agent <name>', 'who decides (default STRATA_AGENT, else git config user.name)')
@@ -206,24 +223,25 @@ async function runResolve(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const person = await agentName(cwd, parsed.options.agent);
   const snap = await refuseConflicts(snapshot(cwd));
-  const s = opStatuses(snap.opsTexts, snap.ledger, now()).find((x) => x.key === key);
-  if (!s || s.requests.length === 0) throw new StrataError('BAD_INPUT', `no op with key '${key}' at HEAD`, 'git strata op show lists them');
-  if (s.state === 'done') throw new StrataError('BAD_INPUT', `${key} is done; that is final`, 'to do it again, request a new op with a new key');
-  if (s.state === 'claimed' && s.leaseLive) {
-    throw new StrataError('BAD_INPUT', `${key} is being run by ${s.record?.by} (lease until ${s.record?.lease})`, 'wait for its result, or for the lease to end');
-  }
-  if (s.state === 'conflict') throw new StrataError('BAD_INPUT', `${key}: key reused with different parameters`, 'give one of the requests a new key');
-  if (decision === 'retry' && s.state === 'pending') throw new StrataError('BAD_INPUT', `${key} is pending: it will run anyway`);
-  if (decision !== 'retry' && s.state === 'failed') throw new StrataError('BAD_INPUT', `${key} already failed`, `to run it again: git strata op resolve ${key} retry`);
-  const { recordAndPublish, remoteOf, repoOf, REPLAY_LOCK } = await import('../ops/replay.js');
-  const { place } = await import('../ops/probe.js');
+  refuseDecision(snap, key, decision, false);
+  const { commitFirst, remoteOf, repoOf, REPLAY_LOCK } = await import('../ops/replay.js');
   const { withFileLock } = await import('../ops/lock.js');
   const repo = repoOf(snap);
   const remote = await remoteOf(repo, snap);
+  // The record is pushed before HEAD moves, as a claim is: HEAD may be behind the remote, where the op
+  // may have been run or settled meanwhile. A rejected push brings the remote's ledger in, and the
+  // decision is checked again on it.
   await withFileLock(snap.top, REPLAY_LOCK, async () => {
     // The record says `resolved` already (show prints "resolved by a person"): the note is the person's own.
     const note = parsed.options.note;
-    await recordAndPublish(repo, place(snap.top, snap.settings), remote, { key, state: decision, by: person, resolved: true, ...(note !== undefined ? { note } : {}) }, `strata: ${key} resolved ${decision}`);
+    const record = { key, state: decision, by: person, resolved: true, ...(note !== undefined ? { note } : {}) } as const;
+    for (let attempt = 0; ; attempt++) {
+      const current = await refuseConflicts(snapshot(snap.top, snap.settings));
+      if (!current.head) throw new StrataError('BAD_INPUT', 'this branch has no commit yet', 'commit something first, then record');
+      refuseDecision(current, key, decision, attempt > 0);
+      if (await commitFirst(repo, remote, current, record, `strata: ${key} resolved ${decision}`)) return;
+      if (attempt >= 8) throw new StrataError('GIT_FAILED', `could not record the decision: ${remote ? `${remote.name}/${remote.branch} kept moving` : 'HEAD kept moving'}`, `run git strata op resolve ${key} ${decision} again`);
+    }
   });
   out(`strata: ${key}: recorded ${decision}${remote ? ` and pushed to ${remote.name}/${remote.branch}` : '; push it so executors see it'}`);
   return EXIT.ok;

@@ -161,10 +161,15 @@ async function publish(repo: Repo, remote: Remote): Promise<void> {
   }
 }
 
-/** Commits (and with a remote, first pushes) a claim; the claim when it is in effect, else undefined. */
-async function claim(repo: Repo, remote: Remote | undefined, snap: Snapshot, record: NewRecord): Promise<Committed | undefined> {
+/**
+ * Commits a record on `snap` that counts only if nothing came first: with a remote, the commit is pushed
+ * before HEAD moves, and a rejected push (the remote moved) brings the remote's work in and returns
+ * undefined, so the caller decides again on what arrived. A claim goes this way; so does a person's
+ * `op resolve`, decided on HEAD's ledger, which may be behind the remote's. Without a remote, HEAD's
+ * compare-and-swap decides. The record when it is in effect, else undefined.
+ */
+export async function commitFirst(repo: Repo, remote: Remote | undefined, snap: Snapshot, record: NewRecord, message: string): Promise<Committed | undefined> {
   const { text, at } = appendRecord(snap.ledger, record, now());
-  const message = `strata: claim ${record.key}`;
   const commit: LedgerCommit = await buildLedgerCommit(repo, snap.head!, text, message);
   const claimed = { at, commit: commit.commit };
   if (!remote) return (await advanceHead(repo, commit, message)) ? claimed : undefined;
@@ -174,10 +179,10 @@ async function claim(repo: Repo, remote: Remote | undefined, snap: Snapshot, rec
     return undefined;
   }
   if (!(await advanceHead(repo, commit, message))) {
-    // HEAD moved while we pushed (someone committed here): the claim stands on the remote; bring it in.
+    // HEAD moved while we pushed (someone committed here): the record stands on the remote; bring it in.
     const { gitTry } = await import('../git/exec.js');
     const merged = await gitTry(repo.top, ['merge', '--no-edit', '--quiet', commit.commit]);
-    if (merged.exitCode !== 0) throw new StrataError('GIT_FAILED', `could not merge the claim ${commit.commit} into HEAD: ${merged.stderr.trim()}`);
+    if (merged.exitCode !== 0) throw new StrataError('GIT_FAILED', `could not merge the record ${commit.commit} into HEAD: ${merged.stderr.trim()}`);
   }
   return claimed;
 }
@@ -348,7 +353,7 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
       continue;
     }
     const lease = formatStamp(now() + snap.settings.leaseMs);
-    const claimed = await claim(repo, remote, snap, { key: action.key, state: 'claimed', by: snap.executor, lease, note: claimNote(action) });
+    const claimed = await commitFirst(repo, remote, snap, { key: action.key, state: 'claimed', by: snap.executor, lease, note: claimNote(action) }, `strata: claim ${action.key}`);
     if (!claimed) {
       options.err(`strata: ${action.key}: the claim push was rejected (the remote moved); merged ${remote?.name ?? ''} and planning again`);
       const lost = (lostClaims.get(action.key) ?? 0) + 1;

@@ -78,6 +78,33 @@ describe('ops: a replay killed between effect and record', () => {
     expect(sandbox.read(join(clones.agent!, '.strata/ledger.md'))).toBe(sandbox.read(join(clones.exec!, '.strata/ledger.md')));
   });
 
+  it('op resolve decides on the remote\'s ledger, not a stale HEAD: a retry of an op that ran meanwhile is refused', async () => {
+    await request('s3');
+    await killDuringEffect('s3');
+    sandbox.strata(clones.exec!, ['replay']);
+    expect(state('s3')).toBe('unknown');
+    // Two people see s3 unknown; the first says retry and the executor runs it.
+    const alice = clones.agent!;
+    const bob = join(sandbox.dir, 'bob');
+    sandbox.git(sandbox.dir, ['clone', '-q', join(sandbox.dir, 'remote.git'), bob]);
+    sandbox.strata(bob, ['install']);
+    sandbox.git(alice, ['pull', '-q', '--no-edit', 'origin', 'main'], { allowFail: false });
+    sandbox.strata(alice, ['op', 'resolve', 's3', 'retry', '--agent', 'alice']);
+    await runAsync(sandbox, clones.exec!, 'git', ['pull', '-q', '--no-edit', 'origin', 'main'], NO_HOOK_REPLAY);
+    sandbox.strata(clones.exec!, ['replay']);
+    expect(runs('s3')).toHaveLength(2);
+    expect(state('s3')).toBe('done');
+    // Bob's clone still says unknown; his retry must not make the executor run a done op a third time.
+    expect((JSON.parse(sandbox.strata(bob, ['op', 'show', 's3', '--json']).stdout) as Array<{ state: string }>)[0]!.state).toBe('unknown');
+    const late = sandbox.strata(bob, ['op', 'resolve', 's3', 'retry', '--agent', 'bob'], { allowFail: true });
+    expect(late.status, late.stdout).toBe(1);
+    expect(late.stderr).toContain('s3 is done');
+    expect(sandbox.git(bob, ['show', 'origin/main:.strata/ledger.md']).stdout).not.toContain('[by:bob]');
+    await runAsync(sandbox, clones.exec!, 'git', ['pull', '-q', '--no-edit', 'origin', 'main'], NO_HOOK_REPLAY);
+    sandbox.strata(clones.exec!, ['replay']);
+    expect(runs('s3')).toHaveLength(2);
+  });
+
   it('runs an idempotent handler again with the same key', async () => {
     sandbox.git(clones.exec!, ['config', 'strata.handler.slow.idempotent', 'true']);
     await request('s2');
