@@ -215,12 +215,22 @@ export async function push(repo: Repo, remote: Remote, rev: string): Promise<{ a
 }
 
 /**
- * Fetches the remote branch and merges it into HEAD, as `git pull` would (the driver merges the ledger
- * and OPS.md). Throws, after aborting the merge, when it does not merge cleanly.
+ * After `push` was rejected: fetches the remote branch and merges it into HEAD, as `git pull` would (the
+ * driver merges the ledger and OPS.md). Throws, after aborting the merge, when it does not merge
+ * cleanly — and when HEAD already had everything the remote has: the push would have been a
+ * fast-forward, so no other executor got there first; the remote refused it for a reason of its own
+ * (a hook, permissions, a protected branch), which pushing again cannot change.
  */
-export async function fetchAndMerge(repo: Repo, remote: Remote): Promise<void> {
+export async function fetchAndMerge(repo: Repo, remote: Remote, rejection: string): Promise<void> {
   const fetched = await gitTryEnv(repo, ['fetch', '--quiet', remote.name, `refs/heads/${remote.branch}`]);
   if (fetched.exitCode !== 0) throw new StrataError('GIT_FAILED', `git fetch ${remote.name} ${remote.branch} failed: ${fetched.stderr.trim()}`, 'check the remote, then run git strata replay again');
+  if ((await gitTry(repo.top, ['merge-base', '--is-ancestor', 'FETCH_HEAD', 'HEAD'])).exitCode === 0) {
+    throw new StrataError(
+      'GIT_FAILED',
+      `${remote.name} refused the push to ${remote.branch}, and not because it moved: ${rejection}`,
+      `fix what the remote says (permissions, a protected branch, a hook), or name the branch records go to (git config strata.claimBranch BRANCH); then run git strata replay again`,
+    );
+  }
   const merged = await gitTryEnv(repo, ['merge', '--no-edit', '--quiet', '-m', `strata replay: merge ${remote.name}/${remote.branch}`, 'FETCH_HEAD']);
   if (merged.exitCode !== 0) {
     await gitTry(repo.top, ['merge', '--abort']);

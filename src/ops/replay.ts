@@ -156,7 +156,7 @@ async function publish(repo: Repo, remote: Remote): Promise<void> {
     if (attempt >= MAX_PUSH_ATTEMPTS) {
       throw new StrataError('GIT_FAILED', `could not push the ledger to ${remote.name}/${remote.branch}: ${pushed.message}`, 'the record is committed here; push it with git push (replay pushes again next time)');
     }
-    await fetchAndMerge(repo, remote);
+    await fetchAndMerge(repo, remote, pushed.message);
     await backoff(attempt);
   }
 }
@@ -175,7 +175,7 @@ export async function commitFirst(repo: Repo, remote: Remote | undefined, snap: 
   if (!remote) return (await advanceHead(repo, commit, message)) ? claimed : undefined;
   const pushed = await push(repo, remote, commit.commit);
   if (!pushed.accepted) {
-    await fetchAndMerge(repo, remote);
+    await fetchAndMerge(repo, remote, pushed.message);
     return undefined;
   }
   if (!(await advanceHead(repo, commit, message))) {

@@ -166,3 +166,44 @@ describe('ops: an executor with no remote', () => {
     expect(idle.stderr).not.toContain('no git remote');
   });
 });
+
+// A push the remote refuses for a reason of its own (a hook, permissions, a protected branch) is no
+// race another executor won: fetching and merging brings nothing, and pushing again gets the same no.
+describe('ops: a claim remote that refuses the push', () => {
+  let sandbox: Sandbox;
+  let clones: Record<string, string>;
+  let log: string;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-refused-');
+    clones = makeRemoteWithClones(sandbox, ['exec', 'agent']);
+    log = join(sandbox.dir, 'handler.log');
+    makeExecutor(sandbox, clones.exec!, 'exec', { deploy: [writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'))] });
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  it('says what the remote said, at once, and runs nothing', async () => {
+    sandbox.strata(clones.agent!, ['op', 'request', 'deploy', '--key', 'r1', '--agent', 'agent', '--', 'x']);
+    sandbox.git(clones.agent!, ['add', 'OPS.md']);
+    sandbox.git(clones.agent!, ['commit', '-q', '-m', 'request r1']);
+    sandbox.git(clones.agent!, ['push', '-q', 'origin', 'HEAD:main']);
+    await runAsync(sandbox, clones.exec!, 'git', ['pull', '-q', '--no-edit', 'origin', 'main'], NO_HOOK_REPLAY);
+    const hook = join(sandbox.dir, 'remote.git/hooks/pre-receive');
+    sandbox.write(hook, '#!/bin/sh\necho "branch main is protected" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    try {
+      const replayed = sandbox.strata(clones.exec!, ['replay'], { allowFail: true });
+      expect(replayed.stderr).toContain('branch main is protected');
+      expect(replayed.stderr).not.toContain('the remote moved');
+      expect(replayed.stderr).not.toContain('attempts');
+      expect(replayed.stderr).not.toContain('internal error');
+      expect(replayed.stderr).toMatch(/^hint: /m);
+      expect(replayed.status).toBe(3);
+      expect(readLog(log)).toEqual([]);
+    } finally {
+      rmSync(hook);
+    }
+    expect(sandbox.strata(clones.exec!, ['replay']).stdout).toContain('ran r1 (deploy): done');
+    expect(readLog(log).map(([k]) => k)).toEqual(['r1']);
+  });
+});
