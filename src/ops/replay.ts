@@ -12,7 +12,7 @@ import { formatStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { type HandlerSpec, NO_CLAIM_REMOTE, cleanName } from '../core/replay/config.js';
 import { type JournalState, type LostRun, describeLostRun } from '../core/replay/journal.js';
-import { type Action, type ReplayPlan, planReplay } from '../core/replay/plan.js';
+import { type Action, type ReplayPlan, type Row, planReplay } from '../core/replay/plan.js';
 import { type NewRecord, appendRecord } from '../core/replay/write.js';
 import { type HandlerRun, resolveProgram, runHandler, storeOutput } from './handler.js';
 import {
@@ -31,7 +31,7 @@ import {
 } from './ledger-commit.js';
 import { appendJournal, readJournal } from './journal.js';
 import { withFileLock } from './lock.js';
-import { type Place, type Snapshot, hasUnpushedLedger, place, snapshot } from './probe.js';
+import { type Place, type Snapshot, hasUnpushedLedger, ledgerHistory, place, snapshot } from './probe.js';
 import { now } from './workfile.js';
 
 /** The name of the lock that keeps two replays (and op resolve) in one clone apart. */
@@ -256,6 +256,10 @@ async function dryRun(snap: Snapshot, options: ReplayOptions): Promise<ReplayRep
       options.out(`would record ${action.key} (${action.kind}) as unknown: this clone already ${describeLostRun(action.lost)}, but HEAD's ledger lacks that record`);
       continue;
     }
+    if (action.type === 'mark-removed') {
+      options.out(`would record ${action.key} (${action.kind}) as unknown: ${removedNote(action.removed)}`);
+      continue;
+    }
     if (!runnable.has(action.kind)) runnable.set(action.kind, (await handlerProgram(snap.settings.handlers.get(action.kind)!, snap.top, options)) !== undefined);
     if (!runnable.get(action.kind)) {
       options.out(`would skip ${action.key} (${action.kind}): its handler cannot run (see above)`);
@@ -274,7 +278,12 @@ function planOf(snap: Snapshot): ReplayPlan {
   const input = { ops: snap.opsTexts, ledger: snap.ledger, now: now(), executor: snap.executor, handlers };
   const plan = planReplay(input);
   const fresh = plan.actions.filter((a) => a.type === 'run' && a.reason === 'pending').map((a) => a.key);
-  return fresh.length === 0 ? plan : planReplay({ ...input, journal: readJournal(snap.commonDir, fresh) });
+  return fresh.length === 0 ? plan : planReplay({ ...input, journal: readJournal(snap.commonDir, fresh), history: ledgerHistory(snap.top, fresh) });
+}
+
+/** Why an op whose record a commit removed is not run as new. */
+function removedNote(removed: Row): string {
+  return `the ledger had a ${removed.state} record of it by ${removed.by} at ${removed.at}, which a later commit removed (by hand, or a revert): it may have run already`;
 }
 
 /** Journals a record this replay committed; after the handler ran, a failure is only worth a warning. */
@@ -342,6 +351,14 @@ async function replayLocked(repo: Repo, where: Place, remote: Remote | undefined
       const note = `this clone ${ran} in commit ${action.lost.latest.commit?.slice(0, 12) ?? '?'}, which this branch lacks`;
       await recordAndPublish(repo, where, remote, { key: action.key, state: 'unknown', by: snap.executor, note }, `strata: ${action.key} unknown`, journal(snap, action.key, 'unknown', options));
       options.out(`strata: ${action.key} (${action.kind}): this clone already ${ran}, but HEAD's ledger lacks that record (${back}); recorded unknown, so it does not run again as new`);
+      outcomes.push({ key: action.key, kind: action.kind, state: 'unknown' });
+      continue;
+    }
+
+    if (action.type === 'mark-removed') {
+      const note = removedNote(action.removed);
+      await recordAndPublish(repo, where, remote, { key: action.key, state: 'unknown', by: snap.executor, note }, `strata: ${action.key} unknown`, journal(snap, action.key, 'unknown', options));
+      options.out(`strata: ${action.key} (${action.kind}): ${note}; recorded unknown, so it does not run as new (git strata op resolve ${action.key} retry runs it again)`);
       outcomes.push({ key: action.key, kind: action.kind, state: 'unknown' });
       continue;
     }

@@ -164,3 +164,53 @@ describe('ops: the journal in a clone with no remote', () => {
     expect(readLog(log)).toHaveLength(1);
   });
 });
+
+// Another executor has no journal of an op someone else ran: where a commit removed the ledger's record
+// of it (by hand with --no-verify, or a revert), the history still shows the record was there.
+describe('ops: a ledger record removed by a later commit', () => {
+  let sandbox: Sandbox;
+  let clones: Record<string, string>;
+  let log: string;
+
+  beforeAll(() => {
+    sandbox = makeSandbox('strata-ops-removed-');
+    clones = makeRemoteWithClones(sandbox, ['e1', 'e2', 'agent']);
+    log = join(sandbox.dir, 'handler.log');
+    const handler = writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'never'));
+    makeExecutor(sandbox, clones.e1!, 'e1', { deploy: [handler] });
+    makeExecutor(sandbox, clones.e2!, 'e2', { deploy: [handler] });
+  });
+  afterAll(() => sandbox?.cleanup());
+
+  const runs = (key: string): number => readLog(log).filter(([k]) => k === key).length;
+
+  it('is not run as new by another executor: it is recorded unknown for a person to settle', async () => {
+    const agent = clones.agent!;
+    sandbox.strata(agent, ['op', 'request', 'deploy', '--key', 'r61', '--agent', 'agent', '--', 'prod']);
+    sandbox.git(agent, ['add', 'OPS.md']);
+    sandbox.git(agent, ['commit', '-q', '-m', 'request r61']);
+    await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
+    // e1 runs it (its claim and result go to the remote); e2 pulls the done record.
+    await pullAndPush(sandbox, clones.e1!, NO_HOOK_REPLAY);
+    sandbox.strata(clones.e1!, ['replay']);
+    expect(runs('r61')).toBe(1);
+    await pullAndPush(sandbox, clones.e2!, NO_HOOK_REPLAY);
+    // The agent drops the records and pushes past the hook.
+    await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
+    const ledger = join(agent, '.strata/ledger.md');
+    sandbox.write(ledger, sandbox.read(ledger).split('\n').filter((line) => !line.includes('[op:r61]')).join('\n'));
+    sandbox.git(agent, ['commit', '-q', '--no-verify', '-am', 'drop r61']);
+    await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
+    // e2 pulls: the op looks pending on HEAD, and is not run again.
+    await pullAndPush(sandbox, clones.e2!, NO_HOOK_REPLAY);
+    const replayed = sandbox.strata(clones.e2!, ['replay']);
+    expect(runs('r61')).toBe(1);
+    expect(replayed.stdout).toMatch(/r61 \(deploy\): the ledger had a done record of it by e1 at \S+, which a later commit removed .*recorded unknown/);
+    const state = (JSON.parse(sandbox.strata(clones.e2!, ['op', 'show', 'r61', '--json']).stdout) as Array<{ state: string }>)[0]!.state;
+    expect(state).toBe('unknown');
+    // A person who says retry lets it run again, once.
+    sandbox.strata(clones.e2!, ['op', 'resolve', 'r61', 'retry', '--agent', 'alice']);
+    sandbox.strata(clones.e2!, ['replay']);
+    expect(runs('r61')).toBe(2);
+  });
+});

@@ -71,6 +71,12 @@ export interface PlanInput {
    * then; see journal.ts). Without it, HEAD's ledger alone decides.
    */
   readonly journal?: ReadonlyMap<string, readonly JournalRecord[]>;
+  /**
+   * Records of the keys that would run as pending that HEAD's history added to the ledger (the shell
+   * reads them only then). One HEAD's ledger lacks was removed by a later commit: by hand with
+   * --no-verify, or by a revert.
+   */
+  readonly history?: ReadonlyMap<string, readonly Row[]>;
 }
 
 export type RunReason = 'pending' | 'takeover' | 'rerun';
@@ -78,7 +84,8 @@ export type RunReason = 'pending' | 'takeover' | 'rerun';
 export type Action =
   | { readonly type: 'run'; readonly key: string; readonly kind: string; readonly args: readonly string[]; readonly reason: RunReason; readonly previous: Row | undefined }
   | { readonly type: 'mark-unknown'; readonly key: string; readonly kind: string; readonly claim: Row; readonly reason: 'own-claim' | 'expired-claim' }
-  | { readonly type: 'mark-lost'; readonly key: string; readonly kind: string; readonly lost: LostRun };
+  | { readonly type: 'mark-lost'; readonly key: string; readonly kind: string; readonly lost: LostRun }
+  | { readonly type: 'mark-removed'; readonly key: string; readonly kind: string; readonly removed: Row };
 
 export interface ReplayPlan {
   /** What to do, in order: first the crash recoveries, then runs in request order. */
@@ -138,6 +145,20 @@ export function currentEpoch(rows: readonly Row[]): Row[] {
     if (row.state === 'retry') start = i + 1;
   });
   return sorted.slice(start);
+}
+
+/**
+ * The latest record of a key that the history added and HEAD's ledger no longer has, in the epoch that
+ * counts now (after HEAD's last `retry` of the key): the op may have been claimed, run or settled
+ * already, and running it as new could run it twice. Undefined when HEAD has every record it had.
+ */
+export function removedRecord(history: readonly Row[] | undefined, rows: readonly Row[]): Row | undefined {
+  if (!history || history.length === 0) return undefined;
+  const same = (a: Row, b: Row): boolean => a.state === b.state && a.by === b.by && a.at === b.at;
+  let since = -Infinity;
+  for (const row of rows) if (row.state === 'retry' && row.ms !== undefined && row.ms > since) since = row.ms;
+  const gone = history.filter((h) => h.state !== 'retry' && !rows.some((row) => same(row, h)) && (h.ms === undefined || h.ms > since));
+  return gone.sort(compareRows).pop();
 }
 
 /** When a claim stops holding: its [lease:…], or DEFAULT_LEASE_MS after its [at:…]. */
@@ -213,7 +234,9 @@ export function planReplay(input: PlanInput): ReplayPlan {
         break;
       case 'pending': {
         const lost = handler ? lostRun(input.journal?.get(status.key), status.records) : undefined;
+        const removed = handler ? removedRecord(input.history?.get(status.key), status.records) : undefined;
         if (lost) recoveries.push({ type: 'mark-lost', key: status.key, kind: status.kind, lost });
+        else if (removed) recoveries.push({ type: 'mark-removed', key: status.key, kind: status.kind, removed });
         else if (handler) run('pending');
         else unhandled.push(status);
         break;
