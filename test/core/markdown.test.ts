@@ -91,6 +91,20 @@ describe('mergeMarkdown', () => {
     expect(r.text).toBe(lines('* apple', '* banana', '* cherry', '* Kiwi', '* melon', '* zucchini'));
   });
 
+  it('conflicts where one side rewrote a block and the other wrote directly against it', () => {
+    // A template's placeholder filled in two ways: "none this week" on one side, an entry on the other.
+    const base = lines('## Calls', '', '<!-- entries go here -->', '<!-- if none: *No calls this week.* -->', '', 'Send yours in.');
+    const ours = lines('## Calls', '', '<!-- entries go here -->', '*No calls this week.*', '', 'Send yours in.');
+    const theirs = lines('## Calls', '', '<!-- entries go here -->', '<!-- if none: *No calls this week.* -->', '* [Port the parser](p)', '', 'Send yours in.');
+    expect(merge(base, ours, theirs).conflicts).toBeGreaterThan(0);
+    expect(merge(base, theirs, ours).conflicts).toBeGreaterThan(0);
+    // With a blank line between, the insertion stands apart from the rewritten block.
+    const apart = lines('## Calls', '', '<!-- entries go here -->', '<!-- if none: *No calls this week.* -->', '', '* [Port the parser](p)', '', 'Send yours in.');
+    const r = mergeBoth(base, ours, apart);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(lines('## Calls', '', '<!-- entries go here -->', '*No calls this week.*', '', '* [Port the parser](p)', '', 'Send yours in.'));
+  });
+
   it('writes an identical insertion once', () => {
     const base = lines('- a', '- b');
     const ours = lines('- a', '- x', '- y', '- b');

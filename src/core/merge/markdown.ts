@@ -259,13 +259,34 @@ function overlaps(a: Region, b: Region): boolean {
   return a.b0 < b.b1 && b.b0 < a.b1;
 }
 
+/**
+ * A block of text rewritten on one side while the other side wrote something directly against it (no
+ * blank line between): the insertion may depend on the words it was written next to — a placeholder
+ * the other side filled in, a sentence it continued — so both meet as one change.
+ */
+function abuts(a: Region, b: Region, base: readonly Block[]): boolean {
+  if (a.side === b.side) return false;
+  const check = (edit: Region, ins: Region): boolean => {
+    if (edit.b1 !== edit.b0 + 1 || edit.blocks.length === 0 || ins.b0 !== ins.b1) return false;
+    if (ins.b0 !== edit.b0 && ins.b0 !== edit.b1) return false;
+    const old = base[edit.b0]!;
+    if (!ABUT_KINDS.has(old.kind)) return false;
+    const first = ins.blocks[0];
+    const last = ins.blocks[ins.blocks.length - 1];
+    return ins.b0 === edit.b1 ? first !== undefined && first.kind !== 'blank' : last !== undefined && last.kind !== 'blank';
+  };
+  return check(a, b) || check(b, a);
+}
+
+const ABUT_KINDS = new Set(['paragraph', 'html', 'other']);
+
 interface Cluster {
   readonly lo: number;
   readonly hi: number;
   readonly regions: Region[];
 }
 
-function clusterRegions(regions: Region[]): Cluster[] {
+function clusterRegions(regions: Region[], base: readonly Block[]): Cluster[] {
   const sorted = [...regions].sort((x, y) => x.b0 - y.b0 || x.b1 - y.b1 || x.side - y.side);
   const parent = sorted.map((_, k) => k);
   const find = (k: number): number => {
@@ -274,7 +295,7 @@ function clusterRegions(regions: Region[]): Cluster[] {
   };
   for (let a = 0; a < sorted.length; a++) {
     for (let b = a + 1; b < sorted.length && sorted[b]!.b0 <= sorted[a]!.b1; b++) {
-      if (overlaps(sorted[a]!, sorted[b]!)) parent[find(b)] = find(a);
+      if (overlaps(sorted[a]!, sorted[b]!) || abuts(sorted[a]!, sorted[b]!, base)) parent[find(b)] = find(a);
     }
   }
   const groups = new Map<number, Region[]>();
@@ -344,7 +365,7 @@ function mergeBlocks(
   if (addedTwice(o.regions, t.regions, base.blocks)) return undefined;
   const pieces: Piece[] = [];
   let pos = 0;
-  for (const cluster of clusterRegions(regions)) {
+  for (const cluster of clusterRegions(regions, base.blocks)) {
     for (const b of base.blocks.slice(pos, cluster.lo)) pieces.push(blockPiece(b));
     pieces.push(...resolveCluster(cluster, ctx));
     pos = Math.max(pos, cluster.hi);
