@@ -105,6 +105,28 @@ describe('mergeMarkdown', () => {
     expect(r.text).toBe(lines('## Calls', '', '<!-- entries go here -->', '*No calls this week.*', '', '* [Port the parser](p)', '', 'Send yours in.'));
   });
 
+  it('sorts entries with their nested details into a sorted list, each entry keeping its own details', () => {
+    // A calendar: each dated entry carries a nested line; the gap is after an entry's nested line.
+    const base = lines('## Events', '', '- 2031-03-02 | Oslo', '  - Intro night', '- 2031-03-05 | Lima', '  - Hack day', '- 2031-03-09 | Kyiv', '  - Talks', '', '## Next');
+    const ours = base.replace('  - Talks\n', '  - Talks\n- 2031-03-20 | Pune\n  - Workshop\n');
+    const theirs = base.replace('  - Talks\n', '  - Talks\n- 2031-03-12 | Baku\n  - Meetup\n- 2031-03-28 | Rome\n  - Social\n');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(
+      lines('## Events', '', '- 2031-03-02 | Oslo', '  - Intro night', '- 2031-03-05 | Lima', '  - Hack day', '- 2031-03-09 | Kyiv', '  - Talks',
+        '- 2031-03-12 | Baku', '  - Meetup', '- 2031-03-20 | Pune', '  - Workshop', '- 2031-03-28 | Rome', '  - Social', '', '## Next'),
+    );
+  });
+
+  it('keeps a nested item added under the entry above the gap first, before sorted siblings', () => {
+    const base = lines('- apple', '  - red', '- banana', '- cherry', '- damson');
+    const ours = lines('- apple', '  - red', '  - green', '- banana', '- cherry', '- damson');
+    const theirs = lines('- apple', '  - red', '- apricot', '- banana', '- cherry', '- damson');
+    const r = mergeBoth(base, ours, theirs);
+    expect(r.conflicts).toBe(0);
+    expect(r.text).toBe(lines('- apple', '  - red', '  - green', '- apricot', '- banana', '- cherry', '- damson'));
+  });
+
   it('writes an identical insertion once', () => {
     const base = lines('- a', '- b');
     const ours = lines('- a', '- x', '- y', '- b');

@@ -506,9 +506,15 @@ function orderRuns(os: Block[], ts: Block[], gap: number, ctx: Context): Block[]
 function orderCores(os: Block[], ts: Block[], gap: number, ctx: Context): Block[] | undefined {
   const base = ctx.base.blocks;
   const allItems = [...os, ...ts].every((b) => b.kind === 'listItem');
-  const neighbour = [base[gap - 1], base[gap]].find((b) => b?.kind === 'listItem');
-  if (allItems && neighbour && isSorted(listItems(base, neighbour.list, neighbour.depth))) {
-    return mergeSorted(os, ts, (b) => b.text);
+  const neighbour = allItems ? siblingAt(base, gap, Math.min(...[...os, ...ts].map((b) => b.depth))) : undefined;
+  if (neighbour && isSorted(listItems(base, neighbour.list, neighbour.depth))) {
+    // Items nested deeper at the head of a run continue the item above the gap: they stay first.
+    const [a, b] = [entries(os, neighbour.depth), entries(ts, neighbour.depth)];
+    const lead = (es: Block[][]): Block[] => (es[0] && es[0][0]!.depth > neighbour.depth ? es.shift()! : []);
+    const [la, lb] = [lead(a), lead(b)];
+    const join = (bs: Block[]): string => bs.map((x) => x.text).join('');
+    const leads = compareItems(join(la), join(lb)) <= 0 ? [...la, ...lb] : [...lb, ...la];
+    return [...leads, ...mergeSorted(a, b, (e) => e[0]!.text).flat()];
   }
   if (ctx.tuning.unordered === 'conflict') return undefined;
   // What belongs to the block above comes before what starts something new: a paragraph added to a
@@ -518,6 +524,29 @@ function orderCores(os: Block[], ts: Block[], gap: number, ctx: Context): Block[
   ctx.unordered++;
   const join = (bs: Block[]): string => bs.map((b) => b.text).join('');
   return compareItems(join(os), join(ts)) <= 0 ? [...os, ...ts] : [...ts, ...os];
+}
+
+/** A run of items cut into entries: an item at `depth` with the items nested under it, kept together. */
+function entries(run: readonly Block[], depth: number): Block[][] {
+  const out: Block[][] = [];
+  for (const b of run) {
+    const last = out[out.length - 1];
+    if (last && b.depth > depth) last.push(b);
+    else out.push([b]);
+  }
+  return out;
+}
+
+/**
+ * The base list item at `depth` next to a gap: the one before it (past the items nested under it, as
+ * a dated entry with its details) or the one after it.
+ */
+function siblingAt(base: readonly Block[], gap: number, depth: number): Block | undefined {
+  for (let k = gap - 1; k >= 0 && base[k]!.kind === 'listItem' && base[k]!.depth >= depth; k--) {
+    if (base[k]!.depth === depth) return base[k];
+  }
+  const next = base[gap];
+  return next?.kind === 'listItem' && next.depth === depth ? next : undefined;
 }
 
 /**
