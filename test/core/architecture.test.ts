@@ -11,6 +11,29 @@ function files(dir: string): string[] {
   });
 }
 
+type Outputs = Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
+
+function outputsOfBuild(): Outputs {
+  return (JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as { outputs: Outputs }).outputs;
+}
+
+/** The files loaded before `start` runs (it and its static imports, transitively), and the builtins. */
+function staticGraph(outputs: Outputs, start: string): { files: Set<string>; inputs: string[]; builtins: Set<string> } {
+  const files = new Set<string>();
+  const builtins = new Set<string>();
+  const visit = (out: string): void => {
+    if (files.has(out)) return;
+    if (!outputs[out]) {
+      builtins.add(out);
+      return;
+    }
+    files.add(out);
+    for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
+  };
+  visit(start);
+  return { files, inputs: [...files].flatMap((out) => Object.keys(outputs[out]!.inputs)), builtins };
+}
+
 describe('architecture', () => {
   it('src/core imports no I/O: no fs, child_process, isomorphic-git or execa', () => {
     const forbidden = /from ['"](node:)?(fs|fs\/promises|child_process|net|http|https)['"]|from ['"](isomorphic-git|execa|write-file-atomic|proper-lockfile)/;
@@ -19,10 +42,7 @@ describe('architecture', () => {
   });
 
   it('the merge driver is its own bundle: two modules, no Markdown parser, no CommonJS shims, no child_process up front', () => {
-    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
-      outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
-    };
-    const outputs = meta.outputs;
+    const outputs = outputsOfBuild();
     const entry = Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!;
     // The entry imports nothing statically: `merge` goes straight to the driver bundle.
     expect(outputs[entry]!.imports.filter((imp) => imp.kind === 'import-statement' && !imp.path.startsWith('node:'))).toEqual([]);
@@ -31,20 +51,8 @@ describe('architecture', () => {
     const driver = 'dist/driver.mjs';
     expect(outputs[driver]?.entryPoint).toBe('src/cli/merge.ts');
     // Everything that runs before the merge starts: the driver and its static imports.
-    const loaded = new Set<string>();
-    const builtins = new Set<string>();
-    const visit = (out: string): void => {
-      if (loaded.has(out)) return;
-      if (!outputs[out]) {
-        builtins.add(out);
-        return;
-      }
-      loaded.add(out);
-      for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
-    };
-    visit(driver);
-    expect(loaded.size).toBeLessThanOrEqual(2);
-    const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+    const { files, inputs, builtins } = staticGraph(outputs, driver);
+    expect(files.size).toBeLessThanOrEqual(2);
     expect(inputs.filter((i) => /mdast|micromark|execa|isomorphic-git|commander|write-file-atomic|signal-exit/.test(i))).toEqual([]);
     expect(inputs).toContain('src/core/merge/typed.ts');
     // node:child_process (with net, stream and dgram) is loaded only when a merge needs git.
@@ -55,10 +63,7 @@ describe('architecture', () => {
   });
 
   it('check and the pre-commit hook load no merge (a 10k-entry queue is checked, never merged), from a few files', () => {
-    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
-      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
-    };
-    const outputs = meta.outputs;
+    const outputs = outputsOfBuild();
     // check's bundle, and what the hook loads when a typed file is staged.
     const starts = {
       'src/cli/check.ts': Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/check.ts'),
@@ -66,16 +71,9 @@ describe('architecture', () => {
     };
     for (const [command, start] of Object.entries(starts)) {
       expect(start, command).toBeDefined();
-      const loaded = new Set<string>();
-      const visit = (out: string): void => {
-        if (loaded.has(out) || !outputs[out]) return;
-        loaded.add(out);
-        for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
-      };
-      visit(start!);
+      const { files, inputs } = staticGraph(outputs, start!);
       // A bundle of its own: a few files, not one per module (each ES module costs a load and a link).
-      expect(loaded.size, command).toBeLessThanOrEqual(command === 'src/cli/check.ts' ? 2 : 8);
-      const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+      expect(files.size, command).toBeLessThanOrEqual(command === 'src/cli/check.ts' ? 2 : 8);
       expect(inputs.filter((i) => /^src\/core\/(merge\/(fold|typed|markdown|file)|crdt\/queue)\.ts$/.test(i)), command).toEqual([]);
     }
   });
@@ -83,22 +81,11 @@ describe('architecture', () => {
 
 describe('the agent commands', () => {
   it('load no execa: agents run them many times a minute, and it was half of each bundle', () => {
-    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
-      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
-    };
-    const outputs = meta.outputs;
+    const outputs = outputsOfBuild();
     for (const command of ['queue', 'heartbeat', 'fact', 'op', 'check', 'hook']) {
       const start = Object.keys(outputs).find((out) => outputs[out]!.entryPoint === `src/cli/${command}.ts`);
       expect(start, command).toBeDefined();
-      const loaded = new Set<string>();
-      const visit = (out: string): void => {
-        if (loaded.has(out) || !outputs[out]) return;
-        loaded.add(out);
-        for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
-      };
-      visit(start!);
-      const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
-      expect(inputs.filter((i) => i.includes('node_modules/execa/')), command).toEqual([]);
+      expect(staticGraph(outputs, start!).inputs.filter((i) => i.includes('node_modules/execa/')), command).toEqual([]);
     }
   });
 });
