@@ -1,5 +1,7 @@
 // The command table: names, one-line summaries and lazy loaders. Loading this loads no command.
 
+import { StrataError } from '../core/errors.js';
+
 declare const STRATA_VERSION: string;
 export const VERSION = typeof STRATA_VERSION === 'string' ? STRATA_VERSION : '0.0.0-dev';
 
@@ -31,6 +33,23 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
   hook: { summary: 'the entry point of the hook shims: hook <name> [args]', load: () => import('./hook.js') },
   help: { summary: 'show help for strata or one command', load: () => import('./help.js') },
 };
+
+/**
+ * Loads a command's bundle (dist/cmd-<name>.mjs and its chunks). One that is missing or unreadable is a
+ * broken install, not a bug in strata: a refusal that says so and how to fix it, not a stack trace.
+ */
+export async function loadCommand(name: string, entry: Entry): Promise<Command> {
+  try {
+    return await entry.load();
+  } catch (error) {
+    const why = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/ imported from .*$/, '');
+    throw new StrataError(
+      'CONFIG',
+      `the ${name} command does not load (${why}): this install of strata is incomplete`,
+      "reinstall strata (./install.sh in its checkout), then check with 'git strata doctor'",
+    );
+  }
+}
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -1,5 +1,6 @@
 // Every command but the merge driver: import nothing but the command that runs.
-import { COMMANDS, VERSION, usage } from './commands.js';
+import { COMMANDS, VERSION, loadCommand, usage } from './commands.js';
+import { StrataError } from '../core/errors.js';
 import { EXIT, reportError } from './exit.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -17,7 +18,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`strata: unknown command '${name}'\n\n${usage()}`);
     return EXIT.usage;
   }
-  const command = await entry.load();
+  let command;
+  try {
+    command = await loadCommand(name, entry);
+  } catch (error) {
+    // A hook never blocks git for a broken install, as the shims let a commit through when node or
+    // the entry script is gone.
+    if (name !== 'hook' || !(error instanceof StrataError)) throw error;
+    process.stderr.write(`strata: warning: ${error.message}, so this hook did not run; git goes on without it\nhint: ${error.hint}\n`);
+    return EXIT.ok;
+  }
   return command.run(rest);
 }
 

@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { constants, existsSync, statSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
-import { basename, delimiter, isAbsolute, join, relative } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pc from 'picocolors';
 import { gitTry, repoPaths, type RepoPaths } from '../git/exec.js';
 import { BACKUP_SUFFIX, HOOK_NAMES, callsStrata, isShim, renderShim, shimTarget, trackedHookLine } from '../git/hooks.js';
@@ -20,7 +21,7 @@ import { type Unrunnable, locateProgram } from '../ops/handler.js';
 import type { ReplaySettings } from '../core/replay/config.js';
 import { readLocalSettings } from '../ops/probe.js';
 import { command, parse } from './args.js';
-import { VERSION } from './commands.js';
+import { COMMANDS, VERSION } from './commands.js';
 import { EXIT } from './exit.js';
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -84,6 +85,8 @@ export async function diagnose(cwd: string): Promise<Check[]> {
   const tracked = typed.filter((t) => t.tracked);
   const typedPaths = tracked.length > 0 ? tracked.map((t) => t.path) : typed.map((t) => `${t.path} (not tracked yet)`);
   checks.push(...(await checkDriver(cwd, typedPaths)));
+  const commands = checkCommands();
+  if (commands) checks.push(commands);
   if (!repo) {
     checks.push({ status: 'warn', name: 'repository', message: 'not inside a git repository: attributes and hooks not checked', fix: 'run git strata doctor inside a repository' });
   } else {
@@ -145,6 +148,32 @@ function probe(node: string, cli: string): { version?: string; error?: string } 
   if (result.status !== 0) return { error: `exit ${result.status}: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? ''}` };
   const version = /strata (\S+)/.exec(result.stdout)?.[1];
   return version ? { version } : { error: `unexpected output: ${result.stdout.trim()}` };
+}
+
+/**
+ * Every command but the driver is a bundle of its own next to the entry (dist/cmd-<name>.mjs, with its
+ * chunks), loaded only when it runs: `--version` and `merge --self-check` load none of them, so a
+ * half-copied or half-built dist passes the driver's check while `queue` cannot start, nor the `hook`
+ * every commit runs. Loads each of this strata's (the dist this doctor runs from) in one node, which
+ * runs none of them.
+ */
+function checkCommands(): Check | undefined {
+  const self = fileURLToPath(import.meta.url);
+  if (!self.endsWith('.mjs')) return undefined; // run from the sources (tests): there are no bundles
+  const dist = dirname(self);
+  const files = Object.keys(COMMANDS)
+    .filter((name) => name !== 'merge')
+    .map((name) => pathToFileURL(join(dist, `cmd-${name}.mjs`)).href);
+  const script = [
+    `for (const file of ${JSON.stringify(files)}) {`,
+    '  try { await import(file); }',
+    "  catch (error) { process.stdout.write(`${file.slice(file.lastIndexOf('/') + 1)}: ${String(error?.message ?? error).split('\\n')[0].replace(/ imported from .*$/, '')}`); process.exit(1); }",
+    '}',
+  ].join('\n');
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  if (result.status === 0) return { status: 'ok', name: 'commands', message: `every command of ${dist} loads` };
+  const why = (result.stdout || result.error?.message || (result.stderr ?? '').trim().split('\n')[0] || `exit ${result.status}`).trim();
+  return { status: 'fail', name: 'commands', message: `a command of ${dist} does not load (${why}): it fails where it is run, and a hook that needs it does not run`, fix: 'reinstall strata (./install.sh in its checkout)' };
 }
 
 /**

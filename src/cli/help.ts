@@ -1,6 +1,6 @@
 // git strata help [command]: the overview from the command table, or one command's own --help.
 // (`git strata --help` never reaches strata: git turns it into `git help strata`, i.e. `man git-strata`.)
-import { COMMANDS, usage } from './commands.js';
+import { COMMANDS, loadCommand, usage } from './commands.js';
 import { EXIT } from './exit.js';
 
 export async function run(args: string[]): Promise<number> {
@@ -15,6 +15,6 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`strata: no command named '${name}'\n\n${usage()}`);
     return EXIT.usage;
   }
-  const command = await entry.load();
+  const command = await loadCommand(name, entry);
   return command.run(['--help']);
 }

@@ -1,7 +1,10 @@
 // Every command and subcommand answers --help (and `git strata help CMD`) with its help on stdout and
 // exit 0: a demanding user reads the help first, and a stack trace there is the first impression.
+import { spawnSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { makeSandbox } from '../helpers/git.js';
+import { ROOT, makeSandbox } from '../helpers/git.js';
 
 const sandbox = makeSandbox('strata-help-');
 afterAll(() => sandbox.cleanup());
@@ -43,4 +46,36 @@ it.each([['replay'], ['install'], ['uninstall']])('%s outside a repository: a re
   expect(r.stderr).toMatch(/^strata: not inside a git/m);
   expect(r.stderr).toMatch(/^hint: /m);
   expect(r.status).toBe(3);
+});
+
+// A half-copied or half-built dist: the entry is there, one command's bundle is not. That is a broken
+// install, not a bug: a message with the fix (exit 3) rather than 'internal error', a stack trace and
+// exit 70; a hook lets git go on, as the shims do when the entry itself is gone; doctor names it,
+// although the driver's own checks (--version, merge --self-check) load no command bundle.
+it('a command whose bundle is missing: a refusal with the fix, a hook that lets git go on, a doctor FAIL', () => {
+  const dist = join(sandbox.dir, 'broken/dist');
+  cpSync(join(ROOT, 'dist'), dist, { recursive: true });
+  rmSync(join(dist, 'cmd-queue.mjs'));
+  rmSync(join(dist, 'cmd-hook.mjs'));
+  const strata = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [join(dist, 'git-strata.mjs'), ...args], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/internal error|at .*\.mjs:\d+/);
+    return r;
+  };
+  for (const args of [['queue', 'next'], ['help', 'queue']]) {
+    const r = strata(...args);
+    expect(r.stderr).toMatch(/^strata: the queue command does not load \(Cannot find module .*cmd-queue\.mjs'\): this install of strata is incomplete$/m);
+    expect(r.stderr).toMatch(/^hint: reinstall strata \(\.\/install\.sh/m);
+    expect(r.status).toBe(3);
+  }
+  const hook = strata('hook', 'pre-commit');
+  expect(hook.status).toBe(0);
+  expect(hook.stderr).toMatch(/^strata: warning: the hook command does not load .*, so this hook did not run; git goes on without it$/m);
+  const doctor = strata('doctor', '--json');
+  const checks = JSON.parse(doctor.stdout).checks as Array<{ name: string; status: string; message: string }>;
+  expect(checks.find((c) => c.name === 'commands')).toMatchObject({ status: 'fail', message: expect.stringMatching(/cmd-(queue|hook)\.mjs: Cannot find module/) });
+  expect(doctor.status).toBe(1);
+  // The whole dist: every command loads.
+  const whole = sandbox.strata(sandbox.dir, ['doctor', '--json'], { allowFail: true });
+  expect(JSON.parse(whole.stdout).checks.find((c: { name: string }) => c.name === 'commands')).toMatchObject({ status: 'ok' });
 });
