@@ -157,13 +157,14 @@ function recordedExit(s: OpStatus): number {
   return s.state === 'done' ? 0 : 1;
 }
 
-async function printSettled(s: OpStatus, commonDir: string): Promise<number> {
+/** `ranHere`: this call's replay just ran it (and said so); else the record is all there is. */
+async function printSettled(s: OpStatus, commonDir: string, ranHere = false): Promise<number> {
   const r = s.record!;
   const path = r.out ? outputPath(commonDir, r.out) : undefined;
   const output = path ? await readFile(path).catch(() => undefined) : undefined;
   if (output) process.stdout.write(output);
   else if (r.note) out(r.note);
-  err(`strata: ${s.key} was ${s.state} by ${r.by} at ${r.at}${r.exit !== undefined ? ` (exit ${r.exit})` : ''}${r.out ? `, output ${r.out}` : ''}; recorded result, nothing run`);
+  err(`strata: ${s.key} was ${s.state} by ${r.by} at ${r.at}${r.exit !== undefined ? ` (exit ${r.exit})` : ''}${r.out ? `, output ${r.out}` : ''}; ${ranHere ? 'result recorded in the ledger' : 'recorded result, nothing run'}`);
   return recordedExit(s);
 }
 
@@ -186,9 +187,12 @@ async function runRun(args: string[]): Promise<number> {
     throw new StrataError('BAD_INPUT', `${key} is ${before.s.state} and this clone is not an executor`, 'it runs where git config strata.executor is true; git strata op show shows its state');
   }
   const { replay } = await import('../ops/replay.js');
-  await replay({ cwd, only: key, out, err });
+  const ran: string[] = [];
+  await replay({ cwd, only: key, out: (line) => (ran.push(line), out(line)), err });
   const after = find();
-  if (after.s && (after.s.state === 'done' || after.s.state === 'failed')) return printSettled(after.s, after.commonDir);
+  // Replay says 'ran KEY' when it executed the handler; another executor may have settled it instead.
+  const ranHere = ran.some((line) => line.startsWith(`strata: ran ${key} `));
+  if (after.s && (after.s.state === 'done' || after.s.state === 'failed')) return printSettled(after.s, after.commonDir, ranHere);
   throw new StrataError('BAD_INPUT', `${key} is ${after.s?.state ?? 'gone'}: ${after.s ? describe(after.s) : ''}`.trim());
 }
 

@@ -108,3 +108,33 @@ describe('ops: exactly once across competing executors', () => {
     expect(readLog(log)).toHaveLength(before);
   });
 });
+
+// `op run KEY` on a pending op runs it here (an executor) and then prints its result: that result was
+// just made, so the line after it must not say 'nothing run' (the words for a result only replayed).
+describe('op run on a pending op', () => {
+  let sandbox: Sandbox;
+  afterAll(() => sandbox?.cleanup());
+
+  it('runs it once and says the result is recorded; asked again, it replays the record and runs nothing', () => {
+    sandbox = makeSandbox('strata-op-run-');
+    const clones = makeRemoteWithClones(sandbox, ['exec']);
+    const exec = clones.exec!;
+    const log = join(sandbox.dir, 'handler.log');
+    makeExecutor(sandbox, exec, 'exec', { note: [writeHandler(sandbox.dir, 'handler.sh', log, join(sandbox.dir, 'no-such-flag'))] }, { 'strata.claimRemote': 'origin' });
+    sandbox.strata(exec, ['op', 'request', 'note', '--key', 'now-1', '--agent', 'agent', 'x']);
+    sandbox.git(exec, ['add', 'OPS.md']);
+    sandbox.git(exec, ['commit', '-q', '-m', 'request']);
+
+    const first = sandbox.strata(exec, ['op', 'run', 'now-1']);
+    expect(first.stdout).toContain('strata: ran now-1 (note): done, exit 0');
+    expect(first.stdout).toContain('handled now-1 with 1 args');
+    expect(first.stderr).toMatch(/^strata: now-1 was done by exec at .*; result recorded in the ledger$/m);
+    expect(first.stderr).not.toContain('nothing run');
+    expect(readLog(log)).toHaveLength(1);
+
+    const again = sandbox.strata(exec, ['op', 'run', 'now-1']);
+    expect(again.stdout).not.toContain('strata: ran');
+    expect(again.stderr).toContain('recorded result, nothing run');
+    expect(readLog(log)).toHaveLength(1);
+  });
+});
