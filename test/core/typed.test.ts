@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { merge } from '../helpers/merge.js';
+import { mergeFile } from '../../src/core/merge/file.js';
+import { gitLineMerge } from '../../src/git/line-merge.js';
 
 const HB = (agent: string, at: string, text: string): string => `- [agent:${agent}] [at:2026-11-27T${at}.000Z] [ttl:10m] ${text}\n`;
 const FACT = (value: string, at: string, agent = 'research', extra = ''): string =>
@@ -85,6 +87,19 @@ describe('heartbeat merge', () => {
       const [x, y] = [line(early, 'earlier, by hand'), line(late, 'later')];
       for (const [o, t] of [[x, y], [y, x]] as const) expect((await merge('heartbeat', b, o, t)).text).toBe(y);
     }
+  });
+
+  it('a prose conflict in diff3 style shows an entry in its base section as the base had it', async () => {
+    // One side rewrote the paragraph and removed agent a; the other rewrote it too and updated a, which
+    // therefore stays. git's base section holds the base's lines: a reader (and resolve --committed)
+    // takes it for the base, so the update must not be written there as if nobody had changed a.
+    const b = `# Heartbeats\n\nWho is here.\n${HB('a', '10:00:00', 'idle')}\nEnd.\n`;
+    const o = `# Heartbeats\n\nWho is here now.\n\nEnd.\n`;
+    const t = `# Heartbeats\n\nWho is around.\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`;
+    const result = await mergeFile('heartbeat', b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => 'diff3' });
+    expect(result.conflicts).toBeGreaterThan(0);
+    const baseSection = /\|{7} base\n([^]*?)={7}\n/.exec(result.text)?.[1];
+    expect(baseSection).toBe(`Who is here.\n${HB('a', '10:00:00', 'idle')}`);
   });
 
   it('keeps CRLF and a missing final newline', async () => {

@@ -168,6 +168,7 @@ function fill(
   merged: ReadonlyMap<string, Entry>,
   entryConflicts: ReadonlyMap<string, Conflict>,
   sides: readonly Skeleton[],
+  base: ReadonlyMap<string, Entry>,
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
   folds?: ReadonlyArray<readonly [string, string]>,
@@ -192,16 +193,27 @@ function fill(
   };
   const open = '<'.repeat(markerSize);
   const close = '>'.repeat(markerSize);
+  const baseMarker = '|'.repeat(markerSize);
+  const separator = '='.repeat(markerSize);
   const placed = new Set<string>();
   let inConflict = false;
+  let inBase = false;
   const out: OutLine[] = [];
   for (const line of splitLines(skeleton)) {
     if (markers && line.startsWith(open)) inConflict = true;
-    if (markers && line.startsWith(close)) inConflict = false;
+    if (markers && line.startsWith(close)) inConflict = inBase = false;
+    if (inConflict && (line.startsWith(baseMarker) || lineBody(line) === separator)) inBase = line.startsWith(baseMarker);
     const key = holeOf(line);
     if (key === null) {
       // A folded run of an ordered type sorts as one item, by its first entry.
       out.push(folds && line.startsWith(FOLD) ? { text: line, key: lineBody(line) } : { text: line });
+      continue;
+    }
+    if (inBase) {
+      // A diff3 base section shows the base's lines, as git's does: the entry as the base had it, not
+      // as merged (read back as the base, a merged update would look like no change at all).
+      const was = base.get(key);
+      if (was) out.push({ text: entryContent(was)! + lineEnding(line) });
       continue;
     }
     const entry = merged.get(key);
@@ -472,7 +484,7 @@ async function mergeParsed(
   }
   const orderable = type.orderable;
   const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
-  const filled = fill(skeleton, merged, entryConflicts, [o, t], opts, order, folded?.order, conflicts > 0);
+  const filled = fill(skeleton, merged, entryConflicts, [o, t], b.entries, opts, order, folded?.order, conflicts > 0);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
   if (filled === undefined || (filled.putBack && folded)) return undefined;
   const { text } = filled;
