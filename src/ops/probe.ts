@@ -140,19 +140,17 @@ export function snapshot(where: string | Place, settings?: ReplaySettings): Snap
 }
 
 /**
- * Whether HEAD has ledger commits its upstream lacks (a push that failed, or a replay killed before its
- * push): other executors must see them before our claims' leases run out.
- */
-/**
  * Every record of `keys` that a commit in HEAD's history added to the ledger (`git log -G` on it: the
- * commits that added or removed such a line). Read only for ops about to run as new, so a long history
- * is walked once per op, not on every pull.
+ * commits that added or removed such a line, on every branch merged in). Read only for ops about to
+ * run as new, so a long history is walked once per op, not on every pull.
  */
 export function ledgerHistory(top: string, keys: readonly string[]): Map<string, Row[]> {
   const out = new Map<string, Row[]>();
   if (keys.length === 0) return out;
   const escaped = keys.map((k) => k.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&'));
-  const result = gitSync(top, ['log', '-p', '--no-color', '--no-ext-diff', '--format=', '-G', `\\[op::?(${escaped.join('|')})\\]`, 'HEAD', '--', LEDGER_PATH]);
+  // --full-history: a merge whose ledger is one parent's (the other side's records dropped, say by a
+  // resolution that kept ours) would otherwise hide the branch that added them from a path-limited log.
+  const result = gitSync(top, ['log', '-p', '--full-history', '--no-color', '--no-ext-diff', '--format=', '-G', `\\[op::?(${escaped.join('|')})\\]`, 'HEAD', '--', LEDGER_PATH]);
   if (result.status !== 0) return out;
   const added = result.stdout.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++')).map((line) => `${line.slice(1)}\n`);
   const wanted = new Set(keys);
@@ -165,6 +163,10 @@ export function ledgerHistory(top: string, keys: readonly string[]): Map<string,
   return out;
 }
 
+/**
+ * Whether HEAD has ledger commits its upstream lacks (a push that failed, or a replay killed before its
+ * push): other executors must see them before our claims' leases run out.
+ */
 export function hasUnpushedLedger(top: string, upstream = '@{upstream}'): boolean {
   const result = gitSync(top, ['rev-list', '-1', `${upstream}..HEAD`, '--', LEDGER_PATH]);
   return result.status === 0 && result.stdout.trim() !== '';

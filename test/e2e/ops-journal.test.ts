@@ -213,4 +213,30 @@ describe('ops: a ledger record removed by a later commit', () => {
     sandbox.strata(clones.e2!, ['replay']);
     expect(runs('r61')).toBe(2);
   });
+
+  it('is not run as new where a merge dropped the record: the branch that added it is read too', async () => {
+    const agent = clones.agent!;
+    sandbox.strata(agent, ['op', 'request', 'deploy', '--key', 'r62', '--agent', 'agent', '--', 'prod']);
+    sandbox.git(agent, ['add', 'OPS.md']);
+    sandbox.git(agent, ['commit', '-q', '-m', 'request r62']);
+    await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
+    await pullAndPush(sandbox, clones.e1!, NO_HOOK_REPLAY);
+    sandbox.strata(clones.e1!, ['replay']);
+    expect(runs('r62')).toBe(1);
+    // The agent commits something of its own, then merges the remote keeping its own side whole (as a
+    // person resolving a ledger conflict with --ours does): the merge drops e1's records. The ledger
+    // is then the same as the merge's first parent, so git's default history simplification never
+    // walks the branch that added them.
+    sandbox.write(join(agent, 'notes.txt'), 'mine\n');
+    sandbox.git(agent, ['add', 'notes.txt']);
+    sandbox.git(agent, ['commit', '-q', '-m', 'notes']);
+    sandbox.git(agent, ['fetch', '-q', 'origin']);
+    sandbox.git(agent, ['merge', '-q', '--no-verify', '-s', 'ours', '-m', 'merge, keeping ours', 'origin/main']);
+    sandbox.git(agent, ['push', '-q', 'origin', 'HEAD:main']);
+    await pullAndPush(sandbox, clones.e2!, NO_HOOK_REPLAY);
+    expect(sandbox.read(join(clones.e2!, '.strata/ledger.md'))).not.toContain('[op:r62]');
+    const replayed = sandbox.strata(clones.e2!, ['replay']);
+    expect(runs('r62')).toBe(1);
+    expect(replayed.stdout).toMatch(/r62 \(deploy\): the ledger had a done record of it by e1 at \S+, which a later commit removed .*recorded unknown/);
+  });
 });
