@@ -3,6 +3,7 @@ import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { mergeFile } from '../../src/core/merge/file.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 import { merge } from '../helpers/merge.js';
+import { findConflictMarkers } from '../../src/core/check/markers.js';
 
 const HEAD = '# Queue\n\n';
 const T = (seq: number, id: string, rest: string, box = ' '): string => `- [${box}] [seq:${seq}] [id:${id}] ${rest}\n`;
@@ -76,6 +77,21 @@ describe('queue merge', () => {
     for (const [x, y] of [[doneAt('2026-11-27T10:00:05Z'), doneAt('2026-11-27T10:00:05.500Z')], [doneAt('2026-11-27T10:00:05.500Z'), doneAt('2026-11-27T10:00:05Z')]] as const) {
       expect(bySeq((await merge('queue', base, x, y)).text).get('142')!.line).toContain('[done:2026-11-27T10:00:05Z]');
     }
+  });
+
+  it('a conflict on the first task of a file with a byte order mark starts with its marker, as git writes it', async () => {
+    // The mark goes back on each version's first line, inside the region: before the marker it would
+    // hide the marker from check's conflict-markers and from resolve --committed.
+    const BOM = '\uFEFF';
+    const first = (text: string): string => `- [ ] [seq:1] [id:aaaaaaaaaa] [agent:x] ${text}\n`;
+    const rest = '- [ ] [seq:2] [id:bbbbbbbbbb] [agent:x] ship it\n';
+    const [b, o, t] = ['build it', 'build it well', 'build it fast'].map((text) => `${BOM}${first(text)}${rest}`) as [string, string, string];
+    const result = await mergeFile('queue', b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => 'diff3' });
+    expect(result.conflicts).toBe(1);
+    expect(result.text).toBe(
+      `<<<<<<< ours\n${BOM}${first('build it well')}||||||| base\n${BOM}${first('build it')}=======\n${BOM}${first('build it fast')}>>>>>>> theirs\n${rest}`,
+    );
+    expect(findConflictMarkers(result.text)).toHaveLength(1);
   });
 
   it('a task edited two ways is a conflict around it, with the base task in diff3 style', async () => {

@@ -40,6 +40,25 @@ export function unmergeableReason(texts: readonly string[], type?: FileType): st
 
 const BOM = '\uFEFF';
 
+/**
+ * The byte order mark put back on a merge of the texts without it. Where the text starts with a
+ * conflict, the mark goes on each section's first line, where git's line merge of the whole files has
+ * it: before the opening marker it would hide the marker from every reader of markers.
+ */
+function withBom(text: string, markerSize: number): string {
+  if (!text.startsWith('<'.repeat(markerSize))) return BOM + text;
+  const lines = text.split(/(?<=\n)/);
+  const marker = (line: string | undefined, char: string): boolean => line !== undefined && line.startsWith(char.repeat(markerSize));
+  for (let k = 0; k < lines.length; k++) {
+    const line = lines[k]!;
+    const next = lines[k + 1];
+    const opens = k === 0 || marker(line, '|') || (marker(line, '=') && line.replace(/\r?\n$/, '') === '='.repeat(markerSize));
+    if (opens && next !== undefined && !marker(next, '|') && !marker(next, '=') && !marker(next, '>')) lines[k + 1] = BOM + next;
+    if (marker(line, '>')) break;
+  }
+  return lines.join('');
+}
+
 /** Runs a line merge at most once per input: the Markdown merge starts with the same line merge. */
 function memoize(lineMerge: LineMerge): LineMerge {
   let last: { input: Parameters<LineMerge>[0]; result: ReturnType<LineMerge> } | undefined;
@@ -70,7 +89,7 @@ export async function mergeFile(type: FileType, base: string, ours: string, thei
     // on all three versions it is no part of any entry, merged without it and put back.
     if (base.startsWith(BOM) && ours.startsWith(BOM) && theirs.startsWith(BOM)) {
       const result = await mergeTyped(entryType, base.slice(1), ours.slice(1), theirs.slice(1), opts, prose);
-      return { ...result, text: BOM + result.text };
+      return { ...result, text: withBom(result.text, opts.markerSize) };
     }
     return mergeTyped(entryType, base, ours, theirs, opts, prose);
   }
