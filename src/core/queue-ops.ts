@@ -315,6 +315,14 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
       );
     }
   }
+  const inexact = inexactDepends(entry);
+  if (inexact.length > 0) {
+    throw new StrataError(
+      'BAD_INPUT',
+      `${file}: task ${seq} depends on ${inexact.join(', ')}, larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly: it cannot tell whether that is done`,
+      `git strata check ${file} shows where such a seq is written; renumber it and this task's [depends:…]`,
+    );
+  }
   const waiting = task.depends.flatMap((d): Array<{ seq: number; status: Status | 'missing' }> => {
     const dep = q.bySeq.get(d)?.[0];
     if (!dep) return [{ seq: d, status: 'missing' }];
@@ -338,6 +346,20 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
 }
 
 /**
+ * The numbers in an entry's `[depends:…]` past 2^53 - 1. dependsOf reads them as none (a double would
+ * round them into another task's number), but the task waits for something all the same: whatever
+ * that is, it is not known to be done.
+ */
+function inexactDepends(entry: Entry): string[] {
+  const value = tagValue(entry, 'depends');
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => /^\d+$/.test(part) && !Number.isSafeInteger(Number(part)));
+}
+
+/**
  * The causally ready tasks in seq order: open (or claimed by `agent`, or held by an expired lease) and
  * every dependency done.
  */
@@ -354,7 +376,7 @@ export function next(text: string, agent?: string, liveness?: Liveness): Task[] 
       const holder = claimParts(claim).agent;
       if (holder !== agent?.trim() && claimHolds(claim, liveness)) continue;
     }
-    const blocked = dependsOf(entry).some((d) => {
+    const blocked = inexactDepends(entry).length > 0 || dependsOf(entry).some((d) => {
       const dep = q.bySeq.get(d)?.[0];
       return !dep || statusOf(dep) !== 'done';
     });

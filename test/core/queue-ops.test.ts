@@ -274,6 +274,15 @@ describe('queue next', () => {
     const text = '- [ ] [seq:3] [id:cccccccccc] c\n- [ ] [seq:1] [id:aaaaaaaaaa] a\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] b\n';
     expect(next(text).map((t) => t.seq)).toEqual([1, 3]);
   });
+
+  it('a dependency on a seq past 2^53 - 1 (malformed, not read rounded) keeps the task waiting, and done refuses it', () => {
+    // A date-time seq: strata reads no such number, so it cannot tell whether that task is done.
+    const text = '- [ ] [seq:1] [id:aaaaaaaaaa] [depends:20261128124010811] after the nightly\n- [ ] [seq:20261128124010811] [id:bbbbbbbbbb] nightly\n';
+    expect(next(text).map((t) => t.seq)).toEqual([]);
+    const error = refusal(() => done(text, 1, S(30)));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toMatch(/task 1 depends on 20261128124010811, larger than 9007199254740991/);
+  });
 });
 
 describe('queue graph', () => {
