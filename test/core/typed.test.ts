@@ -28,6 +28,17 @@ describe('heartbeat merge', () => {
     expect(one.text).not.toContain('early');
   });
 
+  it('an entry written right under a paragraph the other side rewrote is an append, not a conflict', async () => {
+    const b = 'Agents report here:\n';
+    const o = 'Agents report here, every 5 minutes:\n';
+    const t = `Agents report here:\n${HB('a', '10:00:00', 'first')}`;
+    for (const [x, y] of [[o, t], [t, o]] as const) {
+      const result = await merge('heartbeat', b, x, y);
+      expect(result.conflicts).toBe(0);
+      expect(result.text).toBe(`Agents report here, every 5 minutes:\n${HB('a', '10:00:00', 'first')}`);
+    }
+  });
+
   it('a byte order mark on all three versions hides no entry: the first agent still merges by stamp', async () => {
     const BOM = '\uFEFF';
     const b = `${BOM}${HB('a', '10:00:00', 'idle')}${HB('b', '10:00:00', 'idle')}`;

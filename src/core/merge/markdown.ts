@@ -25,6 +25,12 @@ export interface MarkdownTuning {
    * to a person, who would usually have put the first parent's first.
    */
   readonly unordered: 'order' | 'conflict';
+  /**
+   * Lines that stand for a typed file's entries (the placeholders of its skeleton): one written against
+   * a paragraph the other side rewrote is an append (SPEC: concurrent appends never conflict), never one
+   * change with it, as prose written there is.
+   */
+  readonly entry?: (text: string) => boolean;
 }
 
 export const DEFAULT_TUNING: MarkdownTuning = { unordered: 'order' };
@@ -34,8 +40,9 @@ export function mergeMarkdown(
   ours: string,
   theirs: string,
   opts: MergeOptions,
-  tuning: MarkdownTuning = DEFAULT_TUNING,
+  given: Partial<MarkdownTuning> = {},
 ): MergeResult {
+  const tuning: MarkdownTuning = { ...DEFAULT_TUNING, ...given };
   const labels = opts.labels ?? DEFAULT_LABELS;
   const line = opts.lineMerge({ base, ours, theirs, markerSize: opts.markerSize, labels });
   if (line.conflicts === 0) return { text: line.text, conflicts: 0, method: 'line' };
@@ -264,7 +271,7 @@ function overlaps(a: Region, b: Region): boolean {
  * blank line between): the insertion may depend on the words it was written next to — a placeholder
  * the other side filled in, a sentence it continued — so both meet as one change.
  */
-function abuts(a: Region, b: Region, base: readonly Block[]): boolean {
+function abuts(a: Region, b: Region, base: readonly Block[], entry: ((text: string) => boolean) | undefined): boolean {
   if (a.side === b.side) return false;
   const check = (edit: Region, ins: Region): boolean => {
     if (edit.b1 !== edit.b0 + 1 || edit.blocks.length === 0 || ins.b0 !== ins.b1) return false;
@@ -273,7 +280,8 @@ function abuts(a: Region, b: Region, base: readonly Block[]): boolean {
     if (!ABUT_KINDS.has(old.kind)) return false;
     const first = ins.blocks[0];
     const last = ins.blocks[ins.blocks.length - 1];
-    return ins.b0 === edit.b1 ? first !== undefined && first.kind !== 'blank' : last !== undefined && last.kind !== 'blank';
+    const touching = ins.b0 === edit.b1 ? first : last;
+    return touching !== undefined && touching.kind !== 'blank' && !entry?.(touching.text);
   };
   return check(a, b) || check(b, a);
 }
@@ -286,7 +294,7 @@ interface Cluster {
   readonly regions: Region[];
 }
 
-function clusterRegions(regions: Region[], base: readonly Block[]): Cluster[] {
+function clusterRegions(regions: Region[], base: readonly Block[], entry?: (text: string) => boolean): Cluster[] {
   const sorted = [...regions].sort((x, y) => x.b0 - y.b0 || x.b1 - y.b1 || x.side - y.side);
   const parent = sorted.map((_, k) => k);
   const find = (k: number): number => {
@@ -295,7 +303,7 @@ function clusterRegions(regions: Region[], base: readonly Block[]): Cluster[] {
   };
   for (let a = 0; a < sorted.length; a++) {
     for (let b = a + 1; b < sorted.length && sorted[b]!.b0 <= sorted[a]!.b1; b++) {
-      if (overlaps(sorted[a]!, sorted[b]!) || abuts(sorted[a]!, sorted[b]!, base)) parent[find(b)] = find(a);
+      if (overlaps(sorted[a]!, sorted[b]!) || abuts(sorted[a]!, sorted[b]!, base, entry)) parent[find(b)] = find(a);
     }
   }
   const groups = new Map<number, Region[]>();
@@ -365,7 +373,7 @@ function mergeBlocks(
   if (addedTwice(o.regions, t.regions, base.blocks)) return undefined;
   const pieces: Piece[] = [];
   let pos = 0;
-  for (const cluster of clusterRegions(regions, base.blocks)) {
+  for (const cluster of clusterRegions(regions, base.blocks, tuning.entry)) {
     for (const b of base.blocks.slice(pos, cluster.lo)) pieces.push(blockPiece(b));
     pieces.push(...resolveCluster(cluster, ctx));
     pos = Math.max(pos, cluster.hi);

@@ -6,10 +6,11 @@ import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, 
 import { FOLD, type FoldSpec, KeyReader, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
+import type { MarkdownTuning } from './markdown.js';
 import { conflictRegion, styleOnce } from './conflict-style.js';
 
 /** Prose conflicts the skeleton merge could not settle go to the Markdown block merge, loaded lazily. */
-export type ProseMerge = (base: string, ours: string, theirs: string, opts: MergeOptions) => MergeResult;
+export type ProseMerge = (base: string, ours: string, theirs: string, opts: MergeOptions, tuning?: Partial<MarkdownTuning>) => MergeResult;
 
 const HOLE = '\uE000';
 /** Large enough that no real line in a skeleton can look like one of our own markers. */
@@ -477,7 +478,8 @@ async function mergeParsed(
     // The Markdown merge reads the prose around entries; folded runs would read differently to it.
     if (folded) return undefined;
     const proseMerge = await loadProseMerge();
-    const prose = proseMerge(b.text, o.text, t.text, opts);
+    // Entries written against a paragraph the other side rewrote are appends, not one change with it.
+    const prose = proseMerge(b.text, o.text, t.text, opts, { entry: (text) => text.includes(HOLE) });
     skeleton = prose.text;
     conflicts = prose.conflicts;
     method += `+${prose.method}`;
