@@ -6,7 +6,7 @@
 // later verify/resolve commands use, appeared there. The merge driver itself works on any git that runs
 // merge drivers with %P (2.5+).
 import { spawnSync } from 'node:child_process';
-import { constants, existsSync, statSync } from 'node:fs';
+import { constants, existsSync, realpathSync, statSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -94,7 +94,7 @@ export async function diagnose(cwd: string): Promise<Check[]> {
       checks.push(checkAttributes(typedPaths));
       const committed = await checkAttributesCommitted(repo.top);
       if (committed) checks.push(committed);
-      const unmerged = await checkUnmerged(repo.top, tracked.map((t) => t.path));
+      const unmerged = await checkUnmerged(repo.top, cwd, tracked.map((t) => t.path));
       if (unmerged) checks.push(unmerged);
     }
     checks.push(...(await checkHooks(cwd, repo)));
@@ -281,7 +281,7 @@ async function checkAttributesCommitted(top: string): Promise<Check | undefined>
  * Typed files a merge left conflicted: where the driver did not run (killed, or not installed when the
  * merge ran) the file may show ours alone, without a marker, and `git add` would drop theirs.
  */
-async function checkUnmerged(top: string, typedPaths: readonly string[]): Promise<Check | undefined> {
+async function checkUnmerged(top: string, cwd: string, typedPaths: readonly string[]): Promise<Check | undefined> {
   if (typedPaths.length === 0) return undefined;
   const result = await gitTry(top, ['diff', '--name-only', '-z', '--diff-filter=U']);
   if (result.exitCode !== 0) return undefined;
@@ -293,7 +293,8 @@ async function checkUnmerged(top: string, typedPaths: readonly string[]): Promis
     status: 'warn',
     name: 'unmerged files',
     message: `${shown} ${paths.length === 1 ? 'is' : 'are'} left conflicted by a merge; where the driver did not run to the end, the work tree may hold one side only, without markers`,
-    fix: `git strata resolve${paths.length === 1 ? ` ${shellWord(paths[0]!)}` : ''} (merges both sides again from the index and stages the result)`,
+    // The path as the command reads it: from where doctor runs.
+    fix: `git strata resolve${paths.length === 1 ? ` ${shellWord(relative(realpathSync(cwd), join(top, paths[0]!)))}` : ''} (merges both sides again from the index and stages the result)`,
   };
 }
 

@@ -3,6 +3,7 @@
 // dependencies was half of a command's bundle (about 230 KB to load) for what is one spawn of git.
 // The merge driver and the pre-commit hook spawn git synchronously, to stay cheaper still.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { StrataError } from '../core/errors.js';
 
 export interface GitResult {
@@ -14,7 +15,12 @@ export interface GitResult {
 /** Runs git in `cwd` and returns its output whatever the exit code. Throws only if git cannot start. */
 export function gitTry(cwd: string, args: readonly string[], input?: string): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const cannot = (error: Error): void => reject(new StrataError('GIT_FAILED', `could not run git: ${error.message}`, 'install git and make sure it is on your PATH'));
+    const cannot = (error: Error): void =>
+      reject(
+        existsSync(cwd)
+          ? new StrataError('GIT_FAILED', `could not run git: ${error.message}`, 'install git and make sure it is on your PATH')
+          : new StrataError('USAGE', `no such directory: ${cwd}`, 'run the command in a repository that exists'),
+      );
     let child;
     try {
       child = spawn('git', [...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });

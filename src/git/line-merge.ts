@@ -27,7 +27,8 @@ export function spawnSync(command: string, args: readonly string[], options: Spa
  */
 export function gitConflictStyle(): ConflictStyle {
   const result = spawnSync('git', ['config', '--get', 'merge.conflictStyle'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const value = result.status === 0 ? result.stdout.trim().toLowerCase() : '';
+  // As git reads it: the names are case-sensitive there too.
+  const value = result.status === 0 ? result.stdout.trim() : '';
   return isConflictStyle(value) ? value : 'merge';
 }
 

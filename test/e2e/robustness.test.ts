@@ -2,7 +2,7 @@
 // inputs with conflict markers, bytes that are not text, a very large heartbeat, and hooks under a
 // husky-style core.hooksPath. Whatever happens, git keeps working and no user data is lost.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type RunResult, type Sandbox } from '../helpers/git.js';
@@ -167,6 +167,9 @@ describe('robustness against a broken or disabled driver', () => {
       const doctor = sandbox.strata(cwd, ['doctor'], { allowFail: true });
       expect(doctor.stdout).toMatch(/warn\s+unmerged files: HEARTBEAT\.md is left conflicted by a merge/);
       expect(doctor.stdout).toContain('fix: git strata resolve HEARTBEAT.md (merges both sides again');
+      // From a subdirectory, the path as resolve reads it there.
+      mkdirSync(join(cwd, 'sub'), { recursive: true });
+      expect(sandbox.strata(join(cwd, 'sub'), ['doctor'], { allowFail: true }).stdout).toContain('fix: git strata resolve ../HEARTBEAT.md (merges');
       expect(sandbox.strata(cwd, ['resolve', 'HEARTBEAT.md']).status).toBe(0);
       expect(sandbox.strata(cwd, ['doctor'], { allowFail: true }).stdout).not.toContain('unmerged files');
     } else {
