@@ -12,6 +12,7 @@ import type { FileType } from '../core/file-types.js';
 import { mergeHeadsIn } from '../git/operation.js';
 import { rawChange } from '../git/raw-diff.js';
 import { shellWord } from '../git/shell.js';
+import { StrataError } from '../core/errors.js';
 import { EXIT } from './exit.js';
 
 type HookHandler = (args: string[]) => Promise<number> | number;
@@ -48,8 +49,9 @@ export async function run(args: string[]): Promise<number> {
 
 function gitSync(args: string[], input?: string): string {
   const result = spawnSync('git', args, { encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
-  if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr.trim()}`);
+  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`, 'install git and make sure it is on your PATH');
+  // Run by hand outside a repository, say so, as every command does (a shim runs only inside one).
+  if (result.status !== 0) throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim().split('\n')[0]}`, 'the hooks run inside a repository, from the shims git strata install writes');
   return result.stdout;
 }
 

@@ -48,6 +48,14 @@ it.each([['replay'], ['install'], ['uninstall']])('%s outside a repository: a re
   expect(r.status).toBe(3);
 });
 
+it('hook pre-commit run by hand outside a repository: what git said, a hint, exit 3, no stack trace', () => {
+  const r = sandbox.strata(sandbox.dir, ['hook', 'pre-commit'], { allowFail: true });
+  expect(r.stderr).not.toMatch(/internal error|at .*\.mjs:\d+|usage: git diff/);
+  expect(r.stderr).toMatch(/^strata: git diff --cached .* failed: /m);
+  expect(r.stderr).toMatch(/^hint: the hooks run inside a repository/m);
+  expect(r.status).toBe(3);
+});
+
 // A half-copied or half-built dist: the entry is there, one command's bundle is not. That is a broken
 // install, not a bug: a message with the fix (exit 3) rather than 'internal error', a stack trace and
 // exit 70; a hook lets git go on, as the shims do when the entry itself is gone; doctor names it,
