@@ -4,7 +4,7 @@ import { COMMANDS, loadCommand, usage } from './commands.js';
 import { EXIT } from './exit.js';
 
 export async function run(args: string[]): Promise<number> {
-  const [name] = args;
+  const [name, ...sub] = args;
   if (name === undefined || name === 'strata' || name === 'git-strata' || name === '-h' || name === '--help') {
     process.stdout.write(usage());
     process.stdout.write("The manual: 'man git-strata' (what 'git strata --help' opens), installed by install.sh.\n");
@@ -16,5 +16,6 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   const command = await loadCommand(name, entry);
-  return command.run(['--help']);
+  // `help queue add` is `queue add --help`, as `git help` reads `git help stash push`.
+  return command.run([...sub.filter((word) => !word.startsWith('-')), '--help']);
 }

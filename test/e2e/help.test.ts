@@ -31,6 +31,13 @@ it('git strata help CMD shows the same help', () => {
   }
 });
 
+it('git strata help CMD SUB is SUB\'s own help, as git help stash push is', () => {
+  for (const command of COMMANDS.filter((c) => c.length === 2)) {
+    const r = sandbox.strata(sandbox.dir, ['help', ...command]);
+    expect(r.stdout).toBe(sandbox.strata(sandbox.dir, [...command, '--help']).stdout);
+  }
+});
+
 it('git strata help queue names tasks as the subcommands take them: a seq or an id', () => {
   const r = sandbox.strata(sandbox.dir, ['help', 'queue']);
   expect(r.stdout).toContain('claim TASK [--agent A]');
