@@ -8,6 +8,7 @@ export {
   findConflictMarkers,
   formatText,
   mergeFindings,
+  nestedTasks,
   reusingBase,
   sameAs,
   sameSeqAs,

@@ -161,7 +161,7 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
  */
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
   const {
-    checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks,
+    checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, nestedTasks, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks,
     catBlobs, catTexts, stoppedOperation, isFileType, newId, randomBytes, withFileLock, writeFileAtomicSync,
   } = await import('./hook-deps.js');
   const blobs = [...new Set([...typed, ...merged.flatMap((side) => side.typed)].flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined)))];
@@ -262,6 +262,12 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
         process.stderr.write(
           `strata: note: ${file.path}:${task.line}: '${task.text.slice(0, 60)}' has no tags, so it is not a task (queue next will not list it): ` +
             `add it with git strata queue add, or write [seq:N] after the box and the hook stamps an id\n`,
+        );
+      }
+      for (const task of nestedTasks(text)) {
+        process.stderr.write(
+          `strata: note: ${file.path}:${task.line}: '${task.text.slice(0, 60)}' is indented under the entry at line ${task.under}, so it is part of that entry's notes, ` +
+            `not a task (queue next will not list it, and it gets no id): unindent it to make it a task of its own\n`,
         );
       }
     }

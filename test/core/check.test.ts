@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, mergeFindings, reusingBase, sameAs, sameSeqAs, stampIds, unseenFindings, untaggedTasks } from '../../src/core/check/index.js';
+import { type Finding, checkDeleted, checkFile, formatGithub, formatJson, formatText, mergeFindings, nestedTasks, reusingBase, sameAs, sameSeqAs, stampIds, unseenFindings, untaggedTasks } from '../../src/core/check/index.js';
 import { firstConflict } from '../../src/core/check/markers.js';
 import { ROOT } from '../helpers/git.js';
 
@@ -445,6 +445,26 @@ describe('untagged task-box items', () => {
       { line: 3, text: '- [x] done by hand' },
       { line: 13, text: '* [ ] star bullet' },
     ]);
+  });
+});
+
+describe('nestedTasks', () => {
+  it('names task items with a seq indented under an entry, not those in a code block or without a seq', () => {
+    const text = [
+      '# Queue',
+      '',
+      '- [ ] [seq:3] [id:aaaaaaaaaa] build',
+      '  - [ ] [seq:4] a subtask',
+      '  - [ ] a checklist item',
+      '  - [at:2026-11-27T10:00:00.000Z] a log line',
+      '  ```',
+      '  - [ ] [seq:9] in a code sample',
+      '  ```',
+      '- [ ] [seq:5] [id:bbbbbbbbbb] ship',
+      '',
+    ].join('\n');
+    expect(nestedTasks(text)).toEqual([{ line: 4, text: '- [ ] [seq:4] a subtask', under: 3 }]);
+    expect(nestedTasks(text.replace('  - [ ] [seq:4] a subtask\n', ''))).toEqual([]);
   });
 });
 

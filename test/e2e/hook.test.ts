@@ -384,6 +384,15 @@ describe('pre-commit hook', () => {
     expect(ok.stderr).not.toContain('in a code sample');
   });
 
+  it('names a task written indented under another, which the queue reads as its notes, without refusing the commit', () => {
+    branch('nested');
+    sandbox.write(join(repo, 'QUEUE.md'), `${QUEUE}- [ ] [seq:5] [id:nnnnnnnnnn] [agent:e] parent\n  - [ ] [seq:6] [agent:e] a subtask\n`);
+    sandbox.git(repo, ['add', 'QUEUE.md']);
+    const ok = commit('a nested task');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/strata: note: QUEUE\.md:8: '- \[ \] \[seq:6\] \[agent:e\] a subtask' is indented under the entry at line 7, .*unindent it/);
+  });
+
   it('stamps under the writers\' lock: a queue add that holds it meanwhile is neither lost nor overwritten', async () => {
     branch('stamp-race');
     const staged = `${QUEUE}- [ ] [seq:5] [agent:e] hand-written\n`;

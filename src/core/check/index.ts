@@ -15,7 +15,7 @@ export { findConflictMarkers } from './markers.js';
 export { decodeText, unreadable } from './encoding.js';
 export { checkOpsWithLedger } from './ledger.js';
 export { type InParent, mergeFindings, unseenFindings } from './parents.js';
-export { type IdFor, type Stamp, type StampResult, reusingBase, sameAs, sameSeqAs, stampIds, untaggedTasks } from './stamp.js';
+export { type IdFor, type Stamp, type StampResult, nestedTasks, reusingBase, sameAs, sameSeqAs, stampIds, untaggedTasks } from './stamp.js';
 
 interface Rules {
   single(path: string, entries: ReturnType<typeof entriesOf>): Finding[];

@@ -155,3 +155,30 @@ export function untaggedTasks(text: string): Array<{ line: number; text: string 
   }
   return out;
 }
+
+/** A list item with a task box, indented: under an entry it is that entry's notes, whatever it says. */
+const NESTED_TASK = /^[ \t]+(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX-]\][ \t][^\n]*\[seq::?/m;
+const NESTED_HEAD = /^[ \t]+(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX-]\][ \t]+/;
+
+/**
+ * Task-box items with a `[seq:…]` indented under an entry (`  - [ ] [seq:4] subtask`): to the queue
+ * they are that entry's notes, never stamped, listed or checked as tasks. The hook names them without
+ * refusing the commit. Read only where a native search finds such a line; lines in a code block under
+ * the entry are left out.
+ */
+export function nestedTasks(text: string): Array<{ line: number; text: string; under: number }> {
+  if (!NESTED_TASK.test(text)) return [];
+  const out: Array<{ line: number; text: string; under: number }> = [];
+  for (const entry of entriesOf(parseDoc(text))) {
+    let fenced = false;
+    for (let i = 1; i < entry.lines.length; i++) {
+      const body = lineBody(entry.lines[i]!);
+      if (/^[ \t]*(?:```|~~~)/.test(body)) fenced = !fenced;
+      if (fenced) continue;
+      const head = NESTED_HEAD.exec(body);
+      if (!head || !readTags(body.slice(head[0].length)).some((tag) => tag.key === 'seq')) continue;
+      out.push({ line: entry.line + i + 1, text: body.trim(), under: entry.line + 1 });
+    }
+  }
+  return out;
+}
