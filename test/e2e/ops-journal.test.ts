@@ -11,6 +11,14 @@ import { type AsyncResult, makeExecutor, pullAndPush, readLog, runAsync, soloExe
 /** Pulls and pushes without the post-merge replay, so the test decides when replay runs. */
 const NO_HOOK_REPLAY = { STRATA_REPLAY_ACTIVE: '1' };
 
+/** The agent requests an op (argv: `arg`), commits and pushes it. */
+async function requestOp(sandbox: Sandbox, agent: string, key: string, kind: string, arg: string): Promise<void> {
+  sandbox.strata(agent, ['op', 'request', kind, '--key', key, '--agent', 'agent', '--', arg]);
+  sandbox.git(agent, ['add', 'OPS.md']);
+  sandbox.git(agent, ['commit', '-q', '-m', `request ${key}`]);
+  await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
+}
+
 describe('ops: an executor whose HEAD lost the records of an op it ran', () => {
   let sandbox: Sandbox;
   let clones: Record<string, string>;
@@ -28,12 +36,7 @@ describe('ops: an executor whose HEAD lost the records of an op it ran', () => {
   });
   afterAll(() => sandbox?.cleanup());
 
-  const request = async (key: string, kind = 'deploy'): Promise<void> => {
-    sandbox.strata(clones.agent!, ['op', 'request', kind, '--key', key, '--agent', 'agent', '--', key]);
-    sandbox.git(clones.agent!, ['add', 'OPS.md']);
-    sandbox.git(clones.agent!, ['commit', '-q', '-m', `request ${key}`]);
-    await pullAndPush(sandbox, clones.agent!, NO_HOOK_REPLAY);
-  };
+  const request = (key: string, kind = 'deploy'): Promise<void> => requestOp(sandbox, clones.agent!, key, kind, key);
   /** Another commit on the remote, so the executor's next pull merges something. */
   const agentCommits = async (): Promise<void> => {
     sandbox.strata(clones.agent!, ['heartbeat', '--agent', 'agent', 'still here']);
@@ -183,17 +186,18 @@ describe('ops: a ledger record removed by a later commit', () => {
   afterAll(() => sandbox?.cleanup());
 
   const runs = (key: string): number => readLog(log).filter(([k]) => k === key).length;
+  /** The agent requests `key`; e1 pulls and runs it (its claim and result go to the remote). */
+  const requestedAndRunByE1 = async (key: string): Promise<void> => {
+    await requestOp(sandbox, clones.agent!, key, 'deploy', 'prod');
+    await pullAndPush(sandbox, clones.e1!, NO_HOOK_REPLAY);
+    sandbox.strata(clones.e1!, ['replay']);
+    expect(runs(key)).toBe(1);
+  };
 
   it('is not run as new by another executor: it is recorded unknown for a person to settle', async () => {
     const agent = clones.agent!;
-    sandbox.strata(agent, ['op', 'request', 'deploy', '--key', 'r61', '--agent', 'agent', '--', 'prod']);
-    sandbox.git(agent, ['add', 'OPS.md']);
-    sandbox.git(agent, ['commit', '-q', '-m', 'request r61']);
-    await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
-    // e1 runs it (its claim and result go to the remote); e2 pulls the done record.
-    await pullAndPush(sandbox, clones.e1!, NO_HOOK_REPLAY);
-    sandbox.strata(clones.e1!, ['replay']);
-    expect(runs('r61')).toBe(1);
+    await requestedAndRunByE1('r61');
+    // e2 pulls the done record.
     await pullAndPush(sandbox, clones.e2!, NO_HOOK_REPLAY);
     // The agent drops the records and pushes past the hook.
     await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
@@ -216,13 +220,7 @@ describe('ops: a ledger record removed by a later commit', () => {
 
   it('is not run as new where a merge dropped the record: the branch that added it is read too', async () => {
     const agent = clones.agent!;
-    sandbox.strata(agent, ['op', 'request', 'deploy', '--key', 'r62', '--agent', 'agent', '--', 'prod']);
-    sandbox.git(agent, ['add', 'OPS.md']);
-    sandbox.git(agent, ['commit', '-q', '-m', 'request r62']);
-    await pullAndPush(sandbox, agent, NO_HOOK_REPLAY);
-    await pullAndPush(sandbox, clones.e1!, NO_HOOK_REPLAY);
-    sandbox.strata(clones.e1!, ['replay']);
-    expect(runs('r62')).toBe(1);
+    await requestedAndRunByE1('r62');
     // The agent commits something of its own, then merges the remote keeping its own side whole (as a
     // person resolving a ledger conflict with --ours does): the merge drops e1's records. The ledger
     // is then the same as the merge's first parent, so git's default history simplification never
