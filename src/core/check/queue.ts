@@ -3,7 +3,8 @@
 // stay, identities and status never go back).
 import { parseStamp } from '../clock.js';
 import type { Status } from '../crdt/queue.js';
-import { type Entry, entryBody, lineBody, readTags, tagValue, tagValues } from '../entries/scan.js';
+import { nestedItemSeq, seqNumber } from '../crdt/queue-entry.js';
+import { type Entry, entryBody, tagValue, tagValues } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 import { cycleIn, cyclicComponents, graphOf } from './graph.js';
 import { QUEUE_TAGS, checkTagValues, malformed, tagOf } from './tags.js';
@@ -21,17 +22,12 @@ interface Item {
 const WHOLE = /^\s*\d+\s*$/;
 const NONE: readonly number[] = [];
 
-/** A seq as a number, if it is one strata counts exactly (past 2^53 it is malformed-entry's business). */
-const seqNumber = (text: string): number | undefined => {
-  if (!WHOLE.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
-};
-
 /** The seq numbers of `[depends:…]`, each once; parts that are not numbers are malformed-entry's business. */
 function depsOf(value: string | undefined): readonly number[] {
   if (value === undefined) return NONE;
-  if (WHOLE.test(value)) return seqNumber(value) === undefined ? NONE : [Number(value)];
+  const one = seqNumber(value);
+  if (one !== undefined) return [one];
+  if (WHOLE.test(value)) return NONE;
   if (value.trim() === '') return NONE;
   const parts = value.split(',');
   const deps: number[] = [];
@@ -89,8 +85,6 @@ function nameOf(item: { seq: number | undefined; id: string | undefined; entry: 
   return `'${entryBody(item.entry).slice(0, 40)}'`;
 }
 
-const NESTED_ITEM = /^[ \t]+(?:[-*+]|\d+[.)])[ \t]/;
-
 /**
  * Where a list item indented under an entry carries `[seq:N]`: to the queue it is that entry's notes (a
  * nested task is not a task), which a dependency on N that no entry has most likely meant.
@@ -98,10 +92,7 @@ const NESTED_ITEM = /^[ \t]+(?:[-*+]|\d+[.)])[ \t]/;
 function nestedSeq(items: readonly Item[], seq: number): { line: number; under: number } | undefined {
   for (const { entry } of items) {
     for (let i = 1; i < entry.lines.length; i++) {
-      const line = lineBody(entry.lines[i]!);
-      if (!NESTED_ITEM.test(line) || !line.includes('[seq')) continue;
-      const tag = readTags(line.replace(NESTED_ITEM, '')).find((t) => t.key === 'seq');
-      if (tag !== undefined && WHOLE.test(tag.value) && Number(tag.value) === seq) return { line: entry.line + i + 1, under: entry.line + 1 };
+      if (seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '') === seq) return { line: entry.line + i + 1, under: entry.line + 1 };
     }
   }
   return undefined;

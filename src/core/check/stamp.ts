@@ -2,7 +2,7 @@
 // placed right after its `[seq:…]`. Pure: the ids come from the caller. An entry that the base knows
 // under an id (same seq and text) gets that id back, so an id dropped by an edit is restored, not
 // replaced by a new one.
-import { seqOf } from '../crdt/queue-entry.js';
+import { nestedItemSeq, seqOf } from '../crdt/queue-entry.js';
 import { type Entry, type LineCache, entriesOf, entryBody, lineBody, parseDoc, readTags, splitLines, tagValue, unreadRanges } from '../entries/scan.js';
 
 export interface Stamp {
@@ -158,7 +158,6 @@ export function untaggedTasks(text: string): Array<{ line: number; text: string 
 
 /** A list item with a task box, indented: under an entry it is that entry's notes, whatever it says. */
 const NESTED_TASK = /^[ \t]+(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX-]\][ \t][^\n]*\[seq::?/m;
-const NESTED_HEAD = /^[ \t]+(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX-]\][ \t]+/;
 
 /**
  * Task-box items with a `[seq:…]` indented under an entry (`  - [ ] [seq:4] subtask`): to the queue
@@ -174,9 +173,7 @@ export function nestedTasks(text: string): Array<{ line: number; text: string; u
     for (let i = 1; i < entry.lines.length; i++) {
       const body = lineBody(entry.lines[i]!);
       if (/^[ \t]*(?:```|~~~)/.test(body)) fenced = !fenced;
-      if (fenced) continue;
-      const head = NESTED_HEAD.exec(body);
-      if (!head || !readTags(body.slice(head[0].length)).some((tag) => tag.key === 'seq')) continue;
+      if (fenced || !nestedItemSeq(body)?.task) continue;
       out.push({ line: entry.line + i + 1, text: body.trim(), under: entry.line + 1 });
     }
   }

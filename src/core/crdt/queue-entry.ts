@@ -1,6 +1,6 @@
 // What a queue entry says on its own: its seq, status and depends as written. Kept apart from the queue
 // merge so that the checks and the hook read entries without loading the merge (and its folding).
-import { type Entry, tagValue } from '../entries/scan.js';
+import { type Entry, lineBody, readTags, tagValue } from '../entries/scan.js';
 
 export type Status = 'open' | 'claimed' | 'done' | 'cancelled';
 
@@ -12,22 +12,43 @@ export function statusOf(entry: Entry): Status {
 
 export const STATUS_RANK: Readonly<Record<Status, number>> = { open: 0, claimed: 1, cancelled: 2, done: 3 };
 
-/** A seq past 2^53 is none: read as a double it would be rounded into another task's number. */
+/**
+ * A seq as written (digits, white space around them allowed) as the number it is; undefined for anything
+ * else, and past 2^53 − 1: read as a double such a number would be rounded into another task's.
+ */
+export function seqNumber(text: string): number | undefined {
+  if (!/^\s*\d+\s*$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 export function seqOf(entry: Entry): number | undefined {
   const value = tagValue(entry, 'seq');
-  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  const seq = Number(value.trim());
-  return Number.isSafeInteger(seq) ? seq : undefined;
+  return value === undefined ? undefined : seqNumber(value);
 }
 
 /** The seq numbers an entry depends on, as written. */
 export function dependsOf(entry: Entry): number[] {
   const value = tagValue(entry, 'depends');
   if (value === undefined) return [];
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => /^\d+$/.test(s))
-    .map(Number)
-    .filter(Number.isSafeInteger);
+  const deps: number[] = [];
+  for (const part of value.split(',')) {
+    const dep = seqNumber(part);
+    if (dep !== undefined) deps.push(dep);
+  }
+  return deps;
+}
+
+const NESTED_ITEM = /^[ \t]+(?:[-*+]|\d{1,9}[.)])[ \t]+(\[[ xX-]\][ \t]+)?/;
+
+/**
+ * The `[seq:…]` of a list item indented under an entry (to the queue, part of that entry's notes: a
+ * nested task is not a task), and whether it has a task box; undefined for any other line.
+ */
+export function nestedItemSeq(line: string): { readonly seq: string; readonly task: boolean } | undefined {
+  const body = lineBody(line);
+  if (!body.includes('[seq')) return undefined;
+  const head = NESTED_ITEM.exec(body);
+  const tag = head ? readTags(body.slice(head[0].length)).find((t) => t.key === 'seq') : undefined;
+  return tag ? { seq: tag.value, task: head![1] !== undefined } : undefined;
 }

@@ -114,19 +114,20 @@ function parseClaim(raw: string): Claim {
   return at === -1 ? { agent: raw, at: '', raw } : { agent: raw.slice(0, at), at: raw.slice(at + 1), raw };
 }
 
-function earlierClaim(a: string, b: string): string {
-  const [x, y] = [stampOrder(parseClaim(a).at), stampOrder(parseClaim(b).at)];
+/** Of two values, the one whose stamp is earlier by time, whatever its precision; text order breaks a tie. */
+function earlier(a: string, b: string, stampOf: (value: string) => string = (value) => value): string {
+  const [x, y] = [stampOrder(stampOf(a)), stampOrder(stampOf(b))];
   if (x !== y) return x < y ? a : b;
   return a <= b ? a : b;
 }
 
-/** The earlier of two stamps by time, whatever their precision (text order breaks a tie); for `done`. */
+function earlierClaim(a: string, b: string): string {
+  return earlier(a, b, (claim) => parseClaim(claim).at);
+}
+
+/** The earlier of two stamps (for `done`); either may be missing. */
 function earlierStamp(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const [x, y] = [stampOrder(a), stampOrder(b)];
-  if (x !== y) return x < y ? a : b;
-  return a <= b ? a : b;
+  return a === undefined ? b : b === undefined ? a : earlier(a, b);
 }
 
 /** Where the agent commands write each tag; other keys follow, by name. */
