@@ -105,6 +105,18 @@ describe('queue merge', () => {
     );
   });
 
+  it('a diff3 base section around prose shows a task as the file wrote it, its depends by seq', async () => {
+    const head = '# Q\n\n- [ ] [seq:1] [id:aaaaaaaaaa] one\n\n';
+    const two = '- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] two\n';
+    const b = `${head}Intro para.\n${two}\nOutro.\n`;
+    const o = `${head}Intro para ours.\n\nOutro.\n`;
+    const t = `${head}Intro para theirs.\n${two.replace(' two', ' [claim:x@2026-11-27T10:00:00.000Z] two')}\nOutro.\n`;
+    const result = await mergeFile('queue', b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => 'diff3' });
+    expect(result.conflicts).toBeGreaterThan(0);
+    expect(result.text).toContain(`||||||| base\nIntro para.\n${two}=======\n`);
+    expect(result.text).not.toContain('@id:');
+  });
+
   it('a takeover of an expired claim on one side wins over that claim on the other, and is not recorded lost', async () => {
     const alice = '[claim:alice@2026-11-27T10:00:00.000Z]';
     const claimed = base.replace('[agent:code-intel] build', `[agent:code-intel] ${alice} build`);

@@ -169,7 +169,8 @@ function fill(
   merged: ReadonlyMap<string, Entry>,
   entryConflicts: ReadonlyMap<string, Conflict>,
   sides: readonly Skeleton[],
-  base: ReadonlyMap<string, Entry>,
+  /** The base's entry of an identity as the file writes it (for a diff3 base section). */
+  baseOf: (key: string) => Entry | undefined,
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
   folds?: ReadonlyArray<readonly [string, string]>,
@@ -213,7 +214,7 @@ function fill(
     if (inBase) {
       // A diff3 base section shows the base's lines, as git's does: the entry as the base had it, not
       // as merged (read back as the base, a merged update would look like no change at all).
-      const was = base.get(key);
+      const was = baseOf(key);
       if (was) out.push({ text: entryContent(was)! + lineEnding(line) });
       continue;
     }
@@ -486,7 +487,13 @@ async function mergeParsed(
   }
   const orderable = type.orderable;
   const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
-  const filled = fill(skeleton, merged, entryConflicts, [o, t], b.entries, opts, order, folded?.order, conflicts > 0);
+  // A base entry as written: the queue's versions hold their edges as identities until presented.
+  const present = type.present;
+  const baseOf = (key: string): Entry | undefined => {
+    const entry = b.entries.get(key);
+    return entry && present ? present(entry, merged) : entry;
+  };
+  const filled = fill(skeleton, merged, entryConflicts, [o, t], baseOf, opts, order, folded?.order, conflicts > 0);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
   if (filled === undefined || (filled.putBack && folded)) return undefined;
   const { text } = filled;
