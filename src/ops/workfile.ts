@@ -49,6 +49,7 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
     throw new StrataError('PATH_ESCAPES_REPO', `${file ?? fallback} is outside the repository ${top}`, 'pick a file inside the work tree');
   }
+  await refuseLinkOutside(top, path, rel);
   if (type !== undefined) {
     const attr = await gitTry(top, ['check-attr', '-z', 'strata', '--', rel]);
     const value = attr.exitCode === 0 ? attr.stdout.split('\0')[2] : undefined;
@@ -65,6 +66,28 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
     }
   }
   return { top, path, rel, ...(type !== undefined ? { type } : {}) };
+}
+
+/**
+ * A file (or a directory on its way) that is a symlink leading out of the work tree is refused: a
+ * committed `HEARTBEAT.md -> ../../somewhere` would otherwise make every writer that pulled it rewrite a
+ * file outside the repository (the atomic write follows links). Links inside the work tree stay allowed.
+ */
+async function refuseLinkOutside(top: string, path: string, rel: string): Promise<void> {
+  const realTop = await realpath(top).catch(() => top);
+  // The deepest part of the path that exists: the file, else its nearest existing directory.
+  let probe = path;
+  let real: string | undefined;
+  for (;;) {
+    real = await realpath(probe).catch(() => undefined);
+    if (real !== undefined || probe === dirname(probe)) break;
+    probe = dirname(probe);
+  }
+  if (real === undefined) return;
+  const inside = relative(realTop, real).split('\\').join('/');
+  if (inside.startsWith('..') || isAbsolute(inside)) {
+    throw new StrataError('PATH_ESCAPES_REPO', `${rel} is a symlink to ${real}, outside the repository ${top}`, 'point the link at a file inside the work tree, or replace it with the file itself');
+  }
 }
 
 /**

@@ -63,4 +63,35 @@ describe('the writers\' lock', () => {
     expect(readFileSync(join(repo, 'queues/main.md'), 'utf8')).toBe('# Q\n- x\n');
     expect(existsSync(dead)).toBe(false);
   });
+
+  it('refuses a symlink that leads out of the work tree, as it refuses ../ in --file', async () => {
+    // A committed HEARTBEAT.md -> ../outside.md: a writer must not rewrite a file outside the repository.
+    writeFileSync(join(sandbox.dir, 'outside.md'), '# private\n');
+    symlinkSync('../outside.md', join(repo, 'ESCAPE.md'));
+    const error = await workFile(repo, undefined, 'ESCAPE.md').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(StrataError);
+    expect((error as StrataError).message).toMatch(/ESCAPE\.md is a symlink to .*outside\.md, outside the repository/);
+    // A directory link out of the tree is refused too, for a file that does not exist yet.
+    symlinkSync(sandbox.dir, join(repo, 'outdir'));
+    await expect(workFile(repo, 'outdir/new.md', 'QUEUE.md')).rejects.toThrow(/outside the repository/);
+    expect(readFileSync(join(sandbox.dir, 'outside.md'), 'utf8')).toBe('# private\n');
+  });
+
+  it('refuses it through the CLI after a pull, and writes nothing there', () => {
+    const remote = join(sandbox.dir, 'link-remote.git');
+    const a = join(sandbox.dir, 'link-a');
+    const b = join(sandbox.dir, 'link-b');
+    sandbox.git(sandbox.dir, ['init', '-q', '--bare', remote]);
+    sandbox.git(sandbox.dir, ['clone', '-q', remote, a]);
+    writeFileSync(join(sandbox.dir, 'victim.md'), '# private\n');
+    symlinkSync('../victim.md', join(a, 'HEARTBEAT.md'));
+    sandbox.git(a, ['add', 'HEARTBEAT.md']);
+    sandbox.git(a, ['commit', '-qm', 'link']);
+    sandbox.git(a, ['push', '-q', 'origin', 'HEAD:main']);
+    sandbox.git(sandbox.dir, ['clone', '-q', remote, b]);
+    const result = sandbox.strata(b, ['heartbeat', '--agent', 'bob', 'working'], { allowFail: true });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/HEARTBEAT\.md is a symlink to .*victim\.md, outside the repository/);
+    expect(readFileSync(join(sandbox.dir, 'victim.md'), 'utf8')).toBe('# private\n');
+  });
 });
