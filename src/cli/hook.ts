@@ -25,7 +25,17 @@ type HookHandler = (args: string[]) => Promise<number> | number;
 export const HOOKS: Readonly<Record<string, HookHandler>> = {
   'pre-commit': () => preCommit(),
   'post-merge': async (args) => (await import('./replay.js')).replayFromHook('post-merge', args),
-  'post-rewrite': async (args) => (await import('./replay.js')).replayFromHook('post-rewrite', args),
+  'post-rewrite': async (args) => {
+    // A rebase's commits ran no pre-commit hook: check them now (a warning), then replay.
+    if (args[0] === 'rebase') {
+      try {
+        await (await import('./rewritten.js')).checkRewrittenFromHook(process.cwd());
+      } catch (error) {
+        process.stderr.write(`strata: could not check the rebased commits: ${(error as Error).message}\n`);
+      }
+    }
+    return (await import('./replay.js')).replayFromHook('post-rewrite', args);
+  },
   'post-checkout': () => EXIT.ok,
 };
 

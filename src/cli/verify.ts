@@ -16,6 +16,9 @@ import type { FileType } from '../core/file-types.js';
 import { catBlobs, gitOut, gitRun, repoInfo, retypedSince, typesAt } from './check.js';
 import { EXIT, reportError } from './exit.js';
 
+// For the post-rewrite check (rewritten.ts), which loads this bundle for it.
+export { formatText } from '../core/check/index.js';
+
 interface Options {
   range?: string;
   format?: string;
@@ -57,7 +60,34 @@ export async function run(args: string[]): Promise<number> {
 function verify(cwd: string, range: string, as: Format): number {
   const repo = repoInfo(cwd, true);
   if (!repo) throw new StrataError('NOT_A_REPO', 'not inside a git repository', 'run git strata verify inside a clone that has both ends of the range (in CI: fetch-depth: 0)');
-  const commits = listCommits(repo.top, range);
+  const commits = listCommits(repo.top, [range]);
+  const { findings, bad } = verifyCommits(repo.top, commits);
+
+  process.stdout.write(format(findings, as, { range, commits: commits.length }));
+  if (as === 'text') {
+    const summary =
+      findings.length === 0
+        ? `${commits.length} commit${commits.length === 1 ? '' : 's'} checked, no findings`
+        : `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${bad.size} of ${commits.length} commits`;
+    process.stderr.write(`strata verify ${range}: ${summary}\n`);
+    if (findings.length > 0) {
+      // The hook may well be installed: these commits got past it, and the hint must not claim otherwise.
+      process.stderr.write(
+        'hint: fix the files in a new commit and, where a bad commit must not land as it is, rewrite the branch (git rebase -i)\n' +
+          "hint: the pre-commit hook ('git strata install' in each clone) refuses such commits, but only those it runs for: not a commit made with --no-verify or STRATA=0, " +
+          "in a clone without the hook or with an older one ('git strata doctor' tells), nor one git makes without it (a merge that needs no resolving, -s ours included; a cherry-pick or revert; git am; a rebase's commits, which post-rewrite only warns about) or a host's merge button\n",
+      );
+    }
+  }
+  return findings.length > 0 ? EXIT.findings : EXIT.ok;
+}
+
+/**
+ * The findings of each commit against each of its parents (see the file's head), each naming its
+ * commit, and the commits that have any.
+ */
+export function verifyCommits(top: string, commits: readonly Listed[]): { findings: Reported[]; bad: Set<string> } {
+  const repo = { top };
   const findings: Reported[] = [];
   const bad = new Set<string>();
   const report = (commit: CommitRef, found: readonly Finding[]): void => {
@@ -106,7 +136,7 @@ function verify(cwd: string, range: string, as: Format): number {
           if (type === undefined || base === undefined) continue;
           // Files of the same type this commit added: where a renamed file went.
           const successors = changed.filter((c) => c.before === undefined && c.after !== undefined && after.get(c.path) === type).map((c) => text(c.after) ?? '');
-          found.push(...checkDeleted(type, change.path, base, `git checkout ${change.commit.short}^${n + 1} -- ${change.path}, in a new commit`, successors));
+          found.push(...checkDeleted(type, change.path, base, `git checkout ${commit.parentNames?.[n] ?? `${change.commit.short}^${n + 1}`} -- ${change.path}, in a new commit`, successors));
         } else {
           const type = after.get(change.path);
           const now = text(change.after);
@@ -134,38 +164,24 @@ function verify(cwd: string, range: string, as: Format): number {
       report(commit.ref, fresh);
     }
   }
-
-  process.stdout.write(format(findings, as, { range, commits: commits.length }));
-  if (as === 'text') {
-    const summary =
-      findings.length === 0
-        ? `${commits.length} commit${commits.length === 1 ? '' : 's'} checked, no findings`
-        : `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${bad.size} of ${commits.length} commits`;
-    process.stderr.write(`strata verify ${range}: ${summary}\n`);
-    if (findings.length > 0) {
-      // The hook may well be installed: these commits got past it, and the hint must not claim otherwise.
-      process.stderr.write(
-        'hint: fix the files in a new commit and, where a bad commit must not land as it is, rewrite the branch (git rebase -i)\n' +
-          "hint: the pre-commit hook ('git strata install' in each clone) refuses such commits, but only those it runs for: not a commit made with --no-verify or STRATA=0, " +
-          "in a clone without the hook or with an older one ('git strata doctor' tells), nor one git makes without it (a merge that needs no resolving, -s ours included; a cherry-pick or revert; git am) or a host's merge button\n",
-      );
-    }
-  }
-  return findings.length > 0 ? EXIT.findings : EXIT.ok;
+  return { findings, bad };
 }
 
-interface Listed {
+export interface Listed {
   readonly ref: CommitRef;
   /** The parents, first parent first (none for a root commit). */
   readonly parents: readonly string[];
+  /** How a hint names each parent (default: `<commit>^<n>`). */
+  readonly parentNames?: readonly string[];
   /** A merge commit: conflict markers count even inside Markdown code blocks. */
   readonly merge: boolean;
 }
 
-function listCommits(top: string, range: string): Listed[] {
-  const result = gitRun(top, ['rev-list', '--reverse', '--parents', '--format=%h %s', range, '--']);
+/** The commits of a range (`A..B`), or with `--no-walk=unsorted` first, exactly the commits named, in that order. */
+export function listCommits(top: string, revs: readonly string[]): Listed[] {
+  const result = gitRun(top, ['rev-list', '--reverse', '--parents', '--format=%h %s', ...revs, '--']);
   if (result.status !== 0) {
-    throw new StrataError('USAGE', `cannot list the commits of ${range}: ${result.stderr.trim().split('\n')[0]}`, 'both ends must be commits this clone has (in CI, check out with fetch-depth: 0)');
+    throw new StrataError('USAGE', `cannot list the commits of ${revs.join(' ')}: ${result.stderr.trim().split('\n')[0]}`, 'both ends must be commits this clone has (in CI, check out with fetch-depth: 0)');
   }
   const lines = result.stdout.split('\n');
   const commits: Listed[] = [];

@@ -617,4 +617,68 @@ describe('pre-commit hook concluding a merge (bare remote and clones)', () => {
     expect(gitIn(b, 'rev-list', '--parents', '-n', '1', 'HEAD').stdout.trim().split(' ')).toHaveLength(3);
     expect(box.strata(b, ['verify', '--range', 'HEAD~2..HEAD']).status).toBe(0);
   });
+
+});
+
+describe('post-rewrite after a rebase (bare remote and clones)', () => {
+  let box: Sandbox;
+  let a: string;
+  let b: string;
+
+  beforeAll(() => {
+    box = makeSandbox('strata-hook-rebase-');
+    ({ a, b } = makeRemoteWithClones(box, ['a', 'b']) as { a: string; b: string });
+  });
+  afterAll(() => box?.cleanup());
+
+  const run = (cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const result = spawnSync(cmd, args, { cwd, env: { ...box.env, ...env }, encoding: 'utf8' });
+    return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+  };
+  const strata = (cwd: string, ...args: string[]) => box.strata(cwd, args);
+  const gitIn = (cwd: string, ...args: string[]) => box.git(cwd, args);
+
+  function fork(work: () => void): void {
+    work();
+    gitIn(a, 'add', '-A');
+    gitIn(a, 'commit', '-q', '-m', 'base');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    gitIn(b, 'pull', '-q', '--no-rebase');
+  }
+
+  it('warns after a rebase whose commits the hook never saw (rebase --continue): a resolution that dropped a done task is named, and a clean pull --rebase says nothing', () => {
+    fork(() => strata(a, 'queue', 'add', 'rebased base task'));
+    strata(b, 'queue', 'add', '--agent', 'b', 'rebased local task');
+    gitIn(b, 'commit', '-q', '-am', 'b: add');
+    const local = /\[seq:(\d+)\][^\n]* rebased local task$/m.exec(box.read(join(b, 'QUEUE.md')))![1]!;
+    strata(b, 'queue', 'done', local);
+    box.write(join(b, 'QUEUE.md'), box.read(join(b, 'QUEUE.md')).replace('rebased base task', 'rebased base task (b wording)'));
+    gitIn(b, 'commit', '-q', '-am', 'b: done 2, reword 1');
+    box.write(join(a, 'QUEUE.md'), box.read(join(a, 'QUEUE.md')).replace('rebased base task', 'rebased base task (a wording)'));
+    gitIn(a, 'commit', '-q', '-am', 'a: reword 1');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+
+    // The same task reworded on both sides conflicts; taking upstream's file (ours, in a rebase) drops
+    // the local done status, and git rebase --continue commits that without the pre-commit hook.
+    const stopped = run(b, 'git', ['pull', '-q', '--rebase']);
+    expect(stopped.status, stopped.stderr).not.toBe(0);
+    gitIn(b, 'checkout', '--ours', 'QUEUE.md');
+    gitIn(b, 'add', 'QUEUE.md');
+    const continued = run(b, 'git', ['rebase', '--continue'], { GIT_EDITOR: 'true' });
+    expect(continued.status, continued.stdout + continued.stderr).toBe(0);
+    expect(continued.stderr).toMatch(/strata: the rebase made 1 commit that fails strata's checks/);
+    expect(continued.stderr).toMatch(new RegExp(`QUEUE\\.md:\\d+: status-regressed: seq ${local} went from done back to open`));
+    expect(box.read(join(b, 'QUEUE.md'))).toMatch(new RegExp(`- \\[ \\] \\[seq:${local}\\]`));
+
+    // Put right in a new commit, then a rebase the driver merges cleanly warns about nothing.
+    strata(b, 'queue', 'done', local);
+    gitIn(b, 'commit', '-q', '-am', 'b: done 2 again');
+    strata(a, 'queue', 'add', 'more from a');
+    gitIn(a, 'commit', '-q', '-am', 'a: more');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    const clean = run(b, 'git', ['pull', '-q', '--rebase']);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stderr).not.toMatch(/strata/);
+    expect(box.strata(b, ['check']).status).toBe(0);
+  });
 });

@@ -1,0 +1,88 @@
+// The post-rewrite step after a rebase: git makes a rebase's commits without the pre-commit hook —
+// every commit it replays, and the one `git rebase --continue` makes from a conflict resolved by hand
+// (the way each `git pull --rebase` conflict ends). A resolution that took one side's QUEUE.md could
+// drop the other side's done task, and no later check sees it: no commit of the new history ever had
+// the task done. So each new commit is checked here as `verify` checks one, against its parent, and
+// against the commit it replaced as a merge is checked against the side it merged in. The commits are
+// made by now: this only warns, and never fails the rebase.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { isFileType } from '../core/file-types.js';
+import type { Listed } from './verify.js';
+
+/** `old new [extra]` lines, as git gives post-rewrite on stdin: per new commit, the commits it replaced. */
+export function rewrittenPairs(input: string): Map<string, string[]> {
+  const replaced = new Map<string, string[]>();
+  for (const line of input.split('\n')) {
+    const [old, now] = line.trim().split(/\s+/);
+    if (!old || !now || !/^[0-9a-f]{40,64}$/.test(old) || !/^[0-9a-f]{40,64}$/.test(now)) continue;
+    replaced.set(now, [...(replaced.get(now) ?? []), old]);
+  }
+  return replaced;
+}
+
+function git(top: string, args: string[], input?: string): string | undefined {
+  const result = spawnSync('git', args, { cwd: top, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
+  return result.status === 0 ? result.stdout : undefined;
+}
+
+/**
+ * Whether the new commits change a typed file (by the work tree's attributes) against their parents
+ * or the commits they replaced, or any .gitattributes: the one question every rebase pays for.
+ */
+function touchesTypedFiles(top: string, replaced: ReadonlyMap<string, readonly string[]>): boolean {
+  const input = [...replaced].flatMap(([now, olds]) => [now, ...olds.map((old) => `${now} ${old}`)]).join('\n');
+  const out = git(top, ['diff-tree', '--stdin', '--root', '-r', '-z', '--name-only', '--no-commit-id'], `${input}\n`);
+  if (out === undefined) return true;
+  const paths = [...new Set(out.split('\0').filter(Boolean))];
+  if (paths.length === 0) return false;
+  if (paths.some((path) => basename(path) === '.gitattributes')) return true;
+  const attrs = git(top, ['check-attr', '-z', '--stdin', 'strata'], `${paths.join('\0')}\0`);
+  if (attrs === undefined) return true;
+  const fields = attrs.split('\0');
+  for (let i = 0; i + 2 < fields.length; i += 3) if (isFileType(fields[i + 2]!)) return true;
+  return false;
+}
+
+/**
+ * Checks the commits a rebase made (post-rewrite's stdin) and warns about what it finds. The checks
+ * (verify's bundle) load only once a new commit turns out to touch a typed file.
+ */
+export async function checkRewritten(top: string, input: string, err: (line: string) => void): Promise<void> {
+  const replaced = rewrittenPairs(input);
+  if (replaced.size === 0 || !touchesTypedFiles(top, replaced)) return;
+  const { listCommits, verifyCommits, formatText } = await import('./verify.js');
+  const listed = listCommits(top, ['--no-walk=unsorted', ...replaced.keys()]);
+  const commits: Listed[] = listed.map((commit) => {
+    const olds = replaced.get(commit.ref.sha) ?? [];
+    return {
+      ...commit,
+      parents: [...commit.parents, ...olds],
+      parentNames: [...commit.parents.map((_, k) => `${commit.ref.short}^${k + 1}`), ...olds.map((old) => old.slice(0, 12))],
+      // A rebase step concluded by hand is a merge's conclusion: markers in a code block count.
+      merge: true,
+    };
+  });
+  const { findings, bad } = verifyCommits(top, commits);
+  if (findings.length === 0) return;
+  err(
+    `strata: the rebase made ${bad.size} commit${bad.size === 1 ? '' : 's'} that fail${bad.size === 1 ? 's' : ''} strata's checks: git runs no pre-commit hook for the commits a rebase makes, git rebase --continue included. ` +
+      'Checked now, against each commit\'s parent and against the commit it replaced:',
+  );
+  for (const line of formatText(findings).trimEnd().split('\n')) err(line);
+  err('strata: the commits are made; fix the files in a new commit (git show <replaced commit>:<path> has what it had), before you push');
+}
+
+/** The hook's entry: never fails the rebase. */
+export async function checkRewrittenFromHook(cwd: string): Promise<void> {
+  let input = '';
+  try {
+    input = readFileSync(0, 'utf8');
+  } catch {
+    return;
+  }
+  const top = git(cwd, ['rev-parse', '--show-toplevel'])?.trim();
+  if (!top) return;
+  await checkRewritten(top, input, (line) => void process.stderr.write(`${line}\n`));
+}
