@@ -1,6 +1,7 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
 // under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { unreadable } from '../core/check/encoding.js';
@@ -40,16 +41,22 @@ export async function repoTop(cwd: string): Promise<string> {
  * `file` (relative to `cwd`) or `fallback` (relative to the top level); it must stay in the repository.
  * With `type`, a file .gitattributes types otherwise is refused: a task written into HEARTBEAT.md (or
  * into a plain Markdown file) would be merged by that type's rules, not the queue's. A file with no
- * strata attribute is allowed (a repository that has not set them up yet).
+ * strata attribute is allowed (a repository that has not set them up yet). Without `file`, where no file
+ * is at `fallback` yet, the repository's one file of the type elsewhere is the file meant.
  */
 export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: FileType, option = '--file'): Promise<WorkFile> {
+  const picked = await pickWorkFile(cwd, file, fallback, type, option);
+  await refuseLinkOutside(picked.top, picked.path, picked.rel);
+  return picked;
+}
+
+async function pickWorkFile(cwd: string, file: string | undefined, fallback: string, type: FileType | undefined, option: string): Promise<WorkFile> {
   const top = await repoTop(cwd);
   const path = file !== undefined ? resolve(cwd, file) : resolve(top, fallback);
   const rel = relative(top, path).split('\\').join('/');
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
     throw new StrataError('PATH_ESCAPES_REPO', `${file ?? fallback} is outside the repository ${top}`, 'pick a file inside the work tree');
   }
-  await refuseLinkOutside(top, path, rel);
   if (type !== undefined) {
     const attr = await gitTry(top, ['check-attr', '-z', 'strata', '--', rel]);
     const value = attr.exitCode === 0 ? attr.stdout.split('\0')[2] : undefined;
@@ -63,6 +70,16 @@ export async function workFile(cwd: string, file: string | undefined, fallback: 
           ? `several files are '${type}' files (${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''}): pick one with ${option}`
           : `pick a ${type} file with ${option} (see .gitattributes), or give ${rel} the attribute strata=${type}`;
       throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, hint);
+    }
+    // No file at the conventional path, but the repository keeps its one file of this type elsewhere
+    // (team/QUEUE.md): that is the file meant, not a second one to create at the top. Among several
+    // (channels), none is the obvious one.
+    if (file === undefined && !existsSync(path)) {
+      const others = (await filesOfType(top, type)).filter((other) => other !== rel && existsSync(resolve(top, other)));
+      if (others.length === 1) return { top, path: resolve(top, others[0]!), rel: others[0]!, type };
+      if (others.length > 1) {
+        throw new StrataError('USAGE', `there is no ${rel}, and several files are '${type}' files (${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''})`, `pick one with ${option}`);
+      }
     }
   }
   return { top, path, rel, ...(type !== undefined ? { type } : {}) };

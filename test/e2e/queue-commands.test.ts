@@ -268,6 +268,31 @@ describe('a repository that keeps HEARTBEAT.md as plain Markdown (OpenClaw)', ()
   });
 });
 
+describe('a repository whose queue is not at the top', () => {
+  it('uses the one queue file there is, from any directory, instead of creating QUEUE.md at the top; asks which among several', () => {
+    const attributes = '**/QUEUE.md merge=strata strata=queue\nqueues/*.md merge=strata strata=queue\n';
+    const own = makeSandbox('strata-subqueue-');
+    const { b: dir } = makeRemoteWithClones(own, ['b'], { attributes, files: { 'team/QUEUE.md': '# Queue\n\n- [ ] [seq:1] [id:aaaaaaaaaa] team one\n' } }) as { b: string };
+    const run = (args: string[], cwd = dir): RunResult => own.strata(cwd, args, { allowFail: true, env: { STRATA_AGENT: 'alice' } });
+    const next = run(['queue', 'next', '--json']);
+    expect(next.status, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/team one/);
+    const added = run(['queue', 'add', 'meant for the team'], join(dir, 'team'));
+    expect(added.status, added.stderr).toBe(0);
+    expect(own.read(join(dir, 'team/QUEUE.md'))).toMatch(/\[seq:2\] \[id:\w+\][^\n]* meant for the team$/m);
+    expect(existsSync(join(dir, 'QUEUE.md'))).toBe(false);
+    // A second queue (a channel): neither is the obvious one, so the command asks.
+    own.write(join(dir, 'queues/ops.md'), '# Ops\n');
+    own.git(dir, ['add', 'queues/ops.md']);
+    const which = run(['queue', 'add', 'which one?']);
+    expect(which.status).toBe(2);
+    expect(which.stderr).toMatch(/there is no QUEUE\.md, and several files are 'queue' files \(queues\/ops\.md, team\/QUEUE\.md\)/);
+    expect(which.stderr).toMatch(/hint: pick one with --file/);
+    expect(existsSync(join(dir, 'QUEUE.md'))).toBe(false);
+    own.cleanup();
+  });
+});
+
 describe('a task renumbered by a pull', () => {
   it('is refused by its old number, which now names another task, and found by its id', () => {
     const box = makeSandbox('strata-renumber-');
