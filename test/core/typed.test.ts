@@ -124,6 +124,27 @@ describe('heartbeat merge', () => {
   });
 });
 
+describe('line endings of entries both sides appended', () => {
+  it('each keeps its own: an LF entry with a note appended to a CRLF queue stays LF, renumbered or not', async () => {
+    const b = '# Queue\r\n\r\n- [ ] [seq:1] [id:0000000001] one\r\n';
+    const o = `${b}- [ ] [seq:2] [id:aaaaaaaaaa] a crlf\r\n`;
+    const t = `${b}- [ ] [seq:2] [id:bbbbbbbbbb] b lf\n  - note lf\n`;
+    for (const [x, y] of [[o, t], [t, o]] as const) {
+      const result = await merge('queue', b, x, y);
+      expect(result.conflicts).toBe(0);
+      expect(result.text).toBe(`${b}- [ ] [seq:2] [id:aaaaaaaaaa] a crlf\r\n- [ ] [seq:3] [id:bbbbbbbbbb] [was:2] b lf\n  - note lf\n`);
+    }
+  });
+
+  it('heartbeats too', async () => {
+    const b = '# Heartbeats\r\n\r\n';
+    const o = `${b}${HB('c', '10:01:00', 'x').replace('\n', '\r\n')}`;
+    const t = `${b}${HB('d', '10:01:00', 'y')}`;
+    const result = await merge('heartbeat', b, o, t);
+    expect(result.text).toBe(`${o}${HB('d', '10:01:00', 'y')}`);
+  });
+});
+
 describe('facts merge', () => {
   const base = `# Memory\n\n${FACT('Vue', '09:00:00')}`;
 

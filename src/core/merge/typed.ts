@@ -128,13 +128,15 @@ function unionOfHoles(lines: readonly string[], atEnd: boolean, finalEol: boolea
     if (!seen || l > seen.line) holes.set(key, { sort: seen?.sort ?? sortKeyOf(key), line: l });
   }
   const sorted = [...holes].sort(([ka, a], [kb, b]) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : ka < kb ? -1 : ka > kb ? 1 : 0)).map(([, h]) => h);
-  // Only the very last line of the file may lack a line ending, and only where neither side had one
-  // (git gives a side's last line an ending inside a conflict).
+  // Each line keeps its own ending (an LF entry appended to a CRLF file stays LF: free text round-trips
+  // byte for byte). Only the very last line of the file may lack one, and only where neither side had
+  // one; a side's last line that does not stay last takes the others' (as git gives a side's last line
+  // an ending inside a conflict).
   const eol = sorted.map((h) => lineEnding(h.line)).find((e) => e !== '') ?? '\n';
   let out = '';
   sorted.forEach((h, n) => {
     const last = n === sorted.length - 1 && atEnd;
-    out += lineBody(h.line) + (last && !finalEol ? '' : eol);
+    out += last && !finalEol ? lineBody(h.line) : lineBody(h.line) + (lineEnding(h.line) || eol);
   });
   return out;
 }
