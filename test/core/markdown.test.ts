@@ -193,6 +193,20 @@ describe('mergeMarkdown', () => {
     expect(r.text).toBe('- a\n- b\n- c\n- d');
   });
 
+  it('ends the file as git merge-file does with a conflict at the end or elsewhere and no final newline', () => {
+    // At the end, the closing marker line has a line ending; before it, the missing one stays missing.
+    const base = '# T\n\n- a\n- b\n\npara\n\nend';
+    const ours = '# T\n\n- a\n- c\n- b\n\npara ONE\n\nend';
+    const theirs = '# T\n\n- a\n- d\n- b\n\npara two\n\nend';
+    const r = merge(base, ours, theirs);
+    expect(r).toMatchObject({ conflicts: 1, method: 'blocks' });
+    expect(r.text).toBe('# T\n\n- a\n- c\n- d\n- b\n\n<<<<<<< ours\npara ONE\n=======\npara two\n>>>>>>> theirs\n\nend');
+    const cut = (text: string): string => text.replace(/\n\nend$/, '');
+    const atEnd = merge(cut(base), cut(ours), cut(theirs));
+    expect(atEnd).toMatchObject({ conflicts: 1, method: 'blocks' });
+    expect(atEnd.text).toBe('# T\n\n- a\n- c\n- d\n- b\n\n<<<<<<< ours\npara ONE\n=======\npara two\n>>>>>>> theirs\n');
+  });
+
   it('gives the final newline to the side whose last line ends the merge', () => {
     // theirs only dropped the final newline; ours has since appended after that line
     const base = lines('# T', '', 'intro.');

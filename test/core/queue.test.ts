@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { mergeFile } from '../../src/core/merge/file.js';
@@ -6,6 +10,21 @@ import { merge } from '../helpers/merge.js';
 import { findConflictMarkers } from '../../src/core/check/markers.js';
 
 const HEAD = '# Queue\n\n';
+
+/** The real `git merge-file -p` in the given style, with the labels the core writes. */
+function gitMergeFile(base: string, ours: string, theirs: string, style: 'merge' | 'diff3'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-queue-test-'));
+  try {
+    const files = (['ours', 'base', 'theirs'] as const).map((name, k) => {
+      writeFileSync(join(dir, name), [ours, base, theirs][k]!);
+      return join(dir, name);
+    });
+    const args = ['merge-file', '-p', ...(style === 'diff3' ? ['--diff3'] : []), '-L', 'ours', '-L', 'base', '-L', 'theirs', ...files];
+    return spawnSync('git', args, { encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } }).stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const T = (seq: number, id: string, rest: string, box = ' '): string => `- [${box}] [seq:${seq}] [id:${id}] ${rest}\n`;
 const base = HEAD + T(141, 'a9d4c1uv0s', '[agent:code-intel] [done:2026-11-27T09:58:00.000Z] set up repo', 'x') + T(142, 'k7q2m9xa4c', '[depends:141] [agent:code-intel] build frontend');
 
@@ -103,6 +122,22 @@ describe('queue merge', () => {
     expect(result.text).toContain(
       `<<<<<<< ours\n- [ ] ${task('build the frontend')}\n||||||| base\n- [ ] ${task('build frontend')}\n=======\n- [ ] ${task('build frontend and docs')}\n>>>>>>> theirs\n`,
     );
+  });
+
+  it('a conflict on the last task of a file without a final newline ends its closing marker line, as git merge-file does', async () => {
+    // git gives the sides' last lines a line ending inside the region and ends the closing marker line
+    // with one too, in either style and with the file's own line ending.
+    for (const style of ['merge', 'diff3'] as const) {
+      for (const eol of ['\n', '\r\n']) {
+        const [b, o, t] = ['build frontend', 'build the frontend', 'build frontend and docs'].map((text) =>
+          base.replace('build frontend', text).replace(/\n$/, '').replace(/\n/g, eol),
+        ) as [string, string, string];
+        const result = await mergeFile('queue', b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => style });
+        expect(result.conflicts).toBe(1);
+        expect(result.text, `${style} ${JSON.stringify(eol)}`).toBe(gitMergeFile(b, o, t, style));
+        expect(result.text.endsWith(`>>>>>>> theirs${eol}`)).toBe(true);
+      }
+    }
   });
 
   it('a diff3 base section around prose shows a task as the file wrote it, its depends by seq', async () => {

@@ -381,7 +381,10 @@ function mergeBlocks(
   for (const b of base.blocks.slice(pos)) pieces.push(blockPiece(b));
 
   let text = pieces.map((p) => p.text).join('');
-  if (!endsWithNewline(text, base, ours, theirs) && ctx.conflicts === 0) text = text.replace(/\r?\n$/, '');
+  // A conflict region at the very end keeps the line ending of its closing marker line, as git's does;
+  // a conflict elsewhere leaves the end of the file as the merge decides.
+  const endsInConflict = pieces.findLast((p) => p.text !== '')?.type === 'conflict';
+  if (!endsInConflict && !endsWithNewline(text, base, ours, theirs)) text = text.replace(/\r?\n$/, '');
   if (ctx.conflicts > 0) return { text, conflicts: ctx.conflicts, method: 'blocks' };
   if (!verify(pieces, text)) return undefined;
   return { text, conflicts: 0, method: ctx.unordered > 0 ? 'blocks:unordered' : 'blocks' };

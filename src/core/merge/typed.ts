@@ -186,13 +186,15 @@ function fill(
   const markerSize = opts.markerSize;
   const labels = opts.labels ?? (['ours', 'base', 'theirs'] as const);
   const style = styleOnce(opts.conflictStyle);
+  // The line ending git gives the lines of a conflict at the end of a file without a final newline.
+  const fileEol = /\r?\n/.exec(skeleton)?.[0] ?? '\n';
+  // Without a line ending where the entry's line had none; the end of fill gives the closing marker one.
   const render = (key: string, entry: Entry, eol: string): string => {
     const conflict = entryConflicts.get(key);
     if (!conflict) return entryContent(entry)! + eol;
-    const nl = eol || '\n';
+    const nl = eol || fileEol;
     const base = conflict.base ? `${entryContent(conflict.base)}${nl}` : '';
     const region = conflictRegion(markerSize, labels, nl, style(), `${entryContent(conflict.ours)}${nl}`, base, `${entryContent(conflict.theirs)}${nl}`);
-    // The closing marker line ends as the entry's line did (none at the end of a file without one).
     return eol ? region : region.slice(0, -nl.length);
   };
   const open = '<'.repeat(markerSize);
@@ -263,6 +265,10 @@ function fill(
       if (!foldOrder.orderable(a) || !foldOrder.orderable(b) || !(range(a)[1] < range(b)[0])) return undefined;
     }
   } else if (order) sortRuns(out, order);
+  // git ends the closing marker line with a line ending even where the file ends without one (its
+  // merge of the sides' last lines has none to keep): a conflict ends the file the same way here.
+  const last = out[out.length - 1];
+  if (last?.key !== undefined && entryConflicts.has(last.key) && lineEnding(last.text) === '') last.text += fileEol;
   return { text: out.map((l) => l.text).join(''), putBack };
 }
 
