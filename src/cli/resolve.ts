@@ -10,7 +10,7 @@ import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { StrataError } from '../core/errors.js';
 import { mergeFile } from '../core/merge/file.js';
-import { conflictSamples, hasConflict, lostEntries, splitConflicts } from '../core/resolve.js';
+import { conflictSamples, endingAsStaged, hasConflict, lostEntries, splitConflicts } from '../core/resolve.js';
 import {
   type MergeInProgress,
   type Stages,
@@ -70,7 +70,7 @@ function fromStages(top: string, stages: Stages, text: string, type: string, fro
   if (hasConflict(text, type)) {
     const sides = splitConflicts(text, conflictSamples(text, type));
     if (!sides) return 'cannot read the conflict markers in the file: resolve by hand';
-    return { base, ours: sides.ours, theirs: sides.theirs, from, labels: sides.labels, regions: sides.regions };
+    return { base, ours: endingAsStaged(sides.ours, ours), theirs: endingAsStaged(sides.theirs, theirs), from, labels: sides.labels, regions: sides.regions };
   }
   if (text === ours) return { base, ours, theirs, from, labels: ['ours', 'base', 'theirs'], regions: 1 };
   // A driver killed after it wrote %A leaves the merged file, unmerged, without markers: if merging the

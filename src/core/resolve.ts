@@ -104,6 +104,21 @@ export function splitConflicts(text: string, samples: ReadonlyMap<number, number
 }
 
 /**
+ * A side read back out of conflict markers, ending as its version (`staged`, an index stage) does. git
+ * gives every line of a region a line ending, the last line of a side that had none included (and so
+ * does strata's own merge): where the side still ends with the staged version's last line, the final
+ * line ending is the markers', not the side's.
+ */
+export function endingAsStaged(side: string, staged: string): string {
+  if (staged === '' || staged.endsWith('\n')) return side;
+  const eol = /\r?\n$/.exec(side)?.[0];
+  if (eol === undefined) return side;
+  const body = side.slice(0, -eol.length);
+  const lastLine = (text: string): string => text.slice(text.lastIndexOf('\n') + 1);
+  return lastLine(body) === lastLine(staged) ? body : side;
+}
+
+/**
  * In a Markdown file, the whole conflicts shown inside fenced code blocks (a document about git), by
  * first line → last line (1-based); none in a typed file, where any marker is a conflict.
  */

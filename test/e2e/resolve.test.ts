@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
-import { lostEntries, splitConflicts } from '../../src/core/resolve.js';
+import { endingAsStaged, lostEntries, splitConflicts } from '../../src/core/resolve.js';
 import { CLI, makeRemoteWithClones, makeSandbox, type Sandbox } from '../helpers/git.js';
+import { merge } from '../helpers/merge.js';
 
 const T = (min: number): string => `2026-11-27T10:${String(min).padStart(2, '0')}:00.000Z`;
 
@@ -42,6 +43,19 @@ describe('splitConflicts', () => {
     expect(splitConflicts('<<<<<<< ours\na\n=======\nb\n')).toBeNull();
     expect(splitConflicts('<<<<<<< ours\n<<<<<<< again\n=======\n>>>>>>> theirs\n')).toBeNull();
     expect(splitConflicts('<<<<<<<< ours\n=======\n========\n>>>>>>>\n>>>>>>>> t\n')).toMatchObject({ ours: '=======\n', theirs: '>>>>>>>\n' });
+  });
+});
+
+describe('endingAsStaged', () => {
+  it('drops the line ending the markers gave a side whose version ended without one, and nothing else', () => {
+    const text = 'a\n<<<<<<< HEAD\no\n=======\nt\n>>>>>>> side\n';
+    const sides = splitConflicts(text)!;
+    expect([endingAsStaged(sides.ours, 'a\no'), endingAsStaged(sides.theirs, 'a\nt')]).toEqual(['a\no', 'a\nt']);
+    expect(endingAsStaged('a\r\no\r\n', 'a\r\no')).toBe('a\r\no');
+    // The version had its final newline, or a person has since changed the last line: as read.
+    expect(endingAsStaged(sides.ours, 'a\no\n')).toBe(sides.ours);
+    expect(endingAsStaged('a\nedited\n', 'a\no')).toBe('a\nedited\n');
+    expect(endingAsStaged('a\no', 'a\no')).toBe('a\no');
   });
 });
 
@@ -218,6 +232,30 @@ describe('git strata resolve', () => {
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('diff3 base');
     expectRepaired(sandbox.read(join(dir, 'QUEUE.md')), sandbox.read(join(dir, 'HEARTBEAT.md')));
+  });
+
+  it('ends the file as both sides did: without a final newline that git gave their last lines in the markers', async () => {
+    // git writes a side's last line with a line ending inside a region even where that side had none;
+    // the index stages still say how each side ended, and the driver would have kept that.
+    const cut = (text: string): string => text.replace(/\n$/, '');
+    const ours = cut(`${QUEUE}- [ ] [seq:3] [id:m1m1m1m1m1] [agent:docs] write docs\n`);
+    const theirs = cut(`${QUEUE}- [ ] [seq:3] [id:s1s1s1s1s1] [agent:deploy] push to staging\n`);
+    sandbox.write(join(dir, 'QUEUE.md'), cut(QUEUE));
+    sandbox.git(dir, ['commit', '-q', '-am', 'no final newline']);
+    sandbox.git(dir, ['checkout', '-q', '-b', 'side']);
+    sandbox.write(join(dir, 'QUEUE.md'), theirs);
+    sandbox.git(dir, ['commit', '-q', '-am', 'side']);
+    sandbox.git(dir, ['checkout', '-q', 'main']);
+    sandbox.write(join(dir, 'QUEUE.md'), ours);
+    sandbox.git(dir, ['commit', '-q', '-am', 'main']);
+    expect(sandbox.git(dir, ['merge', '--no-edit', 'side'], { allowFail: true }).status).toBe(1);
+    expect(sandbox.read(join(dir, 'QUEUE.md'))).toMatch(/>{7} side\n$/);
+    const result = sandbox.strata(dir, ['resolve'], { allowFail: true });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    const driver = await merge('queue', cut(QUEUE), ours, theirs);
+    expect(driver.conflicts).toBe(0);
+    expect(driver.text.endsWith('\n')).toBe(false);
+    expect(sandbox.read(join(dir, 'QUEUE.md'))).toBe(driver.text);
   });
 
   it('leaves a real conflict conflicted (exit 1, not staged) and loses nothing', () => {
