@@ -195,3 +195,25 @@ describe('facts merge', () => {
     expect(result).toMatchObject({ conflicts: 0, text: `# Memory\n\nRead me first.\n\n${FACT('Vue', '09:00:00')}\n## Later\n` });
   });
 });
+
+describe('ops and ledger merge', () => {
+  const request = (op: string, at: string): string => `- [op:${op}] [kind:deploy] [agent:deploy] [at:2026-11-27T${at}] [args:${op}] push ${op}\n`;
+  const record = (op: string, at: string): string => `- [op:${op}] [state:claimed] [by:coordinator] [at:2026-11-27T${at}]\n`;
+
+  it('orders concurrent appends by time, not by the text of their stamps', async () => {
+    // Both shapes pass check, but as text 'Z' sorts after '.': 10:00:05Z would follow 10:00:05.500Z.
+    for (const [type, line] of [['ops', request], ['ledger', record]] as const) {
+      const b = `# Log\n\n${line('first', '09:00:00.000Z')}`;
+      for (const [early, late] of [
+        ['10:00:05Z', '10:00:05.500Z'],
+        ['10:00:05.1Z', '10:00:05.123Z'],
+      ] as const) {
+        // The later one has the smaller key, so the key does not decide the order either.
+        const [x, y] = [`${b}${line('zz-early', early)}`, `${b}${line('aa-late', late)}`];
+        for (const [o, t] of [[x, y], [y, x]] as const) {
+          expect(await merge(type, b, o, t), `${type} ${early} ${late}`).toMatchObject({ conflicts: 0, text: `${b}${line('zz-early', early)}${line('aa-late', late)}` });
+        }
+      }
+    }
+  });
+});

@@ -6,15 +6,27 @@ import { entriesOf, parseDoc } from '../../src/core/entries/scan.js';
 import { merge } from '../helpers/merge.js';
 
 const RUNS = 80;
-const stamp = (n: number): string => new Date(Date.UTC(2026, 10, 27, 11) + n * 1000).toISOString();
+
+/**
+ * Half-second steps, written in every shape check accepts: as git-strata writes them, without a
+ * fraction, with trailing zeros cut, or with microseconds. As text, the shapes do not sort by time.
+ */
+type Shape = 'ms' | 'short' | 'micro';
+const SHAPES: readonly Shape[] = ['ms', 'short', 'micro'];
+const stamp = (n: number, shape: Shape = 'ms'): string => {
+  const iso = new Date(Date.UTC(2026, 10, 27, 11) + n * 500).toISOString();
+  if (shape === 'micro') return iso.replace('Z', '000Z');
+  return shape === 'short' ? iso.replace(/\.?0*Z$/, 'Z') : iso;
+};
+const atOf = (line: string): number => Date.parse(/\[at:([^\]]*)\]/.exec(line)![1]!);
 
 const opLine = fc
-  .record({ key: fc.constantFrom('deploy-v42', 'mail-1', 'api-7', 'deploy-v43'), kind: fc.constantFrom('deploy', 'email'), args: fc.constantFrom('v42 production', 'v43', 'to=ops'), t: fc.nat(500), agent: fc.constantFrom('deploy', 'mailer') })
-  .map((o) => `- [op:${o.key}] [kind:${o.kind}] [agent:${o.agent}] [at:${stamp(o.t)}] [args:${o.args}] request ${o.key}\n`);
+  .record({ key: fc.constantFrom('deploy-v42', 'mail-1', 'api-7', 'deploy-v43'), kind: fc.constantFrom('deploy', 'email'), args: fc.constantFrom('v42 production', 'v43', 'to=ops'), t: fc.nat(1000), shape: fc.constantFrom(...SHAPES), agent: fc.constantFrom('deploy', 'mailer') })
+  .map((o) => `- [op:${o.key}] [kind:${o.kind}] [agent:${o.agent}] [at:${stamp(o.t, o.shape)}] [args:${o.args}] request ${o.key}\n`);
 
 const recordLine = fc
-  .record({ key: fc.constantFrom('deploy-v42', 'mail-1', 'api-7'), state: fc.constantFrom('claimed', 'done', 'failed', 'unknown'), by: fc.constantFrom('coordinator', 'backup'), t: fc.nat(500) })
-  .map((r) => `- [op:${r.key}] [state:${r.state}] [by:${r.by}] [at:${stamp(r.t)}]${r.state === 'done' ? ' [exit:0] [out:sha256-abc]' : ''} ${r.state}\n`);
+  .record({ key: fc.constantFrom('deploy-v42', 'mail-1', 'api-7'), state: fc.constantFrom('claimed', 'done', 'failed', 'unknown'), by: fc.constantFrom('coordinator', 'backup'), t: fc.nat(1000), shape: fc.constantFrom(...SHAPES) })
+  .map((r) => `- [op:${r.key}] [state:${r.state}] [by:${r.by}] [at:${stamp(r.t, r.shape)}]${r.state === 'done' ? ' [exit:0] [out:sha256-abc]' : ''} ${r.state}\n`);
 
 function history(line: fc.Arbitrary<string>) {
   return fc.record({ base: fc.uniqueArray(line, { maxLength: 5 }), ours: fc.uniqueArray(line, { maxLength: 4 }), theirs: fc.uniqueArray(line, { maxLength: 4 }) }).map((h) => {
@@ -36,6 +48,18 @@ for (const [type, line] of [['ops', opLine], ['ledger', recordLine]] as const) {
           expect(one.conflicts).toBe(0);
           expect(two.text).toBe(one.text);
           expect(linesOf(one.text)).toEqual([...new Set([...linesOf(o), ...linesOf(t)])].sort());
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('puts what both sides appended in time order, whatever the shape of the stamps', async () => {
+      await fc.assert(
+        fc.asyncProperty(history(line), async ({ b, o, t }) => {
+          fc.pre(o !== b && t !== b && o !== t);
+          const merged = await merge(type, b, o, t);
+          const appended = entriesOf(parseDoc(merged.text.slice(b.length))).map((e) => atOf(e.lines[0]!));
+          expect(appended).toEqual([...appended].sort((x, y) => x - y));
         }),
         { numRuns: RUNS },
       );

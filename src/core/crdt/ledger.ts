@@ -2,6 +2,7 @@
 // is the union of both sides' records. Per key the states are claimed < done | failed | unknown; two
 // terminal records for one key from different executors both stay, and the checks report them as a
 // duplicate execution.
+import { stampOrder } from '../clock.js';
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
 import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
@@ -41,6 +42,7 @@ export const ledger: EntryType = {
     const r = recordOf(entry);
     return [r.key, r.state, r.by, r.at].join('\u001f');
   }),
-  sortKey: (entry) => `${tagValue(entry, 'at') ?? ''}\u001f${tagValue(entry, 'op') ?? ''}`,
+  // By time, whatever a stamp's precision (as text '10:00:05Z' would follow '10:00:05.500Z'), then by key.
+  sortKey: memoByEntry((entry) => `${stampOrder(tagValue(entry, 'at') ?? '')}\u001f${tagValue(entry, 'op') ?? ''}`),
   join: (_base, ours, theirs) => (!ours ? theirs : !theirs ? ours : greaterByContent(ours, theirs)),
 };

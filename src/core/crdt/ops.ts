@@ -3,6 +3,7 @@
 // same key with different kind/args on two sides stays on both sides and is reported by the checks
 // ("key reused with different parameters"); replay never executes such a key, and runs a key asked for
 // twice with the same parameters once.
+import { stampOrder } from '../clock.js';
 import { type Entry, entryBody, tagValue } from '../entries/scan.js';
 import { type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 
@@ -39,6 +40,7 @@ export const ops: EntryType = {
     const op = opOf(entry);
     return [op.key, opParameters(op), op.agent, op.at].join('\u001f');
   }),
-  sortKey: (entry) => `${tagValue(entry, 'at') ?? ''}\u001f${tagValue(entry, 'op') ?? ''}`,
+  // By time, whatever a stamp's precision (as text '10:00:05Z' would follow '10:00:05.500Z'), then by key.
+  sortKey: memoByEntry((entry) => `${stampOrder(tagValue(entry, 'at') ?? '')}\u001f${tagValue(entry, 'op') ?? ''}`),
   join: (_base, ours, theirs) => (!ours ? theirs : !theirs ? ours : greaterByContent(ours, theirs)),
 };
