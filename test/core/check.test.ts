@@ -57,6 +57,21 @@ describe('queue: one version', () => {
     for (const f of found) expect(f.hint).not.toBe('');
   });
 
+  it('malformed-entry and duplicate-seq propose a seq that no line uses, a nested item\'s included', () => {
+    // Line 4 is notes of task 3 to the queue, but it carries [seq:4]: proposing 4 would make a task whose
+    // number the file already shows (and a later unindent would be a duplicate).
+    const text = [
+      '- [ ] [seq:3] [id:cccccccccc] deploy',
+      '  - [ ] [seq:4] build image',
+      '- [ ] [id:dddddddddd] no seq yet',
+      '- [ ] [seq:3] [id:eeeeeeeeee] took 3 as well',
+      '',
+    ].join('\n');
+    const found = queue(text);
+    expect(only(found, 'malformed-entry').map((f) => f.hint)).toEqual(['add [seq:5] (the next free seq) after the task box on line 5']);
+    expect(only(found, 'duplicate-seq')[0]!.hint).toContain('[seq:5] [was:3]');
+  });
+
   it('malformed-entry: a seq past 2^53 (a date-time number) is reported, not read rounded into a duplicate', () => {
     const text = [
       '- [ ] [seq:20261128124010811] [id:aaaaaaaaaa] dated seq',

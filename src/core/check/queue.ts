@@ -98,14 +98,30 @@ function nestedSeq(items: readonly Item[], seq: number): { line: number; under: 
   return undefined;
 }
 
+/**
+ * The seq a hint proposes: above every seq a line of the file carries, a nested item's included. The
+ * queue reads a nested item as notes, but its number is in the file for a reader (and for the task it
+ * becomes once unindented), so giving it to another task would make two.
+ */
+function nextFreeSeq(items: readonly Item[]): number {
+  let next = 1;
+  for (let k = 0; k < items.length; k++) {
+    const { seq, entry } = items[k]!;
+    if (seq !== undefined && seq >= next) next = seq + 1;
+    for (let i = 1; i < entry.lines.length; i++) {
+      const nested = seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '');
+      if (nested !== undefined && nested >= next) next = nested + 1;
+    }
+  }
+  return next;
+}
+
 export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
   const findings: Finding[] = [];
   const items = itemsOf(entries);
-  let nextSeq = 1;
-  for (let k = 0; k < items.length; k++) {
-    const seq = items[k]!.seq;
-    if (seq !== undefined && seq >= nextSeq) nextSeq = seq + 1;
-  }
+  // Only a hint needs it: a clean queue of 10k tasks does not read their notes for it.
+  let free: number | undefined;
+  const nextSeq = (): number => (free ??= nextFreeSeq(items));
 
   const bySeq = new Map<number, Item>();
   const byId = new Map<string, Item>();
@@ -114,7 +130,7 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
     checkTagValues(path, item.entry, QUEUE_TAGS, findings);
     if (item.seqText === undefined) {
       findings.push(
-        malformed(path, item.entry, undefined, `queue entry ${nameOf(item)} has no [seq:N]`, `add [seq:${nextSeq}] (the next free seq) after the task box on line ${item.entry.line + 1}`),
+        malformed(path, item.entry, undefined, `queue entry ${nameOf(item)} has no [seq:N]`, `add [seq:${nextSeq()}] (the next free seq) after the task box on line ${item.entry.line + 1}`),
       );
     }
     if (item.seq !== undefined) {
@@ -122,7 +138,7 @@ export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
       if (first) {
         findings.push(
           at(path, item, 'seq', 'duplicate-seq', `seq ${item.seq} is also the seq of the entry at line ${first.entry.line + 1}`,
-            `renumber one of them as the merge does: [seq:${nextSeq}] [was:${item.seq}] (the next free seq, and the one it had, so the change is not read as an edit), and point any [depends:${item.seq}] that meant it to ${nextSeq}`),
+            `renumber one of them as the merge does: [seq:${nextSeq()}] [was:${item.seq}] (the next free seq, and the one it had, so the change is not read as an edit), and point any [depends:${item.seq}] that meant it to ${nextSeq()}`),
         );
       } else bySeq.set(item.seq, item);
     }
