@@ -39,6 +39,37 @@ describe('heartbeat merge', () => {
     }
   });
 
+  it('an entry without [agent:] however long leaves the placeholder lines short: the prose still merges by blocks', async () => {
+    // Such an entry is known and sorted by its text. Written out whole (its sort key four times over, as
+    // hex) its placeholder passed the Markdown merge's line limit from about 4000 characters, and the
+    // merge gave up: a conflict where the entry merged cleanly.
+    for (const size of [5000, 25_000]) {
+      const pinned = `- [note:pinned] ${'read the runbook first; '.repeat(size / 24)}\n`;
+      const b = `Agents report here:\n${pinned}`;
+      const o = `Agents report here, every 5 minutes:\n${pinned}`;
+      const t = `Agents report here:\n${HB('a', '10:00:00', 'first')}${pinned}`;
+      for (const [x, y] of [[o, t], [t, o]] as const) {
+        const result = await merge('heartbeat', b, x, y);
+        expect(result, `${size}`).toMatchObject({ conflicts: 0, method: 'typed:heartbeat+blocks' });
+        expect(result.text).toBe(`Agents report here, every 5 minutes:\n${HB('a', '10:00:00', 'first')}${pinned}`);
+      }
+    }
+  });
+
+  it('long entries without [agent:] that start alike are still ordered by their whole text', async () => {
+    // The Markdown merge orders these two insertions by their placeholders: the sort key's label and,
+    // where a long key's label is cut short and ties, the name of the identity.
+    const same = 'the same long preamble, '.repeat(60);
+    const [alpha, beta] = [`- [note:x] ${same}alpha\n`, `- [note:x] ${same}beta\n`];
+    const b = '# H\n\n- one\n- two\n';
+    for (const [first, second] of [[alpha, beta], [beta, alpha]] as const) {
+      const o = `# H\n\n- one\n${first}- zz plain\n- two\n`;
+      const t = `# H\n\n- one\n${second}- two\n`;
+      const expected = first === alpha ? `# H\n\n- one\n${alpha}- zz plain\n${beta}- two\n` : `# H\n\n- one\n${alpha}${beta}- zz plain\n- two\n`;
+      for (const [x, y] of [[o, t], [t, o]] as const) expect(await merge('heartbeat', b, x, y)).toMatchObject({ conflicts: 0, text: expected });
+    }
+  });
+
   it('a byte order mark on all three versions hides no entry: the first agent still merges by stamp', async () => {
     const BOM = '\uFEFF';
     const b = `${BOM}${HB('a', '10:00:00', 'idle')}${HB('b', '10:00:00', 'idle')}`;

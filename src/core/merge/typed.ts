@@ -15,6 +15,12 @@ export type ProseMerge = (base: string, ours: string, theirs: string, opts: Merg
 const HOLE = '\uE000';
 /** Large enough that no real line in a skeleton can look like one of our own markers. */
 const SKELETON_MARKER = 40;
+/**
+ * A placeholder line stays far below the Markdown merge's line limit whatever its entry's length (a
+ * heartbeat without [agent:] is known, and sorted, by its text): at most this many UTF-16 units of an
+ * identity and of a sort key are written out. Ordinary entries stay well within it and are written whole.
+ */
+const MAX_WRITTEN = 1024;
 
 interface Skeleton {
   readonly text: string;
@@ -38,7 +44,7 @@ function indexOf(type: EntryType, doc: Doc): Map<string, Entry> {
  * The version with each entry replaced by a placeholder that names its identity. `entries` is in file
  * order (indexing and re-keying keep it), so the n-th entry block gets the n-th key.
  */
-function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf): Skeleton {
+function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf, names: Names): Skeleton {
   const keys = entries.keys();
   const parts: string[] = [];
   for (const block of doc.blocks) {
@@ -48,7 +54,7 @@ function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf)
     }
     const key = keys.next().value as string;
     const eol = lineEnding(block.lines[block.lines.length - 1]!);
-    parts.push(`${block.indent}${block.marker} ${sortLabel(sortKeyOf(key))} ${HOLE}${assertLineSafe(key)}${eol}`);
+    parts.push(`${block.indent}${block.marker} ${sortLabel(sortKeyOf(key))} ${HOLE}${assertLineSafe(names.nameOf(key))}${eol}`);
   }
   return { text: parts.join(''), entries };
 }
@@ -57,18 +63,51 @@ function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf)
  * The sort key as inert text in front of the placeholder: where git's merge of the skeleton coalesces
  * entry insertions with prose nearby, the Markdown merge orders concurrent insertions by their text,
  * and so orders them by the type's sort key, as settleEntryHunks does. Four hex digits per UTF-16 unit
- * keep the string order and cannot start Markdown syntax.
+ * keep the string order and cannot start Markdown syntax. Of a longer key, its first MAX_WRITTEN units
+ * and a 'g', which sorts after every label that stops there (a space follows a label): keys that share
+ * those units then sort by the placeholder's name, which for a heartbeat known by its text is the
+ * same order.
  */
 function sortLabel(sortKey: string): string {
+  const written = Math.min(sortKey.length, MAX_WRITTEN);
   let label = '';
-  for (let i = 0; i < sortKey.length; i++) label += sortKey.charCodeAt(i).toString(16).padStart(4, '0');
-  return label;
+  for (let i = 0; i < written; i++) label += sortKey.charCodeAt(i).toString(16).padStart(4, '0');
+  return written < sortKey.length ? `${label}g` : label;
+}
+
+/** How placeholders name identities: by the identity itself, except a long one. */
+interface Names {
+  nameOf(key: string): string;
+  keyOf(name: string): string;
+}
+
+/**
+ * An identity longer than MAX_WRITTEN is named by its start and its rank among the long identities of
+ * all three versions: one name per identity in every version, whichever side is ours, never another
+ * identity's (every other name is shorter), and where long identities share their start, in their own
+ * order. The start is cut before a surrogate pair, not inside it: git would get a character that UTF-8
+ * cannot carry.
+ */
+function namesFor(versions: readonly ReadonlyMap<string, Entry>[]): Names {
+  const long = new Set<string>();
+  for (const version of versions) for (const key of version.keys()) if (key.length > MAX_WRITTEN) long.add(key);
+  if (long.size === 0) return { nameOf: (key) => key, keyOf: (name) => name };
+  const width = String(long.size).length;
+  const byKey = new Map<string, string>();
+  const byName = new Map<string, string>();
+  [...long].sort().forEach((key, rank) => {
+    const cut = /[\uD800-\uDBFF]/.test(key[MAX_WRITTEN - 1]!) ? MAX_WRITTEN - 1 : MAX_WRITTEN;
+    const name = `${key.slice(0, cut)}\u001d${String(rank).padStart(width, '0')}`;
+    byKey.set(key, name);
+    byName.set(name, key);
+  });
+  return { nameOf: (key) => byKey.get(key) ?? key, keyOf: (name) => byName.get(name) ?? name };
 }
 
 /** The identity a placeholder line names, or null for a line of prose. */
-function holeOf(line: string): string | null {
+function holeOf(line: string, names: Names): string | null {
   const at = line.indexOf(HOLE);
-  return at === -1 ? null : lineBody(line).slice(at + 1);
+  return at === -1 ? null : names.keyOf(lineBody(line).slice(at + 1));
 }
 
 /** Orders identities by the type's sort key, then by identity: never by side. */
@@ -79,7 +118,7 @@ export type SortKeyOf = (key: string) => string;
  * the union of both sides, ordered by the type's sort key, so the order is the same from either side.
  * Returns null when a hunk holds prose: that needs the Markdown block merge.
  */
-function settleEntryHunks(conflicted: string, finalEol: boolean, sortKeyOf: SortKeyOf): string | null {
+function settleEntryHunks(conflicted: string, finalEol: boolean, sortKeyOf: SortKeyOf, names: Names): string | null {
   const open = '<'.repeat(SKELETON_MARKER);
   const middle = '='.repeat(SKELETON_MARKER);
   const baseSection = '|'.repeat(SKELETON_MARKER);
@@ -107,7 +146,7 @@ function settleEntryHunks(conflicted: string, finalEol: boolean, sortKeyOf: Sort
       else if (inner.startsWith(close)) break;
       else side.push(inner);
     }
-    const union = unionOfHoles([...ours, ...theirs], i >= lines.length, finalEol, sortKeyOf);
+    const union = unionOfHoles([...ours, ...theirs], i >= lines.length, finalEol, sortKeyOf, names);
     if (union === null) return null;
     out += union;
   }
@@ -118,10 +157,10 @@ function settleEntryHunks(conflicted: string, finalEol: boolean, sortKeyOf: Sort
  * Both sides inserted these placeholder lines at one spot: their union, ordered by the type's sort key,
  * so the order is the same from either side. Null when a line is prose.
  */
-function unionOfHoles(lines: readonly string[], atEnd: boolean, finalEol: boolean, sortKeyOf: SortKeyOf): string | null {
+function unionOfHoles(lines: readonly string[], atEnd: boolean, finalEol: boolean, sortKeyOf: SortKeyOf, names: Names): string | null {
   const holes = new Map<string, { sort: string; line: string }>();
   for (const l of lines) {
-    const key = holeOf(l);
+    const key = holeOf(l, names);
     if (key === null) return null;
     // The same entry on both sides: keep one line, chosen independently of the side.
     const seen = holes.get(key);
@@ -145,7 +184,7 @@ function unionOfHoles(lines: readonly string[], atEnd: boolean, finalEol: boolea
  * The skeleton merge without running git where the answer is plain: one side unchanged, or both sides
  * only inserted placeholders at the same single spot (agents appending entries). Null otherwise.
  */
-function trivialSkeletonMerge(base: string, ours: string, theirs: string, sortKeyOf: SortKeyOf): string | null {
+function trivialSkeletonMerge(base: string, ours: string, theirs: string, sortKeyOf: SortKeyOf, names: Names): string | null {
   if (ours === theirs || theirs === base) return ours;
   if (ours === base) return theirs;
   const [b, o, t] = [splitLines(base), splitLines(ours), splitLines(theirs)];
@@ -156,7 +195,7 @@ function trivialSkeletonMerge(base: string, ours: string, theirs: string, sortKe
   while (suffix < limit - prefix && b[b.length - 1 - suffix] === o[o.length - 1 - suffix] && b[b.length - 1 - suffix] === t[t.length - 1 - suffix]) suffix++;
   if (b.length - prefix - suffix !== 0) return null;
   const inserted = [...o.slice(prefix, o.length - suffix), ...t.slice(prefix, t.length - suffix)];
-  const union = unionOfHoles(inserted, suffix === 0, /\n$/.test(ours) || /\n$/.test(theirs), sortKeyOf);
+  const union = unionOfHoles(inserted, suffix === 0, /\n$/.test(ours) || /\n$/.test(theirs), sortKeyOf, names);
   if (union === null) return null;
   return b.slice(0, prefix).join('') + union + b.slice(b.length - suffix).join('');
 }
@@ -173,6 +212,7 @@ function fill(
   sides: readonly Skeleton[],
   /** The base's entry of an identity as the file writes it (for a diff3 base section). */
   baseOf: (key: string) => Entry | undefined,
+  names: Names,
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
   folds?: ReadonlyArray<readonly [string, string]>,
@@ -209,7 +249,7 @@ function fill(
     if (markers && line.startsWith(open)) inConflict = true;
     if (markers && line.startsWith(close)) inConflict = inBase = false;
     if (inConflict && (line.startsWith(baseMarker) || lineBody(line) === separator)) inBase = line.startsWith(baseMarker);
-    const key = holeOf(line);
+    const key = holeOf(line, names);
     if (key === null) {
       // A folded run of an ordered type sorts as one item, by its first entry.
       out.push(folds && line.startsWith(FOLD) ? { text: line, key: lineBody(line) } : { text: line });
@@ -473,13 +513,14 @@ async function mergeParsed(
   const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes, folded?.runs);
   // The merged entry where there is one, so an identity sorts the same whichever version named it.
   const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
-  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!, sortKeyOf)) as [Skeleton, Skeleton, Skeleton];
+  const names = namesFor(indexes);
+  const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!, sortKeyOf, names)) as [Skeleton, Skeleton, Skeleton];
   if (folded && (movesAcrossRuns(b.text, o.text) || movesAcrossRuns(b.text, t.text))) return undefined;
 
-  let skeleton = trivialSkeletonMerge(b.text, o.text, t.text, sortKeyOf);
+  let skeleton = trivialSkeletonMerge(b.text, o.text, t.text, sortKeyOf, names);
   if (skeleton === null) {
     const internal = opts.lineMerge({ base: b.text, ours: o.text, theirs: t.text, markerSize: SKELETON_MARKER });
-    skeleton = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text, /\n$/.test(o.text) || /\n$/.test(t.text), sortKeyOf);
+    skeleton = internal.conflicts === 0 ? internal.text : settleEntryHunks(internal.text, /\n$/.test(o.text) || /\n$/.test(t.text), sortKeyOf, names);
   }
   let conflicts = 0;
   let method = `typed:${type.name}`;
@@ -501,7 +542,7 @@ async function mergeParsed(
     const entry = b.entries.get(key);
     return entry && present ? present(entry, merged) : entry;
   };
-  const filled = fill(skeleton, merged, entryConflicts, [o, t], baseOf, opts, order, folded?.order, conflicts > 0);
+  const filled = fill(skeleton, merged, entryConflicts, [o, t], baseOf, names, opts, order, folded?.order, conflicts > 0);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
   if (filled === undefined || (filled.putBack && folded)) return undefined;
   const { text } = filled;
