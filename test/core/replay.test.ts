@@ -41,6 +41,18 @@ describe('planReplay', () => {
     expect(first.type === 'run' && first.args).toEqual(['v42', 'production']);
   });
 
+  it('orders requests by time, not by the text of their stamps', () => {
+    // As text, 11:00:05Z sorts after 11:00:05.500Z; it was asked first.
+    const ops = [
+      '# Ops',
+      '',
+      '- [op:mail-1] [kind:mail] [agent:ops] [at:2026-11-27T11:00:05.500Z] [args:team@x] weekly mail',
+      '- [op:deploy-v42] [kind:deploy] [agent:deploy] [at:2026-11-27T11:00:05Z] [args:v42 production] push v42',
+      '',
+    ].join('\n');
+    expect(plan([], { ops }).actions.map((a) => a.key)).toEqual(['deploy-v42', 'mail-1']);
+  });
+
   it('never runs a settled op', () => {
     const p = plan([rec('deploy-v42', 'done', 'B', T0 + 1000, ' [exit:0]'), rec('mail-1', 'failed', 'B', T0 + 2000, ' [exit:3]')]);
     expect(p.actions).toEqual([]);

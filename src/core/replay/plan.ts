@@ -16,7 +16,7 @@
 import { type Entry, entriesOf, parseDoc, tagValue } from '../entries/scan.js';
 import { type OpRequest, opOf, opParameters } from '../crdt/ops.js';
 import { type LedgerRecord, recordOf } from '../crdt/ledger.js';
-import { parseStamp } from '../clock.js';
+import { parseStamp, stampOrder } from '../clock.js';
 import { decodeArgs } from './args.js';
 import { DEFAULT_LEASE_MS } from './config.js';
 import { type JournalRecord, type LostRun, lostRun } from './journal.js';
@@ -207,7 +207,9 @@ function statusOf(key: string, requests: readonly Request[], rows: readonly Row[
 function byRequestTime(a: OpStatus, b: OpStatus): number {
   const ar = a.requests[0]!;
   const br = b.requests[0]!;
-  const at = ar.at < br.at ? -1 : ar.at > br.at ? 1 : 0;
+  // By time, not by the stamps' text: `10:00:05Z` was asked before `10:00:05.500Z`.
+  const [x, y] = [stampOrder(ar.at), stampOrder(br.at)];
+  const at = x < y ? -1 : x > y ? 1 : 0;
   return at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
