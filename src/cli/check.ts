@@ -11,6 +11,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, decodeText, format, isFormat, unreadable } from '../core/check/index.js';
+import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { STATE_PATH_ARGS, type StoppedOperation, stoppedIn } from '../git/operation.js';
 import { type FileType, isFileType } from '../core/file-types.js';
@@ -136,6 +137,9 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   const findings: Finding[] = [];
   let checked = 0;
   const inMerge = repo.stopped !== undefined;
+  // The work tree (or the index) is what a commit made now would hold. (A CI job checking commits
+  // already made runs verify, which takes each commit's own time.)
+  const time = commitTime();
   // Concluding a merge, a conflict a Markdown document shows in a code block passes if HEAD had it: with
   // no --base, HEAD is where to look (as the hook does).
   const samplesFrom = (path: string, text: string): string | undefined => {
@@ -153,7 +157,7 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
       findings.push(problem);
       return;
     }
-    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path) ?? samplesFrom(file.path, text), { inMerge }));
+    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path) ?? samplesFrom(file.path, text), { inMerge, time }));
   });
   // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
   if (options.base && options.paths.length === 0) {
@@ -167,6 +171,16 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   for (const ops of ofType('ops')) findings.push(...checkOpsWithLedger(ops.path, ops.text!, ledger.path, ledger.text!));
   if (ofType('ops').length === 0 && ledgers.length > 0) findings.push(...checkOpsWithLedger('OPS.md', '', ledger.path, ledger.text!));
   return { findings, files: checked };
+}
+
+/**
+ * The time of a commit made now, for the checks that compare stamps with it: the wall clock, or
+ * STRATA_NOW as the writers read it (a value that is no stamp is the wall clock here; the writers
+ * refuse it).
+ */
+export function commitTime(): number {
+  const fixed = process.env.STRATA_NOW;
+  return (fixed ? parseStamp(fixed) : undefined) ?? Date.now();
 }
 
 function deletedSince(top: string, ref: string, present: ReadonlyArray<{ path: string; type: FileType; text: string }>): Finding[] {

@@ -17,7 +17,7 @@ export {
   unseenFindings,
   untaggedTasks,
 } from '../core/check/index.js';
-export { catBlobs, catTexts, retypedSince, typesOf } from './check.js';
+export { catBlobs, catTexts, commitTime, retypedSince, typesOf } from './check.js';
 export { stoppedOperation } from '../git/operation.js';
 export { isFileType } from '../core/file-types.js';
 export { newId } from '../core/ids.js';

@@ -172,8 +172,10 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
   const {
     checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, nestedTasks, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks,
-    catBlobs, catTexts, stoppedOperation, isFileType, newId, randomBytes, withFileLock, writeFileAtomicSync,
+    catBlobs, catTexts, commitTime, stoppedOperation, isFileType, newId, randomBytes, withFileLock, writeFileAtomicSync,
   } = await import('./hook-deps.js');
+  // The commit is being made now: a stamp far ahead of now came from a wrong clock.
+  const time = commitTime();
   const blobs = [...new Set([...typed, ...merged.flatMap((side) => side.typed)].flatMap(({ file }) => [file.blob, file.head].filter((b): b is string => b !== undefined)))];
   const bytes = new Map(catBlobs('.', blobs).map((b, n) => [blobs[n]!, b]));
   const texts = new Map([...bytes].map(([blob, b]) => [blob, b === undefined ? undefined : decodeText(b)]));
@@ -266,7 +268,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
       }
     }
     staged.set(file.path, text);
-    headFindings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads }));
+    headFindings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads, time }));
     if (fileType === 'queue') {
       for (const task of untaggedTasks(text)) {
         process.stderr.write(
@@ -318,7 +320,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
           if (theirs !== undefined) found.push(...checkDeleted(fileType, file.path, theirs, restore, added(side.typed, fileType)));
           continue;
         }
-        found.push(...checkFile(fileType, file.path, now, theirs, { inMerge: true }));
+        found.push(...checkFile(fileType, file.path, now, theirs, { inMerge: true, time }));
       }
       if (side.attributes) found.push(...(await retypedFindings(side.typed, side.commit)));
       const kept = unseenFindings(mergeFindings(found, k + 1, inParents), seen);

@@ -144,7 +144,7 @@ export function verifyCommits(top: string, commits: readonly Listed[]): { findin
           // Bytes that are not UTF-8, or a BOM: said once, as the hook and check say it.
           const problem = type === 'markdown' ? undefined : unreadable(change.path, bytes.get(change.after!)!);
           if (problem) found.push(problem);
-          else found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge }));
+          else found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge, time: commit.time }));
         }
       }
       if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) {
@@ -175,11 +175,13 @@ export interface Listed {
   readonly parentNames?: readonly string[];
   /** A merge commit: conflict markers count even inside Markdown code blocks. */
   readonly merge: boolean;
+  /** Committer time (ms): when the commit was made, which its stamps are compared with. */
+  readonly time: number;
 }
 
 /** The commits of a range (`A..B`), or with `--no-walk=unsorted` first, exactly the commits named, in that order. */
 export function listCommits(top: string, revs: readonly string[]): Listed[] {
-  const result = gitRun(top, ['rev-list', '--reverse', '--parents', '--format=%h %s', ...revs, '--']);
+  const result = gitRun(top, ['rev-list', '--reverse', '--parents', '--format=%h %ct %s', ...revs, '--']);
   if (result.status !== 0) {
     throw new StrataError('USAGE', `cannot list the commits of ${revs.join(' ')}: ${result.stderr.trim().split('\n')[0]}`, 'both ends must be commits this clone has (in CI, check out with fetch-depth: 0)');
   }
@@ -187,9 +189,8 @@ export function listCommits(top: string, revs: readonly string[]): Listed[] {
   const commits: Listed[] = [];
   for (let i = 0; i + 1 < lines.length; i += 2) {
     const [, sha, ...parents] = lines[i]!.split(' ');
-    const line = lines[i + 1]!;
-    const space = line.indexOf(' ');
-    commits.push({ ref: { sha: sha!, short: line.slice(0, space), subject: line.slice(space + 1) }, parents, merge: parents.length > 1 });
+    const [, short, seconds, subject] = /^(\S+) (\d+) ?(.*)$/.exec(lines[i + 1]!) ?? [];
+    commits.push({ ref: { sha: sha!, short: short ?? sha!.slice(0, 7), subject: subject ?? '' }, parents, merge: parents.length > 1, time: Number(seconds) * 1000 });
   }
   return commits;
 }

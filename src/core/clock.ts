@@ -9,6 +9,22 @@ export const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 /** A stamp inside a tag value: whole (`[at:…]`) or after an `@` (`[claim:agent@…]`). */
 const STAMP_IN_VALUE = /(?:^|@)(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)$/;
 
+/**
+ * How far ahead of this machine's clock a stamp may lie and still be taken for a clock's honest
+ * reading: 15 minutes. Clocks synchronised by NTP agree within a second, and strata's own torture runs
+ * agents up to ±5 minutes apart (10 between two of them), so honest skew stays well inside it. A stamp
+ * beyond it comes from a wrong clock (a machine a year ahead, a hand edit with a typo, a local time
+ * written as UTC east of Greenwich, an hour or more ahead), and check lets a commit correct it.
+ */
+export const MAX_CLOCK_OFFSET_MS = 15 * 60_000;
+/** MAX_CLOCK_OFFSET_MS as messages write it. */
+export const MAX_CLOCK_OFFSET = '15m';
+
+/** Whether a stamp (ms) lies beyond the bound ahead of a clock reading `nowMs`: a wrong clock wrote it, or reads it. */
+export function beyondBound(stampMs: number, nowMs: number): boolean {
+  return stampMs > nowMs + MAX_CLOCK_OFFSET_MS;
+}
+
 export function formatStamp(ms: number): string {
   return new Date(ms).toISOString();
 }

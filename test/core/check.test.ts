@@ -340,6 +340,21 @@ describe('heartbeat', () => {
     expect(found).toEqual([expect.objectContaining({ rule: 'heartbeat-backwards', line: 5, column: 13, message: expect.stringContaining('the heartbeat of b went back in time') })]);
     expect(hb(BASE.replace(/- \[agent:b\].*\n/, '') + `- [agent:c] [at:2020-01-01T00:00:00.000Z] new\n`, BASE)).toEqual([]);
   });
+
+  it('heartbeat-backwards: a stamp more than 15m ahead of the commit may be moved back (a wrong clock corrected)', () => {
+    // b's machine ran a year ahead; the commit that corrects it is made on the 27th.
+    const future = BASE.replace(`[agent:b] [at:${S1}]`, '[agent:b] [at:2027-11-27T10:00:00.000Z]');
+    const corrected = BASE.replace(`[agent:b] [at:${S1}]`, '[agent:b] [at:2026-11-27T10:05:00.000Z]');
+    const at = (stamp: string): Finding[] => checkFile('heartbeat', 'HEARTBEAT.md', corrected, future, { time: Date.parse(stamp) });
+    expect(at('2026-11-27T10:05:00.000Z')).toEqual([]);
+    // Only a stamp beyond the bound at the time of the commit: one 10 minutes ahead was a clock's honest reading.
+    expect(at('2027-11-27T09:50:00.000Z')).toEqual([expect.objectContaining({ rule: 'heartbeat-backwards', line: 5 })]);
+    expect(at('2027-11-27T09:40:00.000Z')).toEqual([]);
+    // Without the time of the commit (a file checked on its own) the rule holds as written.
+    expect(checkFile('heartbeat', 'HEARTBEAT.md', corrected, future)).toEqual([
+      expect.objectContaining({ rule: 'heartbeat-backwards', hint: expect.stringContaining('only a stamp more than 15m ahead of the time of the commit') }),
+    ]);
+  });
 });
 
 describe('facts', () => {

@@ -498,6 +498,37 @@ describe('pre-commit hook', () => {
   });
 });
 
+describe('a heartbeat stamped by a wrong clock', () => {
+  it('may be moved back in a commit made more than 15m before it; verify takes each commit at its own time', () => {
+    branch('future-heartbeat');
+    // A machine a year ahead beat (its commit, made there, carries the same wrong time).
+    const ahead = { GIT_AUTHOR_DATE: '2027-11-27T10:00:00Z', GIT_COMMITTER_DATE: '2027-11-27T10:00:00Z', STRATA_NOW: '2027-11-27T10:00:00.000Z' };
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:${S1}] [ttl:10m] busy\n- [agent:skewed] [at:2027-11-27T10:00:00.000Z] [ttl:10m] ahead\n`);
+    sandbox.git(repo, ['add', '-A']);
+    expect(commit('a year ahead', { env: ahead }).status).toBe(0);
+    // On a right clock the stamp is corrected by hand: accepted, as it is a year ahead of this commit.
+    const now = { GIT_AUTHOR_DATE: '2026-11-27T12:00:00Z', GIT_COMMITTER_DATE: '2026-11-27T12:00:00Z', STRATA_NOW: '2026-11-27T12:00:00.000Z' };
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:${S1}] [ttl:10m] busy\n- [agent:skewed] [at:2026-11-27T11:59:00.000Z] [ttl:10m] ahead\n`);
+    sandbox.git(repo, ['add', '-A']);
+    const corrected = commit('correct the wrong clock', { env: now });
+    expect(corrected.stderr).toBe('');
+    expect(corrected.status).toBe(0);
+    // An honest stamp still may not go back, whatever the clock.
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:2026-11-27T09:00:00.000Z] [ttl:10m] busy\n- [agent:skewed] [at:2026-11-27T11:59:00.000Z] [ttl:10m] ahead\n`);
+    sandbox.git(repo, ['add', '-A']);
+    const back = commit('a back', { env: now });
+    expect(back.status).toBe(1);
+    expect(back.stderr).toContain('HEARTBEAT.md:1: heartbeat-backwards: the heartbeat of a went back in time');
+    expect(commit('a back anyway', { env: now, noVerify: true }).status).toBe(0);
+    // CI runs later than the commits, on a clock that may be past the wrong stamp by then: each commit
+    // counts at its own time, so the correction passes and the commit that moved a back does not.
+    const ci = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`, '--format', 'json'], { allowFail: true, env: { STRATA_NOW: '2028-01-01T00:00:00.000Z' } });
+    expect(ci.status).toBe(1);
+    const found = (JSON.parse(ci.stdout) as { findings: { rule: string; message: string; commit: { subject: string } }[] }).findings;
+    expect(found.map((f) => [f.commit.subject, f.rule])).toEqual([['a back anyway', 'heartbeat-backwards']]);
+  });
+});
+
 describe('pre-commit hook concluding a merge (bare remote and clones)', () => {
   let box: Sandbox;
   let a: string;

@@ -1,6 +1,6 @@
 // heartbeat rules: readable stamps and durations; against the base, no agent's `at` goes back in time
 // (an LWW-map whose clock runs backwards loses the newer beat at the next merge).
-import { parseStamp } from '../clock.js';
+import { MAX_CLOCK_OFFSET, beyondBound, parseStamp } from '../clock.js';
 import { type Entry, tagValue } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 import { duplicateIds } from './ids.js';
@@ -21,7 +21,13 @@ export function checkHeartbeat(path: string, entries: readonly Entry[]): Finding
   return findings;
 }
 
-export function checkHeartbeatAgainstBase(path: string, entries: readonly Entry[], baseEntries: readonly Entry[]): Finding[] {
+/**
+ * `time` is when the commit being checked was made (ms; undefined: not known). A base stamp more than
+ * the clock bound ahead of it was no clock's honest reading (a machine a year ahead, a typo), and
+ * moving it back corrects it. That loses no beat: a merge takes the corrected line over the base's
+ * unchanged one, and loses it only to a beat of the same agent on the other side.
+ */
+export function checkHeartbeatAgainstBase(path: string, entries: readonly Entry[], baseEntries: readonly Entry[], time?: number): Finding[] {
   const byAgent = new Map<string, Entry>();
   for (const entry of entries) {
     const agent = tagValue(entry, 'agent')?.trim();
@@ -37,6 +43,7 @@ export function checkHeartbeatAgainstBase(path: string, entries: readonly Entry[
     const fromMs = parseStamp(from);
     const toMs = parseStamp(to);
     if (fromMs === undefined || toMs === undefined || toMs >= fromMs) continue;
+    if (time !== undefined && beyondBound(fromMs, time)) continue;
     const tag = tagOf(entry, 'at');
     findings.push({
       path,
@@ -44,7 +51,7 @@ export function checkHeartbeatAgainstBase(path: string, entries: readonly Entry[
       ...(tag ? { column: tag.start + 1 } : {}),
       rule: 'heartbeat-backwards',
       message: `the heartbeat of ${agent} went back in time: [at:${to.trim()}] is earlier than [at:${from.trim()}] at the base`,
-      hint: `write a stamp later than ${from.trim()} ('git strata heartbeat' never writes one earlier than the file's latest)`,
+      hint: `write a stamp later than ${from.trim()} ('git strata heartbeat' does); only a stamp more than ${MAX_CLOCK_OFFSET} ahead of the time of the commit, a wrong clock's, may be moved back`,
     });
   }
   return findings;

@@ -19,7 +19,7 @@ export { type IdFor, type Stamp, type StampResult, nestedTasks, reusingBase, sam
 
 interface Rules {
   single(path: string, entries: ReturnType<typeof entriesOf>): Finding[];
-  againstBase(path: string, entries: ReturnType<typeof entriesOf>, base: ReturnType<typeof entriesOf>, lineCount: number): Finding[];
+  againstBase(path: string, entries: ReturnType<typeof entriesOf>, base: ReturnType<typeof entriesOf>, lineCount: number, opts: CheckOptions): Finding[];
 }
 
 /**
@@ -28,7 +28,7 @@ interface Rules {
  */
 const TYPE_RULES: Partial<Record<FileType, Rules>> = {
   queue: { single: checkQueue, againstBase: checkQueueAgainstBase },
-  heartbeat: { single: checkHeartbeat, againstBase: (path, entries, base) => checkHeartbeatAgainstBase(path, entries, base) },
+  heartbeat: { single: checkHeartbeat, againstBase: (path, entries, base, _lines, opts) => checkHeartbeatAgainstBase(path, entries, base, opts.time) },
   facts: { single: checkFacts, againstBase: checkFactsAgainstBase },
   ledger: { single: checkLedger, againstBase: (path, entries, base) => checkLedgerAgainstBase(path, entries, base) },
   ops: { single: checkOps, againstBase: () => [] },
@@ -45,6 +45,12 @@ export interface CheckOptions {
    * versions share almost all their lines, so each is matched and its tags read once.
    */
   readonly lines?: LineCache;
+  /**
+   * When the commit being checked is made (ms since the epoch): the pre-commit hook's clock, each
+   * commit's committer time in verify. A stamp far ahead of it came from a wrong clock, and may be
+   * corrected (heartbeat-backwards). Not now: CI checks a commit later than it was made.
+   */
+  readonly time?: number;
 }
 
 /**
@@ -91,7 +97,7 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   const entries = entriesOf(doc);
   const findings = [...rules.single(path, entries), ...tornListItems(path, doc)];
   if (baseText !== undefined && findConflictMarkers(baseText).length === 0) {
-    findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText, lines, false)), lineCount(text)));
+    findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText, lines, false)), lineCount(text), opts));
   }
   return findings.sort(byPosition);
 }
@@ -108,9 +114,9 @@ export function checkDeleted(type: FileType, path: string, baseText: string, res
   const rules = TYPE_RULES[type];
   if (!rules || findConflictMarkers(baseText).length > 0 || baseText.includes('\0')) return [];
   const baseEntries = entriesOf(parseDoc(baseText));
-  const lost = rules.againstBase(path, [], baseEntries, 0);
+  const lost = rules.againstBase(path, [], baseEntries, 0, {});
   if (lost.length === 0) return [];
-  const keeps = (text: string): boolean => !text.includes('\0') && rules.againstBase(path, entriesOf(parseDoc(text)), baseEntries, lineCount(text)).length === 0;
+  const keeps = (text: string): boolean => !text.includes('\0') && rules.againstBase(path, entriesOf(parseDoc(text)), baseEntries, lineCount(text), {}).length === 0;
   if (successors.some(keeps)) return [];
   const what = lost.length === 1 ? '1 entry' : `${lost.length} entries`;
   return [
