@@ -1,8 +1,8 @@
 // `git strata fact set ENTITY ATTR VALUE` and `fact get ENTITY [ATTR]`: facts in MEMORY.md supersede,
 // never delete. Edits the work tree only; agents commit themselves.
-import { nextStamp, stampsIn } from '../core/clock.js';
+import { clockNotes, stampsAt, tick } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
-import { getFacts, setFact } from '../core/fact-ops.js';
+import { getFacts, setFact, slotStamps } from '../core/fact-ops.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { guarded } from './guard.js';
@@ -42,9 +42,16 @@ async function runSet(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const file = await workFile(cwd, options.file, MEMORY_FILE, 'facts');
   const agent = await agentName(cwd, options.agent);
-  const result = await editFile(cwd, file, HEADER, (text) =>
-    setFact(text, { entity: entity!, attr: attr!, value: value.join(' '), agent, stamp: nextStamp(now(), stampsIn(text)) }),
-  );
+  let warnings: string[] = [];
+  const result = await editFile(cwd, file, HEADER, (text) => {
+    // After the slot's facts, wherever their stamps lie: written before the current one, the new value
+    // would not be current. Other facts' stamps beyond the clock bound are not followed.
+    const at = now();
+    const clock = tick(at, stampsAt(text), slotStamps(text, entity!, attr!));
+    warnings = clockNotes(file.rel, clock, at, 'fix the wrong clock (a fact is never edited: its stamp stays)', `a fact is current only when stamped after the one it supersedes`);
+    return setFact(text, { entity: entity!, attr: attr!, value: value.join(' '), agent, stamp: clock.stamp });
+  });
+  for (const warning of warnings) process.stderr.write(`strata: warning: ${warning}\n`);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ file: file.rel, line: result.line, superseded: result.superseded })}\n`);
   } else {

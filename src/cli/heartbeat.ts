@@ -1,6 +1,6 @@
 // `git strata heartbeat [--agent A] [--status S] [--ttl 10m] [NOTE]`: renew this agent's lease in
 // HEARTBEAT.md (replace its line, or append one). Edits the work tree only; agents commit themselves.
-import { nextStamp, stampsIn } from '../core/clock.js';
+import { MAX_CLOCK_OFFSET, clockNotes, stampsAt, tick } from '../core/clock.js';
 import { beat } from '../core/heartbeat-ops.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -33,9 +33,16 @@ export async function run(args: string[]): Promise<number> {
     const file = await workFile(cwd, options.file, 'HEARTBEAT.md', 'heartbeat');
     const agent = await agentName(cwd, options.agent);
     const note = operands.length > 0 ? operands.join(' ') : undefined;
-    const result = await editFile(cwd, file, HEADER, (text) =>
-      beat(text, { agent, stamp: nextStamp(now(), stampsIn(text)), status: options.status, ttl: options.ttl, note }),
-    );
+    let warnings: string[] = [];
+    const result = await editFile(cwd, file, HEADER, (text) => {
+      // A stamp beyond the clock bound is not followed, the agent's own previous one included: this
+      // beat replaces that line, at this clock's time, and check accepts the correction.
+      const at = now();
+      const clock = tick(at, stampsAt(text));
+      warnings = clockNotes(file.rel, clock, at, `fix the wrong clock; a heartbeat's [at:…] more than ${MAX_CLOCK_OFFSET} ahead may be corrected by hand (git strata check accepts moving it back), and an agent's own is corrected by its next heartbeat`);
+      return beat(text, { agent, stamp: clock.stamp, status: options.status, ttl: options.ttl, note });
+    });
+    for (const warning of warnings) process.stderr.write(`strata: warning: ${warning}\n`);
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ file: file.rel, agent, created: result.created, line: result.line })}\n`);
     } else {

@@ -7,6 +7,7 @@
 //   op resolve KEY done|failed|retry    a person's decision about an op nobody can vouch for
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { clockNotes } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { type OpStatus, leaseEnd, opStatuses } from '../core/replay/plan.js';
@@ -57,7 +58,9 @@ async function runRequest(args: string[]): Promise<number> {
   const others = await Promise.all(typed.filter((p) => p !== file.rel).map(async (p) => (await readWorkFile({ top: file.top, path: resolve(file.top, p), rel: p, type: 'ops' })) ?? ''));
   const agent = await agentName(cwd, options.agent);
   const key = options.key ?? `${kind}-${newId(random)}`;
-  const result = await editFile(cwd, file, '', (text) => appendRequest(text, others, { kind: kind!, key, args: opArgs, agent, note: options.note ?? '' }, now()));
+  let at = 0;
+  const result = await editFile(cwd, file, '', (text) => appendRequest(text, others, { kind: kind!, key, args: opArgs, agent, note: options.note ?? '' }, (at = now())));
+  if (result.clock) for (const note of clockNotes(file.rel, result.clock, at, 'fix the wrong clock (the stamp may stay: strata does not follow it)')) err(`strata: warning: ${note}`);
   if (options.json) {
     out(JSON.stringify({ key, file: file.rel, line: result.line ?? null, changed: result.changed }));
   } else if (result.changed) {

@@ -2,11 +2,11 @@
 // pure (src/core/queue-ops.ts); this file reads, locks, stamps and writes the work tree's file only —
 // agents commit themselves.
 import type { Command } from 'commander';
-import { nextStamp, stampsIn } from '../core/clock.js';
+import { type Dated, clockNotes, stampsAt, tick } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
 import { leases } from '../core/heartbeat-ops.js';
 import { newId } from '../core/ids.js';
-import { type EditResult, type Liveness, type Task, add, checkpoint, claim, done, graph, lostClaim, next, resolveTask, resolveTasks } from '../core/queue-ops.js';
+import { type EditResult, type Liveness, type Task, add, checkpoint, claim, dependencyDoneStamps, done, graph, lostClaim, next, resolveTask, resolveTasks } from '../core/queue-ops.js';
 import { entriesOf, parseDoc, tagValue } from '../core/entries/scan.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -73,7 +73,9 @@ async function liveness(cwd: string, file: string | undefined): Promise<Liveness
   return { leases: leases((await readWorkFile(hb)) ?? ''), now: now() };
 }
 
-function report(result: EditResult, json: boolean | undefined, file: WorkFile): number {
+function report(result: EditResult, json: boolean | undefined, file: WorkFile, warnings: readonly string[] = []): number {
+  // What the clock met is said only when a stamp was written.
+  if (result.changed) for (const warning of warnings) process.stderr.write(`strata: warning: ${warning}\n`);
   for (const note of result.notes ?? []) process.stderr.write(`strata: note: ${file.rel}: ${note}\n`);
   if (json) {
     process.stdout.write(`${JSON.stringify({ file: file.rel, seq: result.seq, id: result.id ?? null, changed: result.changed, message: result.message })}\n`);
@@ -83,8 +85,18 @@ function report(result: EditResult, json: boolean | undefined, file: WorkFile): 
   return EXIT.ok;
 }
 
-function stamp(text: string): string {
-  return nextStamp(now(), stampsIn(text));
+/** What to do about a queue's stamp beyond the clock bound. */
+const QUEUE_FIX = 'fix the wrong clock (the stamp may stay: strata does not follow it)';
+
+/**
+ * The stamp for an edit of `text`: after the file's stamps within the clock bound and after `after`
+ * (what the write must follow); what the clock met beyond the bound goes to `warnings`.
+ */
+function stamp(text: string, file: WorkFile, warnings: string[], after: readonly Dated[] = [], why?: string): string {
+  const at = now();
+  const clock = tick(at, stampsAt(text), after);
+  warnings.splice(0, warnings.length, ...clockNotes(file.rel, clock, at, QUEUE_FIX, why));
+  return clock.stamp;
 }
 
 async function runAdd(args: string[]): Promise<number> {
@@ -98,22 +110,29 @@ async function runAdd(args: string[]): Promise<number> {
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const agent = await agentName(cwd, options.agent);
   const depends = dependsArg(options.depends);
+  const warnings: string[] = [];
   const result = await editFile(cwd, file, HEADER, (text) => {
     const taken = new Set(entriesOf(parseDoc(text)).map((e) => tagValue(e, 'id')?.trim() ?? ''));
     const seqs = resolveTasks(text, depends, file.rel);
-    return add(text, { text: operands.join(' '), depends: seqs, agent, id: newId(random, taken), stamp: stamp(text), file: file.rel });
+    return add(text, { text: operands.join(' '), depends: seqs, agent, id: newId(random, taken), stamp: stamp(text, file, warnings), file: file.rel });
   });
-  return report(result, options.json, file);
+  return report(result, options.json, file, warnings);
 }
 
 /** An edit of one task: the file's text, the task's seq, a fresh stamp and the file's path → result. */
 type TaskEdit = (text: string, seq: number, stamp: string, file: string) => EditResult;
 
+/** The stamps an edit of task `seq` must come after, and why (see clock.ts `tick`). */
+interface After {
+  readonly stamps: (text: string, seq: number) => Dated[];
+  readonly why: string;
+}
+
 /**
  * claim, checkpoint and done: parse, read the seq, let `prepare` gather what the edit needs (outside
  * the file's lock), then edit the queue file under its lock and report.
  */
-async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, options: Common, operands: string[]) => TaskEdit | Promise<TaskEdit>): Promise<number> {
+async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, options: Common, operands: string[]) => TaskEdit | Promise<TaskEdit>, after?: After): Promise<number> {
   const parsed = parse<Common>(p, args);
   if (typeof parsed === 'number') return parsed;
   const { options, operands } = parsed;
@@ -121,9 +140,13 @@ async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, op
   const ref = taskArg(operands[0]);
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   const edit = await prepare(cwd, options, operands);
+  const warnings: string[] = [];
   // The task is looked up in the text under the lock: a seq or an id, as the file has it now.
-  const result = await editFile(cwd, file, HEADER, (text) => edit(text, resolveTask(text, ref, file.rel), stamp(text), file.rel));
-  return report(result, options.json, file);
+  const result = await editFile(cwd, file, HEADER, (text) => {
+    const seq = resolveTask(text, ref, file.rel);
+    return edit(text, seq, stamp(text, file, warnings, after?.stamps(text, seq), after?.why), file.rel);
+  });
+  return report(result, options.json, file, warnings);
 }
 
 function runClaim(args: string[]): Promise<number> {
@@ -162,7 +185,7 @@ function runDone(args: string[]): Promise<number> {
     const agent = await agentName(cwd, options.agent).catch(() => undefined);
     const by = { agent, liveness: await liveness(cwd, options.heartbeats), force: options.force === true };
     return (text, seq, at, rel) => done(text, seq, at, rel, by);
-  });
+  }, { stamps: dependencyDoneStamps, why: 'a task is done after its dependencies, and check refuses one done before them' });
 }
 
 function formatTask(task: Task): string {

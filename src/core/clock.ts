@@ -14,7 +14,10 @@ const STAMP_IN_VALUE = /(?:^|@)(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})
  * reading: 15 minutes. Clocks synchronised by NTP agree within a second, and strata's own torture runs
  * agents up to ±5 minutes apart (10 between two of them), so honest skew stays well inside it. A stamp
  * beyond it comes from a wrong clock (a machine a year ahead, a hand edit with a typo, a local time
- * written as UTC east of Greenwich, an hour or more ahead), and check lets a commit correct it.
+ * written as UTC east of Greenwich, an hour or more ahead): the hybrid logical clock does not follow it
+ * (the bound of Kulkarni et al.'s HLC, CockroachDB's --max-offset), and check lets a commit correct it.
+ * Short against leases: a stamp within the bound, which the clock follows, lengthens a lease by at most
+ * this much.
  */
 export const MAX_CLOCK_OFFSET_MS = 15 * 60_000;
 /** MAX_CLOCK_OFFSET_MS as messages write it. */
@@ -50,36 +53,117 @@ export function parseStamp(stamp: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** A stamp read from a file, with its 1-based line there when known (for messages). */
+export interface Dated {
+  readonly stamp: string;
+  readonly line?: number;
+}
+
+/** The stamp to write, and the stamps beyond the bound the clock met. */
+export interface Tick {
+  readonly stamp: string;
+  /** Stamps of the file beyond the bound, which the clock did not follow. */
+  readonly ignored: readonly Dated[];
+  /** Stamps beyond the bound it followed all the same, as the write must come after them. */
+  readonly followed: readonly Dated[];
+}
+
 /**
- * The next stamp to write: max(now, latest + 1 ms) over the stamps given. Values that are not stamps
- * are ignored, so a hand-written `[at:yesterday]` cannot stop the clock.
+ * The next stamp to write, by a hybrid logical clock with a bound: max(now, latest + 1 ms) over the
+ * stamps `seen` in the file that lie at most MAX_CLOCK_OFFSET_MS ahead of now, and over the stamps
+ * `after`, whatever they say. A stamp beyond the bound was written by a wrong clock (or this one is
+ * wrong); followed, one typo would carry every later stamp of every writer a year ahead with it, and
+ * with them every agent's lease. It is reported instead.
+ *
+ * `after` are the stamps this write must come after to mean anything: the value a fact supersedes, the
+ * done stamps of a task's dependencies, an op's earlier records. Written before one of them, the write
+ * would lose its comparison or break causal order, so such a stamp is followed even beyond the bound,
+ * and reported: it drags only the writes that must come after it. A heartbeat has none: the agent's own
+ * previous line is replaced, and check lets a stamp beyond the bound be moved back.
+ *
+ * Values that are not stamps are ignored, so a hand-written `[at:yesterday]` cannot stop the clock.
  */
-export function nextStamp(nowMs: number, latestStampsInFile: Iterable<string> = []): string {
-  let next = Math.floor(nowMs);
-  for (const stamp of latestStampsInFile) {
-    const ms = parseStamp(stamp);
-    if (ms !== undefined && ms + 1 > next) next = ms + 1;
+export function tick(nowMs: number, seen: Iterable<Dated>, after: Iterable<Dated> = []): Tick {
+  const now = Math.floor(nowMs);
+  let next = now;
+  const followed: Dated[] = [];
+  const must = new Set<string>();
+  for (const dated of after) {
+    const ms = parseStamp(dated.stamp);
+    if (ms === undefined) continue;
+    must.add(`${dated.line ?? ''}\u001f${dated.stamp}`);
+    if (beyondBound(ms, now)) followed.push(dated);
+    if (ms + 1 > next) next = ms + 1;
   }
-  return formatStamp(next);
+  const ignored: Dated[] = [];
+  for (const dated of seen) {
+    const ms = parseStamp(dated.stamp);
+    if (ms === undefined) continue;
+    if (beyondBound(ms, now)) {
+      if (!must.has(`${dated.line ?? ''}\u001f${dated.stamp}`)) ignored.push(dated);
+    } else if (ms + 1 > next) next = ms + 1;
+  }
+  return { stamp: formatStamp(next), ignored, followed };
+}
+
+/** `tick` over bare stamps, when no place needs naming: the stamp only. */
+export function nextStamp(nowMs: number, latestStampsInFile: Iterable<string> = []): string {
+  return tick(nowMs, [...latestStampsInFile].map((stamp) => ({ stamp }))).stamp;
+}
+
+/**
+ * What a writer says about the stamps beyond the bound its clock met (empty when none): the one
+ * furthest ahead, where it is, how many more there are, what the write did about it, and `fix`, what to
+ * do. `why` says why a followed stamp had to be followed.
+ */
+export function clockNotes(file: string, t: Tick, nowMs: number, fix: string, why = 'it supersedes or follows that entry'): string[] {
+  const ms = (d: Dated): number => parseStamp(d.stamp)!;
+  const furthest = (list: readonly Dated[]): Dated[] => [...list].sort((a, b) => ms(b) - ms(a));
+  const where = (d: Dated): string => (d.line !== undefined ? `${file}:${d.line}` : file);
+  const what = (d: Dated, others: readonly Dated[]): string => {
+    const lines = others.flatMap((o) => (o.line !== undefined ? [o.line] : []));
+    const more = others.length === 0 ? '' : ` (and ${others.length} more that far ahead${lines.length > 0 ? `, on line${lines.length === 1 ? '' : 's'} ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''}` : ''})`;
+    return `${where(d)}: the stamp ${d.stamp} is ${formatAhead(ms(d) - nowMs)} ahead of ${formatStamp(nowMs)}, the time here${more}, more than the ${MAX_CLOCK_OFFSET} a clock may be off: the clock that wrote it is wrong, or this one is`;
+  };
+  const notes: string[] = [];
+  const [first, ...rest] = furthest(t.ignored);
+  if (first) notes.push(`${what(first, rest)}; not followed: this write is stamped ${t.stamp}; ${fix}`);
+  const [must, ...others] = furthest(t.followed);
+  if (must) notes.push(`${what(must, others)}; this write must come after it (${why}), so it is stamped ${t.stamp} all the same; ${fix}`);
+  return notes;
+}
+
+/** How far ahead a time is, coarsely, for messages: `40 minutes`, `5 hours`, `364 days`. */
+export function formatAhead(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(ms / 3_600_000);
+  if (hours < 48) return `${hours} hours`;
+  return `${Math.round(ms / 86_400_000)} days`;
 }
 
 /**
  * The stamps a typed file carries in its tags (`[at:…]`, `[done:…]`, `[claim:agent@…]`, on the first
- * line of an entry or in its checkpoint log). Dates in free text are not stamps: a note that mentions
- * 2030 must not move the clock.
+ * line of an entry or in its checkpoint log), with their lines. Dates in free text are not stamps: a
+ * note that mentions 2030 must not move the clock.
  */
-export function stampsIn(text: string): string[] {
-  const stamps: string[] = [];
+export function stampsAt(text: string): Dated[] {
+  const stamps: Dated[] = [];
   for (const block of parseDoc(text).blocks) {
     if (block.kind !== 'entry') continue;
-    for (const line of block.lines) {
+    block.lines.forEach((line, i) => {
       for (const tag of readTags(lineBody(line))) {
         const m = STAMP_IN_VALUE.exec(tag.value.trim());
-        if (m) stamps.push(m[1]!);
+        if (m) stamps.push({ stamp: m[1]!, line: block.line + i + 1 });
       }
-    }
+    });
   }
   return stamps;
+}
+
+/** The stamps of `stampsAt`, without their lines. */
+export function stampsIn(text: string): string[] {
+  return stampsAt(text).map((d) => d.stamp);
 }
 
 /**

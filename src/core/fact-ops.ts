@@ -2,7 +2,7 @@
 // the older facts of the same (entity, attribute) are marked `[superseded:yes]` (as the merge does).
 import { type Entry, entriesOf, parseDoc, readTags, tagValue, withTag } from './entries/scan.js';
 import { SUPERSEDED_TAG, type Fact, factOf, isSuperseded, rank } from './crdt/facts.js';
-import { parseStamp } from './clock.js';
+import { type Dated, parseStamp } from './clock.js';
 import { StrataError } from './errors.js';
 import { cleanTagValue, eolOf, insertLine } from './text-edit.js';
 
@@ -60,6 +60,18 @@ export function setFact(text: string, input: FactInput): SetResult {
   });
   next = blocks.map((b) => b.lines.join('')).join('');
   return { text: next, line, superseded };
+}
+
+/**
+ * The stamps of the facts of (entity, attr), as `setFact` matches them: a new fact of the slot is
+ * current only when stamped after them, even after one a wrong clock wrote far ahead.
+ */
+export function slotStamps(text: string, entity: string, attr: string): Dated[] {
+  const e = cleanTagValue(entity);
+  const a = cleanTagValue(attr);
+  return entriesOf(parseDoc(text))
+    .filter((entry) => isFact(entry) && factOf(entry).entity === e && factOf(entry).attr === a)
+    .map((entry) => ({ stamp: factOf(entry).at.trim(), line: entry.line + 1 }));
 }
 
 /** The current value of each attribute of `entity` (or of one attribute), ordered by attribute. */

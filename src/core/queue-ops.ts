@@ -15,7 +15,7 @@ import {
   withTag,
 } from './entries/scan.js';
 import { type Status, dependsOf, seqOf, statusOf } from './crdt/queue.js';
-import { formatStamp, parseDuration, parseStamp } from './clock.js';
+import { type Dated, formatStamp, parseDuration, parseStamp } from './clock.js';
 import { StrataError } from './errors.js';
 import { type Lease, DEFAULT_TTL, isAlive } from './heartbeat-ops.js';
 import { cleanTagValue, eolOf, insertLine, replaceEntry } from './text-edit.js';
@@ -343,6 +343,21 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
   }
   const next = withTag(withBox(entry, 'x'), 'done', stamp);
   return { text: replaceEntry(q.doc, entry, next), seq, id: task.id, changed: true, message: `done ${seq}: ${task.text}` };
+}
+
+/**
+ * The `[done:…]` stamps of task `seq`'s dependencies: `done` stamps after them (check's
+ * done-before-dependency), even when a wrong clock wrote one far ahead.
+ */
+export function dependencyDoneStamps(text: string, seq: number): Dated[] {
+  const q = index(text);
+  const entry = q.bySeq.get(seq)?.[0];
+  if (!entry) return [];
+  return dependsOf(entry).flatMap((d) => {
+    const dep = q.bySeq.get(d)?.[0];
+    const stamp = dep === undefined ? undefined : tagValue(dep, 'done')?.trim();
+    return dep !== undefined && stamp !== undefined ? [{ stamp, line: dep.line + 1 }] : [];
+  });
 }
 
 /**

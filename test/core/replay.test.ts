@@ -328,6 +328,18 @@ describe('writing', () => {
     expect(opStatuses('- [op:k] [kind:x] [at:2026-11-27T10:00:00.000Z]', done.text, T0)[0]!.state).toBe('done');
   });
 
+  it('follows a record a wrong clock stamped far ahead only for its own key, so a retry still counts after it', () => {
+    const year = 365 * 24 * 60 * min;
+    const failed = appendRecord('', { key: 'k', state: 'failed', by: 'A', exit: 1 }, T0 + year);
+    // A record of another key keeps to this clock: one wrong stamp does not carry the ledger a year ahead.
+    const other = appendRecord(failed.text, { key: 'j', state: 'claimed', by: 'A' }, T0);
+    expect(other.at).toBe(stamp(T0));
+    // The key's own records come after it: written before, a retry would sort before the failure.
+    const retry = appendRecord(other.text, { key: 'k', state: 'retry', by: 'A', resolved: true }, T0);
+    expect(retry.at).toBe(stamp(T0 + year + 1));
+    expect(opStatuses('- [op:k] [kind:x] [at:2026-11-27T10:00:00.000Z]', retry.text, T0)[0]!.state).toBe('pending');
+  });
+
   it('cleans output into one tag-free line', () => {
     expect(cleanNote('a\n[b:c]\u0007')).toBe('a (b:c)');
   });

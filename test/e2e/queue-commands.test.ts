@@ -1,6 +1,6 @@
 // The agent-facing writers against real git: queue, heartbeat and fact commands in a clone, including
 // eight concurrent `queue add` processes in one clone (the lock) and a commit through the hooks.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,8 +161,8 @@ describe('git strata queue', () => {
 
   it('heartbeat replaces the agent line; fact set supersedes and fact get reads the current value', () => {
     ok(['heartbeat', '--agent', 'hb', '--status', 'busy', 'first'], { STRATA_NOW: '2026-11-27T23:00:00.000Z' });
-    // A slow clock still moves the stamp forward.
-    ok(['heartbeat', '--agent', 'hb'], { STRATA_NOW: '2026-11-27T20:00:00.000Z' });
+    // A slow clock (within the 15m bound: see 'a stamp a wrong clock wrote far ahead') still moves the stamp forward.
+    ok(['heartbeat', '--agent', 'hb'], { STRATA_NOW: '2026-11-27T22:50:00.000Z' });
     const hb = sandbox.read(join(clone, 'HEARTBEAT.md'));
     expect(hb.match(/\[agent:hb\]/g)).toHaveLength(1);
     expect(hb).toContain('- [agent:hb] [at:2026-11-27T23:00:00.001Z] [status:busy] [ttl:10m] first\n');
@@ -325,6 +325,83 @@ describe('a task renumbered by a pull', () => {
     } finally {
       box.cleanup();
     }
+  });
+});
+
+describe('a stamp a wrong clock wrote far ahead', () => {
+  let box: Sandbox;
+  let a: string;
+  let b: string;
+  // One agent's machine ran a year ahead; bob and alice have right clocks.
+  const HEARTBEATS = '# Heartbeat\n\n- [agent:skewed] [at:2027-11-28T00:00:00.000Z] [status:alive] [ttl:10m] clock a year ahead\n';
+  const BOB = '2026-11-28T12:00:00.000Z';
+  const DAY_LATER = '2026-11-29T12:00:00.000Z';
+
+  beforeAll(() => {
+    box = makeSandbox('strata-skew-');
+    ({ a, b } = makeRemoteWithClones(box, ['a', 'b'], { files: { 'HEARTBEAT.md': HEARTBEATS, 'QUEUE.md': '# Queue\n\n- [ ] [seq:1] [id:0000000001] one\n' } }) as { a: string; b: string });
+  });
+  afterAll(() => box.cleanup());
+
+  const run = (cwd: string, args: string[], now: string): RunResult => box.strata(cwd, args, { allowFail: true, env: { STRATA_NOW: now } });
+  /** A commit through the hooks, made at `now` (the hook's clock). */
+  const commitAt = (cwd: string, now: string, message: string): RunResult => {
+    box.git(cwd, ['add', '-A']);
+    const result = spawnSync('git', ['commit', '-q', '-m', message], { cwd, env: { ...box.env, STRATA_NOW: now }, encoding: 'utf8' });
+    return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it('is not followed: a dead agent’s claim is taken over after its lease, despite a heartbeat a year ahead elsewhere in the file', () => {
+    const beat = run(a, ['heartbeat', '--agent', 'bob', '--ttl', '10m', 'bob here'], BOB);
+    expect(beat.status, beat.stderr).toBe(0);
+    // bob's lease is his own clock's: before, it was stamped after the skewed line, a year ahead.
+    expect(beat.stdout).toBe(`HEARTBEAT.md: - [agent:bob] [at:${BOB}] [status:alive] [ttl:10m] bob here\n`);
+    expect(beat.stderr).toContain(`strata: warning: HEARTBEAT.md:3: the stamp 2027-11-28T00:00:00.000Z is 365 days ahead of ${BOB}, the time here, more than the 15m a clock may be off`);
+    expect(beat.stderr).toContain(`not followed: this write is stamped ${BOB}; fix the wrong clock`);
+    expect(run(a, ['queue', 'claim', '1', '--agent', 'bob'], BOB).status).toBe(0);
+    expect(commitAt(a, BOB, 'bob works on 1').status).toBe(0);
+    box.git(a, ['push', '-q', 'origin', 'HEAD:main']);
+    box.git(b, ['pull', '-q', '--no-rebase', '--no-edit', 'origin', 'main']);
+    // bob died; a day later alice takes his task over: his 10-minute lease ran out long ago.
+    const taken = run(b, ['queue', 'claim', '1', '--agent', 'alice'], DAY_LATER);
+    expect(taken.status, taken.stderr).toBe(0);
+    expect(taken.stdout).toBe('QUEUE.md: claimed 1 for alice (took over from bob, whose heartbeat expired at 2026-11-28T12:10:00.000Z)\n');
+    expect(box.read(join(b, 'QUEUE.md'))).toContain(`[claim:alice@${DAY_LATER}] [claim-lost:bob@${BOB}]`);
+    expect(commitAt(b, DAY_LATER, 'alice takes 1 over').status).toBe(0);
+  });
+
+  it('the agent’s own heartbeat a wrong clock stamped is replaced at this clock’s time, and the commit passes the hook', () => {
+    // skewed's clock is fixed: its next heartbeat is stamped by the right clock, not a year ahead + 1 ms.
+    const beat = run(b, ['heartbeat', '--agent', 'skewed', 'clock fixed'], DAY_LATER);
+    expect(beat.status, beat.stderr).toBe(0);
+    expect(beat.stdout).toBe(`HEARTBEAT.md: - [agent:skewed] [at:${DAY_LATER}] [status:alive] [ttl:10m] clock fixed\n`);
+    expect(beat.stderr).toContain("an agent's own is corrected by its next heartbeat");
+    const committed = commitAt(b, DAY_LATER, 'skewed corrected');
+    expect(committed.stderr).toBe('');
+    expect(committed.status).toBe(0);
+    // Nothing is ahead any more: no warning.
+    expect(run(b, ['heartbeat', '--agent', 'alice'], DAY_LATER).stderr).toBe('');
+  });
+
+  it('is followed where the write must come after it: done after a dependency, a fact after the one it supersedes', () => {
+    const done = '2027-06-01T00:00:00.000Z';
+    box.write(join(b, 'QUEUE.md'), `# Queue\n\n- [x] [seq:1] [id:0000000001] [done:${done}] one\n- [ ] [seq:2] [id:0000000002] [depends:1] two\n`);
+    box.write(join(b, 'MEMORY.md'), `# Memory\n\n- [entity:db] [attr:engine] [at:${done}] [agent:ops] Postgres\n- [entity:db] [attr:host] [at:${done}] [agent:ops] db1\n`);
+    expect(commitAt(b, DAY_LATER, 'stamps ahead').status).toBe(0);
+    const finished = run(b, ['queue', 'done', '2'], DAY_LATER);
+    expect(finished.status, finished.stderr).toBe(0);
+    expect(box.read(join(b, 'QUEUE.md'))).toContain('[done:2027-06-01T00:00:00.001Z] two');
+    expect(finished.stderr).toContain('strata: warning: QUEUE.md:3: the stamp 2027-06-01T00:00:00.000Z is 184 days ahead');
+    expect(finished.stderr).toContain('this write must come after it (a task is done after its dependencies');
+    const fact = run(b, ['fact', 'set', 'db', 'engine', 'MySQL'], DAY_LATER);
+    expect(fact.status, fact.stderr).toBe(0);
+    expect(fact.stdout).toContain('[at:2027-06-01T00:00:00.001Z] [agent:Strata Test] MySQL (supersedes 1 older)');
+    expect(fact.stderr).toContain('MEMORY.md:3: the stamp 2027-06-01T00:00:00.000Z');
+    // Another slot's stamp ahead is not followed.
+    const other = run(b, ['fact', 'set', 'db', 'port', '5432'], DAY_LATER);
+    expect(other.stdout).toContain(`[at:${DAY_LATER}]`);
+    expect(other.stderr).toMatch(/MEMORY\.md:\d: the stamp 2027-06-01T00:00:00\.001Z is 184 days ahead .*not followed/);
+    expect(commitAt(b, DAY_LATER, 'done and facts').status).toBe(0);
   });
 });
 

@@ -1,6 +1,6 @@
 // The lines replay and the op commands write, and where they go. Pure: text in, text out.
 import { entriesOf, parseDoc, readTags } from '../entries/scan.js';
-import { nextStamp, stampsIn } from '../clock.js';
+import { type Tick, stampsAt, tick } from '../clock.js';
 import { opParameters } from '../crdt/ops.js';
 import { StrataError } from '../errors.js';
 import { eolOf, insertLine } from '../text-edit.js';
@@ -48,10 +48,15 @@ export function cleanNote(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** The ledger with one record appended (stamped after every stamp already in it); also the line. */
+/**
+ * The ledger with one record appended (stamped after every stamp already in it within the clock bound,
+ * and after the key's own records wherever they lie: a record written before them would sort before
+ * them, and a `retry` would not count); also the line.
+ */
 export function appendRecord(ledger: string, record: NewRecord, now: number): { text: string; line: string; at: string } {
   // Only [at:…] moves the clock: a [lease:…] lies in the future on purpose.
-  const at = nextStamp(now, rowsOf(ledger).map((r) => r.at));
+  const rows = rowsOf(ledger).map((r) => ({ key: r.key, stamp: r.at, line: r.line }));
+  const { stamp: at } = tick(now, rows, rows.filter((r) => r.key === record.key));
   const tags = [`[op:${record.key}]`, `[state:${record.state}]`, `[by:${cleanName(record.by)}]`, `[at:${at}]`];
   if (record.lease !== undefined) tags.push(`[lease:${record.lease}]`);
   if (record.exit !== undefined) tags.push(`[exit:${record.exit}]`);
@@ -78,6 +83,8 @@ export interface RequestResult {
   readonly text: string;
   readonly line: string | undefined;
   readonly changed: boolean;
+  /** The clock's reading for the new line: stamps beyond the bound it did not follow (clockNotes). */
+  readonly clock?: Tick;
 }
 
 /**
@@ -110,10 +117,11 @@ export function appendRequest(text: string, others: readonly string[], input: Re
   if (same.length > 0) return { text, line: undefined, changed: false };
   const note = cleanNote(input.note);
   if (readTags(note).length > 0) throw new StrataError('USAGE', 'the note contains a [key:value] tag');
-  const at = nextStamp(now, stampsIn(text));
+  const clock = tick(now, stampsAt(text));
+  const at = clock.stamp;
   const line = `- [op:${input.key}] [kind:${input.kind}] [agent:${cleanName(input.agent)}] [at:${at}]${args === '' ? '' : ` [args:${args}]`}${note === '' ? '' : ` ${note}`}`;
   const source = text.trim() === '' ? OPS_HEADER : text;
   const doc = parseDoc(source);
   const last = entriesOf(doc).pop();
-  return { text: insertLine(doc, last, line, eolOf(source)), line, changed: true };
+  return { text: insertLine(doc, last, line, eolOf(source)), line, changed: true, clock };
 }
