@@ -70,7 +70,7 @@ function dependsArg(value: string | undefined): string[] {
 
 async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
   const hb = await workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat', '--heartbeats');
-  return { leases: leases((await readWorkFile(hb)) ?? ''), now: now() };
+  return { leases: leases((await readWorkFile(hb)) ?? ''), now: now(), file: hb.rel };
 }
 
 function report(result: EditResult, json: boolean | undefined, file: WorkFile, warnings: readonly string[] = []): number {

@@ -15,7 +15,8 @@ const STAMP_IN_VALUE = /(?:^|@)(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})
  * agents up to ±5 minutes apart (10 between two of them), so honest skew stays well inside it. A stamp
  * beyond it comes from a wrong clock (a machine a year ahead, a hand edit with a typo, a local time
  * written as UTC east of Greenwich, an hour or more ahead): the hybrid logical clock does not follow it
- * (the bound of Kulkarni et al.'s HLC, CockroachDB's --max-offset), and check lets a commit correct it.
+ * (the bound of Kulkarni et al.'s HLC, CockroachDB's --max-offset), a heartbeat stamped so does not
+ * count as a lease (queue-ops `standing`), and check lets a commit correct it.
  * Short against leases: a stamp within the bound, which the clock follows, lengthens a lease by at most
  * this much.
  */

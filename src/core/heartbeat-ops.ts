@@ -16,6 +16,8 @@ export interface Lease {
   readonly note: string;
   /** When the lease ends (ms since the epoch); undefined when `at` or `ttl` cannot be read. */
   readonly expires: number | undefined;
+  /** 1-based line of the heartbeat in its file. */
+  readonly line: number;
 }
 
 function leaseOf(entry: Entry): Lease | undefined {
@@ -32,6 +34,7 @@ function leaseOf(entry: Entry): Lease | undefined {
     status: tagValue(entry, 'status')?.trim(),
     note: entryBody(entry),
     expires: start !== undefined && length !== undefined ? start + length : undefined,
+    line: entry.line + 1,
   };
 }
 

@@ -15,7 +15,7 @@ import {
   withTag,
 } from './entries/scan.js';
 import { type Status, dependsOf, seqOf, statusOf } from './crdt/queue.js';
-import { type Dated, formatStamp, parseDuration, parseStamp } from './clock.js';
+import { type Dated, MAX_CLOCK_OFFSET, beyondBound, formatAhead, formatStamp, parseDuration, parseStamp } from './clock.js';
 import { StrataError } from './errors.js';
 import { type Lease, DEFAULT_TTL, isAlive } from './heartbeat-ops.js';
 import { cleanTagValue, eolOf, insertLine, replaceEntry } from './text-edit.js';
@@ -55,6 +55,8 @@ export interface EditResult {
 export interface Liveness {
   readonly leases: ReadonlyMap<string, Lease>;
   readonly now: number;
+  /** The heartbeat file the leases come from, for messages (default HEARTBEAT.md). */
+  readonly file?: string;
 }
 
 function taskOf(entry: Entry): Task {
@@ -81,18 +83,24 @@ interface Standing {
   readonly since: string;
   /** No other agent may take the task over (or finish it without --force). */
   readonly holds: boolean;
-  /** What it stands on: its agent's heartbeat, or, for an agent with none, the claim's own stamp. */
+  /**
+   * What it stands on: its agent's heartbeat, or, for an agent with none (or one stamped beyond the
+   * clock bound), the claim's own stamp.
+   */
   readonly by: 'heartbeat' | 'claim' | 'unchecked';
   /** Why, completing "claimed by A (since T), …" or "took over from A, …". */
   readonly why: string;
   /** When a claim that holds may be taken over (a stamp); undefined when unknown. */
   readonly until: string | undefined;
+  /** What to do instead of waiting, where a wrong clock holds the claim. */
+  readonly fix?: string;
 }
 
 /**
  * A claim holds while its agent's heartbeat is alive; an agent with no heartbeat line at all holds it
  * for DEFAULT_TTL from the claim's own stamp (a queue used without heartbeats still protects a fresh
- * claim). Without liveness (no lease view given) every claim holds.
+ * claim); a heartbeat stamped beyond the clock bound does not count (standingAhead). Without liveness
+ * (no lease view given) every claim holds.
  */
 function standing(claim: string, liveness: Liveness | undefined): Standing {
   const { agent, at } = claimParts(claim);
@@ -102,6 +110,8 @@ function standing(claim: string, liveness: Liveness | undefined): Standing {
   if (lease) {
     const by = 'heartbeat';
     if (lease.expires === undefined) return { ...base, by, holds: false, why: `whose heartbeat (at ${lease.at || '?'}, ttl ${lease.ttl}) cannot be read as a lease`, until: undefined };
+    const beat = parseStamp(lease.at)!;
+    if (beyondBound(beat, liveness.now)) return standingAhead(base, at, lease, beat, liveness);
     const until = formatStamp(lease.expires);
     return isAlive(lease, liveness.now)
       ? { ...base, by, holds: true, why: `whose heartbeat is alive until ${until}`, until }
@@ -112,9 +122,47 @@ function standing(claim: string, liveness: Liveness | undefined): Standing {
   if (start === undefined) return { ...base, by, holds: false, why: 'who has no heartbeat, and whose claim has no readable stamp', until: undefined };
   const end = start + parseDuration(DEFAULT_TTL)!;
   const until = formatStamp(end);
+  if (beyondBound(start, liveness.now)) {
+    return {
+      ...base,
+      by,
+      holds: true,
+      why: `who has no heartbeat, and whose claim is stamped ${formatAhead(start - liveness.now)} ahead of this clock (more than the ${MAX_CLOCK_OFFSET} a clock may be off: one of the two clocks is wrong), so it holds until ${until}`,
+      until,
+      fix: `if this machine's clock is right, ${agent}'s was wrong: correct the stamp of its [claim:…] to when it claimed, then claim again; if this clock is wrong, fix it`,
+    };
+  }
   return end > liveness.now
     ? { ...base, by, holds: true, why: `who has no heartbeat, so the claim itself holds for ${DEFAULT_TTL}, until ${until}`, until }
     : { ...base, by, holds: false, why: `who has no heartbeat, and whose claim is older than ${DEFAULT_TTL}`, until };
+}
+
+/**
+ * A claim whose agent's heartbeat is stamped beyond the clock bound. That stamp says nothing about when
+ * the agent last beat (a wrong clock wrote it, or this clock is the wrong one); taken at its word, it
+ * would hold the claim for as long as that clock was wrong — a year, for a machine with the wrong year,
+ * or for every agent whose beats an older strata stamped after it. So the claim stands on its own stamp
+ * instead, for one lease (the heartbeat's ttl), as the claim of an agent with no heartbeat does: a
+ * fresh claim is kept, a dead agent's can be taken over. A claim stamped beyond the bound too leaves
+ * nothing to go by: if this clock is the wrong one (behind), taking the task would take it from a live
+ * agent, which is worse than waiting; it holds, and the refusal says which stamp to correct.
+ */
+function standingAhead(base: { agent: string; since: string }, at: string, lease: Lease, beat: number, liveness: Liveness): Standing {
+  const { agent } = base;
+  const where = `${liveness.file ?? 'HEARTBEAT.md'}:${lease.line}`;
+  const ahead = `whose heartbeat (${where}) is stamped ${lease.at}, ${formatAhead(beat - liveness.now)} ahead of this clock: more than the ${MAX_CLOCK_OFFSET} a clock may be off, so it does not count`;
+  const by = 'claim';
+  const start = parseStamp(at);
+  if (start === undefined) return { ...base, by, holds: false, why: `${ahead}, and the claim has no readable stamp`, until: undefined };
+  const fix = `if this machine's clock is right, ${agent}'s was wrong: correct the [at:…] of its heartbeat (${where}) to when it really beat (git strata check accepts that), then claim again; if this clock is wrong, fix it`;
+  if (beyondBound(start, liveness.now)) {
+    return { ...base, by, holds: true, why: `${ahead}, and the claim is stamped that far ahead too: one of the two clocks is wrong, and a task is not taken over on a clock that may be the wrong one`, until: undefined, fix };
+  }
+  const ttl = lease.expires! - beat;
+  const until = formatStamp(start + ttl);
+  return start + ttl > liveness.now
+    ? { ...base, by, holds: true, why: `${ahead}; the claim itself holds for one lease (${lease.ttl}), until ${until}`, until }
+    : { ...base, by, holds: false, why: `${ahead}, and the claim is older than one lease (${lease.ttl})`, until };
 }
 
 /** Whether a claim still holds: its agent's heartbeat is fresh (or, with no heartbeat, the claim is young). */
@@ -124,6 +172,7 @@ export function claimHolds(claim: string, liveness: Liveness | undefined): boole
 
 /** What to wait for before the task is free: the holder's heartbeat to expire, or its claim to run out. */
 function waitFor(held: Standing): string {
+  if (held.fix !== undefined) return held.until === undefined ? held.fix : `wait until ${held.until}, or ${held.fix}`;
   if (held.until === undefined) return `wait until ${held.agent}'s claim runs out`;
   return held.by === 'heartbeat'
     ? `wait until ${held.agent}'s heartbeat expires (${held.until}, unless renewed)`

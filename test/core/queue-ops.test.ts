@@ -188,6 +188,50 @@ describe('queue claim', () => {
     expect(taken.message).toBe('claimed 1 for me (took over from ghost, who has no heartbeat, and whose claim is older than 10m)');
   });
 
+  it('does not count a heartbeat stamped more than 15m ahead: the claim holds for one lease from its own stamp', () => {
+    const q = `- [ ] [seq:1] [id:aaaaaaaaaa] [claim:bob@${S(25)}] task\n`;
+    // One machine ran a year ahead, and an older strata stamped bob's beats after its line.
+    const beats = (now: number): Liveness => ({
+      ...heartbeats(['- [agent:skewed] [at:2027-11-27T10:00:00.000Z] [ttl:10m] ahead', '- [agent:bob] [at:2027-11-27T10:00:00.001Z] [ttl:10m] bob']),
+      now,
+    });
+    const ahead = 'whose heartbeat (HEARTBEAT.md:4) is stamped 2027-11-27T10:00:00.001Z, 365 days ahead of this clock: more than the 15m a clock may be off, so it does not count';
+    const fresh = refusal(() => claim(q, 1, 'me', S(30), beats(NOW)));
+    expect(fresh.message).toBe(`QUEUE.md: task 1 is claimed by bob (since ${S(25)}), ${ahead}; the claim itself holds for one lease (10m), until ${S(35)}`);
+    expect(fresh.hint).toBe(`pick another task (git strata queue next --agent me), or wait until ${S(35)}, when bob's claim runs out unless bob sends a heartbeat`);
+    expect(next(q, 'me', beats(NOW))).toEqual([]);
+    // bob died: one lease after his claim, his task is free, not a year later.
+    const later = Date.parse(S(36));
+    const taken = claim(q, 1, 'me', S(36), beats(later));
+    expect(taken.message).toBe(`claimed 1 for me (took over from bob, ${ahead}, and the claim is older than one lease (10m))`);
+    expect(taken.text).toContain(`[claim:me@${S(36)}] [claim-lost:bob@${S(25)}]`);
+    expect(next(q, 'me', beats(later)).map((t) => t.seq)).toEqual([1]);
+    expect(done(q, 1, S(36), 'QUEUE.md', { agent: 'me', liveness: beats(later), force: false }).changed).toBe(true);
+    // Within the bound a heartbeat counts as ever: 14 minutes ahead, alive until at + ttl.
+    const near = { ...heartbeats([`- [agent:bob] [at:${S(44)}] [ttl:10m] bob`]), now: NOW };
+    expect(refusal(() => claim(q, 1, 'me', S(30), near)).message).toContain(`whose heartbeat is alive until ${S(54)}`);
+  });
+
+  it('holds a claim stamped beyond the bound too (this clock may be the wrong one), saying which stamp to correct', () => {
+    const q = '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:skewed@2027-11-27T10:00:00.000Z] task\n';
+    const beats = heartbeats(['- [agent:skewed] [at:2027-11-27T10:00:00.000Z] [ttl:10m] ahead']);
+    const refused = refusal(() => claim(q, 1, 'me', S(30), beats));
+    expect(refused.message).toBe(
+      'QUEUE.md: task 1 is claimed by skewed (since 2027-11-27T10:00:00.000Z), whose heartbeat (HEARTBEAT.md:3) is stamped 2027-11-27T10:00:00.000Z, 365 days ahead of this clock: ' +
+        'more than the 15m a clock may be off, so it does not count, and the claim is stamped that far ahead too: one of the two clocks is wrong, and a task is not taken over on a clock that may be the wrong one',
+    );
+    expect(refused.hint).toBe(
+      "pick another task (git strata queue next --agent me), or if this machine's clock is right, skewed's was wrong: correct the [at:…] of its heartbeat (HEARTBEAT.md:3) to when it really beat (git strata check accepts that), then claim again; if this clock is wrong, fix it",
+    );
+    // Corrected (skewed last beat at 10:05), the lease counts again: expired at 10:15, the task is free.
+    const corrected = heartbeats(['- [agent:skewed] [at:2026-11-27T10:05:00.000Z] [ttl:10m] ahead']);
+    expect(claim(q, 1, 'me', S(30), corrected).message).toBe(`claimed 1 for me (took over from skewed, whose heartbeat expired at ${S(15)})`);
+    // An agent with no heartbeat whose claim is that far ahead: held until its stamp + 10m, and said why.
+    const lone = refusal(() => claim(q, 1, 'me', S(30), heartbeats([])));
+    expect(lone.message).toContain('who has no heartbeat, and whose claim is stamped 365 days ahead of this clock (more than the 15m a clock may be off: one of the two clocks is wrong), so it holds until 2027-11-27T10:10:00.000Z');
+    expect(lone.hint).toContain("or if this machine's clock is right, skewed's was wrong: correct the stamp of its [claim:…]");
+  });
+
   it('is a no-op for the agent that holds the claim; done, cancelled and missing tasks are refused', () => {
     const mine = claim(QUEUE, 143, 'deploy', S(30), heartbeats([]));
     expect(mine.changed).toBe(false);

@@ -405,6 +405,32 @@ describe('a stamp a wrong clock wrote far ahead', () => {
   });
 });
 
+describe('a heartbeat an older strata carried a year ahead', () => {
+  it('does not hold its agent’s claim for a year: it is taken over one lease after the claim, in another clone', () => {
+    const box = makeSandbox('strata-pinned-');
+    try {
+      // As the unbounded clock left it: bob's beat stamped after skewed's line, his claim by his own clock.
+      const files = {
+        'HEARTBEAT.md': '# Heartbeat\n\n- [agent:skewed] [at:2027-11-28T00:00:00.000Z] [ttl:10m] ahead\n- [agent:bob] [at:2027-11-28T00:00:00.001Z] [status:alive] [ttl:10m] bob here\n',
+        'QUEUE.md': '# Queue\n\n- [ ] [seq:1] [id:0000000001] [claim:bob@2026-11-28T12:00:00.000Z] one\n',
+      };
+      const { b } = makeRemoteWithClones(box, ['b'], { files }) as { b: string };
+      const run = (args: string[], now: string): RunResult => box.strata(b, args, { allowFail: true, env: { STRATA_NOW: now } });
+      const soon = run(['queue', 'claim', '1', '--agent', 'alice'], '2026-11-28T12:05:00.000Z');
+      expect(soon.status).toBe(1);
+      expect(soon.stderr).toContain(
+        'claimed by bob (since 2026-11-28T12:00:00.000Z), whose heartbeat (HEARTBEAT.md:4) is stamped 2027-11-28T00:00:00.001Z, 364 days ahead of this clock: more than the 15m a clock may be off, so it does not count; the claim itself holds for one lease (10m), until 2026-11-28T12:10:00.000Z',
+      );
+      expect(run(['queue', 'next', '--agent', 'alice'], '2026-11-29T12:00:00.000Z').stdout).toBe('1\tclaimed\tone [claim:bob@2026-11-28T12:00:00.000Z]\n');
+      const taken = run(['queue', 'claim', '1', '--agent', 'alice'], '2026-11-29T12:00:00.000Z');
+      expect(taken.status, taken.stderr).toBe(0);
+      expect(taken.stdout).toMatch(/claimed 1 for alice \(took over from bob, whose heartbeat \(HEARTBEAT\.md:4\) .* and the claim is older than one lease \(10m\)\)/);
+    } finally {
+      box.cleanup();
+    }
+  });
+});
+
 /** Runs `add` in `cwd`, then returns the queue file's text. */
 function readQueue(box: Sandbox, cwd: string, add: () => RunResult): string {
   const result = add();
