@@ -19,7 +19,7 @@ const HEADER = '# Queue\n\n';
 
 const SUBCOMMANDS: Readonly<Record<string, string>> = {
   add: 'add [--depends TASK,…] [--agent A] TEXT  append a task with the next seq; prints its id',
-  claim: 'claim TASK [--agent A]                  claim a task (refused while a live agent holds it)',
+  claim: 'claim TASK [--agent A]                  claim a task (refused while a live agent holds it, or if it can never be done)',
   checkpoint: 'checkpoint TASK TEXT                    log progress under a task',
   done: 'done TASK [--force]                     mark a task done (refused before its dependencies)',
   next: 'next [--agent A] [--json]               the causally ready tasks, in seq order',

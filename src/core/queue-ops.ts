@@ -212,6 +212,69 @@ function find(q: Indexed, seq: number, file: string): Entry {
   return found[0]!;
 }
 
+/** Why a task can never be done as its `[depends:…]` edges stand (neverDone). */
+interface Doom {
+  /** The dependencies from the task's own to the one that never gets done, e.g. [3, 1]. */
+  readonly chain: readonly number[];
+  readonly status: 'cancelled' | 'missing';
+}
+
+/**
+ * Why `start` can never be done as the edges stand: a dependency is cancelled or missing (only done
+ * satisfies one, and cancelled never moves back), or is not done and can never be done itself. Then
+ * `done` refuses it for ever and `next` never offers it, so `claim` and `add --depends` refuse it too.
+ * Undefined while every dependency is done or may still be. A cycle is check's (dependency-cycle).
+ * Iterative: a queue can be a chain of thousands of tasks.
+ */
+function neverDone(q: Indexed, start: Entry): Doom | undefined {
+  const fine = new Set<Entry>();
+  const onPath = new Set<Entry>([start]);
+  const stack = [{ entry: start, deps: dependsOf(start), i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i === top.deps.length) {
+      fine.add(top.entry);
+      onPath.delete(top.entry);
+      stack.pop();
+      if (stack.length > 0) stack[stack.length - 1]!.i++;
+      continue;
+    }
+    const dep = q.bySeq.get(top.deps[top.i]!)?.[0];
+    const status = dep === undefined ? 'missing' : statusOf(dep);
+    if (status === 'missing' || status === 'cancelled') return { chain: stack.map((f) => f.deps[f.i]!), status };
+    if (status === 'done' || fine.has(dep!) || onPath.has(dep!)) {
+      top.i++;
+      continue;
+    }
+    onPath.add(dep!);
+    stack.push({ entry: dep!, deps: dependsOf(dep!), i: 0 });
+  }
+  return undefined;
+}
+
+/** `3, which waits for 1, which is cancelled`: the chain of a Doom, for messages. */
+function describeDoom(doom: Doom): string {
+  const [first, ...rest] = doom.chain;
+  return `${first}${rest.map((seq) => `, which waits for ${seq}`).join('')}, ${doom.status === 'cancelled' ? 'which is cancelled' : 'which no task has'}`;
+}
+
+/**
+ * What to do about a Doom: change the `[depends:…]` of the task that waits for the culprit (`owner`;
+ * `self` names the task the command was about, when that is the one).
+ */
+function doomFix(doom: Doom, owner: number | undefined, self: string, file: string): string {
+  const culprit = doom.chain[doom.chain.length - 1]!;
+  const whose = owner === undefined ? self : `task ${owner}'s`;
+  return doom.status === 'cancelled'
+    ? `a cancelled task is never done: if ${owner === undefined ? 'it' : `task ${owner}`} still needs what ${culprit} was for, add a task for that (git strata queue add) and put it in ${whose} [depends:…] in ${file} instead of ${culprit}; if not, remove ${culprit} from there`
+    : `remove ${culprit} from ${whose} [depends:…] in ${file}, or put the seq of the task meant there (git strata check ${file} reports it as dangling-depends)`;
+}
+
+/** The task whose `[depends:…]` holds the culprit edge of `doom`, for a task (or new task) whose own chain it is; undefined: its own. */
+function doomOwner(doom: Doom): number | undefined {
+  return doom.chain.length >= 2 ? doom.chain[doom.chain.length - 2] : undefined;
+}
+
 function validStamp(stamp: string): void {
   if (parseStamp(stamp) === undefined) throw new StrataError('BAD_INPUT', `invalid stamp '${stamp}'`);
 }
@@ -263,6 +326,26 @@ export function add(text: string, input: AddInput): EditResult {
       'git strata queue next (or graph) shows the tasks; depend on seqs that exist',
     );
   }
+  for (const d of depends) {
+    const dep = q.bySeq.get(d)![0]!;
+    if (statusOf(dep) === 'cancelled') {
+      throw new StrataError(
+        'BAD_INPUT',
+        `${file}: cannot depend on ${d}: it is cancelled, so the new task could never be done (only done satisfies a dependency)`,
+        `a cancelled task is never done: depend on the task that does that work now (add one first with git strata queue add, if there is none), or leave ${d} out`,
+      );
+    }
+    if (statusOf(dep) === 'done') continue;
+    const doom = neverDone(q, dep);
+    if (doom) {
+      const owner = doomOwner(doom) ?? d;
+      throw new StrataError(
+        'BAD_INPUT',
+        `${file}: cannot depend on ${d}: it waits for ${describeDoom(doom)}, so neither ${d} nor the new task could ever be done`,
+        `leave ${d} out, or first mend what keeps ${d} from being done (${doomFix(doom, owner, '', file)})`,
+      );
+    }
+  }
   const seq = Math.max(0, ...q.bySeq.keys()) + 1;
   if (!Number.isSafeInteger(seq)) {
     throw new StrataError('BAD_INPUT', `${file}: the next seq would be larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly`, `renumber the tasks of ${file} from 1 (with [was:N] on each, and their depends)`);
@@ -290,6 +373,16 @@ export function claim(text: string, seq: number, agent: string, stamp: string, l
   const task = taskOf(entry);
   if (task.status === 'done' || task.status === 'cancelled') {
     throw new StrataError('BAD_INPUT', `${file}: task ${seq} is ${task.status}; it cannot be claimed`, 'git strata queue next lists the tasks that are ready');
+  }
+  // A task that waits for what never gets done is never ready: `done` would refuse it for ever, and
+  // `next` never offers it. Claiming it would only hold work nobody can finish.
+  const doom = neverDone(q, entry);
+  if (doom) {
+    throw new StrataError(
+      'BAD_INPUT',
+      `${file}: task ${seq} can never be done, so it cannot be claimed: it waits for ${describeDoom(doom)}`,
+      `${doomFix(doom, doomOwner(doom), `task ${seq}'s`, file)}; or cancel task ${seq}. git strata queue next lists the tasks that are ready`,
+    );
   }
   let next = entry;
   let took = '';
@@ -372,20 +465,25 @@ export function done(text: string, seq: number, stamp: string, file = 'QUEUE.md'
       `git strata check ${file} shows where such a seq is written; renumber it and this task's [depends:…]`,
     );
   }
-  const waiting = task.depends.flatMap((d): Array<{ seq: number; status: Status | 'missing' }> => {
+  const waiting = task.depends.flatMap((d): Array<{ seq: number; status: Status | 'missing'; doom?: Doom }> => {
     const dep = q.bySeq.get(d)?.[0];
     if (!dep) return [{ seq: d, status: 'missing' }];
     const status = statusOf(dep);
-    return status === 'done' ? [] : [{ seq: d, status }];
+    if (status === 'done') return [];
+    const doom = status === 'cancelled' ? undefined : neverDone(q, dep);
+    return [{ seq: d, status, ...(doom ? { doom } : {}) }];
   });
   if (waiting.length > 0) {
-    // A cancelled or missing dependency never becomes done: the edge itself has to go.
+    // A cancelled or missing dependency never becomes done: the edge itself has to go. So does one
+    // further down the chain (claim refuses such a task the same way).
     const never = (w: (typeof waiting)[number]): boolean => w.status === 'cancelled' || w.status === 'missing';
     const blocked = waiting.filter(never).map((w) => w.seq);
-    const open = waiting.filter((w) => !never(w)).map((w) => w.seq);
+    const doomed = waiting.filter((w) => w.doom !== undefined);
+    const open = waiting.filter((w) => !never(w) && w.doom === undefined).map((w) => w.seq);
     const hints = [
       ...(open.length > 0 ? [`finish ${open.join(', ')} first (git strata queue done N)`] : []),
       ...(blocked.length > 0 ? [`${blocked.join(', ')} will never be done: remove ${blocked.length === 1 ? 'it' : 'them'} from this task's [depends:…] in ${file}, or cancel this task`] : []),
+      ...doomed.map((w) => `${w.seq} will never be done either: it waits for ${describeDoom(w.doom!)}; ${doomFix(w.doom!, doomOwner(w.doom!) ?? w.seq, '', file)}`),
     ];
     const list = waiting.map((w) => `${w.seq} (${w.status})`).join(', ');
     throw new StrataError('BAD_INPUT', `${file}: task ${seq} waits for ${list}; it cannot be done before its dependencies`, hints.join('; '));

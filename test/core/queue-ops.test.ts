@@ -135,6 +135,19 @@ describe('queue add', () => {
     expect(error.hint).toBeDefined();
   });
 
+  it('refuses a dependency on a cancelled task, or on one that can never be done: the new task never could be', () => {
+    const q = '# Queue\n\n- [-] [seq:1] [id:aaaaaaaaaa] cancelled\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] waits for it\n- [x] [seq:3] [id:cccccccccc] [depends:1] done anyway\n';
+    const cancelled = refusal(() => add(q, { text: 'x', depends: [1], agent: 'a', id: 'dddddddddd', stamp: S(0) }));
+    expect(cancelled.code).toBe('BAD_INPUT');
+    expect(cancelled.message).toBe('QUEUE.md: cannot depend on 1: it is cancelled, so the new task could never be done (only done satisfies a dependency)');
+    expect(cancelled.hint).toBe('a cancelled task is never done: depend on the task that does that work now (add one first with git strata queue add, if there is none), or leave 1 out');
+    const doomed = refusal(() => add(q, { text: 'x', depends: [2], agent: 'a', id: 'dddddddddd', stamp: S(0) }));
+    expect(doomed.message).toBe('QUEUE.md: cannot depend on 2: it waits for 1, which is cancelled, so neither 2 nor the new task could ever be done');
+    expect(doomed.hint).toMatch(/^leave 2 out, or first mend what keeps 2 from being done \(a cancelled task is never done: if task 2 still needs what 1 was for, .*\)$/);
+    // A done task is done, whatever it waited for.
+    expect(add(q, { text: 'x', depends: [3], agent: 'a', id: 'dddddddddd', stamp: S(0) }).seq).toBe(4);
+  });
+
   it('refuses empty text, tags that strata writes itself, and a taken id', () => {
     expect(refusal(() => add(QUEUE, { text: '  ', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).code).toBe('USAGE');
     expect(refusal(() => add(QUEUE, { text: 'x [seq:7]', agent: 'a', id: 'aaaaaaaaaa', stamp: S(0) })).message).toMatch(/\[seq:/);
@@ -239,6 +252,46 @@ describe('queue claim', () => {
     expect(refusal(() => claim(QUEUE, 141, 'x', S(30))).message).toMatch(/141 is done/);
     expect(refusal(() => claim('- [-] [seq:1] [id:aaaaaaaaaa] gone\n', 1, 'x', S(30))).message).toMatch(/cancelled/);
     expect(refusal(() => claim(QUEUE, 7, 'x', S(30))).message).toMatch(/no task with seq 7/);
+  });
+
+  it('refuses a task that can never be done: a dependency cancelled or missing, here or further down its chain', () => {
+    const q = [
+      '# Queue',
+      '',
+      '- [-] [seq:1] [id:aaaaaaaaaa] cancelled',
+      '- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] waits for it',
+      '- [ ] [seq:3] [id:cccccccccc] [depends:2] waits for 2',
+      '- [ ] [seq:4] [id:dddddddddd] [depends:9] waits for nothing there',
+      '- [ ] [seq:5] [id:eeeeeeeeee] open',
+      '- [ ] [seq:6] [id:ffffffffff] [depends:5] waits for 5',
+      '',
+    ].join('\n');
+    // next never offers them; claim said nothing and took them.
+    expect(next(q).map((t) => t.seq)).toEqual([5]);
+    const direct = refusal(() => claim(q, 2, 'me', S(30), heartbeats([])));
+    expect(direct.code).toBe('BAD_INPUT');
+    expect(direct.message).toBe('QUEUE.md: task 2 can never be done, so it cannot be claimed: it waits for 1, which is cancelled');
+    expect(direct.hint).toBe(
+      "a cancelled task is never done: if it still needs what 1 was for, add a task for that (git strata queue add) and put it in task 2's [depends:…] in QUEUE.md instead of 1; if not, remove 1 from there; " +
+        'or cancel task 2. git strata queue next lists the tasks that are ready',
+    );
+    // Further down: the edge to change is task 2's, and the message follows the chain there.
+    const chain = refusal(() => claim(q, 3, 'me', S(30), heartbeats([])));
+    expect(chain.message).toBe('QUEUE.md: task 3 can never be done, so it cannot be claimed: it waits for 2, which waits for 1, which is cancelled');
+    expect(chain.hint).toMatch(/^a cancelled task is never done: if task 2 still needs what 1 was for, .* put it in task 2's \[depends:…\] in QUEUE\.md instead of 1; .*or cancel task 3\./);
+    const missing = refusal(() => claim(q, 4, 'me', S(30), heartbeats([])));
+    expect(missing.message).toBe('QUEUE.md: task 4 can never be done, so it cannot be claimed: it waits for 9, which no task has');
+    expect(missing.hint).toMatch(/^remove 9 from task 4's \[depends:…\] in QUEUE\.md, or put the seq of the task meant there/);
+    // Waiting for an open task is waiting, not never: that claim is taken, as before.
+    expect(claim(q, 6, 'me', S(30), heartbeats([])).changed).toBe(true);
+    // done agrees, and says where the chain breaks instead of "finish 2 first".
+    const finish = refusal(() => done(q, 3, S(30)));
+    expect(finish.message).toBe('QUEUE.md: task 3 waits for 2 (open); it cannot be done before its dependencies');
+    expect(finish.hint).toMatch(/^2 will never be done either: it waits for 1, which is cancelled; a cancelled task is never done: if task 2 still needs/);
+    expect(finish.hint).not.toContain('finish 2 first');
+    // A long chain is followed without recursion.
+    const long = ['- [-] [seq:1] [id:a0] first', ...Array.from({ length: 20_000 }, (_, k) => `- [ ] [seq:${k + 2}] [id:a${k + 2}] [depends:${k + 1}] step`), ''].join('\n');
+    expect(refusal(() => claim(long, 20_001, 'me', S(30), heartbeats([]))).message).toMatch(/it waits for 20000, which waits for 19999, .*, which waits for 1, which is cancelled$/);
   });
 
   it('refuses an ambiguous seq (a duplicate in the file)', () => {

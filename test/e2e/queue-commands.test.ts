@@ -211,6 +211,28 @@ describe('git strata queue', () => {
     }
   });
 
+  it('refuses to claim a task whose dependency is cancelled, or to add one, as done refuses to finish it', () => {
+    const file = ['--file', 'queues/cancelled.md'];
+    const text = '# Queue\n\n- [-] [seq:1] [id:0000000001] cancelled\n- [ ] [seq:2] [id:0000000002] [depends:1] waits\n';
+    sandbox.write(join(clone, 'queues/cancelled.md'), text);
+    expect(ok(['queue', 'next', ...file])).toBe('');
+    const claimed = strata(['queue', 'claim', '2', ...file]);
+    expect(claimed.status).toBe(1);
+    expect(claimed.stderr).toContain('strata: queues/cancelled.md: task 2 can never be done, so it cannot be claimed: it waits for 1, which is cancelled');
+    expect(claimed.stderr).toContain("hint: a cancelled task is never done: if it still needs what 1 was for, add a task for that (git strata queue add) and put it in task 2's [depends:…]");
+    const added = strata(['queue', 'add', ...file, '--depends', '1', 'new on a cancelled dep']);
+    expect(added.status).toBe(1);
+    expect(added.stderr).toContain('cannot depend on 1: it is cancelled, so the new task could never be done');
+    const finished = strata(['queue', 'done', '2', ...file]);
+    expect(finished.status).toBe(1);
+    expect(finished.stderr).toContain('1 will never be done');
+    expect(sandbox.read(join(clone, 'queues/cancelled.md'))).toBe(text);
+    // With the edge removed, the task is ready, claimed and done as any other.
+    sandbox.write(join(clone, 'queues/cancelled.md'), text.replace(' [depends:1]', ''));
+    ok(['queue', 'claim', '2', ...file]);
+    ok(['queue', 'done', '2', ...file]);
+  });
+
   it('reports usage errors with exit 2 and a hint', () => {
     expect(strata(['queue', 'claim', 'not a task!']).status).toBe(2);
     expect(strata(['queue', 'claim', 'zzzzzzzzzz']).stderr).toContain('no task has [id:zzzzzzzzzz]');
