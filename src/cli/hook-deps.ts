@@ -22,5 +22,6 @@ export { stoppedOperation } from '../git/operation.js';
 export { isFileType } from '../core/file-types.js';
 export { newId } from '../core/ids.js';
 export { randomBytes } from 'node:crypto';
+export { underGitIndexLock } from '../ops/index-lock.js';
 export { withFileLock } from '../ops/lock.js';
 export { writeFileAtomicSync } from '../git/atomic-write.js';

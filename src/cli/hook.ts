@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Finding, InParent } from '../core/check/index.js';
 import type { FileType } from '../core/file-types.js';
+import type { Held } from '../ops/lock.js';
 import { mergeHeadsIn } from '../git/operation.js';
 import { rawChange } from '../git/raw-diff.js';
 import { shellWord } from '../git/shell.js';
@@ -172,7 +173,7 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
 async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
   const {
     checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, nestedTasks, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks,
-    catBlobs, catTexts, commitTime, stoppedOperation, isFileType, newId, randomBytes, withFileLock, writeFileAtomicSync,
+    catBlobs, catTexts, commitTime, stoppedOperation, isFileType, newId, randomBytes, underGitIndexLock, withFileLock, writeFileAtomicSync,
   } = await import('./hook-deps.js');
   // The commit is being made now: a stamp far ahead of now came from a wrong clock.
   const time = commitTime();
@@ -213,11 +214,17 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
       if (stamp.stamped.length > 0) {
         const which = stamp.stamped.map((s) => (s.seq !== undefined ? `seq ${s.seq}` : `line ${s.line}`)).join(', ');
         const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
-        // Under the writers' lock: a `queue add` running meanwhile in this clone must neither be
-        // overwritten by the stamped copy nor overwrite it.
+        // Exclusive with the writers: a `queue add` running meanwhile in this clone must neither be
+        // overwritten by the stamped copy nor overwrite it. Under `git commit -a` or `git commit PATH…`
+        // git holds the index lock until this hook returns, and a writer writes only while it holds
+        // that lock (planning again if the file changed since it read it), so that lock is enough. The
+        // writers' lock is not taken then: a writer may hold it while it waits for git, so for this hook.
         // Where the ids went: staged with the work tree; also written in the work tree copy; or in the
         // index only, the copy already having them or still lacking them.
-        const where = await withFileLock('.', file.path, async (held): Promise<'staged' | 'worktree' | 'has' | 'lacks'> => {
+        const exclusive: <T>(fn: (held: Held) => Promise<T>) => Promise<T> = underGitIndexLock(process.env.GIT_INDEX_FILE ?? '')
+          ? (fn) => fn({ assertHeld: () => {} })
+          : (fn) => withFileLock('.', file.path, fn);
+        const where = await exclusive(async (held): Promise<'staged' | 'worktree' | 'has' | 'lacks'> => {
           const clean = spawnSync('git', ['diff', '--quiet', '--no-ext-diff', '--', file.path]).status === 0;
           if (clean) {
             // Work tree and index agree: stamp the work tree the same way and stage it, so both keep the ids.

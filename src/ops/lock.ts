@@ -14,8 +14,17 @@ const STALE_MS = 10_000;
 
 /** Where `cwd`'s repository keeps strata's locks (absolute; linked worktrees get their own). */
 export async function lockDir(cwd: string): Promise<string> {
-  const out = await git(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'strata/locks']);
-  return out.trim();
+  return (await lockPaths(cwd)).dir;
+}
+
+/**
+ * strata's lock directory and git's index (absolute; a linked worktree has its own of both, and
+ * GIT_INDEX_FILE names the index, as for git), from one git call.
+ */
+export async function lockPaths(cwd: string): Promise<{ dir: string; index: string }> {
+  const out = await git(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'strata/locks', '--git-path', 'index']);
+  const [dir, index] = out.split('\n');
+  return { dir: dir!.trim(), index: index!.trim() };
 }
 
 /** What a lock holder can ask while it holds the lock. */
@@ -31,10 +40,10 @@ export interface Held {
 /**
  * Runs `fn` while holding the lock named after `relPath` (a repository-relative path). Waits up to about
  * 30 s for another holder, saying so once; a lock left by a killed process is taken over once it is
- * stale (10 s without its holder's refresh).
+ * stale (10 s without its holder's refresh). `dir`: lockDir's answer, when the caller has it.
  */
-export async function withFileLock<T>(cwd: string, relPath: string, fn: (held: Held) => Promise<T>): Promise<T> {
-  const dir = await lockDir(cwd);
+export async function withFileLock<T>(cwd: string, relPath: string, fn: (held: Held) => Promise<T>, dir?: string): Promise<T> {
+  dir ??= await lockDir(cwd);
   await mkdir(dir, { recursive: true });
   const name = encodeURIComponent(relPath.replace(/\\/g, '/'));
   const target = join(dir, name);

@@ -1,7 +1,8 @@
 // The shell around the pure writers: find the file, name the agent, read the time, and apply an edit
-// under the file's lock with an atomic write (temp file + rename), so a reader never sees half a file.
+// under the file's lock and git's index lock with an atomic write (temp file + rename), so a reader
+// never sees half a file and no git command writes the file in between.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { unreadable } from '../core/check/encoding.js';
@@ -13,7 +14,8 @@ import type { RandomSource } from '../core/ids.js';
 import { writeFileAtomicSync } from '../git/atomic-write.js';
 import { strataTypes } from '../git/conflicts.js';
 import { configGet, gitTry } from '../git/exec.js';
-import { withFileLock } from './lock.js';
+import { type IndexLockOptions, underGitIndexLock, withIndexLock } from './index-lock.js';
+import { type Held, lockPaths, withFileLock } from './lock.js';
 
 export interface WorkFile {
   /** The repository's top level. */
@@ -193,18 +195,68 @@ export async function readWorkFile(file: WorkFile): Promise<string | undefined> 
 
 /**
  * Reads the file (or `header` when it does not exist), lets `edit` plan the change, and writes the new
- * text atomically if it differs — all under the file's lock. A file with a merge conflict is refused.
+ * text atomically if it differs, under the file's lock. The write is made under git's index lock too,
+ * as git's own commands write the work tree, so a pull's merge cannot write the file right after it and
+ * drop the change. The read and the plan come before that lock (planning an edit of a 10k-entry file
+ * takes a few hundred milliseconds, and a git command that starts while the lock is held fails); if git
+ * wrote the file or the index meanwhile, or the plan was refused, the file is read and the edit planned
+ * again under the lock: a merge result written in between is not dropped, and a refusal stands only if
+ * the file as git left it earns it. A file with a merge conflict is refused.
  */
-export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R): Promise<R> {
-  return withFileLock(cwd, file.rel, async (held) => {
-    const before = await readWorkFile(file);
-    const result = edit(before ?? header);
-    if (result.text !== before) {
-      await mkdir(dirname(file.path), { recursive: true });
-      await publish(file.path, result.text, () => held.assertHeld());
+export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R, options: IndexLockOptions = {}): Promise<R> {
+  const { dir, index } = await lockPaths(cwd);
+  const change = async (held?: Held): Promise<R> => {
+    const seen = stamps(file.path, index);
+    let planned: R | undefined;
+    try {
+      const before = await readWorkFile(file);
+      planned = edit(before ?? header);
+      if (planned.text === before) return planned;
+    } catch {
+      // Said, if it still holds, from the file as it is under the lock: read while git wrote it, the
+      // file may have been half written, or a task still missing that the merge brings.
+      planned = undefined;
     }
-    return result;
-  });
+    await removeDeadTemps(await realpath(file.path).catch(() => file.path));
+    return withIndexLock(
+      index,
+      file.rel,
+      async () => {
+        let result = planned;
+        if (result === undefined || stamps(file.path, index) !== seen) {
+          const current = await readWorkFile(file);
+          result = edit(current ?? header);
+          if (result.text === current) return result;
+        }
+        await mkdir(dirname(file.path), { recursive: true });
+        publish(file.path, result.text, () => held?.assertHeld());
+        return result;
+      },
+      options,
+    );
+  };
+  // In a hook of git commit -a, git holds the index lock until the hook returns, and a writer outside
+  // may hold the file's lock while it waits for git: taking the file's lock here would wait for that
+  // writer, which waits for this hook. git's lock already keeps every other writer from writing.
+  if (underGitIndexLock(index)) return change();
+  return withFileLock(cwd, file.rel, change, dir);
+}
+
+/**
+ * What changes whenever something writes the file or git writes the index (git renames a new index
+ * into place, so its inode changes too): equal before a read and under the lock, nothing wrote either
+ * in between, so the edit planned from that read (and the unmerged check, which read the index) holds.
+ */
+function stamps(path: string, index: string): string {
+  const of = (p: string): string => {
+    try {
+      const st = statSync(p, { bigint: true });
+      return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      return 'none';
+    }
+  };
+  return `${of(path)} ${of(index)}`;
 }
 
 /**
@@ -234,10 +286,9 @@ function isAlive(pid: number): boolean {
 /**
  * The atomic write (atomic-write.ts: temp file, fsync, rename, through a symlink, mode and owner kept)
  * that asks `ready` between the fsync and the rename, so a writer that lost its lock while stalled
- * leaves the file as the lock's new holder wrote it. Temp files killed writers left are cleared first.
+ * leaves the file as the lock's new holder wrote it.
  */
-async function publish(path: string, text: string, ready: () => void): Promise<void> {
-  await removeDeadTemps(await realpath(path).catch(() => path));
+function publish(path: string, text: string, ready: () => void): void {
   try {
     writeFileAtomicSync(path, text, ready);
   } catch (error) {

@@ -24,11 +24,16 @@ describe('the writers\' lock', () => {
     const file = await workFile(repo, 'QUEUE.md', 'QUEUE.md');
     writeFileSync(file.path, '# Queue\n');
     const owner = join(await lockDir(repo), 'QUEUE.md.owner');
+    let stalled = false;
     const attempt = editFile(repo, file, '', (text) => {
       // While this writer is "stalled" between reading and writing, another takes the stale lock over
-      // (it writes its own token) and writes its task.
-      writeFileSync(owner, 'someone-else');
-      writeFileSync(file.path, `${text}- [ ] [seq:1] [id:bbbbbbbbbb] theirs\n`);
+      // (it writes its own token) and writes its task. (Seeing the file changed, the writer plans its
+      // edit again before the write.)
+      if (!stalled) {
+        stalled = true;
+        writeFileSync(owner, 'someone-else');
+        writeFileSync(file.path, `${text}- [ ] [seq:1] [id:bbbbbbbbbb] theirs\n`);
+      }
       return { text: `${text}- [ ] [seq:1] [id:aaaaaaaaaa] ours\n` };
     });
     const error = await attempt.then(() => undefined, (e: unknown) => e);
