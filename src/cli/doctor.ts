@@ -98,6 +98,8 @@ export async function diagnose(cwd: string): Promise<Check[]> {
       if (unmerged) checks.push(unmerged);
     }
     checks.push(...(await checkHooks(cwd, repo)));
+    const indexLock = checkIndexLock(repo);
+    if (indexLock) checks.push(indexLock);
     if (repo.top) {
       const ledger = await checkLedger(repo.top);
       if (ledger) checks.push(ledger);
@@ -395,6 +397,29 @@ async function checkLedger(top: string): Promise<Check | undefined> {
     name: 'ledger',
     message: `${LEDGER_PATH} is ${untracked ? 'untracked' : 'changed but not committed'} (an interrupted replay or merge?): git pull stops on it`,
     fix: 'git strata replay (it puts back a leftover whose records are all committed, and says what to do otherwise)',
+  };
+}
+
+/**
+ * git's index lock, there for over a minute: a git command holds it for its step (seconds), a strata
+ * writer for its write (milliseconds), so one that old was most likely left by a process that was
+ * killed (SIGKILL, a crash, a machine that went down) — unless an editor opened by `git commit -a`
+ * is still open. Until it goes, git's commands that write the index fail and the writers refuse.
+ */
+function checkIndexLock(repo: RepoPaths): Check | undefined {
+  const lock = `${repo.index}.lock`;
+  let age: number;
+  try {
+    age = Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  if (age < 60_000) return undefined;
+  return {
+    status: 'warn',
+    name: 'index lock',
+    message: `${lock} is ${Math.floor(age / 60_000)} min old: git's commands that write the index fail while it is there, and strata's writers wait for it, then refuse; a git command still running (an editor opened by git commit -a?) holds it, or a killed one left it`,
+    fix: `if no git process is running, remove it: rm ${shellWord(lock)}`,
   };
 }
 

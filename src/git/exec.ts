@@ -67,16 +67,18 @@ export interface RepoPaths {
   readonly hooks: string;
   /** Absolute path of the common git directory (shared by linked worktrees). */
   readonly commonDir: string;
+  /** Absolute path of the index (a linked worktree's own, or GIT_INDEX_FILE). */
+  readonly index: string;
 }
 
 /** Where `cwd`'s repository keeps things, or undefined outside a repository. */
 export async function repoPaths(cwd: string): Promise<RepoPaths | undefined> {
-  const result = await gitTry(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks', '--git-common-dir', '--is-bare-repository']);
+  const result = await gitTry(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks', '--git-common-dir', '--is-bare-repository', '--git-path', 'index']);
   if (result.exitCode !== 0) return undefined;
-  const [hooks, commonDir, bare] = result.stdout.split('\n');
-  if (!hooks || !commonDir) return undefined;
+  const [hooks, commonDir, bare, index] = result.stdout.split('\n');
+  if (!hooks || !commonDir || !index) return undefined;
   // Inside .git itself there is no work tree to speak of: treat it like a bare repository.
   const shown = bare === 'true' ? undefined : await gitTry(cwd, ['rev-parse', '--show-toplevel']);
   const top = shown && shown.exitCode === 0 ? shown.stdout.replace(/\n$/, '') : undefined;
-  return { top, hooks, commonDir };
+  return { top, hooks, commonDir, index };
 }

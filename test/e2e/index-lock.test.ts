@@ -2,7 +2,7 @@
 // the work tree (a pull's merge, commit -a) as they are with each other. Before, a `queue add` that ran
 // while a pull merged QUEUE.md reported the task added, and the merge result then replaced the file.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,20 @@ describe("the writers and git's index lock", () => {
     }
   });
 
+  it('doctor names an index.lock over a minute old, and not a fresh one', () => {
+    writeFileSync(indexLock(a), '');
+    try {
+      expect(sandbox.strata(a, ['doctor'], { allowFail: true }).stdout).not.toContain('index lock');
+      const old = new Date(Date.now() - 5 * 60_000);
+      utimesSync(indexLock(a), old, old);
+      const doctor = sandbox.strata(a, ['doctor'], { allowFail: true }).stdout;
+      expect(doctor).toMatch(/warn\s+index lock: .*\.git\/index\.lock is 5 min old: .*a killed one left it/);
+      expect(doctor).toMatch(/fix: if no git process is running, remove it: rm .*\.git\/index\.lock/);
+    } finally {
+      rmSync(indexLock(a));
+    }
+  });
+
   it('a writer that waits for git commit -a, whose hook stamps the same file, does not deadlock with the hook', async () => {
     // commit -a holds index.lock across its hooks; the writer takes QUEUE.md's own lock and waits for
     // index.lock; the pre-commit hook, which stamps the hand-written entry, must not wait for the
@@ -254,4 +268,3 @@ describe("the writers and git's index lock", () => {
     expect(existsSync(join(a, '.git/strata/locks/QUEUE.md.lock'))).toBe(false);
   });
 });
-
