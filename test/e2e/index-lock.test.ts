@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/errors.js';
+import { LEDGER_PATH } from '../../src/core/replay/write.js';
+import { advanceHead, buildLedgerCommit } from '../../src/ops/ledger-commit.js';
 import { editFile, workFile } from '../../src/ops/workfile.js';
 import { CLI, ROOT, type RunResult, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
 
@@ -266,5 +268,26 @@ describe("the writers and git's index lock", () => {
     expect(child.stdout).not.toContain('survived');
     expect(existsSync(indexLock(a))).toBe(false);
     expect(existsSync(join(a, '.git/strata/locks/QUEUE.md.lock'))).toBe(false);
+  });
+});
+
+describe('a ledger record while a writer holds index.lock', () => {
+  it('brings the index and the work tree along with HEAD once the lock is gone', async () => {
+    const repo = join(sandbox.dir, 'ledger');
+    sandbox.git(sandbox.dir, ['init', '-q', repo]);
+    sandbox.write(join(repo, LEDGER_PATH), '# Ledger\n');
+    sandbox.git(repo, ['add', '-A']);
+    sandbox.git(repo, ['commit', '-qm', 'ledger']);
+    const r = { top: repo, env: sandbox.env };
+    const parent = sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim();
+    const c = await buildLedgerCommit(r, parent, '# Ledger\n- a record\n', 'strata: record');
+    // A writer's write (or a git command) holds the lock when HEAD has just moved.
+    writeFileSync(join(repo, '.git/index.lock'), '');
+    setTimeout(() => rmSync(join(repo, '.git/index.lock')), 400);
+    expect(await advanceHead(r, c, 'record')).toBe(true);
+    expect(sandbox.git(repo, ['rev-parse', 'HEAD']).stdout.trim()).toBe(c.commit);
+    // Without the retry, the index kept the ledger without the record: the next commit took it out.
+    expect(sandbox.git(repo, ['status', '--porcelain']).stdout).toBe('');
+    expect(readFileSync(join(repo, LEDGER_PATH), 'utf8')).toBe('# Ledger\n- a record\n');
   });
 });
