@@ -140,7 +140,7 @@ describe('queue merge', () => {
     }
   });
 
-  it('a diff3 base section around prose shows a task as the file wrote it, its depends by seq', async () => {
+  it('a diff3 base section around prose shows the base\'s prose, and the task once after it, its depends by seq', async () => {
     const head = '# Q\n\n- [ ] [seq:1] [id:aaaaaaaaaa] one\n\n';
     const two = '- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1] two\n';
     const b = `${head}Intro para.\n${two}\nOutro.\n`;
@@ -148,7 +148,9 @@ describe('queue merge', () => {
     const t = `${head}Intro para theirs.\n${two.replace(' two', ' [claim:x@2026-11-27T10:00:00.000Z] two')}\nOutro.\n`;
     const result = await mergeFile('queue', b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => 'diff3' });
     expect(result.conflicts).toBeGreaterThan(0);
-    expect(result.text).toContain(`||||||| base\nIntro para.\n${two}=======\n`);
+    // The task is the merge's: written outside the region, as the file writes it (not in the merge's
+    // internal form, its depends as identities).
+    expect(result.text).toContain(`||||||| base\nIntro para.\n=======\nIntro para theirs.\n>>>>>>> theirs\n${two.replace(' two', ' [claim:x@2026-11-27T10:00:00.000Z] two')}\nOutro.\n`);
     expect(result.text).not.toContain('@id:');
   });
 

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { merge } from '../helpers/merge.js';
 import { mergeFile } from '../../src/core/merge/file.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
+import { lostEntries, splitConflicts } from '../../src/core/resolve.js';
+import type { ConflictStyle } from '../../src/core/merge/conflict-style.js';
+import type { FileType } from '../../src/core/file-types.js';
+import { insideConflicts, outsideConflicts, sidesInOrder } from '../helpers/conflicts.js';
 
 const HB = (agent: string, at: string, text: string): string => `- [agent:${agent}] [at:2026-11-27T${at}.000Z] [ttl:10m] ${text}\n`;
 const FACT = (value: string, at: string, agent = 'research', extra = ''): string =>
@@ -131,19 +135,6 @@ describe('heartbeat merge', () => {
     }
   });
 
-  it('a prose conflict in diff3 style shows an entry in its base section as the base had it', async () => {
-    // One side rewrote the paragraph and removed agent a; the other rewrote it too and updated a, which
-    // therefore stays. git's base section holds the base's lines: a reader (and resolve --committed)
-    // takes it for the base, so the update must not be written there as if nobody had changed a.
-    const b = `# Heartbeats\n\nWho is here.\n${HB('a', '10:00:00', 'idle')}\nEnd.\n`;
-    const o = `# Heartbeats\n\nWho is here now.\n\nEnd.\n`;
-    const t = `# Heartbeats\n\nWho is around.\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`;
-    const result = await mergeFile('heartbeat', b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => 'diff3' });
-    expect(result.conflicts).toBeGreaterThan(0);
-    const baseSection = /\|{7} base\n([^]*?)={7}\n/.exec(result.text)?.[1];
-    expect(baseSection).toBe(`Who is here.\n${HB('a', '10:00:00', 'idle')}`);
-  });
-
   it('keeps CRLF and a missing final newline', async () => {
     const crlf = (t: string): string => t.replace(/\n/g, '\r\n');
     const b = crlf(base).replace(/\r\n$/, '');
@@ -246,5 +237,104 @@ describe('ops and ledger merge', () => {
         }
       }
     }
+  });
+});
+
+describe('entries around a prose conflict', () => {
+  // The Markdown merge of the skeleton may leave a conflict whose sections hold entries' placeholders.
+  // The entries are merged already, losslessly: each is written once, after the region, never in it.
+  const mergeAs = (type: FileType, b: string, o: string, t: string, style: ConflictStyle = 'merge', foldAbove?: number) =>
+    mergeFile(type, b, o, t, { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => style, ...(foldAbove !== undefined ? { foldAbove } : {}) });
+  /** Both directions, checked to differ only in which side of a region comes first (and its label). */
+  const bothWays = async (type: FileType, b: string, o: string, t: string, style: ConflictStyle = 'merge') => {
+    const [one, two] = [await mergeAs(type, b, o, t, style), await mergeAs(type, b, t, o, style)];
+    expect(two.conflicts).toBe(one.conflicts);
+    expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+    return one;
+  };
+  // One side rewrote the paragraph and removed agent a; the other rewrote it too and updated a, which
+  // therefore stays. git puts the paragraph and a's line in one conflict.
+  const b = `# Heartbeats\n\nWho is here.\n${HB('a', '10:00:00', 'idle')}\nEnd.\n`;
+  const o = `# Heartbeats\n\nWho is here now.\n\nEnd.\n`;
+  const t = `# Heartbeats\n\nWho is around.\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`;
+
+  it('writes an entry of the region once, after it, whichever side is ours', async () => {
+    const result = await bothWays('heartbeat', b, o, t);
+    expect(result).toMatchObject({
+      conflicts: 1,
+      text: `# Heartbeats\n\n<<<<<<< ours\nWho is here now.\n=======\nWho is around.\n>>>>>>> theirs\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`,
+    });
+  });
+
+  it('in diff3 style, the base section shows the base\'s prose, and the entry only once, after the region', async () => {
+    // The entry is the merge's, not the base's: shown as the base had it in the base section, it would
+    // read (to a person, and to resolve --committed) as a change to undo.
+    for (const style of ['diff3', 'zdiff3'] as const) {
+      const result = await bothWays('heartbeat', b, o, t, style);
+      expect(result).toMatchObject({
+        conflicts: 1,
+        text: `# Heartbeats\n\n<<<<<<< ours\nWho is here now.\n||||||| base\nWho is here.\n=======\nWho is around.\n>>>>>>> theirs\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`,
+      });
+    }
+  });
+
+  it('a task that is a conflict itself keeps its own markers, after the prose region, not inside it', async () => {
+    // An ordered item that cannot interrupt a paragraph is part of it for the Markdown merge: the
+    // renumbered task and the rewritten intro are one conflict there.
+    const task = (n: string, text: string): string => `${n}. [ ] [seq:1] [id:aaaaaaaaaa] ${text}\n`;
+    const result = await bothWays('queue', `Intro.\n${task('2', 'build')}`, `Intro ours.\n${task('3', 'build it')}`, `Intro theirs.\n${task('2', 'build that')}`);
+    expect(result).toMatchObject({
+      conflicts: 2,
+      text: `<<<<<<< ours\nIntro ours.\n=======\nIntro theirs.\n>>>>>>> theirs\n<<<<<<< ours\n${task('3', 'build it')}=======\n${task('2', 'build that')}>>>>>>> theirs\n`,
+    });
+  });
+
+  it('keeps the entries of a region in the order the sides give them', async () => {
+    const two = (at: string, text: string): string => `${HB('zed', at, text)}${HB('amy', at, text)}`;
+    const result = await bothWays('heartbeat', `Who is here.\n${two('10:00:00', 'idle')}`, 'Who is here now.\n', `Who is around.\n${two('10:05:00', 'busy')}`);
+    expect(result).toMatchObject({ conflicts: 1, text: `<<<<<<< ours\nWho is here now.\n=======\nWho is around.\n>>>>>>> theirs\n${two('10:05:00', 'busy')}` });
+  });
+
+  it('an entry a side moved out of the region stays where it moved, once', async () => {
+    const end = HB('z', '10:00:00', 'idle');
+    const x = `Who is here now.\n\nEnd.\n${end}${HB('a', '10:00:00', 'idle')}`;
+    const y = `Who is around.\n${HB('a', '10:05:00', 'busy')}\nEnd.\n${end}`;
+    const result = await bothWays('heartbeat', `Who is here.\n${HB('a', '10:00:00', 'idle')}\nEnd.\n${end}`, x, y);
+    expect(result.conflicts).toBe(1);
+    expect(outsideConflicts(result.text)).toBe(`\nEnd.\n${end}${HB('a', '10:05:00', 'busy')}`);
+    expect(insideConflicts(result.text)).not.toContain('[agent:');
+  });
+
+  it('a file written so resolves again: its sides re-merge to it, nothing lost, nothing doubled', async () => {
+    for (const style of ['merge', 'diff3'] as const) {
+      const written = await mergeAs('heartbeat', b, o, t, style);
+      const sides = splitConflicts(written.text)!;
+      // As resolve reads a conflicted file: the base from the index (or the diff3 markers), the sides from the file.
+      for (const base of style === 'diff3' ? [b, sides.base] : [b]) {
+        const again = await mergeAs('heartbeat', base, sides.ours, sides.theirs, style);
+        expect(lostEntries('heartbeat', base, sides.ours, sides.theirs, again.text)).toEqual([]);
+        expect(again).toMatchObject({ conflicts: 1, text: written.text });
+      }
+    }
+  });
+
+  it('a prose line that looks like a conflict marker stays content, and the region around it is read as written', async () => {
+    // git takes a lone `<<<<<<<` for content (no region closes it), so it reaches the merge.
+    const entry = HB('a', '10:00:00', 'idle');
+    expect(await mergeAs('heartbeat', '', entry, '<<<<<<<\n')).toMatchObject({ conflicts: 1, text: `<<<<<<< ours\n=======\n<<<<<<<\n>>>>>>> theirs\n${entry}` });
+    expect(await mergeAs('heartbeat', '', '<<<<<<<\n', entry)).toMatchObject({ conflicts: 1, text: `<<<<<<< ours\n<<<<<<<\n=======\n>>>>>>> theirs\n${entry}` });
+    // The Markdown merge marks the skeleton's conflicts at a size no line of a file is taken for; a file
+    // that has such a line anyway is merged by lines.
+    const rule = `Heartbeats\n${'='.repeat(40)}\n\n`;
+    expect((await mergeAs('heartbeat', rule + b, rule + o, rule + t)).method).toBe('fallback:marker-like-line');
+  });
+
+  it('a large file with a prose conflict around entries is not folded, and merges as the unfolded merge', async () => {
+    const many = ['p', 'q', 'r', 's', 'u', 'v'].map((agent) => HB(agent, '09:00:00', 'idle')).join('');
+    const [x, y, z] = [b, o, t].map((text) => `${text}\n${many}`) as [string, string, string];
+    const folded = await mergeAs('heartbeat', x, y, z, 'merge', 0);
+    expect(folded.method).not.toContain('fold');
+    expect(folded).toEqual(await mergeAs('heartbeat', x, y, z, 'merge', Infinity));
+    expect(outsideConflicts(folded.text).match(/\[agent:a\]/g)).toHaveLength(1);
   });
 });

@@ -2,6 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { entriesOf, entryBody, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { mergeFile } from '../../src/core/merge/file.js';
+import { gitLineMerge } from '../../src/git/line-merge.js';
+import { insideConflicts, keepSide, outsideConflicts, sidesInOrder } from '../helpers/conflicts.js';
 import { merge } from '../helpers/merge.js';
 
 const RUNS = 120;
@@ -173,6 +176,83 @@ describe('facts merge laws', () => {
         expect((await merge('facts', b, x, b)).text).toBe(x);
       }),
       { numRuns: RUNS / 2 },
+    );
+  });
+});
+
+// ---------- entries around prose conflicts ----------
+// Paragraphs with agents' lines right under them (no blank line between): when both sides rewrite a
+// paragraph and one also removes, adds or moves a line there, the Markdown merge of the skeleton writes
+// a conflict around the paragraph that holds placeholders.
+type Section = { para: string; beats: Beat[] };
+type ProseOp = { kind: 'rewrite'; section: number; word: string } | (HbOp & { section: number });
+
+const proseOp: fc.Arbitrary<ProseOp> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('rewrite' as const), section: fc.nat(2), word: fc.constantFrom('now', 'today', 'again') }) },
+  { weight: 3, arbitrary: fc.tuple(hbOp, fc.nat(2)).map(([op, section]) => ({ ...op, section })) },
+);
+
+function applyProse(state: Section[], ops: ProseOp[], clock: { now: number }): Section[] {
+  const next = state.map((s) => ({ para: s.para, beats: [...s.beats] }));
+  for (const op of ops) {
+    const target = next[op.section % next.length]!;
+    if (op.kind === 'rewrite') {
+      // The same word on both sides is the same rewrite: a region with nothing left to decide.
+      target.para = `${target.para.replace(/\.$/, '')} ${op.word}.`;
+      continue;
+    }
+    const home = next.find((s) => s.beats.some((b) => b.agent === op.agent));
+    if (op.kind === 'remove') {
+      if (home) home.beats = home.beats.filter((b) => b.agent !== op.agent);
+      continue;
+    }
+    const beat = { agent: op.agent, at: ++clock.now, text: op.text };
+    if (home) home.beats = home.beats.map((b) => (b.agent === op.agent ? beat : b));
+    else target.beats.splice(Math.min(op.pos, target.beats.length), 0, beat);
+  }
+  return next;
+}
+
+const renderSections = (sections: Section[]): string =>
+  HEADER + sections.map((s) => `${s.para}\n${renderBeats(s.beats).slice(HEADER.length)}\n`).join('');
+
+const proseHistory = fc
+  .record({
+    sections: fc.integer({ min: 1, max: 3 }),
+    base: fc.array(proseOp, { maxLength: 6 }),
+    ours: fc.array(proseOp, { maxLength: 5 }),
+    theirs: fc.array(proseOp, { maxLength: 5 }),
+    style: fc.constantFrom('merge' as const, 'diff3' as const, 'zdiff3' as const),
+  })
+  .map((h) => {
+    const clock = { now: 0 };
+    const empty = Array.from({ length: h.sections }, (_, k) => ({ para: `Paragraph ${k + 1}.`, beats: [] }));
+    const base = applyProse(empty, h.base.filter((op) => op.kind !== 'rewrite'), clock);
+    return { base, ours: applyProse(base, h.ours, { now: clock.now + 1000 }), theirs: applyProse(base, h.theirs, { now: clock.now + 2000 }), style: h.style };
+  });
+
+describe('entries around prose conflicts', () => {
+  it('every merged entry is written once, outside any conflict, whatever side a person keeps; swapping the sides only swaps the sections', async () => {
+    await fc.assert(
+      fc.asyncProperty(proseHistory, async ({ base, ours, theirs, style }) => {
+        const [b, o, t] = [renderSections(base), renderSections(ours), renderSections(theirs)];
+        const opts = { markerSize: 7, lineMerge: gitLineMerge, conflictStyle: () => style };
+        const one = await mergeFile('heartbeat', b, o, t, opts);
+        const two = await mergeFile('heartbeat', b, t, o, opts);
+        expect(two.conflicts).toBe(one.conflicts);
+        expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+        const outside = outsideConflicts(one.text);
+        expect(one.conflicts === 0).toBe(outside === one.text);
+        expect(entriesOf(parseDoc(insideConflicts(one.text)))).toEqual([]);
+        const agents = entriesOf(parseDoc(outside)).map((e) => tagValue(e, 'agent'));
+        expect(new Set(agents).size).toBe(agents.length);
+        const flat = (sections: Section[]): Beat[] => sections.flatMap((s) => s.beats);
+        const expected = expectedBeats(flat(base), flat(ours), flat(theirs));
+        expect(beatsIn(outside)).toEqual(expected);
+        // Whichever side a person keeps of each conflict, the agents are the merged ones.
+        for (const side of [0, 1] as const) expect(beatsIn(keepSide(one.text, side))).toEqual(expected);
+      }),
+      { numRuns: RUNS },
     );
   });
 });

@@ -7,7 +7,7 @@ import { FOLD, type FoldSpec, KeyReader, type Run, fold, stableRuns, tagFold, un
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 import type { MarkdownTuning } from './markdown.js';
-import { conflictRegion, styleOnce } from './conflict-style.js';
+import { type ConflictStyle, conflictRegion, styleOnce } from './conflict-style.js';
 
 /** Prose conflicts the skeleton merge could not settle go to the Markdown block merge, loaded lazily. */
 export type ProseMerge = (base: string, ours: string, theirs: string, opts: MergeOptions, tuning?: Partial<MarkdownTuning>) => MergeResult;
@@ -21,6 +21,8 @@ const SKELETON_MARKER = 40;
  * identity and of a sort key are written out. Ordinary entries stay well within it and are written whole.
  */
 const MAX_WRITTEN = 1024;
+/** A line that would read as one of those markers (see isMarker). */
+const SKELETON_MARKER_LINE = new RegExp(`^(?:<{${SKELETON_MARKER}}|>{${SKELETON_MARKER}}|\\|{${SKELETON_MARKER}})(?: |\\r?$)|^={${SKELETON_MARKER}}\\r?$`, 'm');
 
 interface Skeleton {
   readonly text: string;
@@ -205,22 +207,166 @@ interface OutLine {
   readonly key?: string;
 }
 
+/** A conflict region the Markdown merge wrote into the skeleton: its marker lines and sections. */
+interface ProseConflict {
+  readonly open: string;
+  readonly ours: readonly string[];
+  /** The diff3/zdiff3 base section, under its marker line. */
+  readonly base?: { readonly marker: string; readonly lines: readonly string[] };
+  readonly separator: string;
+  readonly theirs: readonly string[];
+  readonly close: string;
+}
+
+/** A marker line of `size` characters `char`, alone or followed by a label. */
+function isMarker(line: string, char: string, size: number): boolean {
+  const body = lineBody(line);
+  return body.startsWith(char.repeat(size)) && (body.length === size || body[size] === ' ');
+}
+
+/**
+ * The skeleton's lines, with each conflict region of the Markdown merge read as one. The merge marks
+ * them at the skeleton's own marker size, which no line of the file is taken for (a lone `<<<<<<<` in
+ * prose is no conflict to git, so it reaches the merge); their marker lines come back at `size`. An
+ * opening marker whose region does not close as such regions are written is read as a line.
+ */
+function readConflicts(lines: readonly string[], size: number): Array<string | ProseConflict> {
+  const markerSize = SKELETON_MARKER;
+  const separator = '='.repeat(markerSize);
+  const resize = (line: string): string => line[0]!.repeat(size) + line.slice(markerSize);
+  const out: Array<string | ProseConflict> = [];
+  let i = 0;
+  next: while (i < lines.length) {
+    const open = lines[i]!;
+    if (!isMarker(open, '<', markerSize)) {
+      out.push(open);
+      i++;
+      continue;
+    }
+    const sections: string[][] = [[]];
+    let baseMarker: string | undefined;
+    let separatorLine: string | undefined;
+    for (let k = i + 1; k < lines.length; k++) {
+      const line = lines[k]!;
+      if (isMarker(line, '<', markerSize)) break;
+      if (separatorLine === undefined && baseMarker === undefined && isMarker(line, '|', markerSize)) {
+        baseMarker = line;
+        sections.push([]);
+      } else if (separatorLine === undefined && lineBody(line) === separator) {
+        separatorLine = line;
+        sections.push([]);
+      } else if (separatorLine !== undefined && isMarker(line, '>', markerSize)) {
+        const [ours, base, theirs] = baseMarker === undefined ? [sections[0]!, undefined, sections[1]!] : sections;
+        const region = { open: resize(open), ours, separator: resize(separatorLine), theirs: theirs!, close: resize(line) };
+        out.push(base ? { ...region, base: { marker: resize(baseMarker!), lines: base } } : region);
+        i = k + 1;
+        continue next;
+      } else sections[sections.length - 1]!.push(line);
+    }
+    out.push(open);
+    i++;
+  }
+  return out;
+}
+
+/** A line to write, or the place of an entry (with the line ending its placeholder had). */
+type Slot = string | { readonly key: string; readonly eol: string };
+
+/**
+ * What to write in place of a region: its prose, with the entries it held taken out of its sections
+ * (`keep` says which are to be written here). They are merged already; in a section they would be
+ * kept or dropped with the side a person picks. The region stays a conflict of prose (in merge and
+ * zdiff3 style without the lines both share at its ends, as the Markdown merge writes its own) and its
+ * entries follow it; the base section shows the base's prose, as git's does. A region without
+ * placeholders stays as the Markdown merge wrote it.
+ */
+function regionSlots(region: ProseConflict, keep: (key: string) => boolean, sortKeyOf: SortKeyOf, style: () => ConflictStyle, names: Names): Slot[] {
+  const all = [...region.ours, ...(region.base?.lines ?? []), ...region.theirs];
+  if (all.every((line) => holeOf(line, names) === null)) {
+    return [region.open, ...region.ours, ...(region.base ? [region.base.marker, ...region.base.lines] : []), region.separator, ...region.theirs, region.close];
+  }
+  // Of an entry's placeholders' line endings the longest, whatever side it was on: git gives a side's
+  // last line a '\n' inside a conflict, in a CRLF file too.
+  const eols = new Map<string, string>();
+  const keysIn = (section: readonly string[]): string[] =>
+    section.flatMap((line) => {
+      const key = holeOf(line, names);
+      if (key === null || !keep(key)) return [];
+      if (lineEnding(line).length >= (eols.get(key)?.length ?? 0)) eols.set(key, lineEnding(line));
+      return [key];
+    });
+  // The base's order does not count: where a side reordered the entries, that is the change.
+  const keys = mergeOrders([keysIn(region.ours), keysIn(region.theirs), ...keysIn(region.base?.lines ?? []).map((key) => [key])], sortKeyOf);
+  const slot = (key: string): Slot => ({ key, eol: eols.get(key) || '\n' });
+  const prose = (lines: readonly string[]): string[] => lines.filter((line) => holeOf(line, names) === null);
+  const [ours, theirs] = [prose(region.ours), prose(region.theirs)];
+  let pre = 0;
+  let suf = 0;
+  if (style() !== 'diff3') {
+    while (pre < ours.length && pre < theirs.length && ours[pre] === theirs[pre]) pre++;
+    while (suf < ours.length - pre && suf < theirs.length - pre && ours[ours.length - 1 - suf] === theirs[theirs.length - 1 - suf]) suf++;
+  }
+  const slots: Slot[] = [...ours.slice(0, pre), region.open, ...ours.slice(pre, ours.length - suf)];
+  if (region.base) slots.push(region.base.marker, ...prose(region.base.lines));
+  slots.push(region.separator, ...theirs.slice(pre, theirs.length - suf), region.close, ...ours.slice(ours.length - suf), ...keys.map(slot));
+  return slots;
+}
+
+/**
+ * The entries a region held, in one order from either side: the order both sides give them where
+ * they agree, the type's sort order (then identity) where they do not or where nothing orders two.
+ */
+function mergeOrders(sequences: ReadonlyArray<readonly string[]>, sortKeyOf: SortKeyOf): string[] {
+  const byRank = [...new Set(sequences.flat())]
+    .map((key) => ({ key, sort: sortKeyOf(key) }))
+    .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((k) => k.key);
+  const rank = new Map(byRank.map((key, r) => [key, r]));
+  const after = byRank.map((): number[] => []);
+  const waiting = byRank.map(() => 0);
+  for (const sequence of sequences) {
+    const ranks = [...new Set(sequence)].map((key) => rank.get(key)!);
+    for (let k = 1; k < ranks.length; k++) {
+      after[ranks[k - 1]!]!.push(ranks[k]!);
+      waiting[ranks[k]!]!++;
+    }
+  }
+  const done = byRank.map(() => false);
+  // Ranks whose predecessors are all out, lowest first.
+  const ready = waiting.flatMap((n, r) => (n === 0 ? [r] : []));
+  const out: string[] = [];
+  let lowest = 0;
+  while (out.length < byRank.length) {
+    let r = ready.shift();
+    if (r === undefined) {
+      // The sides order some entries differently: the sort order decides between them.
+      while (done[lowest]) lowest++;
+      r = lowest;
+    }
+    if (done[r]) continue;
+    done[r] = true;
+    out.push(byRank[r]!);
+    for (const s of after[r]!) {
+      if (--waiting[s]! !== 0 || done[s]) continue;
+      let at = 0;
+      while (at < ready.length && ready[at]! < s) at++;
+      ready.splice(at, 0, s);
+    }
+  }
+  return out;
+}
+
 function fill(
   skeleton: string,
   merged: ReadonlyMap<string, Entry>,
   entryConflicts: ReadonlyMap<string, Conflict>,
   sides: readonly Skeleton[],
-  /** The base's entry of an identity as the file writes it (for a diff3 base section). */
-  baseOf: (key: string) => Entry | undefined,
+  sortKeyOf: SortKeyOf,
   names: Names,
   opts: MergeOptions,
   order?: { sortKey: (key: string) => string; orderable: (key: string) => boolean },
   folds?: ReadonlyArray<readonly [string, string]>,
-  /**
-   * Whether the skeleton holds the Markdown merge's conflict markers. Otherwise a line that starts like
-   * one is content (a code block showing `<<<<<<< HEAD`), and reading it as a marker would place no
-   * entry after it: each would be put back a second time.
-   */
+  /** Whether the skeleton holds the Markdown merge's conflict markers (at the skeleton's marker size). */
   markers = false,
 ): { text: string; putBack: boolean } | undefined {
   const markerSize = opts.markerSize;
@@ -237,37 +383,38 @@ function fill(
     const region = conflictRegion(markerSize, labels, nl, style(), `${entryContent(conflict.ours)}${nl}`, base, `${entryContent(conflict.theirs)}${nl}`);
     return eol ? region : region.slice(0, -nl.length);
   };
-  const open = '<'.repeat(markerSize);
-  const close = '>'.repeat(markerSize);
-  const baseMarker = '|'.repeat(markerSize);
-  const separator = '='.repeat(markerSize);
+  const pieces = markers ? readConflicts(splitLines(skeleton), markerSize) : splitLines(skeleton);
+  // An entry goes where a placeholder outside every conflict names it (the first one, if several do).
+  const outside = new Set<string>();
+  for (const piece of pieces) {
+    const key = typeof piece === 'string' ? holeOf(piece, names) : null;
+    if (key !== null) outside.add(key);
+  }
   const placed = new Set<string>();
-  let inConflict = false;
-  let inBase = false;
   const out: OutLine[] = [];
-  for (const line of splitLines(skeleton)) {
-    if (markers && line.startsWith(open)) inConflict = true;
-    if (markers && line.startsWith(close)) inConflict = inBase = false;
-    if (inConflict && (line.startsWith(baseMarker) || lineBody(line) === separator)) inBase = line.startsWith(baseMarker);
+  for (const piece of pieces) {
+    if (typeof piece !== 'string') {
+      const keep = (key: string): boolean => merged.has(key) && !outside.has(key) && !placed.has(key);
+      for (const slot of regionSlots(piece, keep, sortKeyOf, style, names)) {
+        if (typeof slot === 'string') {
+          out.push({ text: slot });
+          continue;
+        }
+        out.push({ text: render(slot.key, merged.get(slot.key)!, slot.eol), key: slot.key });
+        placed.add(slot.key);
+      }
+      continue;
+    }
+    const line = piece;
     const key = holeOf(line, names);
     if (key === null) {
       // A folded run of an ordered type sorts as one item, by its first entry.
       out.push(folds && line.startsWith(FOLD) ? { text: line, key: lineBody(line) } : { text: line });
       continue;
     }
-    if (inBase) {
-      // A diff3 base section shows the base's lines, as git's does: the entry as the base had it, not
-      // as merged (read back as the base, a merged update would look like no change at all).
-      const was = baseOf(key);
-      if (was) out.push({ text: entryContent(was)! + lineEnding(line) });
-      continue;
-    }
     const entry = merged.get(key);
-    if (!entry) continue;
-    if (!inConflict) {
-      if (placed.has(key)) continue;
-      placed.add(key);
-    }
+    if (!entry || placed.has(key)) continue;
+    placed.add(key);
     out.push({ text: render(key, entry, lineEnding(line)), key });
   }
   // An entry one side changed while the other removed it is kept by the entry merge, but the skeleton
@@ -529,20 +676,18 @@ async function mergeParsed(
     if (folded) return undefined;
     const proseMerge = await loadProseMerge();
     // Entries written against a paragraph the other side rewrote are appends, not one change with it.
-    const prose = proseMerge(b.text, o.text, t.text, opts, { entry: (text) => text.includes(HOLE) });
+    // Its markers are the skeleton's own, resized as the entries are taken out of its conflicts.
+    const prose = proseMerge(b.text, o.text, t.text, { ...opts, markerSize: SKELETON_MARKER }, { entry: (text) => text.includes(HOLE) });
+    if (prose.conflicts > 0 && [b.text, o.text, t.text].some((text) => SKELETON_MARKER_LINE.test(text))) {
+      return fallbackLineMerge(opts.lineMerge, base, ours, theirs, opts, 'fallback:marker-like-line');
+    }
     skeleton = prose.text;
     conflicts = prose.conflicts;
     method += `+${prose.method}`;
   }
   const orderable = type.orderable;
   const order = orderable ? { sortKey: sortKeyOf, orderable: (key: string) => orderable(merged.get(key)!) } : undefined;
-  // A base entry as written: the queue's versions hold their edges as identities until presented.
-  const present = type.present;
-  const baseOf = (key: string): Entry | undefined => {
-    const entry = b.entries.get(key);
-    return entry && present ? present(entry, merged) : entry;
-  };
-  const filled = fill(skeleton, merged, entryConflicts, [o, t], baseOf, names, opts, order, folded?.order, conflicts > 0);
+  const filled = fill(skeleton, merged, entryConflicts, [o, t], sortKeyOf, names, opts, order, folded?.order, conflicts > 0);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
   if (filled === undefined || (filled.putBack && folded)) return undefined;
   const { text } = filled;
