@@ -289,6 +289,34 @@ describe('entries around a prose conflict', () => {
     });
   });
 
+  it('a region left with nothing to decide once its entries are out is no conflict', async () => {
+    // Both sides appended to the notes (git conflicts there, so the whole skeleton goes to the Markdown
+    // merge) and rewrote the paragraph alike; one replaced agent a by b, the other added c after a.
+    const notes = (item: string): string => `# Notes\n\n- x\n${item}\n# Agents\n\n`;
+    const b = `${notes('')}Who is here.\n${HB('a', '10:00:00', 'idle')}Bye.\n`;
+    const x = `${notes('- y\n')}Who is here now.\n${HB('b', '10:01:00', 'new')}Bye now.\n`;
+    const y = `${notes('- z\n')}Who is here now.\n${HB('a', '10:00:00', 'idle')}${HB('c', '10:02:00', 'new')}Bye now.\n`;
+    const expected = `${notes('- y\n- z\n')}Who is here now.\n${HB('b', '10:01:00', 'new')}${HB('c', '10:02:00', 'new')}Bye now.\n`;
+    const cut = (text: string): string => text.replace(/\n$/, '');
+    for (const style of ['merge', 'diff3'] as const) {
+      expect(await bothWays('heartbeat', b, x, y, style)).toMatchObject({ conflicts: 0, text: expected });
+      // Clean, the file ends as both sides did: here without a line ending.
+      expect(await bothWays('heartbeat', cut(b), cut(x), cut(y), style)).toMatchObject({ conflicts: 0, text: cut(expected) });
+    }
+  });
+
+  it('a region settled once its entries are out is not counted, and the one whose prose still differs stays', async () => {
+    const head = (text: string): string => `${text}\n\n`;
+    // The paragraph below: rewritten alike; a removed on one side and updated on the other, so it stays.
+    const b = `${head('Top.')}Who is here.\n${HB('a', '10:00:00', 'idle')}\nEnd.\n`;
+    const x = `${head('Top, ours.')}Who is here now.\n\nEnd.\n`;
+    const y = `${head('Top, theirs.')}Who is here now.\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`;
+    expect(await bothWays('heartbeat', b, x, y)).toMatchObject({
+      conflicts: 1,
+      text: `<<<<<<< ours\nTop, ours.\n=======\nTop, theirs.\n>>>>>>> theirs\n\nWho is here now.\n${HB('a', '10:05:00', 'busy')}\nEnd.\n`,
+    });
+  });
+
   it('keeps the entries of a region in the order the sides give them', async () => {
     const two = (at: string, text: string): string => `${HB('zed', at, text)}${HB('amy', at, text)}`;
     const result = await bothWays('heartbeat', `Who is here.\n${two('10:00:00', 'idle')}`, 'Who is here now.\n', `Who is around.\n${two('10:05:00', 'busy')}`);

@@ -275,15 +275,17 @@ type Slot = string | { readonly key: string; readonly eol: string };
 /**
  * What to write in place of a region: its prose, with the entries it held taken out of its sections
  * (`keep` says which are to be written here). They are merged already; in a section they would be
- * kept or dropped with the side a person picks. The region stays a conflict of prose (in merge and
- * zdiff3 style without the lines both share at its ends, as the Markdown merge writes its own) and its
- * entries follow it; the base section shows the base's prose, as git's does. A region without
- * placeholders stays as the Markdown merge wrote it.
+ * kept or dropped with the side a person picks. Where the two sides' prose differs, the region stays a
+ * conflict (in merge and zdiff3 style without the lines both share at its ends, as the Markdown merge
+ * writes its own) and its entries follow it; the base section shows the base's prose, as git's does.
+ * Where the prose is the same, nothing is left to decide (git does not count one change made on both
+ * sides as a conflict either): the prose is written as it is, each entry where a side had it. A region
+ * without placeholders stays as the Markdown merge wrote it.
  */
-function regionSlots(region: ProseConflict, keep: (key: string) => boolean, sortKeyOf: SortKeyOf, style: () => ConflictStyle, names: Names): Slot[] {
+function regionSlots(region: ProseConflict, keep: (key: string) => boolean, sortKeyOf: SortKeyOf, style: () => ConflictStyle, names: Names): { slots: Slot[]; conflict: boolean } {
   const all = [...region.ours, ...(region.base?.lines ?? []), ...region.theirs];
   if (all.every((line) => holeOf(line, names) === null)) {
-    return [region.open, ...region.ours, ...(region.base ? [region.base.marker, ...region.base.lines] : []), region.separator, ...region.theirs, region.close];
+    return { slots: [region.open, ...region.ours, ...(region.base ? [region.base.marker, ...region.base.lines] : []), region.separator, ...region.theirs, region.close], conflict: true };
   }
   // Of an entry's placeholders' line endings the longest, whatever side it was on: git gives a side's
   // last line a '\n' inside a conflict, in a CRLF file too.
@@ -300,6 +302,22 @@ function regionSlots(region: ProseConflict, keep: (key: string) => boolean, sort
   const slot = (key: string): Slot => ({ key, eol: eols.get(key) || '\n' });
   const prose = (lines: readonly string[]): string[] => lines.filter((line) => holeOf(line, names) === null);
   const [ours, theirs] = [prose(region.ours), prose(region.theirs)];
+  if (ours.length === theirs.length && ours.every((line, k) => line === theirs[k])) {
+    // Each entry before the prose line it preceded on a side (the earlier one where the sides differ).
+    const gap = new Map<string, number>();
+    for (const section of [region.ours, region.theirs]) {
+      let at = 0;
+      for (const line of section) {
+        const key = holeOf(line, names);
+        if (key === null) at++;
+        else if (eols.has(key)) gap.set(key, Math.min(gap.get(key) ?? at, at));
+      }
+    }
+    const before = ours.map((): Slot[] => []);
+    const last: Slot[] = [];
+    for (const key of keys) (before[gap.get(key) ?? ours.length] ?? last).push(slot(key));
+    return { slots: [...ours.flatMap((line, k) => [...before[k]!, line]), ...last], conflict: false };
+  }
   let pre = 0;
   let suf = 0;
   if (style() !== 'diff3') {
@@ -309,7 +327,7 @@ function regionSlots(region: ProseConflict, keep: (key: string) => boolean, sort
   const slots: Slot[] = [...ours.slice(0, pre), region.open, ...ours.slice(pre, ours.length - suf)];
   if (region.base) slots.push(region.base.marker, ...prose(region.base.lines));
   slots.push(region.separator, ...theirs.slice(pre, theirs.length - suf), region.close, ...ours.slice(ours.length - suf), ...keys.map(slot));
-  return slots;
+  return { slots, conflict: true };
 }
 
 /**
@@ -368,7 +386,7 @@ function fill(
   folds?: ReadonlyArray<readonly [string, string]>,
   /** Whether the skeleton holds the Markdown merge's conflict markers (at the skeleton's marker size). */
   markers = false,
-): { text: string; putBack: boolean } | undefined {
+): { text: string; putBack: boolean; conflicts: number; settled: number } | undefined {
   const markerSize = opts.markerSize;
   const labels = opts.labels ?? (['ours', 'base', 'theirs'] as const);
   const style = styleOnce(opts.conflictStyle);
@@ -392,10 +410,15 @@ function fill(
   }
   const placed = new Set<string>();
   const out: OutLine[] = [];
+  let conflicts = 0;
+  let settled = 0;
   for (const piece of pieces) {
     if (typeof piece !== 'string') {
       const keep = (key: string): boolean => merged.has(key) && !outside.has(key) && !placed.has(key);
-      for (const slot of regionSlots(piece, keep, sortKeyOf, style, names)) {
+      const { slots, conflict } = regionSlots(piece, keep, sortKeyOf, style, names);
+      if (conflict) conflicts++;
+      else settled++;
+      for (const slot of slots) {
         if (typeof slot === 'string') {
           out.push({ text: slot });
           continue;
@@ -456,7 +479,7 @@ function fill(
   // merge of the sides' last lines has none to keep): a conflict ends the file the same way here.
   const last = out[out.length - 1];
   if (last?.key !== undefined && entryConflicts.has(last.key) && lineEnding(last.text) === '') last.text += fileEol;
-  return { text: out.map((l) => l.text).join(''), putBack };
+  return { text: out.map((l) => l.text).join(''), putBack, conflicts, settled };
 }
 
 /** Orders every run of consecutive orderable entries by sort key; line endings stay with their positions. */
@@ -690,9 +713,15 @@ async function mergeParsed(
   const filled = fill(skeleton, merged, entryConflicts, [o, t], sortKeyOf, names, opts, order, folded?.order, conflicts > 0);
   // Where an entry goes back depends on its neighbours on one side, which folding may have hidden.
   if (filled === undefined || (filled.putBack && folded)) return undefined;
-  const { text } = filled;
+  let { text } = filled;
+  // Regions left with nothing to decide once their entries were out are no conflicts any more; the
+  // rest are counted as written (git's own count stops at 127).
+  if (filled.settled > 0) conflicts = Math.max(filled.conflicts, conflicts - filled.settled);
   conflicts += entryConflicts.size;
   if (conflicts > 0) return { text, conflicts, method };
+  // The Markdown merge ends a text with conflicts with a line ending. With every region settled, the
+  // file lacks it again where neither side had one, as settleEntryHunks writes it.
+  if (filled.settled > 0 && !/\n$/.test(o.text) && !/\n$/.test(t.text)) text = text.replace(/\r?\n$/, '');
 
   // Check before writing: what we rendered must read back as exactly the entries we merged.
   const reread = indexEntries(type, entriesOf(parseDoc(text, cache)));
