@@ -149,8 +149,28 @@ async function preCommit(): Promise<number> {
   const merged: MergedSide[] = sides
     .map((side) => ({ commit: side.commit, typed: typedOf(side.files), attributes: side.files.some((s) => isAttributes(s.path)) }))
     .filter((side) => side.typed.length > 0 || side.attributes);
-  if (typed.length === 0 && !attributes && merged.length === 0) return EXIT.ok;
-  return checkStaged(typed, attributes, merged);
+  const status = typed.length === 0 && !attributes && merged.length === 0 ? EXIT.ok : await checkStaged(typed, attributes, merged);
+  if (status !== EXIT.ok || staged.length > 0) return status;
+  return nothingMerged(sides.map((side) => side.commit));
+}
+
+/**
+ * A merge concluded with nothing of the side merged in: the index is HEAD's, and that side has commits
+ * HEAD lacks. A person who resolved every conflict by taking ours would still have the side's other
+ * changes staged; this is what git 2.39's `git merge` (so `git pull`) leaves when it cannot take the
+ * index lock another process holds — a strata writer's, an editor's `git status` — "Automatic merge
+ * failed" with MERGE_HEAD written and nothing merged. Committed, the merge drops the other side's
+ * changes, every file's, for good: refused, with the way out.
+ */
+function nothingMerged(heads: readonly string[]): number {
+  const unmerged = heads.filter((head) => spawnSync('git', ['merge-base', '--is-ancestor', head, 'HEAD']).status === 1);
+  if (unmerged.length === 0) return EXIT.ok;
+  process.stderr.write(
+    `strata: this commit concludes a merge of ${unmerged.map((head) => head.slice(0, 12)).join(', ')} but takes nothing from it: the staged files are exactly HEAD's\n` +
+      "hint: if the merge stopped with 'Unable to write index' (another process held .git/index.lock), git merged nothing: run 'git merge --abort', then pull (or merge) again\n" +
+      "hint: to record such a merge on purpose, use 'git merge -s ours', or commit with --no-verify\n",
+  );
+  return EXIT.findings;
 }
 
 /**

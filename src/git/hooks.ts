@@ -81,6 +81,9 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
       `[ -n "\${GIT_INDEX_FILE:-}" ] && [ -f "$strata_gitdir/HEAD" ] || strata_gitdir=$(git rev-parse --git-dir 2>/dev/null) || strata_gitdir=.git`,
       'if [ -f "$strata_gitdir/MERGE_HEAD" ]; then',
       `  strata_merged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD MERGE_HEAD -- 2>/dev/null) || strata_merged='?'`,
+      // Nothing staged against HEAD while concluding a merge: strata asks whether anything was merged
+      // at all (git 2.39 leaves such a merge when it cannot take the index lock).
+      `  [ -z "$strata_staged" ] && [ -n "$strata_merged" ] && exec "$strata_node" "$strata_cli" hook ${hook} "$@"`,
       `  strata_staged=$(printf '%s\\n%s' "$strata_staged" "$strata_merged")`,
       'fi',
       '[ -z "$strata_staged" ] && exit $strata_status',

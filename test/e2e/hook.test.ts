@@ -2,7 +2,7 @@
 // with --no-verify, and is then caught by `git strata verify --range`; ids are stamped on hand-written
 // entries and the commit contains them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
@@ -676,6 +676,54 @@ describe('post-rewrite after a rebase (bare remote and clones)', () => {
     gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
     gitIn(b, 'pull', '-q', '--no-rebase');
   }
+
+  it('refuses to conclude a merge that took nothing from the other side, as git 2.39 leaves one that could not take the index lock', () => {
+    fork(() => strata(a, 'queue', 'add', 'before the lock'));
+    strata(a, 'queue', 'add', 'upstream task');
+    box.write(join(a, 'code.txt'), 'upstream code\n');
+    gitIn(a, 'add', '-A');
+    gitIn(a, 'commit', '-q', '-m', 'a: task and code');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    box.write(join(b, 'local.txt'), 'local\n');
+    gitIn(b, 'add', '-A');
+    gitIn(b, 'commit', '-q', '-m', 'b: local');
+    // Another process (a writer, an editor's git status) holds the index lock as the pull merges.
+    const lock = join(b, '.git', 'index.lock');
+    writeFileSync(lock, '');
+    const pulled = run(b, 'git', ['pull', '--no-rebase', '--no-edit']);
+    rmSync(lock);
+    expect(pulled.status).not.toBe(0);
+    const merging = existsSync(join(b, '.git', 'MERGE_HEAD'));
+    // git 2.39 (this project's CI) leaves the merge so; a git that fails cleanly leaves none to refuse.
+    const [major, minor] = run(b, 'git', ['--version']).stdout.match(/(\d+)\.(\d+)/)!.slice(1).map(Number) as [number, number];
+    if (major === 2 && minor <= 39) expect(merging).toBe(true);
+    if (merging) {
+      // git 2.39: MERGE_HEAD is written, nothing is merged; committing would drop the upstream commit's changes.
+      const refused = run(b, 'git', ['commit', '-q', '--no-edit']);
+      expect(refused.status, refused.stderr).toBe(1);
+      expect(refused.stderr).toMatch(/concludes a merge of \w+ but takes nothing from it/);
+      expect(refused.stderr).toMatch(/git merge --abort/);
+      gitIn(b, 'merge', '--abort');
+    }
+    const again = run(b, 'git', ['pull', '-q', '--no-rebase', '--no-edit']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(box.read(join(b, 'QUEUE.md'))).toMatch(/upstream task/);
+    expect(box.read(join(b, 'code.txt'))).toBe('upstream code\n');
+  });
+
+  it('lets a merge that took the other side\'s changes commit', () => {
+    fork(() => box.write(join(a, 'other.txt'), 'one\n'));
+    box.write(join(a, 'other.txt'), 'two\n');
+    gitIn(a, 'commit', '-q', '-am', 'a: two');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    box.write(join(b, 'mine.txt'), 'mine\n');
+    gitIn(b, 'add', '-A');
+    gitIn(b, 'commit', '-q', '-m', 'b: mine');
+    expect(run(b, 'git', ['pull', '-q', '--no-rebase', '--no-commit']).status).toBe(0);
+    const committed = run(b, 'git', ['commit', '-q', '--no-edit']);
+    expect(committed.status, committed.stderr).toBe(0);
+    expect(committed.stderr).toBe('');
+  });
 
   it('warns after a rebase whose commits the hook never saw (rebase --continue): a resolution that dropped a done task is named, and a clean pull --rebase says nothing', () => {
     fork(() => strata(a, 'queue', 'add', 'rebased base task'));
