@@ -228,6 +228,9 @@ export async function editFile<R extends { text: string }>(cwd: string, file: Wo
           result = edit(current ?? header);
           if (result.text === current) return result;
         }
+        // What git wrote meanwhile may be a link out of the work tree (a pull that brought one): refused
+        // here as workFile refuses it, since the write follows links.
+        await refuseLinkOutside(file.top, file.path, file.rel);
         await mkdir(dirname(file.path), { recursive: true });
         publish(file.path, result.text, () => held?.assertHeld());
         return result;
