@@ -64,7 +64,9 @@ export async function checkRewritten(top: string, input: string, err: (line: str
       merge: true,
     };
   });
-  const { findings, bad } = verifyCommits(top, commits);
+  const checked = verifyCommits(top, commits);
+  if (checked.findings.length === 0) return;
+  const { findings, bad } = notFromTheOldBase(top, listed, replaced, checked.findings, verifyCommits, listCommits);
   if (findings.length === 0) return;
   err(
     `strata: the rebase made ${bad.size} commit${bad.size === 1 ? '' : 's'} that fail${bad.size === 1 ? 's' : ''} strata's checks: git runs no pre-commit hook for the commits a rebase makes, git rebase --continue included. ` +
@@ -72,6 +74,45 @@ export async function checkRewritten(top: string, input: string, err: (line: str
   );
   for (const line of formatText(findings).trimEnd().split('\n')) err(line);
   err('strata: the commits are made; fix the files in a new commit (git show <replaced commit>:<path> has what it had), before you push');
+}
+
+type Verify = typeof import('./verify.js').verifyCommits;
+type List = typeof import('./verify.js').listCommits;
+type Reported = ReturnType<Verify>['findings'][number];
+
+/**
+ * The findings against a replaced commit that the commit itself did not bring: where the old commit's
+ * parent already differs so from the new commit's parent (`rebase -i` that reorders or drops commits,
+ * `rebase --onto`), the difference is the old base's, and the commit that brought it is checked (if
+ * rewritten) or was meant to go (if dropped). A finding against the new commit's own parent always
+ * stays. Keyed by path, rule and message: lines move between versions.
+ */
+function notFromTheOldBase(
+  top: string,
+  listed: readonly Listed[],
+  replaced: ReadonlyMap<string, readonly string[]>,
+  findings: readonly Reported[],
+  verifyCommits: Verify,
+  listCommits: List,
+): { findings: Reported[]; bad: Set<string> } {
+  const key = (sha: string, f: { path: string; rule: string; message: string }): string => `${sha}\0${f.path}\0${f.rule}\0${f.message}`;
+  const olds = [...new Set([...replaced.values()].flat())];
+  const oldParent = new Map(listCommits(top, ['--no-walk=unsorted', ...olds]).map((c) => [c.ref.sha, c.parents[0]]));
+  const own = new Set<string>();
+  for (const f of verifyCommits(top, listed.map((c) => ({ ...c, parents: c.parents.slice(0, 1), merge: true }))).findings) own.add(key(f.commit?.sha ?? '', f));
+  const fromOldBase = new Set<string>();
+  for (const commit of listed) {
+    const parent = commit.parents[0];
+    const pairs = (replaced.get(commit.ref.sha) ?? []).flatMap((old) => {
+      const before = oldParent.get(old);
+      return parent !== undefined && before !== undefined && before !== parent ? [before] : [];
+    });
+    if (parent === undefined || pairs.length === 0) continue;
+    const pseudo: Listed = { ref: { sha: parent, short: parent.slice(0, 12), subject: '' }, parents: pairs, merge: true, time: commit.time };
+    for (const f of verifyCommits(top, [pseudo]).findings) fromOldBase.add(key(commit.ref.sha, f));
+  }
+  const kept = findings.filter((f) => own.has(key(f.commit?.sha ?? '', f)) || !fromOldBase.has(key(f.commit?.sha ?? '', f)));
+  return { findings: kept, bad: new Set(kept.flatMap((f) => (f.commit ? [f.commit.sha] : []))) };
 }
 
 /** The hook's entry: never fails the rebase. */

@@ -2,7 +2,7 @@
 // with --no-verify, and is then caught by `git strata verify --range`; ids are stamped on hand-written
 // entries and the commit contains them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
@@ -759,5 +759,27 @@ describe('post-rewrite after a rebase (bare remote and clones)', () => {
     expect(clean.status, clean.stderr).toBe(0);
     expect(clean.stderr).not.toMatch(/strata/);
     expect(box.strata(b, ['check']).status).toBe(0);
+  });
+
+  it('says nothing after a rebase -i that reorders local commits: what the replaced commit had from its old parent is not its own', () => {
+    gitIn(a, 'pull', '-q', '--no-rebase');
+    strata(a, 'queue', 'add', '--agent', 'a', 'reorder first');
+    gitIn(a, 'add', '-A');
+    gitIn(a, 'commit', '-q', '-m', 'reorder: add');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    const seq = /\[seq:(\d+)\][^\n]* reorder first$/m.exec(box.read(join(a, 'QUEUE.md')))![1]!;
+    strata(a, 'queue', 'done', seq);
+    gitIn(a, 'commit', '-q', '-am', 'A: done');
+    strata(a, 'queue', 'add', '--agent', 'a', 'reorder later');
+    gitIn(a, 'commit', '-q', '-am', 'B: add');
+    // The todo list, its two picks swapped: B is replayed first, without A's done under it.
+    const swap = join(box.dir, 'swap-todo.sh');
+    box.write(swap, '#!/bin/sh\ngrep -v "^#" "$1" | grep -v "^$" > "$1.t"; { sed -n 2p "$1.t"; sed -n 1p "$1.t"; } > "$1"; rm "$1.t"\n');
+    chmodSync(swap, 0o755);
+    const rebased = run(a, 'git', ['rebase', '-q', '-i', 'HEAD~2'], { GIT_SEQUENCE_EDITOR: swap });
+    expect(rebased.status, rebased.stderr).toBe(0);
+    expect(gitIn(a, 'log', '--format=%s', '-2').stdout).toBe('A: done\nB: add\n');
+    expect(rebased.stderr).not.toMatch(/strata/);
+    expect(box.strata(a, ['verify', '--range', 'origin/main..HEAD']).status).toBe(0);
   });
 });
