@@ -44,7 +44,7 @@ export async function repoTop(cwd: string): Promise<string> {
  * With `type`, a file .gitattributes types otherwise is refused: a task written into HEARTBEAT.md (or
  * into a plain Markdown file) would be merged by that type's rules, not the queue's. A file with no
  * strata attribute is allowed (a repository that has not set them up yet). Without `file`, where no file
- * is at `fallback` yet, the repository's one file of the type elsewhere is the file meant.
+ * is at `fallback` yet, the repository's one file of the type and of that name elsewhere is the file meant.
  */
 export async function workFile(cwd: string, file: string | undefined, fallback: string, type?: FileType, option = '--file'): Promise<WorkFile> {
   const picked = await pickWorkFile(cwd, file, fallback, type, option);
@@ -73,11 +73,12 @@ async function pickWorkFile(cwd: string, file: string | undefined, fallback: str
           : `pick a ${type} file with ${option} (see .gitattributes), or give ${rel} the attribute strata=${type}`;
       throw new StrataError('USAGE', `${rel} is a '${value}' file (its strata attribute), not a '${type}' file`, hint);
     }
-    // No file at the conventional path, but the repository keeps its one file of this type elsewhere
-    // (team/QUEUE.md): that is the file meant, not a second one to create at the top. Among several
-    // (channels), none is the obvious one.
+    // No file at the conventional path, but the repository keeps its one file of this type and name
+    // elsewhere (team/QUEUE.md): that is the file meant, not a second one to create at the top. Among
+    // several, none is the obvious one. Files of other names (a channel queues/deploy.md, one heartbeat
+    // file per agent) are never taken for the conventional one.
     if (file === undefined && !existsSync(path)) {
-      const others = (await filesOfType(top, type)).filter((other) => other !== rel && existsSync(resolve(top, other)));
+      const others = (await filesOfType(top, type)).filter((other) => other !== rel && basename(other) === basename(rel) && existsSync(resolve(top, other)));
       if (others.length === 1) return { top, path: resolve(top, others[0]!), rel: others[0]!, type };
       if (others.length > 1) {
         throw new StrataError('USAGE', `there is no ${rel}, and several files are '${type}' files (${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''})`, `pick one with ${option}`);

@@ -291,7 +291,7 @@ describe('a repository that keeps HEARTBEAT.md as plain Markdown (OpenClaw)', ()
 });
 
 describe('a repository whose queue is not at the top', () => {
-  it('uses the one queue file there is, from any directory, instead of creating QUEUE.md at the top; asks which among several', () => {
+  it('uses the one QUEUE.md there is, from any directory, instead of creating one at the top; never a channel of another name; asks which among several', () => {
     const attributes = '**/QUEUE.md merge=strata strata=queue\nqueues/*.md merge=strata strata=queue\n';
     const own = makeSandbox('strata-subqueue-');
     const { b: dir } = makeRemoteWithClones(own, ['b'], { attributes, files: { 'team/QUEUE.md': '# Queue\n\n- [ ] [seq:1] [id:aaaaaaaaaa] team one\n' } }) as { b: string };
@@ -303,12 +303,18 @@ describe('a repository whose queue is not at the top', () => {
     expect(added.status, added.stderr).toBe(0);
     expect(own.read(join(dir, 'team/QUEUE.md'))).toMatch(/\[seq:2\] \[id:\w+\][^\n]* meant for the team$/m);
     expect(existsSync(join(dir, 'QUEUE.md'))).toBe(false);
-    // A second queue (a channel): neither is the obvious one, so the command asks.
+    // A channel of another name is never taken for QUEUE.md: the team's queue is still the one.
     own.write(join(dir, 'queues/ops.md'), '# Ops\n');
     own.git(dir, ['add', 'queues/ops.md']);
+    expect(run(['queue', 'add', 'still the team\'s']).status).toBe(0);
+    expect(own.read(join(dir, 'team/QUEUE.md'))).toMatch(/still the team's$/m);
+    expect(own.read(join(dir, 'queues/ops.md'))).toBe('# Ops\n');
+    // A second QUEUE.md elsewhere: neither is the obvious one, so the command asks.
+    own.write(join(dir, 'infra/QUEUE.md'), '# Infra\n');
+    own.git(dir, ['add', 'infra/QUEUE.md']);
     const which = run(['queue', 'add', 'which one?']);
     expect(which.status).toBe(2);
-    expect(which.stderr).toMatch(/there is no QUEUE\.md, and several files are 'queue' files \(queues\/ops\.md, team\/QUEUE\.md\)/);
+    expect(which.stderr).toMatch(/there is no QUEUE\.md, and several files are 'queue' files \(infra\/QUEUE\.md, team\/QUEUE\.md\)/);
     expect(which.stderr).toMatch(/hint: pick one with --file/);
     expect(existsSync(join(dir, 'QUEUE.md'))).toBe(false);
     own.cleanup();
