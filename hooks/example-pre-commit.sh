@@ -19,6 +19,7 @@ strata_gitdir=${GIT_INDEX_FILE%/*}
 [ -n "${GIT_INDEX_FILE:-}" ] && [ -f "$strata_gitdir/HEAD" ] || strata_gitdir=$(git rev-parse --git-dir 2>/dev/null) || strata_gitdir=.git
 if [ -f "$strata_gitdir/MERGE_HEAD" ]; then
   strata_merged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD MERGE_HEAD -- 2>/dev/null) || strata_merged='?'
+  [ -z "$strata_staged" ] && [ -n "$strata_merged" ] && exec "$strata_node" "$strata_cli" hook pre-commit "$@"
   strata_staged=$(printf '%s\n%s' "$strata_staged" "$strata_merged")
 fi
 [ -z "$strata_staged" ] && exit $strata_status
