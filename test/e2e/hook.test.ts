@@ -529,6 +529,26 @@ describe('a heartbeat stamped by a wrong clock', () => {
   });
 });
 
+/** What the tests of two clones of one bare remote (`a` pushes, `b` pulls) run them with. */
+function cloneHelpers(clones: () => { box: Sandbox; a: string; b: string }) {
+  const run = (cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const result = spawnSync(cmd, args, { cwd, env: { ...clones().box.env, ...env }, encoding: 'utf8' });
+    return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
+  };
+  const strata = (cwd: string, ...args: string[]) => clones().box.strata(cwd, args);
+  const gitIn = (cwd: string, ...args: string[]) => clones().box.git(cwd, args);
+  /** Both clones at one commit of main, with the given work committed in `a` (with `env`) and pushed. */
+  const fork = (work: () => void, env: NodeJS.ProcessEnv = {}): void => {
+    const { a, b } = clones();
+    work();
+    gitIn(a, 'add', '-A');
+    expect(run(a, 'git', ['commit', '-q', '-m', 'base'], env).status).toBe(0);
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    gitIn(b, 'pull', '-q', '--no-rebase');
+  };
+  return { run, strata, gitIn, fork };
+}
+
 describe('pre-commit hook concluding a merge (bare remote and clones)', () => {
   let box: Sandbox;
   let a: string;
@@ -540,21 +560,7 @@ describe('pre-commit hook concluding a merge (bare remote and clones)', () => {
   });
   afterAll(() => box?.cleanup());
 
-  const run = (cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = spawnSync(cmd, args, { cwd, env: { ...box.env, ...env }, encoding: 'utf8' });
-    return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
-  };
-  const strata = (cwd: string, ...args: string[]) => box.strata(cwd, args);
-  const gitIn = (cwd: string, ...args: string[]) => box.git(cwd, args);
-
-  /** Both clones at one commit of main, with the given work committed in `a` and pushed. */
-  function fork(work: () => void, env: NodeJS.ProcessEnv = {}): void {
-    work();
-    gitIn(a, 'add', '-A');
-    expect(run(a, 'git', ['commit', '-q', '-m', 'base'], env).status).toBe(0);
-    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
-    gitIn(b, 'pull', '-q', '--no-rebase');
-  }
+  const { run, strata, gitIn, fork } = cloneHelpers(() => ({ box, a, b }));
 
   it('refuses a merge resolved by taking HEAD that drops the side\'s done task and fact; the hinted re-merge commits', () => {
     fork(() => {
@@ -662,20 +668,7 @@ describe('post-rewrite after a rebase (bare remote and clones)', () => {
   });
   afterAll(() => box?.cleanup());
 
-  const run = (cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const result = spawnSync(cmd, args, { cwd, env: { ...box.env, ...env }, encoding: 'utf8' });
-    return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
-  };
-  const strata = (cwd: string, ...args: string[]) => box.strata(cwd, args);
-  const gitIn = (cwd: string, ...args: string[]) => box.git(cwd, args);
-
-  function fork(work: () => void): void {
-    work();
-    gitIn(a, 'add', '-A');
-    gitIn(a, 'commit', '-q', '-m', 'base');
-    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
-    gitIn(b, 'pull', '-q', '--no-rebase');
-  }
+  const { run, strata, gitIn, fork } = cloneHelpers(() => ({ box, a, b }));
 
   it('refuses to conclude a merge that took nothing from the other side, as git 2.39 leaves one that could not take the index lock', () => {
     fork(() => strata(a, 'queue', 'add', 'before the lock'));
