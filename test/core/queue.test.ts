@@ -8,6 +8,7 @@ import { mergeFile } from '../../src/core/merge/file.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 import { merge } from '../helpers/merge.js';
 import { findConflictMarkers } from '../../src/core/check/markers.js';
+import { sidesInOrder } from '../helpers/conflicts.js';
 
 const HEAD = '# Queue\n\n';
 
@@ -38,6 +39,17 @@ function bySeq(text: string): Map<string, { id: string; depends?: string; was?: 
 }
 
 describe('queue merge', () => {
+  it('places a task in conflict where its smaller seq puts it, whichever side is ours', async () => {
+    // One id, two seqs (each side wrote the task its own way): the merge cannot pick one, and where the
+    // conflict lands among the other tasks must not depend on the side.
+    const o = '- [ ] [seq:2] [id:cccccccccc] build\n';
+    const t = '- [ ] [seq:2] [id:aaaaaaaaaa] build\n- [ ] [seq:1] [id:cccccccccc] ship\n';
+    const [one, two] = [await merge('queue', '', o, t), await merge('queue', '', t, o)];
+    expect(one.conflicts).toBe(1);
+    expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+    expect(one.text.indexOf('[id:aaaaaaaaaa]')).toBeGreaterThan(one.text.indexOf('>>>>>>>'));
+  });
+
   it('keeps both tasks that took the same seq, renumbers one, and keeps depends on the right task', async () => {
     const ours = base + T(143, 'aaaaaaaaaa', '[depends:142] [agent:A] deploy') + T(144, 'aaaaaaaaab', '[depends:143] [agent:A] smoke test');
     const theirs = base + T(143, 'bbbbbbbbbb', '[agent:B] write docs');

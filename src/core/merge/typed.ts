@@ -681,8 +681,17 @@ async function mergeParsed(
   const indexes = docs.map((doc) => indexOf(type, doc)) as [Map<string, Entry>, Map<string, Entry>, Map<string, Entry>];
   type.align?.(indexes);
   const { entries: merged, conflicts: entryConflicts } = mergeKeyed(type, ...indexes, folded?.runs);
-  // The merged entry where there is one, so an identity sorts the same whichever version named it.
-  const sortKeyOf: SortKeyOf = (key) => type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
+  // The merged entry where there is one, so an identity sorts the same whichever version named it. An
+  // entry conflict has no merged version (the entries map holds ours): it sorts by the smaller of its
+  // sides' keys, so where it lands does not depend on which side is ours.
+  const sortKeyOf: SortKeyOf = (key) => {
+    const conflict = entryConflicts.get(key);
+    if (conflict) {
+      const [x, y] = [type.sortKey(conflict.ours), type.sortKey(conflict.theirs)];
+      return x < y ? x : y;
+    }
+    return type.sortKey(merged.get(key) ?? indexes[0].get(key) ?? indexes[1].get(key) ?? indexes[2].get(key)!);
+  };
   const names = namesFor(indexes);
   const [b, o, t] = docs.map((doc, i) => skeletonOf(doc, indexes[i]!, sortKeyOf, names)) as [Skeleton, Skeleton, Skeleton];
   if (folded && (movesAcrossRuns(b.text, o.text) || movesAcrossRuns(b.text, t.text))) return undefined;
