@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { type Finding, type Format, checkDeleted, checkFile, checkOpsWithLedger, decodeText, format, isFormat, unreadable } from '../core/check/index.js';
 import { parseStamp } from '../core/clock.js';
 import { StrataError } from '../core/errors.js';
+import { type GitRun, gitRun } from '../git/exec.js';
 import { STATE_PATH_ARGS, type StoppedOperation, stoppedIn } from '../git/operation.js';
 import { type FileType, isFileType } from '../core/file-types.js';
 import { EXIT, reportError } from './exit.js';
@@ -226,17 +227,7 @@ async function baseTexts(repo: RepoInfo, ref: string, paths: readonly string[]):
 // ---------------------------------------------------------------------------------------------------
 // git plumbing, shared with verify and the pre-commit hook (synchronous: a handful of short calls)
 
-export interface GitRun {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export function gitRun(cwd: string, args: readonly string[], input?: string): GitRun {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
-  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`, 'install git and make sure it is on your PATH');
-  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
-}
+export { type GitRun, gitRun };
 
 export function gitOut(cwd: string, args: readonly string[], input?: string): string {
   const result = gitRun(cwd, args, input);

@@ -5,10 +5,10 @@
 // the task done. So each new commit is checked here as `verify` checks one, against its parent, and
 // against the commit it replaced as a merge is checked against the side it merged in. The commits are
 // made by now: this only warns, and never fails the rebase.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isFileType } from '../core/file-types.js';
+import { gitRun } from '../git/exec.js';
 import type { Listed } from './verify.js';
 
 /** `old new [extra]` lines, as git gives post-rewrite on stdin: per new commit, the commits it replaced. */
@@ -22,8 +22,9 @@ export function rewrittenPairs(input: string): Map<string, string[]> {
   return replaced;
 }
 
+/** git's output, or undefined where it failed. */
 function git(top: string, args: string[], input?: string): string | undefined {
-  const result = spawnSync('git', args, { cwd: top, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
+  const result = gitRun(top, args, input);
   return result.status === 0 ? result.stdout : undefined;
 }
 

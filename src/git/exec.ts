@@ -2,7 +2,7 @@
 // than execa: agents run these commands many times a minute on large files, and execa with its
 // dependencies was half of a command's bundle (about 230 KB to load) for what is one spawn of git.
 // The merge driver and the pre-commit hook spawn git synchronously, to stay cheaper still.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { StrataError } from '../core/errors.js';
 
@@ -10,6 +10,23 @@ export interface GitResult {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** What a synchronous git run gave. */
+export interface GitRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `gitTry`, synchronously (the hooks, check, verify and replay's probes, where each git call is on the
+ * way of a git command): the output whatever the exit code. Throws only if git cannot start.
+ */
+export function gitRun(cwd: string, args: readonly string[], input?: string): GitRun {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
+  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`, 'install git and make sure it is on your PATH');
+  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Runs git in `cwd` and returns its output whatever the exit code. Throws only if git cannot start. */

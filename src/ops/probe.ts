@@ -9,6 +9,7 @@ import { LEDGER_PATH } from '../core/replay/write.js';
 import { type Row, rowsOf } from '../core/replay/plan.js';
 import { StrataError } from '../core/errors.js';
 import { parseStamp } from '../core/clock.js';
+import { gitRun } from '../git/exec.js';
 
 /** Set in the environment of git commands replay runs, so the hooks they trigger do not replay again. */
 export const REPLAY_ACTIVE_ENV = 'STRATA_REPLAY_ACTIVE';
@@ -27,15 +28,9 @@ export interface Snapshot {
   readonly ledger: string;
 }
 
-function gitSync(cwd: string, args: string[], input?: string): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', input, maxBuffer: 1024 * 1024 * 1024 });
-  if (result.error) throw new StrataError('GIT_FAILED', `could not run git: ${result.error.message}`, 'install git and make sure it is on your PATH');
-  return { status: result.status ?? 128, stdout: result.stdout, stderr: result.stderr };
-}
-
 /** This clone's replay settings (every config scope: none of them comes from a pulled file). */
 export function readLocalSettings(cwd: string): ReplaySettings {
-  const dump = gitSync(cwd, ['config', '-z', '--get-regexp', '^(strata|user)\\.']);
+  const dump = gitRun(cwd, ['config', '-z', '--get-regexp', '^(strata|user)\\.']);
   return readSettings(parseConfigDump(dump.status === 0 ? dump.stdout : ''));
 }
 
@@ -62,7 +57,7 @@ export function executorNameOf(settings: ReplaySettings, gitDir: string): string
 
 /** The work tree's top level, the common git directory and this work tree's own (absolute). */
 export function locate(cwd: string): { top: string; commonDir: string; gitDir: string } {
-  const result = gitSync(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir']);
+  const result = gitRun(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--git-dir']);
   const [top, commonDir, gitDir] = result.stdout.split('\n');
   if (result.status !== 0 || !top || !commonDir || !gitDir) throw new StrataError('NOT_A_REPO', 'not inside a git work tree', 'run this in a clone of the repository');
   return { top, commonDir, gitDir };
@@ -98,13 +93,13 @@ export function readAt(top: string, rev: string, paths: readonly string[]): Arra
 
 /** The requests files: tracked files whose `strata` attribute is `ops` (the way the driver types them). */
 export function opsPathsOf(top: string): string[] {
-  const result = gitSync(top, ['ls-files', '-z', '--full-name', ':(top,attr:strata=ops)']);
+  const result = gitRun(top, ['ls-files', '-z', '--full-name', ':(top,attr:strata=ops)']);
   if (result.status !== 0) return [];
   return result.stdout.split('\0').filter((p) => p !== '' && p !== LEDGER_PATH);
 }
 
 export function headOf(top: string): string | undefined {
-  const result = gitSync(top, ['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
+  const result = gitRun(top, ['rev-parse', '-q', '--verify', 'HEAD^{commit}']);
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
@@ -150,7 +145,7 @@ export function ledgerHistory(top: string, keys: readonly string[]): Map<string,
   const escaped = keys.map((k) => k.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&'));
   // --full-history: a merge whose ledger is one parent's (the other side's records dropped, say by a
   // resolution that kept ours) would otherwise hide the branch that added them from a path-limited log.
-  const result = gitSync(top, ['log', '-p', '--full-history', '--no-color', '--no-ext-diff', '--format=', '-G', `\\[op::?(${escaped.join('|')})\\]`, 'HEAD', '--', LEDGER_PATH]);
+  const result = gitRun(top, ['log', '-p', '--full-history', '--no-color', '--no-ext-diff', '--format=', '-G', `\\[op::?(${escaped.join('|')})\\]`, 'HEAD', '--', LEDGER_PATH]);
   if (result.status !== 0) return out;
   const added = result.stdout.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++')).map((line) => `${line.slice(1)}\n`);
   const wanted = new Set(keys);
@@ -168,7 +163,7 @@ export function ledgerHistory(top: string, keys: readonly string[]): Map<string,
  * push): other executors must see them before our claims' leases run out.
  */
 export function hasUnpushedLedger(top: string, upstream = '@{upstream}'): boolean {
-  const result = gitSync(top, ['rev-list', '-1', `${upstream}..HEAD`, '--', LEDGER_PATH]);
+  const result = gitRun(top, ['rev-list', '-1', `${upstream}..HEAD`, '--', LEDGER_PATH]);
   return result.status === 0 && result.stdout.trim() !== '';
 }
 
