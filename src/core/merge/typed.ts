@@ -121,34 +121,17 @@ export type SortKeyOf = (key: string) => string;
  * Returns null when a hunk holds prose: that needs the Markdown block merge.
  */
 function settleEntryHunks(conflicted: string, finalEol: boolean, sortKeyOf: SortKeyOf, names: Names): string | null {
-  const open = '<'.repeat(SKELETON_MARKER);
-  const middle = '='.repeat(SKELETON_MARKER);
-  const baseSection = '|'.repeat(SKELETON_MARKER);
-  const close = '>'.repeat(SKELETON_MARKER);
-  const lines = splitLines(conflicted);
+  const pieces = readConflicts(splitLines(conflicted), SKELETON_MARKER);
   let out = '';
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i]!;
-    if (!line.startsWith(open)) {
-      out += line;
-      i++;
+  for (let k = 0; k < pieces.length; k++) {
+    const piece = pieces[k]!;
+    if (typeof piece === 'string') {
+      // An opening marker that closes no region as git writes them: the Markdown merge decides.
+      if (isMarker(piece, '<', SKELETON_MARKER)) return null;
+      out += piece;
       continue;
     }
-    const ours: string[] = [];
-    const theirs: string[] = [];
-    let side = ours;
-    i++;
-    for (;;) {
-      const inner = lines[i];
-      if (inner === undefined) return null;
-      i++;
-      if (inner.startsWith(baseSection)) side = [];
-      else if (inner.startsWith(middle)) side = theirs;
-      else if (inner.startsWith(close)) break;
-      else side.push(inner);
-    }
-    const union = unionOfHoles([...ours, ...theirs], i >= lines.length, finalEol, sortKeyOf, names);
+    const union = unionOfHoles([...piece.ours, ...piece.theirs], k === pieces.length - 1, finalEol, sortKeyOf, names);
     if (union === null) return null;
     out += union;
   }
@@ -225,10 +208,11 @@ function isMarker(line: string, char: string, size: number): boolean {
 }
 
 /**
- * The skeleton's lines, with each conflict region of the Markdown merge read as one. The merge marks
- * them at the skeleton's own marker size, which no line of the file is taken for (a lone `<<<<<<<` in
- * prose is no conflict to git, so it reaches the merge); their marker lines come back at `size`. An
- * opening marker whose region does not close as such regions are written is read as a line.
+ * The skeleton's lines, with each conflict region of its merge (git's line merge, or the Markdown merge)
+ * read as one. Both mark them at the skeleton's own marker size, which no line of the file is taken for
+ * (a lone `<<<<<<<` in prose is no conflict to git, so it reaches the merge); their marker lines come
+ * back at `size`. An opening marker whose region does not close as such regions are written is read as
+ * a line.
  */
 function readConflicts(lines: readonly string[], size: number): Array<string | ProseConflict> {
   const markerSize = SKELETON_MARKER;
