@@ -92,10 +92,15 @@ function nameOf(item: { seq: number | undefined; id: string | undefined; entry: 
 function nestedSeq(items: readonly Item[], seq: number): { line: number; under: number } | undefined {
   for (const { entry } of items) {
     for (let i = 1; i < entry.lines.length; i++) {
-      if (seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '') === seq) return { line: entry.line + i + 1, under: entry.line + 1 };
+      if (nestedSeqAt(entry, i) === seq) return { line: entry.line + i + 1, under: entry.line + 1 };
     }
   }
   return undefined;
+}
+
+/** The seq a nested item on line `i` of an entry carries, as a number. */
+function nestedSeqAt(entry: Entry, i: number): number | undefined {
+  return seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '');
 }
 
 /**
@@ -109,7 +114,7 @@ function nextFreeSeq(items: readonly Item[]): number {
     const { seq, entry } = items[k]!;
     if (seq !== undefined && seq >= next) next = seq + 1;
     for (let i = 1; i < entry.lines.length; i++) {
-      const nested = seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '');
+      const nested = nestedSeqAt(entry, i);
       if (nested !== undefined && nested >= next) next = nested + 1;
     }
   }
