@@ -78,7 +78,7 @@ else
 fi
 [ -f "$cli" ] || die "the build did not produce $cli" 'run npm run build and read its output'
 "$node" "$cli" --version >/dev/null || die "$cli does not run" 'run npm run build and read its output'
-# --version does not load the merge driver's own bundle (dist/driver.mjs) nor its Markdown merge.
+# --version does not load the merge driver's own bundle (dist/driver.cjs) nor its Markdown merge.
 case "$("$node" "$cli" merge --self-check 2>&1 || true)" in
   'strata merge driver: ok'*) ;;
   *) die "the merge driver in $(dirname "$cli") does not load" 'run npm run build and read its output' ;;

@@ -1,12 +1,18 @@
-// Bundles the CLI into ESM files that hooks and the merge driver start with plain `node`.
+// Bundles the CLI into the files that hooks and the merge driver start with plain `node`.
 //
 // The merge driver runs once per file on every pull and on every commit of a rebase, so it is its own
-// bundle, dist/driver.mjs: one module and the chunk it shares with the lazily loaded Markdown merge, no
-// CommonJS shims. Every other command is a bundle of its own too (dist/cmd-<name>.mjs), loaded by the
-// command table of the main build. dist/git-strata.mjs, the entry all start from, imports nothing
-// itself and loads dist/driver.mjs for `merge`.
+// bundle, dist/driver.cjs, with the Markdown merge it loads lazily beside it, and the bytecode V8
+// compiled for both in warm-up merges (scripts/compile-cache.mjs) beside them. Every other command is a
+// bundle of its own too (dist/cmd-<name>.mjs), loaded by the command table of the main build.
+// dist/git-strata.mjs, the entry all start from, imports nothing itself and loads the driver for `merge`.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+/** The last line of the driver's bundles: their build id, which their compile caches must carry (src/cli/compiled.ts). */
+const BUILD_MARK = '//# strataBuild=';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -23,16 +29,6 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,
-};
-
-/** In the entry, `import('./merge.js')` is the driver bundle, loaded as a file of its own. */
-const driverFromEntry = {
-  name: 'driver-from-entry',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/merge\.js$/ }, (args) =>
-      args.importer.endsWith('src/cli/main.ts') ? { path: './driver.mjs', external: true } : undefined,
-    );
-  },
 };
 
 // Every command is a bundle of its own (dist/cmd-<name>.mjs, with the chunks of what it loads lazily):
@@ -66,7 +62,7 @@ const main = await build({
   ...common,
   entryPoints: { 'git-strata': 'src/cli/main.ts' },
   chunkNames: '[name]-[hash]',
-  plugins: [driverFromEntry, commandsExternal],
+  plugins: [commandsExternal],
   banner: { js: `#!/usr/bin/env node\n${shims}` },
 });
 
@@ -84,24 +80,61 @@ const commands = await Promise.all(
     ),
 );
 
-const driver = await build({
-  ...common,
-  entryPoints: { driver: 'src/cli/merge.ts' },
-  chunkNames: 'driver-chunks/[name]-[hash]',
-});
-// The driver has no CommonJS shims: a dependency that needs `require` would fail only when it runs.
-for (const out of Object.keys(driver.metafile.outputs)) {
-  if (out.endsWith('.mjs') && /\b__require\(|\b__filename\b|\b__dirname\b/.test(readFileSync(out, 'utf8'))) {
-    throw new Error(`build: ${out} needs CommonJS require/__filename/__dirname; the driver bundle has no shims for them`);
-  }
+// The driver is CommonJS, so that V8's compiled code can be handed back to it (src/cli/compiled.ts):
+// dist/driver.cjs (merge.ts) and dist/driver-markdown.cjs (the Markdown merge, loaded when a line merge
+// conflicts), both run by the loader dist/compiled.cjs, which the entry requires for `merge` (and
+// dist/driver.mjs, for the command table's `merge`). The two bundles each have their own copy of the few small modules they
+// share (the entry scanner, diff3): pure functions, and errors are recognised by a brand, not by class.
+const cjs = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { STRATA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__strataImportMetaUrl' },
+  banner: { js: 'var __strataImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: 'warning',
+  legalComments: 'none',
+  metafile: true,
+};
+/** In the driver, `import('…/markdown.js')` is dist/driver-markdown.cjs, through the loader. */
+const markdownThroughLoader = {
+  name: 'markdown-through-loader',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\/|\.\.\/core\/merge\/)markdown\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: 'driver-markdown', namespace: 'strata-loader' } : undefined,
+    );
+    b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'strata-loader' }, () => ({
+      contents: "module.exports = require('./compiled.cjs').load(require('node:path').join(__dirname, 'driver-markdown.cjs'));",
+      loader: 'js',
+    }));
+  },
+};
+const driverBuilds = await Promise.all([
+  build({ ...cjs, entryPoints: { compiled: 'src/cli/compiled.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...cjs, entryPoints: { driver: 'src/cli/merge.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [markdownThroughLoader] }),
+  build({ ...cjs, entryPoints: { 'driver-markdown': 'src/core/merge/markdown.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, splitting: false, entryPoints: { driver: 'src/cli/driver.ts' }, plugins: [{ name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) }] }),
+]);
+for (const name of ['driver', 'driver-markdown']) {
+  const file = new URL(`../dist/${name}.cjs`, import.meta.url);
+  const source = readFileSync(file, 'utf8');
+  // vm.Script runs these without a dynamic-import callback: an import() left in them would throw.
+  if (/\bimport\(/.test(source)) throw new Error(`build: dist/${name}.cjs has an import(); the driver's bundles must load everything with require`);
+  writeFileSync(file, `${source}${BUILD_MARK}${createHash('sha256').update(source).digest('hex')}\n`);
 }
+
+// The driver's compiled code, from warm-up merges of every type (see src/cli/compiled.ts). A build without
+// it works but every merge is slower, so a failure here fails the build.
+const warm = spawnSync(process.execPath, [fileURLToPath(new URL('./compile-cache.mjs', import.meta.url))], { stdio: 'inherit' });
+if (warm.status !== 0) throw new Error(`build: scripts/compile-cache.mjs failed (exit ${warm.status ?? warm.signal})`);
 
 chmodSync(new URL('../dist/git-strata.mjs', import.meta.url), 0o755);
 // The module graph of both builds, so a test can prove the driver's hot path loads no Markdown parser.
 writeFileSync(
   new URL('../dist/meta.json', import.meta.url),
   JSON.stringify({
-    inputs: Object.assign({}, ...[main, driver, ...commands].map((b) => b.metafile.inputs)),
-    outputs: Object.assign({}, ...[main, driver, ...commands].map((b) => b.metafile.outputs)),
+    inputs: Object.assign({}, ...[main, ...driverBuilds, ...commands].map((b) => b.metafile.inputs)),
+    outputs: Object.assign({}, ...[main, ...driverBuilds, ...commands].map((b) => b.metafile.outputs)),
   }),
 );

@@ -243,7 +243,7 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
   }
   const probed = probe(node, cli);
   if (probed.error) return [{ status: 'fail', name, message: `the driver does not run: ${node} ${cli} --version: ${probed.error}`, fix: 'reinstall strata (./install.sh), then git strata install' }];
-  // `--version` runs without the driver's own bundle (dist/driver.mjs) and the Markdown merge it loads
+  // `--version` runs without the driver's own bundle (dist/driver.cjs) and the Markdown merge it loads
   // lazily: load both.
   const bundle = spawnSync(node, [cli, 'merge', '--self-check'], { encoding: 'utf8', timeout: 20_000 });
   if (bundle.status !== 0 || !/strata merge driver: ok/.test(bundle.stdout ?? '')) {
@@ -251,6 +251,12 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
     return [{ status: 'fail', name, message: `the driver's merge code does not load (${why}); merges fall back to git's line merge`, fix: 'reinstall strata (./install.sh)' }];
   }
   const checks: Check[] = [{ status: 'ok', name, message: `registered in ${scope} config and runs: strata ${probed.version} on ${node}` }];
+  // The code V8 compiled for the driver at build time (src/cli/compiled.ts): without it every merge is
+  // slower, never different.
+  const cache = /^compile cache: (.*)$/m.exec(bundle.stdout ?? '')?.[1];
+  if (cache !== undefined && cache !== 'used') {
+    checks.push({ status: 'warn', name: 'driver compile cache', message: `${cache.replace(/ \(run \.\/install\.sh again\)$/, '')}`, fix: `run ./install.sh again in strata's checkout, with the node the driver runs (${node})` });
+  }
   if (probed.version !== VERSION) {
     checks.push({ status: 'warn', name: 'driver version', message: `the driver is strata ${probed.version}, this is ${VERSION}`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') });
   }

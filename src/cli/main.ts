@@ -1,12 +1,15 @@
-// The entry point: `node dist/git-strata.mjs <command>`. It imports nothing itself. The merge driver runs
-// once per file on every pull and every commit of a rebase, so it is built as its own bundle
-// (dist/driver.mjs, see scripts/build.mjs) and loaded straight from here; every other command goes
-// through the command table, which loads only the command that runs.
+// The entry point: `node dist/git-strata.mjs <command>`. It imports nothing of its own. The merge driver
+// runs once per file on every pull and every commit of a rebase, so it is built as its own bundle
+// (dist/driver.cjs, see scripts/build.mjs) and loaded straight from here, synchronously and with the
+// code V8 compiled for it at build time (driver.ts, compiled.ts); every other command goes through the
+// command table, which loads only the command that runs.
+import { loadDriver } from './driver.js';
+
 const argv = process.argv.slice(2);
 if (argv[0] === 'merge') {
   let run: ((args: string[]) => Promise<number>) | undefined;
   try {
-    ({ run } = await import('./merge.js'));
+    ({ run } = loadDriver());
   } catch (error) {
     // A broken install (the driver bundle missing or unreadable): git's own merge, so the user gets
     // markers to resolve instead of a conflict that shows only their side.
@@ -40,4 +43,3 @@ async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<n
   }
 }
 
-export {};

@@ -41,25 +41,25 @@ describe('architecture', () => {
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
 
-  it('the merge driver is its own bundle: two modules, no Markdown parser, no CommonJS shims, no child_process up front', () => {
+  it('the merge driver is its own bundle: one CommonJS file, no Markdown parser, no child_process up front', () => {
     const outputs = outputsOfBuild();
     const entry = Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!;
-    // The entry imports nothing statically: `merge` goes straight to the driver bundle.
+    // The entry imports nothing statically: `merge` goes straight to the driver bundle, through its loader.
     expect(outputs[entry]!.imports.filter((imp) => imp.kind === 'import-statement' && !imp.path.startsWith('node:'))).toEqual([]);
-    expect(outputs[entry]!.imports).toContainEqual(expect.objectContaining({ path: './driver.mjs', kind: 'dynamic-import', external: true }));
-    // (The main build has the merge command too, for `git strata help merge`.)
-    const driver = 'dist/driver.mjs';
+    expect(Object.keys(outputs[entry]!.inputs)).toContain('src/cli/driver.ts');
+    const driver = 'dist/driver.cjs';
     expect(outputs[driver]?.entryPoint).toBe('src/cli/merge.ts');
-    // Everything that runs before the merge starts: the driver and its static imports.
-    const { files, inputs, builtins } = staticGraph(outputs, driver);
-    expect(files.size).toBeLessThanOrEqual(2);
+    // It requires node's modules, and the loader (which runs the Markdown merge's bundle when needed).
+    const required = outputs[driver]!.imports.map((imp) => imp.path);
+    expect(required.filter((path) => !path.startsWith('node:'))).toEqual(['./compiled.cjs']);
+    const inputs = Object.keys(outputs[driver]!.inputs);
     expect(inputs.filter((i) => /mdast|micromark|execa|isomorphic-git|commander|write-file-atomic|signal-exit/.test(i))).toEqual([]);
     expect(inputs).toContain('src/core/merge/typed.ts');
     // node:child_process (with net, stream and dgram) is loaded only when a merge needs git.
-    expect([...builtins].filter((b) => /child_process|worker_threads|crypto/.test(b))).toEqual([]);
-    // The Markdown merge is there, in a chunk of the driver's own, loaded when a line merge conflicts.
-    const markdown = Object.keys(outputs).filter((out) => out.startsWith('dist/driver-chunks/') && Object.keys(outputs[out]!.inputs).includes('src/core/merge/markdown.ts'));
-    expect(markdown).toHaveLength(1);
+    expect(required.filter((b) => /child_process|worker_threads|crypto/.test(b))).toEqual([]);
+    // The Markdown merge is a bundle of its own, loaded when a line merge conflicts.
+    expect(outputs['dist/driver-markdown.cjs']?.entryPoint).toBe('src/core/merge/markdown.ts');
+    expect(readFileSync(join(ROOT, driver), 'utf8')).toContain('.load(require("node:path").join(__dirname, "driver-markdown.cjs"))');
   });
 
   it('check and the pre-commit hook load no merge (a 10k-entry queue is checked, never merged), from a few files', () => {

@@ -181,7 +181,7 @@ describe('robustness against a broken or disabled driver', () => {
   it('a broken install (the driver bundle gone, the entry still there): git\'s own merge with markers, and doctor says so', () => {
     const pkg = join(sandbox.dir, 'half-installed');
     cpSync(dirname(dirname(cli)), pkg, { recursive: true });
-    rmSync(join(pkg, 'dist/driver.mjs'));
+    rmSync(join(pkg, 'dist/driver.cjs'));
     const entry = join(pkg, 'dist/git-strata.mjs');
     const pulled = pullScenario('halfinstalled', BASE, OURS, THEIRS, {
       gitArgs: ['-c', `merge.strata.driver='${process.execPath}' '${entry}' merge %O %A %B %L %P`],
@@ -206,7 +206,7 @@ describe('robustness against a broken or disabled driver', () => {
       // The Markdown merge the driver loads only when git's line merge conflicts: doctor loads it too.
       const noMarkdown = join(sandbox.dir, 'no-markdown');
       cpSync(dirname(dirname(cli)), noMarkdown, { recursive: true });
-      for (const name of readdirSync(join(noMarkdown, 'dist/driver-chunks'))) if (name.startsWith('markdown-')) rmSync(join(noMarkdown, 'dist/driver-chunks', name));
+      rmSync(join(noMarkdown, 'dist/driver-markdown.cjs'));
       sandbox.git(A, ['config', '--local', 'merge.strata.driver', `'${process.execPath}' '${join(noMarkdown, 'dist/git-strata.mjs')}' merge %O %A %B %L %P`]);
       const doctor2 = spawnSync(process.execPath, [cli, 'doctor'], { cwd: A, env: sandbox.env, encoding: 'utf8' });
       expect(doctor2.stdout + doctor2.stderr).toMatch(/FAIL.*merge code does not load/);
