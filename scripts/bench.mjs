@@ -1,4 +1,4 @@
-// Benchmark of the merge driver as git runs it: `node dist/git-strata.mjs merge --type T O A B 7 path`,
+// Benchmark of the merge driver as git runs it: `node dist/git-strata.cjs merge --type T O A B 7 path`,
 // wall time including node start-up, next to `git merge-file` on the same three inputs, plus the
 // driver's peak memory. Numbers only (no pass/fail); the budget is printed next to them for the reader.
 // Every measured run is checked: a bench that times a crashing or lossy driver is worthless.
@@ -29,6 +29,8 @@ if (!existsSync(join(ROOT, 'dist/git-strata.mjs'))) {
 const work = mkdtempSync(join(tmpdir(), 'strata-bench-'));
 cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
 const CLI = join(work, 'dist/git-strata.mjs');
+// The driver as git starts it: the entry `git strata install` registers.
+const DRIVER = join(work, 'dist/git-strata.cjs');
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 const DRIVER_ENV = { ...GIT_ENV };
 delete DRIVER_ENV.STRATA;
@@ -156,7 +158,7 @@ const fmtN = (n) => (n >= 1000 ? `${n / 1000}k` : String(n));
 console.log(`strata bench — node ${process.version}, ${spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim()}, ` +
   `${cpus().length} CPU(s) (${cpus()[0]?.model.trim() ?? '?'}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}` +
   `${QUICK ? ', BENCH_QUICK' : ''}`);
-console.log(`driver: ${CLI} (copy of dist/)`);
+console.log(`driver: ${DRIVER} (copy of dist/)`);
 console.log(`peak memory and cpu (user+sys, median of 3): ${RSS_METHOD}`);
 console.log('');
 
@@ -178,7 +180,7 @@ for (const c of cases) {
   writeFileSync(A0, s.ours);
   writeFileSync(B, s.theirs);
   const path = { heartbeat: 'HEARTBEAT.md', facts: 'MEMORY.md', queue: 'QUEUE.md' }[c.kind] ?? 'NOTES.md';
-  const args = [CLI, 'merge', '--type', c.type, O, A, B, '7', path];
+  const args = [DRIVER, 'merge', '--type', c.type, O, A, B, '7', path];
 
   // One warm-up run (page cache, not measured) that is also the correctness check.
   copyFileSync(A0, A);

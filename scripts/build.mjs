@@ -91,7 +91,8 @@ const cjs = {
   platform: 'node',
   target: 'node20',
   define: { STRATA_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__strataImportMetaUrl' },
-  banner: { js: 'var __strataImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // ("use strict" first: ahead of esbuild's own, the banner would make its directive a plain string.)
+  banner: { js: '"use strict";\nvar __strataImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,
@@ -114,6 +115,8 @@ const driverBuilds = await Promise.all([
   build({ ...cjs, entryPoints: { compiled: 'src/cli/compiled.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   build({ ...cjs, entryPoints: { driver: 'src/cli/merge.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [markdownThroughLoader] }),
   build({ ...cjs, entryPoints: { 'driver-markdown': 'src/core/merge/markdown.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
+  // git starts the driver through this CommonJS entry (no ES module loader to set up).
+  build({ ...cjs, entryPoints: { 'git-strata': 'src/cli/main-driver.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` } }),
   build({ ...common, splitting: false, entryPoints: { driver: 'src/cli/driver.ts' }, plugins: [{ name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) }] }),
 ]);
 for (const name of ['driver', 'driver-markdown']) {

@@ -1,7 +1,8 @@
 // The merge driver's bundle, dist/driver.cjs (built from merge.ts), loaded through the loader that hands
-// V8 the code it compiled for it at build time (compiled.ts). The entry loads it with loadDriver for
-// `merge`; the command table (`git strata help merge`) through dist/driver.mjs, this module's own bundle.
-// Both live in dist/, so the paths below are dist's.
+// V8 the code it compiled for it at build time (compiled.ts). Both entries run it with runDriver for
+// `merge` (dist/git-strata.cjs, which git starts, and dist/git-strata.mjs); the command table
+// (`git strata help merge`) through dist/driver.mjs, this module's own bundle. All live in dist/, so
+// the paths below are dist's.
 import { createRequire } from 'node:module';
 import type { CacheState } from './compiled.js';
 
@@ -22,6 +23,42 @@ export function loadDriver(): Driver {
 }
 
 export const run: Driver['run'] = (args) => loadDriver().run(args);
+
+/** The driver on git's arguments (%O %A %B %L %P …); git's own line merge where it does not load. */
+export async function runDriver(args: string[]): Promise<number> {
+  let driver: Driver;
+  try {
+    driver = loadDriver();
+  } catch (error) {
+    // A broken install (the driver bundle missing or unreadable): git's own merge, so the user gets
+    // markers to resolve instead of a conflict that shows only their side.
+    return lineMergeWithoutDriver(args, error);
+  }
+  return driver.run(args);
+}
+
+/**
+ * git's line merge of the driver's arguments (%O %A %B [%L] …) into %A, as the driver's own fallback
+ * does (line-merge.ts, atomic-write.ts; both are bundled with the entries). Never exits above 128 (git
+ * would abort the whole merge): where even that fails, %A (the user's version) stays and the file
+ * conflicts.
+ */
+async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<number> {
+  const why = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`strata: the merge driver failed to start (${why}); using git's line merge\nhint: reinstall strata (./install.sh), then check with 'git strata doctor'\n`);
+  const positional = args.filter((arg, k) => !arg.startsWith('--type') && args[k - 1] !== '--type');
+  const [base, ours, theirs, size] = positional;
+  if (!base || !ours || !theirs) return 1;
+  try {
+    const [{ mergeFiles }, { writeFileAtomicSync }] = await Promise.all([import('../git/line-merge.js'), import('../git/atomic-write.js')]);
+    const result = mergeFiles(ours, base, theirs, size && /^\d+$/.test(size) ? Number(size) : 7, ['ours', 'base', 'theirs']);
+    writeFileAtomicSync(ours, result.bytes);
+    return result.conflicts > 0 ? 1 : 0;
+  } catch {
+    return 1;
+  }
+}
+
 
 function describe(states: ReadonlyArray<{ file: string; state: CacheState }>): string {
   const names = (state: CacheState): string[] => states.filter((s) => s.state === state).map((s) => s.file.replace(/^.*[\\/]/, ''));

@@ -8,7 +8,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { configGet, git, gitTry, type RepoPaths } from '../git/exec.js';
 import { installHooks, trackedHookLine, type HookAction } from '../git/hooks.js';
-import { DRIVER_NAME, attributesBlock, currentTarget, installScope, isTracked, pathsWithStrataMerge } from '../git/install-target.js';
+import { DRIVER_NAME, attributesBlock, currentTarget, driverScript, installScope, isTracked, pathsWithStrataMerge } from '../git/install-target.js';
 import { driverCommand } from '../git/shell.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const { repo, scope } = await installScope(cwd, 'install', Boolean(options.global));
   const target = currentTarget();
-  await registerDriver(cwd, scope, driverCommand(target.node, target.cli));
+  await registerDriver(cwd, scope, driverCommand(target.node, driverScript(target.cli)));
 
   let status: number = EXIT.ok;
   if (repo) {

@@ -29,6 +29,15 @@ export async function installScope(cwd: string, verb: 'install' | 'uninstall', g
   return { repo, scope: global ? 'global' : 'local' };
 }
 
+/**
+ * The script git starts the merge driver with: dist/git-strata.cjs beside the entry, which node starts
+ * without its ES module loader (main-driver.ts); the entry itself where there is none (run from sources).
+ */
+export function driverScript(cli: string): string {
+  const cjs = join(dirname(cli), 'git-strata.cjs');
+  return cli.endsWith('.mjs') && existsSync(cjs) ? cjs : cli;
+}
+
 /** The package root: dist/git-strata.mjs lives in <root>/dist. */
 export function packageRoot(cli: string): string {
   return dirname(dirname(cli));

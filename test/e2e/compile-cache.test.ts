@@ -95,7 +95,7 @@ describe('the merge driver\'s compile cache', () => {
     }
   });
 
-  it('doctor names a cache node refused, and how to make a new one', () => {
+  it('doctor names a cache node refused and how to make a new one, and a driver registered with the slower entry', () => {
     const cli = spoiled('doctor', (dist) => rmSync(join(dist, 'driver.cjs.v8cache')));
     const repo = join(sandbox.dir, 'repo');
     sandbox.git(sandbox.dir, ['init', '-q', repo]);
@@ -103,5 +103,11 @@ describe('the merge driver\'s compile cache', () => {
     const doctor = spawnSync(process.execPath, [cli, 'doctor'], { cwd: repo, env: sandbox.env, encoding: 'utf8' });
     expect(doctor.stdout).toMatch(/driver compile cache.*not used: not built \(driver\.cjs\)/);
     expect(doctor.stdout).toContain(`run ./install.sh again in strata's checkout, with the node the driver runs (${process.execPath})`);
+    expect(doctor.stdout).not.toContain('driver entry');
+    // Registered by an older strata, with the ES module entry: it works, slower, and doctor says so.
+    sandbox.git(repo, ['config', 'merge.strata.driver', `'${process.execPath}' '${cli}' merge %O %A %B %L %P`]);
+    const older = spawnSync(process.execPath, [cli, 'doctor'], { cwd: repo, env: sandbox.env, encoding: 'utf8' });
+    expect(older.stdout).toMatch(/warn\s+driver entry: merge.strata.driver starts git-strata.mjs; git-strata.cjs beside it starts about 10 ms sooner/);
+    expect(older.stdout).toMatch(/ok\s+driver: registered/);
   });
 });

@@ -60,7 +60,7 @@ describe('install.sh', () => {
     expect(existsSync(join(checkout, 'dist/git-strata.mjs'))).toBe(true);
     // The repository got the driver, pointing into the checkout.
     const driver = sandbox.git(repo, ['config', 'merge.strata.driver']).stdout;
-    expect(driver).toContain(`'${join(checkout, 'dist/git-strata.mjs')}' merge`);
+    expect(driver).toContain(`'${join(checkout, 'dist/git-strata.cjs')}' merge`);
     expect(existsSync(join(repo, '.git/hooks/pre-commit'))).toBe(true);
     // Every hint printed is true after what just ran: the repository is installed, only the
     // attributes are missing.

@@ -59,7 +59,8 @@ describe('git strata install', () => {
     expect(result.status, result.stderr).toBe(0);
     const driver = sandbox.git(dir, ['config', '--local', 'merge.strata.driver']).stdout.trim();
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    expect(driver).toBe(`${q(process.execPath)} ${q(cli)} merge %O %A %B %L %P`);
+    // The driver's own entry, the CommonJS one beside the entry that ran install (no ES module loader).
+    expect(driver).toBe(`${q(process.execPath)} ${q(join(pkg, 'dist/git-strata.cjs'))} merge %O %A %B %L %P`);
     // The line runs through sh as git runs it.
     const sh = spawnSync('sh', ['-c', driver.replace(' merge %O %A %B %L %P', ' --version')], { encoding: 'utf8' });
     expect(sh.stdout).toMatch(/^strata \d/);
@@ -75,7 +76,7 @@ describe('git strata install', () => {
     sandbox.git(dir, ['commit', '-q', '-am', 'main']);
     const trace = gitEnv(dir, ['merge', '-q', '--no-edit', 'side'], { GIT_TRACE: '1' });
     expect(trace.status, trace.stderr).toBe(0);
-    expect(trace.stderr).toContain('git-strata.mjs');
+    expect(trace.stderr).toContain('git-strata.cjs');
     expect(sandbox.read(join(dir, 'notes.md'))).toBe('# notes\n\n- one\n- side\n\n## b\n\n- two\n- main\n');
   });
 
@@ -264,7 +265,7 @@ describe('git strata install', () => {
   it('--global registers the driver in the global config, and hooks only per repository', () => {
     const outside = sandbox.strata(sandbox.dir, ['install', '--global']);
     expect(outside.stdout).toContain('no hooks were written');
-    expect(sandbox.git(sandbox.dir, ['config', '--global', 'merge.strata.driver']).stdout).toContain('git-strata.mjs');
+    expect(sandbox.git(sandbox.dir, ['config', '--global', 'merge.strata.driver']).stdout).toContain('git-strata.cjs');
     expect(sandbox.git(sandbox.dir, ['config', '--global', '--get', 'core.hooksPath'], { allowFail: true }).status).toBe(1);
     const dir = repo();
     expect(sandbox.strata(dir, ['doctor']).stdout).toMatch(/ok\s+driver: registered in global config/);

@@ -118,7 +118,7 @@ describe('robustness against a broken or disabled driver', () => {
     sandbox.git(sandbox.dir, ['clone', '-q', join(sandbox.dir, 'remote.git'), gone]);
     const install = spawnSync(process.execPath, [join(pkg, 'dist/git-strata.mjs'), 'install'], { cwd: gone, env: sandbox.env, encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
-    expect(sandbox.git(gone, ['config', 'merge.strata.driver']).stdout).toContain(join(pkg, 'dist/git-strata.mjs'));
+    expect(sandbox.git(gone, ['config', 'merge.strata.driver']).stdout).toContain(join(pkg, 'dist/git-strata.cjs'));
     rmSync(pkg, { recursive: true, force: true });
     cwd = gone;
     try {
@@ -182,21 +182,25 @@ describe('robustness against a broken or disabled driver', () => {
     const pkg = join(sandbox.dir, 'half-installed');
     cpSync(dirname(dirname(cli)), pkg, { recursive: true });
     rmSync(join(pkg, 'dist/driver.cjs'));
+    // From the entry install registers (CommonJS) and from the ES module one alike.
+    for (const name of ['git-strata.cjs', 'git-strata.mjs']) {
+      const script = join(pkg, 'dist', name);
+      const pulled = pullScenario(`halfinstalled-${name.slice(-3)}`, BASE, OURS, THEIRS, {
+        gitArgs: ['-c', `merge.strata.driver='${process.execPath}' '${script}' merge %O %A %B %L %P`],
+      });
+      expect(pulled.result.status, pulled.result.stdout + pulled.result.stderr).toBe(1);
+      expect(pulled.result.stderr).toContain('the merge driver failed to start');
+      expect(unmerged(sandbox, cwd)).toEqual(['HEARTBEAT.md']);
+      // Markers the user can resolve, with both sides' lines, not just ours.
+      const heartbeat = read('HEARTBEAT.md');
+      expect(hasConflictMarkers(heartbeat)).toBe(true);
+      for (const line of [...linesOf(HB_OURS), ...linesOf(HB_THEIRS)]) expect(heartbeat).toContain(line);
+      // git's line merge is clean for NOTES.md, so it is clean here too.
+      expect(read('NOTES.md')).toBe(NOTES_MERGED);
+      noLeftovers();
+      sandbox.git(cwd, ['merge', '--abort']);
+    }
     const entry = join(pkg, 'dist/git-strata.mjs');
-    const pulled = pullScenario('halfinstalled', BASE, OURS, THEIRS, {
-      gitArgs: ['-c', `merge.strata.driver='${process.execPath}' '${entry}' merge %O %A %B %L %P`],
-    });
-    expect(pulled.result.status, pulled.result.stdout + pulled.result.stderr).toBe(1);
-    expect(pulled.result.stderr).toContain('the merge driver failed to start');
-    expect(unmerged(sandbox, cwd)).toEqual(['HEARTBEAT.md']);
-    // Markers the user can resolve, with both sides' lines, not just ours.
-    const heartbeat = read('HEARTBEAT.md');
-    expect(hasConflictMarkers(heartbeat)).toBe(true);
-    for (const line of [...linesOf(HB_OURS), ...linesOf(HB_THEIRS)]) expect(heartbeat).toContain(line);
-    // git's line merge is clean for NOTES.md, so it is clean here too.
-    expect(read('NOTES.md')).toBe(NOTES_MERGED);
-    noLeftovers();
-    sandbox.git(cwd, ['merge', '--abort']);
 
     const driver = sandbox.git(A, ['config', '--local', 'merge.strata.driver']).stdout.trim();
     sandbox.git(A, ['config', '--local', 'merge.strata.driver', `'${process.execPath}' '${entry}' merge %O %A %B %L %P`]);
@@ -345,7 +349,7 @@ describe('robustness against unusual inputs', () => {
     chmodSync(join(dir, '.husky/post-merge'), 0o755);
     sandbox.git(dir, ['config', 'core.hooksPath', '.husky']);
     installWith(sandbox, dir, cli);
-    expect(sandbox.git(dir, ['config', 'merge.strata.driver']).stdout).toContain('git-strata.mjs');
+    expect(sandbox.git(dir, ['config', 'merge.strata.driver']).stdout).toContain('git-strata.cjs');
     expect(existsSync(join(dir, '.git/hooks/post-merge'))).toBe(false);
     commitFiles(sandbox, dir, { 'HEARTBEAT.md': HB_BASE }, 'base', ['--no-verify']);
     const base = sandbox.git(dir, ['rev-parse', 'HEAD']).stdout.trim();
