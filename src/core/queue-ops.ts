@@ -15,6 +15,7 @@ import {
   withTag,
 } from './entries/scan.js';
 import { type Status, dependsOf, seqOf, statusOf } from './crdt/queue.js';
+import { nextFreeSeq } from './crdt/queue-entry.js';
 import { type Dated, MAX_CLOCK_OFFSET, beyondBound, formatAhead, formatStamp, parseDuration, parseStamp } from './clock.js';
 import { StrataError } from './errors.js';
 import { type Lease, DEFAULT_TTL, isAlive } from './heartbeat-ops.js';
@@ -297,7 +298,10 @@ export interface AddInput {
   readonly file?: string;
 }
 
-/** Appends a task with the next seq (max + 1) after the last task; every dependency must exist. */
+/**
+ * Appends a task with the next free seq (above every seq in the file, nested items' included) after
+ * the last task; every dependency must exist.
+ */
 export function add(text: string, input: AddInput): EditResult {
   const file = input.file ?? 'QUEUE.md';
   const body = oneLine(input.text, 'the task text', 'git strata queue add "build frontend"');
@@ -346,7 +350,7 @@ export function add(text: string, input: AddInput): EditResult {
       );
     }
   }
-  const seq = Math.max(0, ...q.bySeq.keys()) + 1;
+  const seq = nextFreeSeq(entriesOf(q.doc));
   if (!Number.isSafeInteger(seq)) {
     throw new StrataError('BAD_INPUT', `${file}: the next seq would be larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly`, `renumber the tasks of ${file} from 1 (with [was:N] on each, and their depends)`);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/errors.js';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
+import { checkFile } from '../../src/core/check/index.js';
 import { getFacts, setFact } from '../../src/core/fact-ops.js';
 import { beat, isAlive, leases } from '../../src/core/heartbeat-ops.js';
 import { type Liveness, add, checkpoint, claim, done, graph, lostClaim, next, resolveTask, tasks } from '../../src/core/queue-ops.js';
@@ -146,6 +147,20 @@ describe('queue add', () => {
     expect(doomed.hint).toMatch(/^leave 2 out, or first mend what keeps 2 from being done \(a cancelled task is never done: if task 2 still needs what 1 was for, .*\)$/);
     // A done task is done, whatever it waited for.
     expect(add(q, { text: 'x', depends: [3], agent: 'a', id: 'dddddddddd', stamp: S(0) }).seq).toBe(4);
+  });
+
+  it('takes a seq above every seq the file carries, a task indented under another included, as check\'s hints count them', () => {
+    // To the queue the indented item is the notes of seq 144; its number is in the file all the same,
+    // and once someone unindents it (the hook's note says to), a task added as 146 would be a duplicate.
+    const nested = QUEUE.replace('[agent:docs] write docs\n', '[agent:docs] write docs\n  - [ ] [seq:146] proofread the docs\n');
+    const result = add(nested, { text: 'smoke test', agent: 'qa', id: 'q1q1q1q1q1', stamp: S(10) });
+    expect(result.seq).toBe(147);
+    expect(result.text).toContain('  - [ ] [seq:146] proofread the docs\n- [ ] [seq:147] [id:q1q1q1q1q1] [agent:qa]');
+    // The seq check proposes for a task that lacks one is the seq add takes.
+    const hint = checkFile('queue', 'QUEUE.md', `${nested}- [ ] [id:zzzzzzzzzz] no seq\n`).find((f) => f.rule === 'malformed-entry')?.hint;
+    expect(hint).toContain(`[seq:${result.seq}]`);
+    const unindented = result.text.replace('  - [ ] [seq:146] proofread the docs\n', '- [ ] [seq:146] [id:p1p1p1p1p1] proofread the docs\n');
+    expect(checkFile('queue', 'QUEUE.md', unindented).filter((f) => f.rule === 'duplicate-seq')).toEqual([]);
   });
 
   it('refuses empty text, tags that strata writes itself, and a taken id', () => {

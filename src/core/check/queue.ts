@@ -3,7 +3,7 @@
 // stay, identities and status never go back).
 import { parseStamp } from '../clock.js';
 import type { Status } from '../crdt/queue.js';
-import { nestedItemSeq, seqNumber } from '../crdt/queue-entry.js';
+import { nestedSeqAt, nextFreeSeq, seqNumber } from '../crdt/queue-entry.js';
 import { type Entry, entryBody, tagValue, tagValues } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 import { cycleIn, cyclicComponents, graphOf } from './graph.js';
@@ -98,35 +98,12 @@ function nestedSeq(items: readonly Item[], seq: number): { line: number; under: 
   return undefined;
 }
 
-/** The seq a nested item on line `i` of an entry carries, as a number. */
-function nestedSeqAt(entry: Entry, i: number): number | undefined {
-  return seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '');
-}
-
-/**
- * The seq a hint proposes: above every seq a line of the file carries, a nested item's included. The
- * queue reads a nested item as notes, but its number is in the file for a reader (and for the task it
- * becomes once unindented), so giving it to another task would make two.
- */
-function nextFreeSeq(items: readonly Item[]): number {
-  let next = 1;
-  for (let k = 0; k < items.length; k++) {
-    const { seq, entry } = items[k]!;
-    if (seq !== undefined && seq >= next) next = seq + 1;
-    for (let i = 1; i < entry.lines.length; i++) {
-      const nested = nestedSeqAt(entry, i);
-      if (nested !== undefined && nested >= next) next = nested + 1;
-    }
-  }
-  return next;
-}
-
 export function checkQueue(path: string, entries: readonly Entry[]): Finding[] {
   const findings: Finding[] = [];
   const items = itemsOf(entries);
   // Only a hint needs it: a clean queue of 10k tasks does not read their notes for it.
   let free: number | undefined;
-  const nextSeq = (): number => (free ??= nextFreeSeq(items));
+  const nextSeq = (): number => (free ??= nextFreeSeq(entries));
 
   const bySeq = new Map<number, Item>();
   const byId = new Map<string, Item>();

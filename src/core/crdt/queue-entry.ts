@@ -52,3 +52,36 @@ export function nestedItemSeq(line: string): { readonly seq: string; readonly ta
   const tag = head ? readTags(body.slice(head[0].length)).find((t) => t.key === 'seq') : undefined;
   return tag ? { seq: tag.value, task: head![1] !== undefined } : undefined;
 }
+
+/** The seq the list item on line `i` of an entry carries (i ≥ 1: under its first line), as a number. */
+export function nestedSeqAt(entry: Entry, i: number): number | undefined {
+  return seqNumber(nestedItemSeq(entry.lines[i]!)?.seq ?? '');
+}
+
+/** The highest seq the items indented under an entry carry, or 0 where none does. */
+export function highestNestedSeq(entry: Entry): number {
+  let max = 0;
+  for (let i = 1; i < entry.lines.length; i++) {
+    const seq = nestedSeqAt(entry, i);
+    if (seq !== undefined && seq > max) max = seq;
+  }
+  return max;
+}
+
+/**
+ * The seq a new task takes: above every seq a line of the file carries, an item's indented under an
+ * entry included. The queue reads such an item as that entry's notes, not as a task, but its number is
+ * in the file for a reader, and for the task it becomes once unindented: giving it to another task
+ * would make two. check proposes this seq in its hints, `queue add` takes it, and the merge renumbers
+ * a clash above it.
+ */
+export function nextFreeSeq(entries: Iterable<Entry>): number {
+  let max = 0;
+  for (const entry of entries) {
+    const seq = seqOf(entry);
+    if (seq !== undefined && seq > max) max = seq;
+    const nested = highestNestedSeq(entry);
+    if (nested > max) max = nested;
+  }
+  return max + 1;
+}
