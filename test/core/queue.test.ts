@@ -8,6 +8,7 @@ import { mergeFile } from '../../src/core/merge/file.js';
 import { gitLineMerge } from '../../src/git/line-merge.js';
 import { merge } from '../helpers/merge.js';
 import { findConflictMarkers } from '../../src/core/check/markers.js';
+import { checkFile } from '../../src/core/check/index.js';
 import { sidesInOrder } from '../helpers/conflicts.js';
 
 const HEAD = '# Queue\n\n';
@@ -63,6 +64,46 @@ describe('queue merge', () => {
     expect(q.get('143')!.id).toBe('aaaaaaaaaa');
     expect(q.get('145')).toMatchObject({ id: 'bbbbbbbbbb', was: '143' });
     expect(q.get('144')).toMatchObject({ id: 'aaaaaaaaab', depends: '143' });
+  });
+
+  it('renumbers a clash to a seq no line carries, an item indented under a task included, whichever side is ours', async () => {
+    // The indented item is notes to the queue, but its number is in the file (check's hints skip it):
+    // B's 143 moving to 144 would collide with it the day someone unindents it.
+    const ours = base + T(143, 'aaaaaaaaaa', '[agent:A] deploy');
+    const theirs = base + T(143, 'bbbbbbbbbb', '[agent:B] write docs') + '  - [ ] [seq:144] proofread\n';
+    const one = await merge('queue', base, ours, theirs);
+    expect(one.conflicts).toBe(0);
+    expect((await merge('queue', base, theirs, ours)).text).toBe(one.text);
+    expect(bySeq(one.text).get('145')).toMatchObject({ id: 'bbbbbbbbbb', was: '143' });
+    expect(one.text).toContain('[seq:145] [id:bbbbbbbbbb] [agent:B] [was:143] write docs\n  - [ ] [seq:144] proofread\n');
+    expect(checkFile('queue', 'QUEUE.md', one.text, base)).toEqual([]);
+  });
+
+  it('counts an item indented under a task that no side changed, also where a large merge folds the unchanged tasks out', async () => {
+    let b = HEAD;
+    for (let i = 1; i <= 200; i++) b += T(i, `t${String(i).padStart(9, '0')}`, `task ${i}`) + (i === 50 ? '  - [ ] [seq:700] numbered far ahead\n' : '');
+    const o = b + T(201, 'aaaaaaaaaa', 'ours');
+    const t = b + T(201, 'bbbbbbbbbb', 'theirs');
+    const folded = (x: string, y: string) => mergeFile('queue', b, x, y, { markerSize: 7, lineMerge: gitLineMerge, foldAbove: 0 });
+    const whole = (x: string, y: string) => mergeFile('queue', b, x, y, { markerSize: 7, lineMerge: gitLineMerge, foldAbove: Infinity });
+    const one = await folded(o, t);
+    expect(one.method).toContain('+fold');
+    expect((await whole(o, t)).text).toBe(one.text);
+    expect((await folded(t, o)).text).toBe(one.text);
+    expect(bySeq(one.text).get('701')).toMatchObject({ id: 'bbbbbbbbbb', was: '201' });
+  });
+
+  it('counts the items indented under both sides of a task in conflict, so the renumbering does not depend on the side', async () => {
+    const b = `${HEAD}- [ ] [seq:1] [id:cccccccccc] plan\n`;
+    // Task 1 reworded two ways (a conflict); only theirs' version carries a nested [seq:9].
+    const ours = `${HEAD}- [ ] [seq:1] [id:cccccccccc] plan the release\n- [ ] [seq:2] [id:aaaaaaaaaa] deploy\n`;
+    const theirs = `${HEAD}- [ ] [seq:1] [id:cccccccccc] plan the launch\n  - [ ] [seq:9] write the notes\n- [ ] [seq:2] [id:bbbbbbbbbb] docs\n`;
+    const one = await merge('queue', b, ours, theirs);
+    const two = await merge('queue', b, theirs, ours);
+    expect(one.conflicts).toBe(1);
+    const renumbered = (text: string): string | undefined => /^- \[ \] \[seq:(\d+)\] \[id:bbbbbbbbbb\] \[was:2\]/m.exec(text)?.[1];
+    expect(renumbered(one.text)).toBe('10');
+    expect(renumbered(two.text)).toBe('10');
   });
 
   it('rewrites depends when the depended-on task is the one renumbered', async () => {

@@ -1,7 +1,9 @@
 // Laws of the queue merge over random concurrent histories of three branches, including merges of merges.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { checkFile } from '../../src/core/check/index.js';
 import { dependsOf, seqOf, statusOf, STATUS_RANK } from '../../src/core/crdt/queue.js';
+import { nestedItemSeq } from '../../src/core/crdt/queue-entry.js';
 import { type Entry, entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { merge } from '../helpers/merge.js';
 
@@ -25,7 +27,11 @@ type Op =
   | { kind: 'claim'; pick: number; agent: string }
   | { kind: 'done'; pick: number }
   | { kind: 'cancel'; pick: number }
-  | { kind: 'checkpoint'; pick: number; text: string };
+  | { kind: 'checkpoint'; pick: number; text: string }
+  /** A task written by hand indented under another: the queue reads it as that task's notes. */
+  | { kind: 'nest'; pick: number; text: string };
+
+const nest: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('nest' as const), pick: fc.nat(20), text: fc.constantFrom('proofread', 'ask ops') });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), deps: fc.array(fc.nat(20), { maxLength: 2 }), text: fc.constantFrom('build', 'test', 'deploy', 'write docs', 'review ✅') }) },
@@ -33,16 +39,31 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('done' as const), pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('checkpoint' as const), pick: fc.nat(20), text: fc.constantFrom('image built', 'tests green', 'half way') }) },
+  { weight: 1, arbitrary: nest },
 );
 
-/** Applies ops like the agent commands would: next seq on this branch, depends on existing tasks. */
+/** The seqs of the items indented under a task (its log lines that carry one). */
+const nestedSeqs = (t: Task): number[] => t.log.flatMap((l) => {
+  const seq = nestedItemSeq(`  - ${l}`)?.seq;
+  return seq === undefined ? [] : [Number(seq)];
+});
+
+/**
+ * Applies ops like the agent commands would: next seq on this branch (above every seq a line carries,
+ * as `queue add` takes it), depends on existing tasks.
+ */
 function apply(tasks: Task[], ops: Op[], branch: string, clock: { now: number }): Task[] {
   const next = tasks.map((t) => ({ ...t, depends: [...t.depends], log: [...t.log] }));
   let n = 0;
   for (const o of ops) {
     const stamp = new Date(Date.UTC(2026, 10, 27, 10) + ++clock.now * 1000).toISOString();
-    if (o.kind === 'add') {
-      const seq = Math.max(0, ...next.map((t) => t.seq)) + 1;
+    if (o.kind === 'add' || o.kind === 'nest') {
+      const seq = Math.max(0, ...next.flatMap((t) => [t.seq, ...nestedSeqs(t)])) + 1;
+      if (o.kind === 'nest') {
+        const task = next[o.pick % Math.max(1, next.length)];
+        if (task) task.log.push(`[ ] [seq:${seq}] ${o.text} (${branch})`);
+        continue;
+      }
       const deps = [...new Set(o.deps.filter((d) => d < next.length).map((d) => next[d]!.id))];
       next.push({ seq, id: `${branch}${String(++n).padStart(9, '0')}`, depends: deps, box: ' ', log: [], text: o.text });
       continue;
@@ -87,15 +108,29 @@ function edges(text: string): Map<string, string[]> {
   return new Map(entries.map((e) => [tagValue(e, 'id')!, dependsOf(e).map((s) => idOfSeq.get(s) ?? `dangling:${s}`).sort()]));
 }
 
-const history = fc.record({ base: fc.array(op, { maxLength: 6 }), x: fc.array(op, { maxLength: 5 }), y: fc.array(op, { maxLength: 5 }), z: fc.array(op, { maxLength: 5 }) }).map((h) => {
-  const base = apply([], h.base, 'b', { now: 0 });
-  return {
-    base,
-    x: apply(base, h.x, 'x', { now: 100 }),
-    y: apply(base, h.y, 'y', { now: 200 }),
-    z: apply(base, h.z, 'z', { now: 300 }),
-  };
-});
+const historyOf = (ops: fc.Arbitrary<Op>) =>
+  fc.record({ base: fc.array(ops, { maxLength: 6 }), x: fc.array(ops, { maxLength: 5 }), y: fc.array(ops, { maxLength: 5 }), z: fc.array(ops, { maxLength: 5 }) }).map((h) => {
+    const base = apply([], h.base, 'b', { now: 0 });
+    return {
+      base,
+      x: apply(base, h.x, 'x', { now: 100 }),
+      y: apply(base, h.y, 'y', { now: 200 }),
+      z: apply(base, h.z, 'z', { now: 300 }),
+    };
+  });
+const history = historyOf(op);
+
+/**
+ * Histories check has nothing against on any branch (no task done before what it waits for), with many
+ * tasks indented under others: a merge of two of them must pass check too.
+ */
+const checkedHistory = historyOf(
+  fc.oneof(
+    { weight: 3, arbitrary: op.filter((o) => o.kind === 'add') },
+    { weight: 2, arbitrary: nest },
+    { weight: 1, arbitrary: op.filter((o) => o.kind === 'claim' || o.kind === 'checkpoint' || o.kind === 'cancel') },
+  ),
+);
 
 function checkInvariants(text: string, sides: Task[][]): void {
   const result = read(text);
@@ -128,6 +163,26 @@ describe('queue merge laws', () => {
         expect(one.conflicts).toBe(0);
         expect(two.text).toBe(one.text);
         checkInvariants(one.text, [x, y]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('passes check with tasks indented under others: a renumbered task takes a seq no line of the file carries', async () => {
+    await fc.assert(
+      fc.asyncProperty(checkedHistory, async ({ base, x, y }) => {
+        const [b, o, t] = [render(base), render(x), render(y)];
+        for (const side of [b, o, t]) expect(checkFile('queue', 'QUEUE.md', side)).toEqual([]);
+        const one = await merge('queue', b, o, t);
+        expect(one.conflicts).toBe(0);
+        expect((await merge('queue', b, t, o)).text).toBe(one.text);
+        // As verify checks a merge commit: against its base and against each parent.
+        for (const against of [b, o, t]) expect(checkFile('queue', 'QUEUE.md', one.text, against)).toEqual([]);
+        const entries = entriesOf(parseDoc(one.text));
+        const nested = new Set(entries.flatMap((e) => e.lines.slice(1).flatMap((l) => nestedItemSeq(l)?.seq ?? [])).map(Number));
+        for (const e of entries.filter((e) => tagValue(e, 'was') !== undefined)) {
+          expect(nested.has(seqOf(e)!), `renumbered to ${seqOf(e)}, which a nested item carries:\n${one.text}`).toBe(false);
+        }
       }),
       { numRuns: RUNS },
     );

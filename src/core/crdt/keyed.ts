@@ -46,9 +46,10 @@ export interface EntryType {
    * Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent.
    * `hidden` are the runs folded out of this merge (fold.ts), with the keys the type's fold spec read
    * from them, which it must take into account where it looks beyond the entries' own groups (the
-   * queue's next free seq).
+   * queue's next free seq). `conflicts` are the entries in conflict, whose sides the file shows both
+   * (`entries` holds ours' side of each): what the type reads off all of the file reads both sides.
    */
-  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[]): Map<string, Entry>;
+  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[], conflicts?: readonly Conflict[]): Map<string, Entry>;
   /** Renders one side of a conflicted entry against the merged set (undoes `prepare`). */
   present?(entry: Entry, merged: ReadonlyMap<string, Entry>): Entry;
   /**
@@ -216,7 +217,7 @@ export function mergeKeyed(
     } else if (result) merged.set(key, result);
   }
   if (type.settle) settle(type.settle(merged, [base, ours, theirs]), keys, merged, conflicts, ours, theirs);
-  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden), merged, base, ours, theirs) : merged;
+  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden, [...conflicts.values()]), merged, base, ours, theirs) : merged;
   const present = (entry: Entry): Entry => (type.present ? type.present(entry, entries) : entry);
   for (const [key, c] of conflicts) {
     const was = base.get(key);

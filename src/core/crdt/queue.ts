@@ -19,7 +19,7 @@ import { stampOrder } from '../clock.js';
 import { mergeLog, mergedKeys, maxString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
 import { type FoldSpec, type Run, isTopItem, tagsOnce } from '../merge/fold.js';
-import { STATUS_RANK, seqOf, statusOf } from './queue-entry.js';
+import { STATUS_RANK, highestNestedSeq, seqOf, statusOf } from './queue-entry.js';
 
 export { STATUS_RANK, type Status, dependsOf, seqOf, statusOf } from './queue-entry.js';
 
@@ -257,7 +257,7 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
 // ---------------------------------------------------------------------------------------------------
 // normalize: unique seq, depends rendered back
 
-function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly Run[] = []): Map<string, number> {
+function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly Run[] = [], conflicts: readonly Conflict[] = []): Map<string, number> {
   const seqByKey = new Map<string, number>();
   const bySeq = new Map<number, string[]>();
   // The next free number is above every seq in the file, folded-out entries included.
@@ -281,14 +281,20 @@ function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly Run[] = 
     });
     displaced.push(...ordered.slice(1));
   }
+  if (displaced.length === 0) return seqByKey;
+  // ... and above every seq an item indented under a task carries, as check and `queue add` count
+  // (nextFreeSeq): both sides of a task in conflict, so the number does not depend on the side. (A
+  // folded-out task has none: a line under a task that holds a seq is never folded.)
+  for (const entry of entries.values()) max = Math.max(max, highestNestedSeq(entry));
+  for (const c of conflicts) max = Math.max(max, highestNestedSeq(c.ours), highestNestedSeq(c.theirs));
   const original = (key: string): number => Number(tagValue(entries.get(key)!, 'was') ?? seqByKey.get(key));
   displaced.sort((x, y) => original(x) - original(y) || (x < y ? -1 : 1));
   for (const key of displaced) seqByKey.set(key, ++max);
   return seqByKey;
 }
 
-function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[]): Map<string, Entry> {
-  const seqByKey = renumber(entries, hidden);
+function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[], conflicts?: readonly Conflict[]): Map<string, Entry> {
+  const seqByKey = renumber(entries, hidden, conflicts);
   const out = new Map<string, Entry>();
   for (const [key, entry] of entries) {
     let next = entry;
