@@ -136,11 +136,52 @@ interface MergedSide {
 
 const isAttributes = (path: string): boolean => path === '.gitattributes' || path.endsWith('/.gitattributes');
 
+/**
+ * What differs between the commits the hooks check before git makes them: `git commit`'s (pre-commit)
+ * and the one `git am` makes of each patch (pre-applypatch).
+ */
+interface Committing {
+  /**
+   * Whether git stopped in a merge, rebase, cherry-pick or revert makes a conflict in a Markdown code
+   * sample count (checkFile's `inMerge`). git am is stopped in its own state (rebase-apply) while it
+   * commits every patch, each the commit its author made, which verify reads as a plain commit; so
+   * a new conflict sample in a Markdown document passes there, also one left after an `am -3` conflict
+   * (conflict markers in a queue, heartbeat, facts, ops or ledger file are refused all the same).
+   */
+  readonly stoppedOperations: boolean;
+  /** For messages: what is refused, the files it holds, what to run once they are fixed, how to skip. */
+  readonly refused: string;
+  readonly files: string;
+  readonly again: string;
+  readonly anyway: string;
+  /** Where things stand once it is refused, and the other ways on, where git says nothing of them. */
+  readonly stopped?: string;
+  readonly otherWays?: string;
+}
+
+const COMMIT: Committing = {
+  stoppedOperations: true,
+  refused: 'commit refused',
+  files: 'the staged',
+  again: 'commit again',
+  anyway: 'to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify)',
+};
+
 async function preCommit(): Promise<number> {
   const staged = stagedFiles();
   // Concluding a merge, a typed file staged just as HEAD has it may still drop what the side merged in
   // settled (a conflict resolved with git checkout --ours): the files that differ from it count too.
   const sides = mergeHeads().map((commit) => ({ commit, files: stagedFiles(commit) }));
+  const status = await checkIndex(staged, sides, COMMIT);
+  if (status !== EXIT.ok || staged.length > 0) return status;
+  return nothingMerged(sides.map((side) => side.commit));
+}
+
+/**
+ * The typed files the index changes against HEAD (and, concluding a merge, against each side merged
+ * in) go to checkStaged; an index without one is passed without loading the checks.
+ */
+async function checkIndex(staged: readonly Staged[], sides: readonly { commit: string; files: readonly Staged[] }[], how: Committing): Promise<number> {
   if (staged.length === 0 && sides.every((side) => side.files.length === 0)) return EXIT.ok;
   const types = typesOfPaths([...new Set([...staged, ...sides.flatMap((side) => side.files)].map((s) => s.path))]);
   const typedOf = (files: readonly Staged[]): Typed[] => files.filter((s) => types.has(s.path)).map((file) => ({ file, type: types.get(file.path)! }));
@@ -149,9 +190,7 @@ async function preCommit(): Promise<number> {
   const merged: MergedSide[] = sides
     .map((side) => ({ commit: side.commit, typed: typedOf(side.files), attributes: side.files.some((s) => isAttributes(s.path)) }))
     .filter((side) => side.typed.length > 0 || side.attributes);
-  const status = typed.length === 0 && !attributes && merged.length === 0 ? EXIT.ok : await checkStaged(typed, attributes, merged);
-  if (status !== EXIT.ok || staged.length > 0) return status;
-  return nothingMerged(sides.map((side) => side.commit));
+  return typed.length === 0 && !attributes && merged.length === 0 ? EXIT.ok : checkStaged(typed, attributes, merged, how);
 }
 
 /**
@@ -190,7 +229,7 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
  * typed file against HEAD and, concluding a merge, against the side merged in, as verify checks a merge
  * commit against its parents. The checks and their git plumbing load only here.
  */
-async function checkStaged(typed: readonly Typed[], attributes = false, merged: readonly MergedSide[] = []): Promise<number> {
+async function checkStaged(typed: readonly Typed[], attributes: boolean, merged: readonly MergedSide[], how: Committing): Promise<number> {
   const {
     checkDeleted, checkFile, decodeText, findConflictMarkers, formatText, mergeFindings, nestedTasks, reusingBase, sameAs, sameSeqAs, stampIds, unreadable, unseenFindings, untaggedTasks,
     catBlobs, catTexts, commitTime, stoppedOperation, isFileType, newId, randomBytes, underGitIndexLock, withFileLock, writeFileAtomicSync,
@@ -203,7 +242,7 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
   const fresh = (taken: ReadonlySet<string>): string => newId((n) => randomBytes(n), taken);
   const fileTypeOf = (type: string): FileType => (isFileType(type) ? type : 'markdown');
 
-  const inMerge = stoppedOperation('.') !== undefined;
+  const inMerge = how.stoppedOperations && stoppedOperation('.') !== undefined;
   // The staged text of each file checked, as stamping left it.
   const staged = new Map<string, string>();
   // Files of a type new in this commit: where a typed file went when it was renamed (git mv).
@@ -363,7 +402,8 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
   }
   const paths = [...new Set(all.map((f) => f.path))].map(shellWord).join(' ');
   const problems = all.length === 1 ? '1 problem' : `${all.length} problems`;
-  process.stderr.write(`strata: commit refused: ${problems} in the staged ${paths} (see above).\n`);
+  process.stderr.write(`strata: ${how.refused}: ${problems} in ${how.files} ${paths} (see above).\n`);
+  if (how.stopped) process.stderr.write(`strata: ${how.stopped}.\n`);
   if (sides.length > 0) {
     const files = [...new Set(sides.flatMap((s) => s.findings.map((f) => f.path)))].map(shellWord).join(' ');
     process.stderr.write(
@@ -373,14 +413,13 @@ async function checkStaged(typed: readonly Typed[], attributes = false, merged: 
     );
   }
   if (all.some((f) => f.rule === 'conflict-markers')) {
-    process.stderr.write(`hint: resolve the conflicts (git strata resolve ${paths} merges what a merge without the driver left), then git add ${paths} and commit again.\n`);
+    process.stderr.write(`hint: resolve the conflicts (git strata resolve ${paths} merges what a merge without the driver left), then git add ${paths} and ${how.again}.\n`);
   } else if (findings.length > 0) {
     const fixed = [...new Set(findings.map((f) => (retyped.has(f) ? '.gitattributes' : f.path)))].map(shellWord).join(' ');
-    process.stderr.write(`hint: fix them, git add ${fixed} and commit again (git strata check --staged --base HEAD shows them again).\n`);
+    process.stderr.write(`hint: fix them, git add ${fixed} and ${how.again} (git strata check --staged --base HEAD shows them again).\n`);
   }
-  process.stderr.write(
-    `hint: to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify); CI's 'git strata verify' still checks the commit.\n`,
-  );
+  if (how.otherWays) process.stderr.write(`hint: ${how.otherWays}.\n`);
+  process.stderr.write(`hint: ${how.anyway}; CI's 'git strata verify' still checks the commit.\n`);
   return EXIT.findings;
 }
 
