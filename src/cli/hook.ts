@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Finding, InParent } from '../core/check/index.js';
+import type { Finding, InParent, Stamp } from '../core/check/index.js';
 import type { FileType } from '../core/file-types.js';
 import type { Held } from '../ops/lock.js';
 import { mergeHeadsIn } from '../git/operation.js';
@@ -25,6 +25,7 @@ type HookHandler = (args: string[]) => Promise<number> | number;
  */
 export const HOOKS: Readonly<Record<string, HookHandler>> = {
   'pre-commit': () => preCommit(),
+  'pre-applypatch': () => preApplypatch(),
   'post-merge': async (args) => (await import('./replay.js')).replayFromHook('post-merge', args),
   'post-rewrite': async (args) => {
     // A rebase's commits ran no pre-commit hook: check them now (a warning), then replay.
@@ -142,6 +143,12 @@ const isAttributes = (path: string): boolean => path === '.gitattributes' || pat
  */
 interface Committing {
   /**
+   * Stamp ids on entries written without one, and stage them. `git commit` commits the index as the
+   * hook left it; `git am` (2.39) commits the index it holds in memory and writes it back over
+   * whatever a hook staged, so there a stamped copy would only be left behind in the work tree.
+   */
+  readonly stamps: boolean;
+  /**
    * Whether git stopped in a merge, rebase, cherry-pick or revert makes a conflict in a Markdown code
    * sample count (checkFile's `inMerge`). git am is stopped in its own state (rebase-apply) while it
    * commits every patch, each the commit its author made, which verify reads as a plain commit; so
@@ -160,11 +167,24 @@ interface Committing {
 }
 
 const COMMIT: Committing = {
+  stamps: true,
   stoppedOperations: true,
   refused: 'commit refused',
   files: 'the staged',
   again: 'commit again',
   anyway: 'to commit anyway, once: STRATA=0 git commit … (or git commit --no-verify)',
+};
+
+const PATCH: Committing = {
+  stamps: false,
+  stoppedOperations: false,
+  refused: 'patch refused',
+  files: 'the patched',
+  again: 'run git am --continue',
+  // (git am --no-verify came with git 2.40.)
+  anyway: 'to apply it anyway, once: STRATA=0 git am --continue',
+  stopped: 'git am stopped before it committed the patch, which is applied to the index and the work tree',
+  otherWays: 'or leave this patch out with git am --skip, or go back to where git am started with git am --abort',
 };
 
 async function preCommit(): Promise<number> {
@@ -175,6 +195,19 @@ async function preCommit(): Promise<number> {
   const status = await checkIndex(staged, sides, COMMIT);
   if (status !== EXIT.ok || staged.length > 0) return status;
   return nothingMerged(sides.map((side) => side.commit));
+}
+
+/**
+ * `git am` has applied a patch to the index and the work tree and commits it once this hook passes:
+ * the pre-commit check, on what the patch stages against HEAD. No merge is concluded here. git am
+ * leaves the patch applied when this fails, so fixing the files and `git am --continue` runs it again.
+ */
+async function preApplypatch(): Promise<number> {
+  // `git rebase --apply` replays its commits through git am too. A rebase is checked by post-rewrite
+  // once it is done, as warnings, also against the commit each one replaced (a finding the replaced
+  // commit's old parent already had is not the rebase's): never stopped half-way here.
+  if (existsSync(gitSync(['rev-parse', '--path-format=absolute', '--git-path', 'rebase-apply/rebasing']).trim())) return EXIT.ok;
+  return checkIndex(stagedFiles(), [], PATCH);
 }
 
 /**
@@ -225,9 +258,10 @@ async function retypedFindings(typed: readonly Typed[], rev = 'HEAD'): Promise<R
 }
 
 /**
- * The slow path: stamp ids on hand-written queue entries (and stage them), then check every staged
- * typed file against HEAD and, concluding a merge, against the side merged in, as verify checks a merge
- * commit against its parents. The checks and their git plumbing load only here.
+ * The slow path: stamp ids on hand-written queue entries (and stage them) where the commit takes what
+ * the hook stages, then check every staged typed file against HEAD and, concluding a merge, against the
+ * side merged in, as verify checks a merge commit against its parents. The checks and their git
+ * plumbing load only here.
  */
 async function checkStaged(typed: readonly Typed[], attributes: boolean, merged: readonly MergedSide[], how: Committing): Promise<number> {
   const {
@@ -269,10 +303,18 @@ async function checkStaged(typed: readonly Typed[], attributes: boolean, merged:
     const reads = new Map();
     if (fileType === 'queue') {
       // A file with conflict markers holds two versions at once: it is refused below, never stamped.
-      const stamp = findConflictMarkers(text).length === 0 ? stampIds(text, reusingBase(base, fresh, reads), reads) : { text, stamped: [] };
+      let stamp = findConflictMarkers(text).length === 0 ? stampIds(text, reusingBase(base, fresh, reads), reads) : { text, stamped: [] as Stamp[] };
+      const which = stamp.stamped.map((s) => (s.seq !== undefined ? `seq ${s.seq}` : `line ${s.line}`)).join(', ');
+      const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
+      if (stamp.stamped.length > 0 && !how.stamps) {
+        // Only git am's commit does not stamp: said in its terms.
+        process.stderr.write(
+          `strata: note: ${file.path}: ${count} (${which}) ${stamp.stamped.length === 1 ? 'has' : 'have'} no [id:…]. git am commits the patch as it is ` +
+            `(it takes nothing a hook stages), so the pre-commit hook stamps ${stamp.stamped.length === 1 ? 'it' : 'them'} at the next commit that stages ${file.path}\n`,
+        );
+        stamp = { text, stamped: [] };
+      }
       if (stamp.stamped.length > 0) {
-        const which = stamp.stamped.map((s) => (s.seq !== undefined ? `seq ${s.seq}` : `line ${s.line}`)).join(', ');
-        const count = stamp.stamped.length === 1 ? '1 entry' : `${stamp.stamped.length} entries`;
         // Exclusive with the writers: a `queue add` running meanwhile in this clone must neither be
         // overwritten by the stamped copy nor overwrite it. Under `git commit -a` or `git commit PATH…`
         // git holds the index lock until this hook returns, and a writer writes only while it holds

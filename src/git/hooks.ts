@@ -5,15 +5,18 @@ import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, sy
 import { basename, dirname, join } from 'node:path';
 import { shellQuote } from './shell.js';
 
-export const HOOK_NAMES = ['pre-commit', 'post-merge', 'post-rewrite', 'post-checkout'] as const;
+export const HOOK_NAMES = ['pre-commit', 'pre-applypatch', 'post-merge', 'post-rewrite', 'post-checkout'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
 /** The first comment line of every shim; how install, uninstall and doctor recognise one. */
 export const SHIM_MARKER = '# git-strata hook shim';
 export const BACKUP_SUFFIX = '.pre-strata';
 
-/** Hooks whose status git acts on; the others only report. */
-const BLOCKING: ReadonlySet<string> = new Set(['pre-commit']);
+/**
+ * Hooks whose status git acts on (the others only report): pre-commit before `git commit` commits the
+ * index, pre-applypatch before `git am` commits a patch it applied to the index and the work tree.
+ */
+const BLOCKING: ReadonlySet<string> = new Set(['pre-commit', 'pre-applypatch']);
 /** Hooks git feeds on stdin; the shim keeps a copy so the previous hook and strata both read it. */
 const READS_STDIN: ReadonlySet<string> = new Set(['post-rewrite']);
 
@@ -68,12 +71,15 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
     '  exit $strata_status',
     'fi',
   );
-  if (hook === 'pre-commit') {
+  if (blocking) {
     // Most commits stage no typed file: two git calls tell, and node is not started at all. Should
     // either call fail, the text is not empty and strata runs (it never skips a check on an error).
     // Without rename detection a typed file renamed away shows as deleted, which the checks look at.
+    // (git am runs pre-applypatch with the patch applied to the index: the same question.)
+    lines.push(`strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'`);
+  }
+  if (hook === 'pre-commit') {
     lines.push(
-      `strata_staged=$(git diff --cached --name-only --no-renames --diff-filter=ACMD 2>/dev/null) || strata_staged='?'`,
       // Concluding a merge, a typed file staged as HEAD has it may still drop what the side merged in
       // settled: the files that differ from MERGE_HEAD count too. The index git names lies in the git
       // directory, beside MERGE_HEAD, so a commit outside a merge asks git nothing more.
@@ -86,15 +92,17 @@ export function renderShim(hook: string, target: ShimTarget, chain: ChainMode = 
       `  [ -z "$strata_staged" ] && [ -n "$strata_merged" ] && exec "$strata_node" "$strata_cli" hook ${hook} "$@"`,
       `  strata_staged=$(printf '%s\\n%s' "$strata_staged" "$strata_merged")`,
       'fi',
+    );
+  }
+  if (blocking) {
+    lines.push(
       '[ -z "$strata_staged" ] && exit $strata_status',
       `strata_attrs=$(printf '%s\\n' "$strata_staged" | git check-attr --stdin strata 2>/dev/null) || strata_attrs='?'`,
       `printf '%s\\n' "$strata_attrs" | grep -qv -e ': strata: unspecified$' -e ': strata: unset$' ||`,
       // A staged .gitattributes may take a typed file out of its type: strata looks at that too.
       `  printf '%s\\n' "$strata_staged" | grep -q -e '^\\.gitattributes$' -e '/\\.gitattributes$' || exit $strata_status`,
+      `exec "$strata_node" "$strata_cli" hook ${hook} "$@"`,
     );
-  }
-  if (blocking) {
-    lines.push(`exec "$strata_node" "$strata_cli" hook ${hook} "$@"`);
   } else {
     // Git ignores these hooks' status except post-checkout, whose status becomes checkout's: strata's
     // own trouble is reported on stderr and never turns a successful checkout into a failed one.

@@ -1,5 +1,5 @@
 // The architecture, enforced: a pure core, and a merge driver whose hot path loads no Markdown parser.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/git.js';
@@ -90,10 +90,17 @@ describe('the agent commands', () => {
   });
 });
 
-describe('hooks/example-pre-commit.sh', () => {
-  it('is what install writes (with example paths)', async () => {
+describe('hooks/example-*.sh', () => {
+  // UPDATE=1 npx vitest run test/core/architecture.test.ts writes them again from renderShim.
+  it('are what install writes (with example paths), one for each hook that can stop git', async () => {
     const { renderShim } = await import('../../src/git/hooks.js');
-    const example = readFileSync(join(ROOT, 'hooks/example-pre-commit.sh'), 'utf8');
-    expect(renderShim('pre-commit', { node: '/usr/bin/node', cli: '/opt/strata/dist/git-strata.mjs' })).toBe(example);
+    const examples = readdirSync(join(ROOT, 'hooks')).filter((name) => /^example-.*\.sh$/.test(name)).sort();
+    expect(examples).toEqual(['example-pre-applypatch.sh', 'example-pre-commit.sh']);
+    for (const name of examples) {
+      const hook = /^example-(.*)\.sh$/.exec(name)![1]!;
+      const shim = renderShim(hook, { node: '/usr/bin/node', cli: '/opt/strata/dist/git-strata.mjs' });
+      if (process.env.UPDATE) writeFileSync(join(ROOT, 'hooks', name), shim);
+      expect(shim, name).toBe(readFileSync(join(ROOT, 'hooks', name), 'utf8'));
+    }
   });
 });

@@ -776,3 +776,147 @@ describe('post-rewrite after a rebase (bare remote and clones)', () => {
     expect(box.strata(a, ['verify', '--range', 'origin/main..HEAD']).status).toBe(0);
   });
 });
+
+describe('pre-applypatch: git am of a patch (bare remote and clones)', () => {
+  let box: Sandbox;
+  let a: string;
+  let b: string;
+  let patches: string;
+
+  beforeAll(() => {
+    box = makeSandbox('strata-hook-am-');
+    ({ a, b } = makeRemoteWithClones(box, ['a', 'b'], { files: { 'QUEUE.md': QUEUE, 'notes.txt': 'notes\n' } }) as { a: string; b: string });
+    patches = join(box.dir, 'patches');
+  });
+  afterAll(() => box?.cleanup());
+
+  const { run, gitIn } = cloneHelpers(() => ({ box, a, b }));
+
+  /** A patch of one commit made in `a` with --no-verify (no hook saw it), `a` then put back as it was. */
+  const mailed = (name: string, files: Record<string, string>): string => {
+    for (const [path, text] of Object.entries(files)) box.write(join(a, path), text);
+    gitIn(a, 'add', '-A');
+    gitIn(a, 'commit', '-q', '--no-verify', '-m', name);
+    rmSync(patches, { recursive: true, force: true });
+    const patch = gitIn(a, 'format-patch', '-1', '-o', patches).stdout.trim();
+    gitIn(a, 'reset', '-q', '--hard', 'HEAD~1');
+    return patch;
+  };
+  const head = (dir: string): string => gitIn(dir, 'rev-parse', 'HEAD').stdout.trim();
+  const amState = (): boolean => existsSync(join(b, '.git', 'rebase-apply'));
+
+  it.each(BAD)('refuses a patch with $name with the check\'s message; git am --abort leaves the clone clean', ({ name, text, expected }) => {
+    const patch = mailed(`bad: ${name}`, { 'QUEUE.md': text });
+    const before = head(b);
+    const refused = run(b, 'git', ['am', patch]);
+    expect(refused.status, refused.stdout + refused.stderr).not.toBe(0);
+    expect(refused.stderr).toMatch(expected);
+    expect(refused.stderr).toMatch(/strata: patch refused: .* in the patched QUEUE\.md/);
+    expect(refused.stderr).toContain('git am --continue');
+    expect(refused.stderr).toContain('git am --abort');
+    expect(refused.stderr).toContain('STRATA=0 git am --continue');
+    expect(head(b)).toBe(before);
+    expect(amState()).toBe(true);
+    const aborted = run(b, 'git', ['am', '--abort']);
+    expect(aborted.status, aborted.stderr).toBe(0);
+    expect(head(b)).toBe(before);
+    expect(amState()).toBe(false);
+    expect(gitIn(b, 'status', '--porcelain', '--untracked-files=all').stdout).toBe('');
+    expect(box.read(join(b, 'QUEUE.md'))).toBe(QUEUE);
+  });
+
+  it('checks again on git am --continue: a fixed file applies; STRATA=0 applies it as it is, and verify still finds it', () => {
+    const dangling = BAD.find((bad) => bad.name === 'dangling depends')!;
+    const patch = mailed('bad depends, mailed', { 'QUEUE.md': dangling.text, 'notes.txt': 'notes from a\n' });
+    const before = head(b);
+    expect(run(b, 'git', ['am', patch]).status).not.toBe(0);
+    // Still wrong: refused again.
+    gitIn(b, 'add', 'QUEUE.md');
+    const again = run(b, 'git', ['am', '--continue']);
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toMatch(dangling.expected);
+    // Fixed as the hint says: applied, with the author's message and the rest of the patch.
+    box.write(join(b, 'QUEUE.md'), QUEUE);
+    gitIn(b, 'add', 'QUEUE.md');
+    const fixed = run(b, 'git', ['am', '--continue']);
+    expect(fixed.status, fixed.stderr).toBe(0);
+    expect(gitIn(b, 'log', '-1', '--format=%s').stdout).toBe('bad depends, mailed\n');
+    expect(box.read(join(b, 'notes.txt'))).toBe('notes from a\n');
+    expect(gitIn(b, 'status', '--porcelain').stdout).toBe('');
+    gitIn(b, 'reset', '-q', '--hard', before);
+
+    // STRATA=0 skips the check, once: the patch lands as it is, and verify in CI finds it.
+    const off = run(b, 'git', ['am', patch], { STRATA: '0' });
+    expect(off.status, off.stderr).toBe(0);
+    expect(off.stderr).not.toMatch(/strata/);
+    const verify = box.strata(b, ['verify', '--range', `${before}..HEAD`], { allowFail: true });
+    expect(verify.status).toBe(1);
+    expect(verify.stdout).toMatch(dangling.expected);
+    gitIn(b, 'reset', '-q', '--hard', before);
+
+    // git am --no-verify skips pre-applypatch from git 2.40 on; git 2.39 has no such option.
+    const [major, minor] = gitIn(b, '--version').stdout.match(/(\d+)\.(\d+)/)!.slice(1).map(Number) as [number, number];
+    const noVerify = run(b, 'git', ['am', '--no-verify', patch]);
+    if (major > 2 || minor >= 40) {
+      expect(noVerify.status, noVerify.stderr).toBe(0);
+      gitIn(b, 'reset', '-q', '--hard', before);
+    } else {
+      expect(noVerify.status).toBe(129);
+      expect(noVerify.stderr).toContain("unknown option `no-verify'");
+      expect(amState()).toBe(false);
+    }
+    expect(head(b)).toBe(before);
+  });
+
+  it('applies a good patch silently, and starts node only for a patch that touches a typed file', () => {
+    const log = join(box.dir, 'am-node-starts.log');
+    const wrapper = join(box.dir, 'am-node-wrapper');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+    const shim = join(b, '.git', 'hooks', 'pre-applypatch');
+    const original = readFileSync(shim, 'utf8');
+    writeFileSync(shim, original.replace(/^strata_node=.*$/m, `strata_node='${wrapper}'`), { mode: 0o755 });
+    const starts = (): number => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
+    try {
+      const untyped = run(b, 'git', ['am', mailed('notes only', { 'notes.txt': 'more notes\n' })]);
+      expect(untyped.status, untyped.stderr).toBe(0);
+      expect(starts()).toBe(0);
+      const good = run(b, 'git', ['am', mailed('a task', { 'QUEUE.md': `${QUEUE}- [ ] [seq:5] [id:eeeeeeeeee] [depends:3] [agent:e] smoke test\n` })]);
+      expect(good.status, good.stderr).toBe(0);
+      expect(good.stderr).toBe('');
+      expect(starts()).toBe(1);
+      expect(readFileSync(log, 'utf8')).toMatch(/ hook pre-applypatch\n$/);
+    } finally {
+      writeFileSync(shim, original, { mode: 0o755 });
+      gitIn(b, 'reset', '-q', '--hard', 'origin/main');
+    }
+  });
+
+  it('commits a hand-written task without an id as the patch has it (git am takes nothing a hook stages), and says so', () => {
+    const before = head(b);
+    const patch = mailed('hand-written task', { 'QUEUE.md': `${QUEUE}- [ ] [seq:5] [agent:e] written by hand\n` });
+    const applied = run(b, 'git', ['am', patch]);
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(applied.stderr).toMatch(/strata: note: QUEUE\.md: 1 entry \(seq 5\) has no \[id:…\]/);
+    expect(gitIn(b, 'show', 'HEAD:QUEUE.md').stdout).toMatch(/^- \[ \] \[seq:5\] \[agent:e\] written by hand$/m);
+    // Nothing half-stamped is left behind: the work tree is the commit.
+    expect(gitIn(b, 'status', '--porcelain').stdout).toBe('');
+    gitIn(b, 'reset', '-q', '--hard', before);
+  });
+
+  it('does not stop git rebase --apply, which commits through git am: post-rewrite warns after it, as after any rebase', () => {
+    const before = head(b);
+    box.write(join(b, 'QUEUE.md'), BAD.find((bad) => bad.name === 'dangling depends')!.text);
+    gitIn(b, 'commit', '-q', '--no-verify', '-am', 'b: bad depends');
+    box.write(join(a, 'notes.txt'), 'upstream notes\n');
+    gitIn(a, 'commit', '-q', '-am', 'a: notes');
+    gitIn(a, 'push', '-q', 'origin', 'HEAD:main');
+    gitIn(b, 'fetch', '-q');
+    const rebased = run(b, 'git', ['rebase', '--apply', 'origin/main']);
+    expect(rebased.status, rebased.stdout + rebased.stderr).toBe(0);
+    expect(rebased.stderr).toMatch(/strata: the rebase made 1 commit that fails strata's checks/);
+    expect(rebased.stderr).not.toMatch(/patch refused/);
+    expect(gitIn(b, 'log', '-2', '--format=%s').stdout).toBe('b: bad depends\na: notes\n');
+    gitIn(b, 'reset', '-q', '--hard', 'origin/main');
+    expect(head(b)).not.toBe(before);
+  });
+});

@@ -45,7 +45,7 @@ function snapshot(dir: string, names: string[]): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, existsSync(join(dir, n)) ? readFileSync(join(dir, n), 'latin1') : '<absent>']));
 }
 
-const HOOKS = ['pre-commit', 'post-merge', 'post-rewrite', 'post-checkout'];
+const HOOKS = ['pre-commit', 'pre-applypatch', 'post-merge', 'post-rewrite', 'post-checkout'];
 
 describe('git strata install', () => {
   it('registers absolute, shell-quoted paths that survive spaces in the repo and script paths', () => {
@@ -126,6 +126,29 @@ describe('git strata install', () => {
     expect(blocked.status).not.toBe(0);
     expect(sandbox.git(dir, ['log', '--format=%s']).stdout).toBe('a\ninit\n');
     expect(sandbox.read(marker)).toBe('pre-commit \npre-commit.pre-strata \n');
+  });
+
+  it('chains an existing pre-applypatch: it runs first, and its failure still stops git am', () => {
+    const dir = repo();
+    const marker = join(sandbox.dir, 'marker-am');
+    writeHook(join(dir, '.git/hooks/pre-applypatch'), hookScript(marker, 0));
+    expect(sandbox.strata(dir, ['install']).stdout).toContain('pre-applypatch chained');
+    sandbox.write(join(dir, 'a.txt'), 'a\n');
+    sandbox.git(dir, ['add', 'a.txt']);
+    sandbox.git(dir, ['commit', '-q', '-m', 'a']);
+    const patch = sandbox.git(dir, ['format-patch', '-1', '-o', join(sandbox.dir, 'am-patches')]).stdout.trim();
+    sandbox.git(dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    sandbox.git(dir, ['am', '-q', patch]);
+    expect(sandbox.read(marker)).toBe('pre-applypatch \n');
+    expect(sandbox.git(dir, ['log', '-1', '--format=%s']).stdout).toBe('a\n');
+
+    sandbox.git(dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    writeHook(join(dir, '.git/hooks/pre-applypatch.pre-strata'), hookScript(marker, 4));
+    const stopped = sandbox.git(dir, ['am', '-q', patch], { allowFail: true });
+    expect(stopped.status).not.toBe(0);
+    expect(sandbox.git(dir, ['log', '-1', '--format=%s']).stdout).toBe('init\n');
+    sandbox.git(dir, ['am', '--abort']);
+    expect(sandbox.git(dir, ['status', '--porcelain']).stdout).toBe('');
   });
 
   it('keeps git-lfs style post-merge/post-checkout hooks and post-rewrite stdin working', () => {
@@ -331,6 +354,8 @@ describe('git strata uninstall', () => {
     const hooks = join(dir, '.git/hooks');
     const marker = join(sandbox.dir, 'm');
     writeHook(join(hooks, 'pre-commit'), hookScript(marker, 0) + '# no trailing newline');
+    // The sample git ships, activated: it runs the pre-commit hook for a patch git am applies.
+    writeHook(join(hooks, 'pre-applypatch'), '#!/bin/sh\n. git-sh-setup\nprecommit="$(git rev-parse --git-path hooks/pre-commit)"\ntest -x "$precommit" && exec "$precommit" ${1+"$@"}\n:\n');
     writeHook(join(hooks, 'post-checkout'), '#!/bin/bash\necho "$0"\n');
     chmodSync(join(hooks, 'post-checkout'), 0o700);
     writeHook(join(sandbox.dir, 'shared-hook'), '#!/bin/sh\nexit 0\n');
@@ -341,6 +366,7 @@ describe('git strata uninstall', () => {
     sandbox.strata(dir, ['install']);
     const out = sandbox.strata(dir, ['uninstall']).stdout;
     expect(out).toContain('pre-commit restored');
+    expect(out).toContain('pre-applypatch restored');
     expect(out).toContain('post-rewrite removed');
     expect(snapshot(hooks, HOOKS)).toEqual(before);
     expect(statSync(join(hooks, 'post-checkout')).mode & 0o777).toBe(0o700);
@@ -463,6 +489,7 @@ describe('git strata doctor', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).not.toMatch(/^(warn|FAIL)/m);
     expect(result.stdout).toMatch(/ok\s+hook pre-commit: strata's shim/);
+    expect(result.stdout).toMatch(/ok\s+hook pre-applypatch: strata's shim/);
     expect(result.stdout).not.toContain('\u001b[');
     // It names the tracked file the attributes cover, not conventional names that do not exist here.
     expect(result.stdout).toMatch(/ok\s+attributes: merge=strata in effect \(README\.md\)\n/);
