@@ -314,6 +314,9 @@ async function readText(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined);
 }
 
+/** What goes unchecked where a hook that checks does not run (the others replay, and only report). */
+const UNCHECKED: Readonly<Record<string, string>> = { 'pre-commit': 'commits', 'pre-applypatch': 'patches git am applies' };
+
 async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
   const checks: Check[] = [];
   const shown = repo.top && !relative(repo.top, repo.hooks).startsWith('..') ? relative(repo.top, repo.hooks) : repo.hooks;
@@ -331,6 +334,7 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
   for (const hook of HOOK_NAMES) {
     const path = join(repo.hooks, hook);
     const name = `hook ${hook}`;
+    const unchecked = UNCHECKED[hook];
     const text = await readText(path);
     const backupExists = existsSync(path + BACKUP_SUFFIX);
     if (text === undefined) {
@@ -341,7 +345,7 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
         name,
         message: elsewhere
           ? `missing in ${shown}; strata's shim in ${relative(repo.top ?? '', join(defaultDir, hook))} is bypassed because core.hooksPath points elsewhere`
-          : `missing in ${shown}`,
+          : `missing in ${shown}${unchecked ? `: ${unchecked} are not checked` : ''}`,
         fix: 'git strata install',
       });
       continue;
@@ -353,7 +357,7 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
     if (isShim(text)) {
       const target = shimTarget(text);
       if (!target || !(await isExecutable(target.node)) || !existsSync(target.cli)) {
-        checks.push({ status: 'fail', name, message: `strata's shim points to ${target?.node ?? '?'} ${target?.cli ?? '?'}, which no longer exist${hook === 'pre-commit' ? ' (it warns and lets commits through unchecked)' : ''}`, fix: 'git strata install' });
+        checks.push({ status: 'fail', name, message: `strata's shim points to ${target?.node ?? '?'} ${target?.cli ?? '?'}, which no longer exist${unchecked ? ` (it warns and lets ${unchecked} through unchecked)` : ''}`, fix: 'git strata install' });
       } else if (!(['exec', 'source'] as const).some((chain) => renderShim(hook, target, chain) === text)) {
         // An older strata's shim runs, but may skip what this version checks (e.g. deleted files).
         checks.push({ status: 'warn', name, message: "strata's shim, as another version of strata wrote it", fix: 'git strata install' });
@@ -379,7 +383,7 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
     });
   }
   if (missing === HOOK_NAMES.length) {
-    // Collapse four identical warnings into one line.
+    // Collapse a warning per hook into one line.
     const first = checks.findIndex((c) => c.name.startsWith('hook '));
     const bypassed = checks[first]!.message.includes('bypassed');
     const message = `no strata hooks in ${shown}${bypassed ? `; strata's shims in ${relative(repo.top ?? '', defaultDir)} are bypassed because core.hooksPath points elsewhere` : ''}`;

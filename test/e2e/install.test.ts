@@ -448,6 +448,23 @@ function lstatSafe(path: string): boolean {
   }
 }
 
+describe('an install by a strata without the pre-applypatch hook', () => {
+  it('is named by doctor, with what goes unchecked, and completed by install, which leaves the other hooks as they are', () => {
+    const dir = repo();
+    sandbox.strata(dir, ['install']);
+    const hooks = join(dir, '.git/hooks');
+    rmSync(join(hooks, 'pre-applypatch'));
+    const others = snapshot(hooks, HOOKS.filter((h) => h !== 'pre-applypatch'));
+    const doctor = sandbox.strata(dir, ['doctor'], { env: { NO_COLOR: '1' }, allowFail: true }).stdout;
+    expect(doctor).toMatch(/warn\s+hook pre-applypatch: missing in \.git\/hooks: patches git am applies are not checked\n\s+fix: git strata install\n/);
+    const out = sandbox.strata(dir, ['install']).stdout;
+    expect(out).toContain('pre-commit unchanged');
+    expect(out).toContain('pre-applypatch written');
+    expect(snapshot(hooks, HOOKS.filter((h) => h !== 'pre-applypatch'))).toEqual(others);
+    expect(sandbox.strata(dir, ['doctor'], { env: { NO_COLOR: '1' }, allowFail: true }).stdout).toMatch(/ok\s+hook pre-applypatch: strata's shim\n/);
+  });
+});
+
 describe('git strata doctor', () => {
   it('FAILs when files have merge=strata but no driver is registered, and says the fix', () => {
     const dir = repo();
