@@ -74,8 +74,8 @@ function verify(cwd: string, range: string, as: Format): number {
       // The hook may well be installed: these commits got past it, and the hint must not claim otherwise.
       process.stderr.write(
         'hint: fix the files in a new commit and, where a bad commit must not land as it is, rewrite the branch (git rebase -i)\n' +
-          "hint: the pre-commit hook ('git strata install' in each clone) refuses such commits, but only those it runs for: not a commit made with --no-verify or STRATA=0, " +
-          "in a clone without the hook or with an older one ('git strata doctor' tells), nor one git makes without it (a merge that needs no resolving, -s ours included; a cherry-pick or revert; git am; a rebase's commits, which post-rewrite only warns about) or a host's merge button\n",
+          "hint: the pre-commit hook ('git strata install' in each clone) refuses such commits, and pre-applypatch such patches git am applies, but only those they run for: not a commit made with --no-verify or STRATA=0, " +
+          "in a clone without the hooks or with older ones ('git strata doctor' tells), nor one git makes without them (a merge that needs no resolving, -s ours included; a cherry-pick or revert; a rebase's commits, which post-rewrite only warns about) or a host's merge button\n",
       );
     }
   }

@@ -219,7 +219,7 @@ describe('pre-commit hook', () => {
     // offering to install it.
     expect(existsSync(join(repo, '.git', 'hooks', 'pre-commit'))).toBe(true);
     expect(verify.stderr).not.toMatch(/adds the pre-commit hook/);
-    expect(verify.stderr).toMatch(/only those it runs for: not a commit made with --no-verify or STRATA=0, .* -s ours included/);
+    expect(verify.stderr).toMatch(/only those they run for: not a commit made with --no-verify or STRATA=0, .* -s ours included/);
     // A merge that keeps both is clean.
     branch('main-line-2');
     sandbox.write(join(repo, 'README.md'), '# readme, edited\n');
