@@ -194,25 +194,47 @@ export async function readWorkFile(file: WorkFile): Promise<string | undefined> 
   return text;
 }
 
+/** What a writer plans from the files it read: the text to write (none: nothing to write), and its answer. */
+export interface Planned<R> {
+  readonly write: string | undefined;
+  readonly result: R;
+}
+
 /**
  * Reads the file (or `header` when it does not exist), lets `edit` plan the change, and writes the new
- * text atomically if it differs, under the file's lock. The write is made under git's index lock too,
- * as git's own commands write the work tree, so a pull's merge cannot write the file right after it and
- * drop the change. The read and the plan come before that lock (planning an edit of a 10k-entry file
- * takes a few hundred milliseconds, and a git command that starts while the lock is held fails); if git
- * wrote the file or the index meanwhile, or the plan was refused, the file is read and the edit planned
- * again under the lock: a merge result written in between is not dropped, and a refusal stands only if
- * the file as git left it earns it. A file with a merge conflict is refused.
+ * text atomically if it differs, as writePlanned writes. A file with a merge conflict is refused.
  */
 export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R, options: IndexLockOptions = {}): Promise<R> {
-  const { dir, index } = await lockPaths(cwd);
-  const change = async (held?: Held): Promise<R> => {
-    const seen = stamps(file.path, index);
-    let planned: R | undefined;
-    try {
+  return writePlanned(
+    cwd,
+    file,
+    async () => {
       const before = await readWorkFile(file);
-      planned = edit(before ?? header);
-      if (planned.text === before) return planned;
+      const result = edit(before ?? header);
+      return { write: result.text === before ? undefined : result.text, result };
+    },
+    options,
+  );
+}
+
+/**
+ * Lets `plan` read the file (and whatever else it needs) and plan a write, and makes the write
+ * atomically, under the file's lock. The write is made under git's index lock too, as git's own commands
+ * write the work tree, so a pull's merge cannot write the file right after it and drop the change. The
+ * plan comes before that lock (planning an edit of a 10k-entry file takes a few hundred milliseconds,
+ * and a git command that starts while the lock is held fails); if git wrote the file or the index
+ * meanwhile, or the plan was refused, it is made again under the lock: a merge result written in between
+ * is not dropped, and a refusal stands only if the file as git left it earns it.
+ */
+export async function writePlanned<R>(cwd: string, file: WorkFile, plan: () => Promise<Planned<R>>, options: IndexLockOptions = {}): Promise<R> {
+  const { dir, index } = await lockPaths(cwd);
+  const watched = [file.path, index];
+  const change = async (held?: Held): Promise<R> => {
+    const seen = stamps(watched);
+    let planned: Planned<R> | undefined;
+    try {
+      planned = await plan();
+      if (planned.write === undefined) return planned.result;
     } catch {
       // Said, if it still holds, from the file as it is under the lock: read while git wrote it, the
       // file may have been half written, or a task still missing that the merge brings.
@@ -223,17 +245,13 @@ export async function editFile<R extends { text: string }>(cwd: string, file: Wo
       index,
       file.rel,
       async () => {
-        let result = planned;
-        if (result === undefined || stamps(file.path, index) !== seen) {
-          const current = await readWorkFile(file);
-          result = edit(current ?? header);
-          if (result.text === current) return result;
-        }
+        const { write, result } = planned === undefined || stamps(watched) !== seen ? await plan() : planned;
+        if (write === undefined) return result;
         // What git wrote meanwhile may be a link out of the work tree (a pull that brought one): refused
         // here as workFile refuses it, since the write follows links.
         await refuseLinkOutside(file.top, file.path, file.rel);
         await mkdir(dirname(file.path), { recursive: true });
-        publish(file.path, result.text, () => held?.assertHeld());
+        publish(file.path, write, () => held?.assertHeld());
         return result;
       },
       options,
@@ -247,11 +265,11 @@ export async function editFile<R extends { text: string }>(cwd: string, file: Wo
 }
 
 /**
- * What changes whenever something writes the file or git writes the index (git renames a new index
- * into place, so its inode changes too): equal before a read and under the lock, nothing wrote either
- * in between, so the edit planned from that read (and the unmerged check, which read the index) holds.
+ * What changes whenever something writes one of `paths` — the file, the index (git renames a new index
+ * into place, so its inode changes too): equal before a read and under the lock, nothing wrote any of
+ * them in between, so the plan made from that read (and the unmerged check, which read the index) holds.
  */
-function stamps(path: string, index: string): string {
+function stamps(paths: readonly string[]): string {
   const of = (p: string): string => {
     try {
       const st = statSync(p, { bigint: true });
@@ -260,7 +278,7 @@ function stamps(path: string, index: string): string {
       return 'none';
     }
   };
-  return `${of(path)} ${of(index)}`;
+  return paths.map(of).join(' ');
 }
 
 /**
