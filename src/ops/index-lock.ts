@@ -8,6 +8,7 @@
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StrataError } from '../core/errors.js';
+import { gitTry } from '../git/exec.js';
 
 /** How long a writer waits for a git command to end: a pull's merge takes seconds at most. */
 const WAIT_MS = 30_000;
@@ -99,5 +100,23 @@ async function acquire(lock: string, what: string, waitMs: number): Promise<void
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, waitMs - waited) * (0.5 + Math.random() / 2)));
     delay = Math.min(delay * 1.5, 100);
+  }
+}
+
+/**
+ * Runs a git command in `top` that takes the index lock itself (`git add`, `update-index`), again while
+ * it fails on the lock (up to 30 s): a writer in this clone holds the lock for its write (milliseconds),
+ * a git command for its step. Any other failure throws at once.
+ */
+export async function gitOnIndex(top: string, args: readonly string[]): Promise<string> {
+  const start = Date.now();
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    const result = await gitTry(top, args);
+    if (result.exitCode === 0) return result.stdout;
+    // The lock's path is in git's message in every language.
+    if (!/index\.lock/.test(result.stderr) || Date.now() - start > WAIT_MS) {
+      throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

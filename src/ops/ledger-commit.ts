@@ -14,6 +14,7 @@ import { LEDGER_PATH } from '../core/replay/write.js';
 import { gitTry } from '../git/exec.js';
 import { mergeHeadsIn, stoppedOperation } from '../git/operation.js';
 
+import { gitOnIndex } from './index-lock.js';
 import { REPLAY_ACTIVE_ENV } from './probe.js';
 
 export { REPLAY_ACTIVE_ENV };
@@ -197,29 +198,13 @@ async function gitTryEnv(repo: Repo, args: string[]): Promise<{ exitCode: number
 export async function advanceHead(repo: Repo, c: LedgerCommit, reason: string): Promise<boolean> {
   const moved = await gitTry(repo.top, ['update-ref', '-m', `strata: ${reason}`, 'HEAD', c.commit, c.parent]);
   if (moved.exitCode !== 0) return false;
-  await runOnIndex(repo, ['update-index', '--add', '--cacheinfo', `100644,${c.blob},${LEDGER_PATH}`]);
+  // Once HEAD has moved these must not be given up on while a writer or a git command holds the index
+  // lock (gitOnIndex runs them again): the index and the work tree would keep the ledger as it was before
+  // the record, and the next commit would take the record out.
+  await gitOnIndex(repo.top, ['update-index', '--add', '--cacheinfo', `100644,${c.blob},${LEDGER_PATH}`]);
   await mkdir(dirname(join(repo.top, LEDGER_PATH)), { recursive: true });
-  await runOnIndex(repo, ['checkout-index', '-f', '--', LEDGER_PATH]);
+  await gitOnIndex(repo.top, ['checkout-index', '-f', '--', LEDGER_PATH]);
   return true;
-}
-
-/**
- * `run` for a command that takes the index lock, once HEAD has moved: a writer in this clone holds the
- * lock for its write (milliseconds), and a git command for its step, so the command is run again while
- * it fails on the lock (up to 30 s). Given up on, the index and the work tree would keep the ledger as
- * it was before the record, and the next commit would take the record out.
- */
-async function runOnIndex(repo: Repo, args: string[]): Promise<string> {
-  const start = Date.now();
-  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    const result = await gitTry(repo.top, args);
-    if (result.exitCode === 0) return result.stdout;
-    // The lock's path is in git's message in every language.
-    if (!/index\.lock/.test(result.stderr) || Date.now() - start > 30_000) {
-      throw new StrataError('GIT_FAILED', `git ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }
 
 export interface Remote {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StrataError } from '../../src/core/errors.js';
 import { LEDGER_PATH } from '../../src/core/replay/write.js';
 import { advanceHead, buildLedgerCommit } from '../../src/ops/ledger-commit.js';
+import { gitOnIndex } from '../../src/ops/index-lock.js';
 import { editFile, workFile } from '../../src/ops/workfile.js';
 import { CLI, ROOT, type RunResult, type Sandbox, makeRemoteWithClones, makeSandbox } from '../helpers/git.js';
 
@@ -289,5 +290,22 @@ describe('a ledger record while a writer holds index.lock', () => {
     // Without the retry, the index kept the ledger without the record: the next commit took it out.
     expect(sandbox.git(repo, ['status', '--porcelain']).stdout).toBe('');
     expect(readFileSync(join(repo, LEDGER_PATH), 'utf8')).toBe('# Ledger\n- a record\n');
+  });
+});
+
+describe('a git command that takes the index lock, run by strata (gitOnIndex)', () => {
+  it('is run again while a writer holds index.lock, and fails at once on anything else', async () => {
+    const repo = join(sandbox.dir, 'on-index');
+    sandbox.git(sandbox.dir, ['init', '-q', repo]);
+    writeFileSync(join(repo, 'NOTES.md'), '# Notes\n');
+    writeFileSync(join(repo, '.git/index.lock'), '');
+    setTimeout(() => rmSync(join(repo, '.git/index.lock')), 400);
+    const started = Date.now();
+    await gitOnIndex(repo, ['add', '--', 'NOTES.md']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(sandbox.git(repo, ['diff', '--cached', '--name-only']).stdout).toBe('NOTES.md\n');
+    const error = await gitOnIndex(repo, ['add', '--', 'MISSING.md']).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(StrataError);
+    expect((error as StrataError).message).toMatch(/^git add -- MISSING\.md failed: .*MISSING\.md/);
   });
 });
