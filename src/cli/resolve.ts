@@ -3,11 +3,12 @@
 // Pipeline per file: read the three versions (index stages; a merge in progress whose file was staged
 // with its markers: the merge's commits; else the conflict markers in the file) →
 // type → merge (core) → check nothing was lost → write atomically → `git add` when clean.
-// Whatever fails, the file stays as it was.
+// Whatever fails, the file stays as it was. The write is made as the writers make theirs (writePlanned):
+// under the file's lock and git's index lock, planned again if the file or the index changed since they
+// were read, never through a link out of the work tree; `git add` runs once the locks are released.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { StrataError } from '../core/errors.js';
 import { mergeFile } from '../core/merge/file.js';
 import { conflictSamples, endingAsStaged, hasConflict, lostEntries, splitConflicts } from '../core/resolve.js';
@@ -20,13 +21,13 @@ import {
   committedMarkersBase,
   decodeUtf8,
   mergeInProgress,
-  stage,
   strataTypes,
   trackedPaths,
   unmergedPaths,
 } from '../git/conflicts.js';
 import { gitConflictStyle, gitLineMerge } from '../git/line-merge.js';
-import { repoTop } from '../ops/workfile.js';
+import { gitOnIndex } from '../ops/index-lock.js';
+import { repoTop, writePlanned } from '../ops/workfile.js';
 import { command, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { guarded } from './guard.js';
@@ -37,6 +38,15 @@ interface Options {
 }
 
 type Outcome = 'resolved' | 'conflicted' | 'skipped';
+
+interface Resolution {
+  readonly outcome: Outcome;
+  readonly message: string;
+  /** The text to write, if any. */
+  readonly write?: string;
+  /** `git add` the file once it is written. */
+  readonly stage?: boolean;
+}
 
 interface Versions {
   readonly base: string;
@@ -96,8 +106,27 @@ async function mergeStages(top: string, rel: string, merge: MergeInProgress | un
   return { ...(base ? { base } : {}), ...(ours ? { ours } : {}), ...(theirs ? { theirs } : {}) };
 }
 
-async function resolveOne(top: string, rel: string, stages: Stages | undefined, type: string, dryRun: boolean, merge?: MergeInProgress): Promise<{ outcome: Outcome; message: string }> {
+/**
+ * Resolves one file: plans from the file and the index as they are, then writes as the writers do
+ * (writePlanned, which plans again under the locks if either changed meanwhile), then stages it.
+ */
+async function resolveOne(top: string, rel: string, type: string, dryRun: boolean): Promise<Resolution> {
+  const plan = async () => {
+    const planned = await planResolve(top, rel, type, dryRun);
+    return { write: planned.write, result: planned };
+  };
+  // A dry run writes nothing, so it takes no lock.
+  const resolution = dryRun ? (await plan()).result : await writePlanned(top, { top, path: join(top, rel), rel }, plan);
+  // git add takes the index lock itself: after writePlanned released it, and again while a writer (or
+  // a git command) holds it.
+  if (resolution.stage) await gitOnIndex(top, ['add', '--', rel]);
+  return resolution;
+}
+
+/** What resolving `rel` takes, read from the file, its index stages and the merge in progress now. */
+async function planResolve(top: string, rel: string, type: string, dryRun: boolean): Promise<Resolution> {
   const path = join(top, rel);
+  const stages = (await unmergedPaths(top, [rel])).get(rel);
   const text = await readWorkTree(path);
   if (text === undefined) return stages ? { outcome: 'conflicted', message: 'missing from the work tree: resolve by hand with git add or git rm' } : { outcome: 'skipped', message: 'no such file' };
   if (text === null) {
@@ -107,7 +136,7 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
 
   let versions: Versions | string;
   // Markers but no stages during a merge (the file was staged with git add): the merge's own commits.
-  const fromMerge = !stages && hasConflict(text, type) ? await mergeStages(top, rel, merge, type) : undefined;
+  const fromMerge = !stages && hasConflict(text, type) ? await mergeStages(top, rel, await mergeInProgress(top), type) : undefined;
   if (stages) {
     versions = fromStages(top, stages, text, type);
   } else if (fromMerge !== undefined && typeof fromMerge !== 'string') {
@@ -150,14 +179,12 @@ async function resolveOne(top: string, rel: string, stages: Stages | undefined, 
   }
   const what = `${type} via ${result.method}, from ${versions.from}`;
   if (result.conflicts > 0) {
-    if (result.conflicts < versions.regions && !dryRun) await writeFileAtomic(path, result.text);
-    const narrowed = result.conflicts < versions.regions ? ` (narrowed from ${versions.regions}, written)` : ' (no fewer than the file has: the file is left as it was)';
-    return { outcome: 'conflicted', message: `${result.conflicts} conflict(s) left${narrowed} (${what}): edit the file, then git add ${rel}` };
+    const fewer = result.conflicts < versions.regions;
+    const narrowed = fewer ? ` (narrowed from ${versions.regions}, written)` : ' (no fewer than the file has: the file is left as it was)';
+    return { outcome: 'conflicted', message: `${result.conflicts} conflict(s) left${narrowed} (${what}): edit the file, then git add ${rel}`, ...(fewer && !dryRun ? { write: result.text } : {}) };
   }
   if (dryRun) return { outcome: 'resolved', message: `would resolve (${what})` };
-  if (result.text !== text) await writeFileAtomic(path, result.text);
-  await stage(top, rel);
-  return { outcome: 'resolved', message: `resolved (${what}), staged` };
+  return { outcome: 'resolved', message: `resolved (${what}), staged`, ...(result.text !== text ? { write: result.text } : {}), stage: true };
 }
 
 /** The paths to resolve, relative to the top level. */
@@ -222,7 +249,7 @@ export async function run(args: string[]): Promise<number> {
     for (const rel of paths) {
       let outcome: { outcome: Outcome; message: string };
       try {
-        outcome = await resolveOne(top, rel, unmerged.get(rel), types.get(rel) ?? 'markdown', options.dryRun === true, merge);
+        outcome = await resolveOne(top, rel, types.get(rel) ?? 'markdown', options.dryRun === true);
       } catch (error) {
         outcome = { outcome: 'conflicted', message: `failed (${(error as Error).message}); left as it was` };
       }

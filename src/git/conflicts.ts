@@ -14,9 +14,9 @@ export interface Stages {
   readonly theirs?: string;
 }
 
-/** Unmerged paths (relative to the top level) and their stages, from `git ls-files -u`. */
-export async function unmergedPaths(top: string): Promise<Map<string, Stages>> {
-  const out = await git(top, ['ls-files', '-u', '-z', '--full-name']);
+/** Unmerged paths (relative to the top level) and their stages, from `git ls-files -u`; only those in `only`, if given. */
+export async function unmergedPaths(top: string, only?: readonly string[]): Promise<Map<string, Stages>> {
+  const out = await git(top, ['ls-files', '-u', '-z', '--full-name', ...(only ? ['--', ...only.map((path) => `:(top,literal)${path}`)] : [])]);
   const paths = new Map<string, { base?: string; ours?: string; theirs?: string }>();
   for (const record of out.split('\0')) {
     const m = /^(\d+) ([0-9a-f]+) ([123])\t(.*)$/s.exec(record);
@@ -65,11 +65,6 @@ export async function strataTypes(top: string, paths: readonly string[]): Promis
 /** Every tracked path (relative to the top level). */
 export async function trackedPaths(top: string): Promise<string[]> {
   return (await git(top, ['ls-files', '-z', '--full-name'])).split('\0').filter(Boolean);
-}
-
-/** Stages the resolved file, which clears its unmerged entries. */
-export async function stage(top: string, path: string): Promise<void> {
-  await git(top, ['add', '--', path]);
 }
 
 /**

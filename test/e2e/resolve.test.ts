@@ -1,11 +1,12 @@
 // `git strata resolve` repairs what a merge without the strata driver left behind: unmerged index
 // entries (a clone without strata installed) and conflict markers that someone committed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { endingAsStaged, lostEntries, splitConflicts } from '../../src/core/resolve.js';
-import { CLI, makeRemoteWithClones, makeSandbox, type Sandbox } from '../helpers/git.js';
+import { CLI, makeRemoteWithClones, makeSandbox, type RunResult, type Sandbox } from '../helpers/git.js';
 import { merge } from '../helpers/merge.js';
 
 const T = (min: number): string => `2026-11-27T10:${String(min).padStart(2, '0')}:00.000Z`;
@@ -275,6 +276,118 @@ describe('git strata resolve', () => {
     expect(after).toContain('in React');
     expect(after).toContain('in Vue');
     expect(sandbox.git(dir, ['ls-files', '-u', 'QUEUE.md']).stdout).not.toBe('');
+  });
+});
+
+describe('git strata resolve and the locks the writers take', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const indexLock = (): string => join(dir, '.git/index.lock');
+
+  beforeEach(() => {
+    sandbox = makeSandbox('strata-resolve-lock-');
+    ({ x: dir } = makeRemoteWithClones(sandbox, ['x'], { install: false, files: { 'QUEUE.md': QUEUE, 'HEARTBEAT.md': HEARTBEAT } }) as { x: string });
+  });
+  afterEach(() => sandbox.cleanup());
+
+  /** `git strata resolve ARGS` started in the background, and its stderr so far. */
+  function resolveInBackground(args: string[]): { running: () => boolean; stderr: () => string; done: Promise<RunResult> } {
+    const child = spawn(process.execPath, [CLI, 'resolve', ...args], { cwd: dir, env: sandbox.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<RunResult>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status: status ?? 128, stdout, stderr }));
+    });
+    return { running: () => child.exitCode === null && child.signalCode === null, stderr: () => stderr, done };
+  }
+
+  /** Until the command says it waits for index.lock: it has read the file and planned its write. */
+  async function waiting(run: { running: () => boolean; stderr: () => string }): Promise<void> {
+    for (const until = Date.now() + 20_000; !run.stderr().includes('waiting'); await sleep(20)) {
+      if (Date.now() > until || !run.running()) throw new Error(`no word of waiting: ${run.stderr()}`);
+    }
+  }
+
+  it('waits for a git command holding index.lock, writes nothing meanwhile, then resolves and stages', async () => {
+    driverlessMerge();
+    const before = sandbox.read(join(dir, 'QUEUE.md'));
+    writeFileSync(indexLock(), '');
+    const run = resolveInBackground(['QUEUE.md']);
+    try {
+      await waiting(run);
+      await sleep(300);
+      expect(run.running()).toBe(true);
+      expect(sandbox.read(join(dir, 'QUEUE.md'))).toBe(before);
+    } finally {
+      rmSync(indexLock(), { force: true });
+    }
+    const result = await run.done;
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^QUEUE\.md: resolved \(queue via .*\), staged$/m);
+    expect(sandbox.read(join(dir, 'QUEUE.md'))).not.toContain('<<<<<<<');
+    expect(sandbox.git(dir, ['ls-files', '-u', 'QUEUE.md']).stdout).toBe('');
+    expect(existsSync(indexLock())).toBe(false);
+  });
+
+  it('plans again on what was written while it waited, and leaves a hand resolution made meanwhile', async () => {
+    driverlessMerge();
+    writeFileSync(indexLock(), '');
+    const run = resolveInBackground(['QUEUE.md']);
+    // Resolved by hand (say, by a `git checkout --theirs` that held the lock) after resolve read the file.
+    const byHand = `${sandbox.git(dir, ['show', ':3:QUEUE.md']).stdout}- [ ] [seq:9] [id:h9h9h9h9h9] [agent:me] by hand\n`;
+    try {
+      await waiting(run);
+      writeFileSync(join(dir, 'QUEUE.md'), byHand);
+    } finally {
+      rmSync(indexLock(), { force: true });
+    }
+    const result = await run.done;
+    expect(result.status, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/^QUEUE\.md: no conflict markers and changed since the merge \(resolved by hand\?\)/m);
+    expect(sandbox.read(join(dir, 'QUEUE.md'))).toBe(byHand);
+    expect(sandbox.git(dir, ['ls-files', '-u', 'QUEUE.md']).stdout).not.toBe('');
+  });
+
+  it('plans again on the index as it is under the lock: a file staged meanwhile is merged from the merge in progress', async () => {
+    driverlessMerge();
+    writeFileSync(indexLock(), '');
+    const run = resolveInBackground(['HEARTBEAT.md']);
+    try {
+      await waiting(run);
+      // `git add HEARTBEAT.md`, markers and all, run after resolve read the index, done as git does it:
+      // the new index written under the lock, then renamed into place.
+      const scratch = join(sandbox.dir, 'scratch-index');
+      copyFileSync(join(dir, '.git/index'), scratch);
+      const added = spawnSync('git', ['add', 'HEARTBEAT.md'], { cwd: dir, env: { ...sandbox.env, GIT_INDEX_FILE: scratch }, encoding: 'utf8' });
+      expect(added.status, added.stderr).toBe(0);
+      copyFileSync(scratch, indexLock());
+      renameSync(indexLock(), join(dir, '.git/index'));
+    } finally {
+      rmSync(indexLock(), { force: true });
+    }
+    const result = await run.done;
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    // Not from the index stages it read first: they are gone.
+    expect(result.stdout).toMatch(/^HEARTBEAT\.md: resolved \(heartbeat via .*, from the merge in progress: its merge base, HEAD and MERGE_HEAD\), staged$/m);
+    expect(sandbox.read(join(dir, 'HEARTBEAT.md'))).not.toContain('<<<<<<<');
+    expect(sandbox.git(dir, ['diff', '--name-only', '--', 'HEARTBEAT.md']).stdout).toBe('');
+  });
+
+  it('refuses to write through a symlink that leads out of the work tree, as the writers do', () => {
+    // A markdown file with diff3 markers that merge cleanly, reached through a link out of the repository.
+    const outside = join(sandbox.dir, 'outside.md');
+    const conflicted = '# Notes\n\n- a\n<<<<<<< ours\n- b\n||||||| base\n=======\n- c\n>>>>>>> theirs\n';
+    writeFileSync(outside, conflicted);
+    symlinkSync('../outside.md', join(dir, 'LINKED.md'));
+    const result = sandbox.strata(dir, ['resolve', 'LINKED.md'], { allowFail: true });
+    expect(result.status, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/^LINKED\.md: failed \(LINKED\.md is a symlink to .*outside\.md, outside the repository .*\); left as it was$/m);
+    expect(readFileSync(outside, 'utf8')).toBe(conflicted);
+    // The same file inside the work tree resolves (so the refusal above is the link's).
+    writeFileSync(join(dir, 'INSIDE.md'), conflicted);
+    expect(sandbox.strata(dir, ['resolve', 'INSIDE.md'], { allowFail: true }).stdout).toMatch(/^INSIDE\.md: resolved/m);
   });
 });
 
