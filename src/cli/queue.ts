@@ -68,8 +68,13 @@ function dependsArg(value: string | undefined): string[] {
   return value.split(/[\s,]+/).filter(Boolean);
 }
 
-async function liveness(cwd: string, file: string | undefined): Promise<Liveness> {
-  const hb = await workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat', '--heartbeats');
+/** The heartbeat file the leases are read from: `--heartbeats`, else HEARTBEAT.md (or the one heartbeat file). */
+function heartbeatFile(cwd: string, file: string | undefined): Promise<WorkFile> {
+  return workFile(cwd, file, HEARTBEAT_FILE, 'heartbeat', '--heartbeats');
+}
+
+/** The leases in the heartbeat file as it is now, and the time now. */
+async function liveness(hb: WorkFile): Promise<Liveness> {
   return { leases: leases((await readWorkFile(hb)) ?? ''), now: now(), file: hb.rel };
 }
 
@@ -120,7 +125,13 @@ async function runAdd(args: string[]): Promise<number> {
 }
 
 /** An edit of one task: the file's text, the task's seq, a fresh stamp and the file's path → result. */
-type TaskEdit = (text: string, seq: number, stamp: string, file: string) => EditResult;
+type TaskEdit = (text: string, seq: number, stamp: string, file: string) => EditResult | Promise<EditResult>;
+
+/** What a task edit needs: the edit, and the other files it reads (each time it is planned) to decide. */
+interface Prepared {
+  readonly edit: TaskEdit;
+  readonly reads?: readonly WorkFile[];
+}
 
 /** The stamps an edit of task `seq` must come after, and why (see clock.ts `tick`). */
 interface After {
@@ -129,23 +140,31 @@ interface After {
 }
 
 /**
- * claim, checkpoint and done: parse, read the seq, let `prepare` gather what the edit needs (outside
- * the file's lock), then edit the queue file under its lock and report.
+ * claim, checkpoint and done: parse, read the seq, let `prepare` gather what the edit needs that a
+ * write cannot change (the agent, which heartbeat file), then edit the queue file under its lock and
+ * report. What the edit decides on — the queue, the leases — it reads when it is planned, and again
+ * under the lock if any of those files changed meanwhile (editFile).
  */
-async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, options: Common, operands: string[]) => TaskEdit | Promise<TaskEdit>, after?: After): Promise<number> {
+async function runTaskEdit(p: Command, args: string[], prepare: (cwd: string, options: Common, operands: string[]) => Prepared | Promise<Prepared>, after?: After): Promise<number> {
   const parsed = parse<Common>(p, args);
   if (typeof parsed === 'number') return parsed;
   const { options, operands } = parsed;
   const cwd = process.cwd();
   const ref = taskArg(operands[0]);
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
-  const edit = await prepare(cwd, options, operands);
+  const { edit, reads = [] } = await prepare(cwd, options, operands);
   const warnings: string[] = [];
   // The task is looked up in the text under the lock: a seq or an id, as the file has it now.
-  const result = await editFile(cwd, file, HEADER, (text) => {
-    const seq = resolveTask(text, ref, file.rel);
-    return edit(text, seq, stamp(text, file, warnings, after?.stamps(text, seq), after?.why), file.rel);
-  });
+  const result = await editFile(
+    cwd,
+    file,
+    HEADER,
+    (text) => {
+      const seq = resolveTask(text, ref, file.rel);
+      return edit(text, seq, stamp(text, file, warnings, after?.stamps(text, seq), after?.why), file.rel);
+    },
+    { reads: reads.map((read) => read.path) },
+  );
   return report(result, options.json, file, warnings);
 }
 
@@ -155,8 +174,9 @@ function runClaim(args: string[]): Promise<number> {
     .option('--heartbeats <path>', `heartbeat file for leases (default ${HEARTBEAT_FILE})`);
   return runTaskEdit(p, args, async (cwd, options) => {
     const agent = await agentName(cwd, options.agent);
-    const live = await liveness(cwd, options.heartbeats);
-    return (text, seq, at, rel) => claim(text, seq, agent, at, live, rel);
+    // The leases are read with the queue, so a heartbeat that lands before the claim is written counts.
+    const hb = await heartbeatFile(cwd, options.heartbeats);
+    return { edit: async (text, seq, at, rel) => claim(text, seq, agent, at, await liveness(hb), rel), reads: [hb] };
   });
 }
 
@@ -164,13 +184,15 @@ function runCheckpoint(args: string[]): Promise<number> {
   const p = program('checkpoint', "append a note to a task's checkpoint log (task by seq or id)", ['<task>', '<text...>']).option('--agent <name>', 'the agent logging (warned if it lost its claim on the task)');
   return runTaskEdit(p, args, async (cwd, options, operands) => {
     const agent = await agentName(cwd, options.agent).catch(() => undefined);
-    return (text, seq, at, rel) => {
-      const result = checkpoint(text, seq, operands.slice(1).join(' '), at, rel);
-      const holder = agent === undefined ? undefined : lostClaim(text, seq, agent);
-      if (holder !== undefined) {
-        process.stderr.write(`strata: warning: ${agent} lost the claim on ${seq} to ${holder} (a merge kept the earlier claim); the checkpoint is logged, but ${holder} holds the task\n`);
-      }
-      return result;
+    return {
+      edit: (text, seq, at, rel) => {
+        const result = checkpoint(text, seq, operands.slice(1).join(' '), at, rel);
+        const holder = agent === undefined ? undefined : lostClaim(text, seq, agent);
+        if (holder !== undefined) {
+          process.stderr.write(`strata: warning: ${agent} lost the claim on ${seq} to ${holder} (a merge kept the earlier claim); the checkpoint is logged, but ${holder} holds the task\n`);
+        }
+        return result;
+      },
     };
   });
 }
@@ -183,8 +205,9 @@ function runDone(args: string[]): Promise<number> {
   return runTaskEdit(p, args, async (cwd, options) => {
     // Without a name (no --agent, STRATA_AGENT or user.name) only an unclaimed or expired task is done.
     const agent = await agentName(cwd, options.agent).catch(() => undefined);
-    const by = { agent, liveness: await liveness(cwd, options.heartbeats), force: options.force === true };
-    return (text, seq, at, rel) => done(text, seq, at, rel, by);
+    // The leases are read with the queue, as for claim.
+    const hb = await heartbeatFile(cwd, options.heartbeats);
+    return { edit: async (text, seq, at, rel) => done(text, seq, at, rel, { agent, liveness: await liveness(hb), force: options.force === true }), reads: [hb] };
   }, { stamps: dependencyDoneStamps, why: 'a task is done after its dependencies, and check refuses one done before them' });
 }
 
@@ -205,7 +228,7 @@ async function runNext(args: string[]): Promise<number> {
   const file = await workFile(cwd, options.file, QUEUE_FILE, 'queue');
   // The agent whose claims count as its own, named as every queue command names it.
   const agent = await agentName(cwd, options.agent).catch(() => undefined);
-  const ready = next((await readWorkFile(file)) ?? '', agent, await liveness(cwd, options.heartbeats));
+  const ready = next((await readWorkFile(file)) ?? '', agent, await liveness(await heartbeatFile(cwd, options.heartbeats)));
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ready, null, 2)}\n`);
   } else if (ready.length === 0) {

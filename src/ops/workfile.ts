@@ -200,17 +200,26 @@ export interface Planned<R> {
   readonly result: R;
 }
 
+export interface PlanOptions extends IndexLockOptions {
+  /**
+   * Other files (absolute paths) the plan reads and decides on (the leases `queue claim` reads): one
+   * written meanwhile makes the plan be made again under the lock, as the file itself and the index do.
+   */
+  readonly reads?: readonly string[];
+}
+
 /**
  * Reads the file (or `header` when it does not exist), lets `edit` plan the change, and writes the new
- * text atomically if it differs, as writePlanned writes. A file with a merge conflict is refused.
+ * text atomically if it differs, as writePlanned writes. A file with a merge conflict is refused. What
+ * else `edit` reads to decide, it reads itself (each time it plans), and names in `options.reads`.
  */
-export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R, options: IndexLockOptions = {}): Promise<R> {
+export async function editFile<R extends { text: string }>(cwd: string, file: WorkFile, header: string, edit: (text: string) => R | Promise<R>, options: PlanOptions = {}): Promise<R> {
   return writePlanned(
     cwd,
     file,
     async () => {
       const before = await readWorkFile(file);
-      const result = edit(before ?? header);
+      const result = await edit(before ?? header);
       return { write: result.text === before ? undefined : result.text, result };
     },
     options,
@@ -223,12 +232,13 @@ export async function editFile<R extends { text: string }>(cwd: string, file: Wo
  * write the work tree, so a pull's merge cannot write the file right after it and drop the change. The
  * plan comes before that lock (planning an edit of a 10k-entry file takes a few hundred milliseconds,
  * and a git command that starts while the lock is held fails); if git wrote the file or the index
- * meanwhile, or the plan was refused, it is made again under the lock: a merge result written in between
- * is not dropped, and a refusal stands only if the file as git left it earns it.
+ * meanwhile (or something wrote one of the other files the plan `reads`), or the plan was refused, it is
+ * made again under the lock: a merge result written in between is not dropped, a decision is made on
+ * what is there when the write is made, and a refusal stands only if the file as git left it earns it.
  */
-export async function writePlanned<R>(cwd: string, file: WorkFile, plan: () => Promise<Planned<R>>, options: IndexLockOptions = {}): Promise<R> {
+export async function writePlanned<R>(cwd: string, file: WorkFile, plan: () => Promise<Planned<R>>, options: PlanOptions = {}): Promise<R> {
   const { dir, index } = await lockPaths(cwd);
-  const watched = [file.path, index];
+  const watched = [file.path, ...(options.reads ?? []), index];
   const change = async (held?: Held): Promise<R> => {
     const seen = stamps(watched);
     let planned: Planned<R> | undefined;
@@ -265,9 +275,10 @@ export async function writePlanned<R>(cwd: string, file: WorkFile, plan: () => P
 }
 
 /**
- * What changes whenever something writes one of `paths` — the file, the index (git renames a new index
- * into place, so its inode changes too): equal before a read and under the lock, nothing wrote any of
- * them in between, so the plan made from that read (and the unmerged check, which read the index) holds.
+ * What changes whenever something writes one of `paths` — the file, the other files the plan reads, the
+ * index (git renames a new index into place, so its inode changes too): equal before a read and under
+ * the lock, nothing wrote any of them in between, so the plan made from that read (and the unmerged
+ * check, which read the index) holds.
  */
 function stamps(paths: readonly string[]): string {
   const of = (p: string): string => {

@@ -2,6 +2,7 @@
 // with conflict markers holds two versions at once, so every command that reads or writes it refuses,
 // naming the file, the line of the first marker and `git strata resolve`.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRemoteWithClones, makeSandbox, type RunResult, type Sandbox } from '../helpers/git.js';
@@ -95,11 +96,21 @@ describe('agent commands on a file a driverless pull left conflicted', () => {
 
   it('claim and next refuse a conflicted heartbeat file too: its leases are two versions at once', () => {
     const line = firstMarker(join(b, 'HEARTBEAT.md'));
-    for (const args of [['queue', 'next', '--file', 'queues/empty.md'], ['queue', 'claim', '3'], ['queue', 'done', '1', '--force']]) {
-      const result = run(b, args, { STRATA_AGENT: 'b' });
-      expect(result.status, args.join(' ')).toBe(1);
-      // claim and done read the leases before they lock the queue.
-      expect(result.stderr, args.join(' ')).toContain(`strata: HEARTBEAT.md:${line}: unresolved merge conflict`);
+    // A queue without a conflict, so that what is refused is the heartbeat file (claim and done read
+    // the leases with the queue, after it: QUEUE.md, conflicted too, would be refused first).
+    const clean = join(b, 'queues/clean.md');
+    const queue = '# Queue\n\n- [ ] [seq:1] [id:clean00001] a task\n';
+    sandbox.write(clean, queue);
+    try {
+      const cases = [['queue', 'next', '--file', 'queues/empty.md'], ['queue', 'claim', '1', '--file', 'queues/clean.md'], ['queue', 'done', '1', '--force', '--file', 'queues/clean.md']];
+      for (const args of cases) {
+        const result = run(b, args, { STRATA_AGENT: 'b' });
+        expect(result.status, args.join(' ')).toBe(1);
+        expect(result.stderr, args.join(' ')).toContain(`strata: HEARTBEAT.md:${line}: unresolved merge conflict`);
+      }
+      expect(sandbox.read(clean)).toBe(queue);
+    } finally {
+      rmSync(clean);
     }
   });
 

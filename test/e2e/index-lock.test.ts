@@ -151,6 +151,28 @@ describe("the writers and git's index lock", () => {
     sandbox.git(a, ['commit', '-qam', 'once']);
   });
 
+  it('plans again when another file the edit decides on was written meanwhile (options.reads)', async () => {
+    const file = await workFile(a, undefined, 'QUEUE.md', 'queue');
+    const other = join(sandbox.dir, 'read-by-the-plan.md');
+    writeFileSync(other, 'first');
+    const seen: string[] = [];
+    await editFile(
+      a,
+      file,
+      '',
+      (text) => {
+        seen.push(readFileSync(other, 'utf8'));
+        // Written after the plan read it, before the write: the plan is made again.
+        if (seen.length === 1) writeFileSync(other, 'second');
+        return { text: `${text}- [ ] [seq:600] [id:cccccccccc] ${seen.at(-1)}\n` };
+      },
+      { reads: [other] },
+    );
+    expect(seen).toEqual(['first', 'second']);
+    expect(readFileSync(file.path, 'utf8')).toMatch(/\[id:cccccccccc\] second\n$/);
+    sandbox.git(a, ['commit', '-qam', 'reads']);
+  });
+
   it('refuses after the wait, says what to do, writes nothing and leaves the lock that is not its own', async () => {
     const file = await workFile(a, undefined, 'QUEUE.md', 'queue');
     const before = readFileSync(file.path, 'utf8');
@@ -269,6 +291,51 @@ describe("the writers and git's index lock", () => {
     expect(child.stdout).not.toContain('survived');
     expect(existsSync(indexLock(a))).toBe(false);
     expect(existsSync(join(a, '.git/strata/locks/QUEUE.md.lock'))).toBe(false);
+  });
+});
+
+describe('claim and done read the leases as they are when they write', () => {
+  // worker claimed the task at 12:00 and beat at 12:00 with a 10 min ttl: at 12:30 its lease has
+  // expired, so another agent may take the task over (claim) or finish it (done) — unless a heartbeat
+  // renews the lease first. One that lands while the command waits for the lock must count.
+  const T = (min: number): string => `2026-11-27T12:${String(min).padStart(2, '0')}:00.000Z`;
+  const queue = `# Queue\n\n- [ ] [seq:1] [id:lease00001] [agent:worker] [claim:worker@${T(0)}] the task\n`;
+  const beat = (min: number): string => `# Heartbeat\n\n- [agent:worker] [at:${T(min)}] [status:busy] [ttl:10m]\n`;
+  let repo: string;
+
+  beforeAll(() => {
+    repo = join(sandbox.dir, 'leases');
+    sandbox.git(sandbox.dir, ['init', '-q', repo]);
+  });
+
+  for (const command of ['claim', 'done'] as const) {
+    it(`${command} refuses a task whose holder's heartbeat was renewed while it waited for the lock`, async () => {
+      writeFileSync(join(repo, 'QUEUE.md'), queue);
+      writeFileSync(join(repo, 'HEARTBEAT.md'), beat(0));
+      writeFileSync(indexLock(repo), '');
+      const run = strata(repo, ['queue', command, 'lease00001', '--agent', 'thief'], { STRATA_NOW: T(30) });
+      try {
+        for (const until = Date.now() + 20_000; !run.stderr().includes('waiting'); await sleep(20)) {
+          if (Date.now() > until || run.child.exitCode !== null) throw new Error(`no word of waiting: ${run.stderr()}`);
+        }
+        // The worker's heartbeat, written (as the heartbeat command writes it) just before the command's turn.
+        writeFileSync(join(repo, 'HEARTBEAT.md'), beat(29));
+      } finally {
+        rmSync(indexLock(repo), { force: true });
+      }
+      const result = await run.done;
+      expect(result.status, result.stdout + result.stderr).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`task 1 is claimed by worker \\(since ${T(0)}\\), whose heartbeat is alive until ${T(39)}`));
+      expect(readFileSync(join(repo, 'QUEUE.md'), 'utf8')).toBe(queue);
+    });
+  }
+
+  it('claim takes an expired lease over when no heartbeat came (the same start, for contrast)', async () => {
+    writeFileSync(join(repo, 'QUEUE.md'), queue);
+    writeFileSync(join(repo, 'HEARTBEAT.md'), beat(0));
+    const result = await strata(repo, ['queue', 'claim', 'lease00001', '--agent', 'thief'], { STRATA_NOW: T(30) }).done;
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(join(repo, 'QUEUE.md'), 'utf8')).toMatch(/\[claim:thief@2026-11-27T12:30:00\.000Z\]/);
   });
 });
 
