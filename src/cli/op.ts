@@ -54,12 +54,22 @@ async function runRequest(args: string[]): Promise<number> {
   const probe = await workFile(cwd, undefined, DEFAULT_OPS_PATH);
   const typed = opsPathsOf(probe.top);
   const file = { ...(await workFile(cwd, options.file, typed[0] ?? DEFAULT_OPS_PATH)), type: 'ops' as const };
-  // The other requests files are read for a key reused with other parameters.
-  const others = await Promise.all(typed.filter((p) => p !== file.rel).map(async (p) => (await readWorkFile({ top: file.top, path: resolve(file.top, p), rel: p, type: 'ops' })) ?? ''));
+  // The other requests files are read for a key reused with other parameters: with the file, each time
+  // the request is planned, so one written while this waits for the lock is seen.
+  const others = typed.filter((p) => p !== file.rel).map((p) => ({ top: file.top, path: resolve(file.top, p), rel: p, type: 'ops' as const }));
   const agent = await agentName(cwd, options.agent);
   const key = options.key ?? `${kind}-${newId(random)}`;
   let at = 0;
-  const result = await editFile(cwd, file, '', (text) => appendRequest(text, others, { kind: kind!, key, args: opArgs, agent, note: options.note ?? '' }, (at = now())));
+  const result = await editFile(
+    cwd,
+    file,
+    '',
+    async (text) => {
+      const texts = await Promise.all(others.map(async (other) => (await readWorkFile(other)) ?? ''));
+      return appendRequest(text, texts, { kind: kind!, key, args: opArgs, agent, note: options.note ?? '' }, (at = now()));
+    },
+    { reads: others.map((other) => other.path) },
+  );
   if (result.clock) for (const note of clockNotes(file.rel, result.clock, at, 'fix the wrong clock (the stamp may stay: strata does not follow it)')) err(`strata: warning: ${note}`);
   if (options.json) {
     out(JSON.stringify({ key, file: file.rel, line: result.line ?? null, changed: result.changed }));

@@ -339,6 +339,34 @@ describe('claim and done read the leases as they are when they write', () => {
   });
 });
 
+describe('op request reads the other requests files as they are when it writes', () => {
+  it('refuses a key another requests file took, with other parameters, while it waited for the lock', async () => {
+    const repo = join(sandbox.dir, 'two-ops');
+    sandbox.git(sandbox.dir, ['init', '-q', repo]);
+    writeFileSync(join(repo, '.gitattributes'), 'OPS.md merge=strata strata=ops\nops/*.md merge=strata strata=ops\n');
+    mkdirSync(join(repo, 'ops'));
+    writeFileSync(join(repo, 'OPS.md'), '# Ops\n');
+    writeFileSync(join(repo, 'ops/b.md'), '# Ops\n');
+    sandbox.git(repo, ['add', '-A']);
+    const other = '# Ops\n\n- [op:deploy-1] [kind:deploy] [agent:b] [at:2026-11-27T12:00:00.000Z] [args:v2]\n';
+    writeFileSync(indexLock(repo), '');
+    const request = strata(repo, ['op', 'request', '--file', 'OPS.md', '--key', 'deploy-1', '--agent', 'a', 'deploy', 'v1']);
+    try {
+      for (const until = Date.now() + 20_000; !request.stderr().includes('waiting'); await sleep(20)) {
+        if (Date.now() > until || request.child.exitCode !== null) throw new Error(`no word of waiting: ${request.stderr()}`);
+      }
+      // Another agent's request with the same key lands in the other file meanwhile.
+      writeFileSync(join(repo, 'ops/b.md'), other);
+    } finally {
+      rmSync(indexLock(repo), { force: true });
+    }
+    const result = await request.done;
+    expect(result.status, result.stdout + result.stderr).not.toBe(0);
+    expect(result.stderr).toContain("op key 'deploy-1' is already used with different parameters (kind:deploy args:v2)");
+    expect(readFileSync(join(repo, 'OPS.md'), 'utf8')).toBe('# Ops\n');
+  });
+});
+
 describe('a ledger record while a writer holds index.lock', () => {
   it('brings the index and the work tree along with HEAD once the lock is gone', async () => {
     const repo = join(sandbox.dir, 'ledger');
