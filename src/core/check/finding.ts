@@ -1,5 +1,6 @@
 // What a check reports: one finding per problem, with a position, the rule that failed, what failed
 // and what to do about it. Findings are data; the shell decides how to print them.
+import { MAX_CLOCK_OFFSET } from '../clock.js';
 
 /** Every rule, with the one line `git strata check --help` and the README show for it. */
 export const RULES = {
@@ -15,6 +16,7 @@ export const RULES = {
   'identity-changed': "an entry's id, seq or agent changed (against the base)",
   'status-regressed': 'a status moved down the lattice open < claimed < done | cancelled, or from done to cancelled (against the base)',
   'heartbeat-backwards': "an agent's heartbeat [at:…] went back in time (against the base)",
+  'stamp-ahead': `a stamp the commit brings more than ${MAX_CLOCK_OFFSET} ahead of the time of the commit, which only a wrong clock writes (against the base)`,
   'fact-edited': 'a fact changed in place instead of being superseded (against the base)',
   'fact-removed': 'a fact deleted (against the base)',
   'ledger-record-changed': 'a ledger record edited or removed (against the base)',

@@ -2,6 +2,7 @@
 // findings out. The shell (check, verify, the pre-commit hook) reads the texts and prints the findings.
 import { type LineCache, entriesOf, parseDoc } from '../entries/scan.js';
 import type { FileType } from '../file-types.js';
+import { checkStampsAhead, latestStamp } from './ahead.js';
 import { checkFacts, checkFactsAgainstBase } from './facts.js';
 import { type Finding, byPosition } from './finding.js';
 import { checkHeartbeat, checkHeartbeatAgainstBase } from './heartbeat.js';
@@ -47,10 +48,17 @@ export interface CheckOptions {
   readonly lines?: LineCache;
   /**
    * When the commit being checked is made (ms since the epoch): the pre-commit hook's clock, each
-   * commit's committer time in verify. A stamp far ahead of it came from a wrong clock, and may be
-   * corrected (heartbeat-backwards). Not now: CI checks a commit later than it was made.
+   * commit's committer time in verify. A stamp far ahead of it came from a wrong clock: the commit may
+   * correct one the base had (heartbeat-backwards), and may not bring one (stamp-ahead). Not now: CI
+   * checks a commit later than it was made.
    */
   readonly time?: number;
+  /**
+   * The file is new against the base (so a `baseText` of undefined means that, not that there is no
+   * base to compare with): every stamp in it is new to the commit. Holds the base versions of the files
+   * of its type the commit deleted, where it may have been moved from (`git mv`), whose stamps are not.
+   */
+  readonly added?: readonly string[];
 }
 
 /**
@@ -96,8 +104,14 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   const doc = parseDoc(text, lines, false);
   const entries = entriesOf(doc);
   const findings = [...rules.single(path, entries), ...tornListItems(path, doc)];
-  if (baseText !== undefined && findConflictMarkers(baseText).length === 0) {
-    findings.push(...rules.againstBase(path, entries, entriesOf(parseDoc(baseText, lines, false)), lineCount(text), opts));
+  const base = baseText === undefined ? undefined : entriesOf(parseDoc(baseText, lines, false));
+  if (base !== undefined && findConflictMarkers(baseText!).length === 0) {
+    findings.push(...rules.againstBase(path, entries, base, lineCount(text), opts));
+  }
+  // Which stamps the commit brings needs its base; a file checked on its own has none to tell.
+  if (opts.time !== undefined && (base !== undefined || opts.added !== undefined)) {
+    const before = [...(base ? [base] : []), ...(opts.added ?? []).map((moved) => entriesOf(parseDoc(moved)))];
+    findings.push(...checkStampsAhead(type, path, entries, latestStamp(type, before), opts.time));
   }
   return findings.sort(byPosition);
 }

@@ -1,0 +1,127 @@
+// stamp-ahead: a commit must not bring a stamp more than the clock bound ahead of its own time. One
+// such stamp (a machine with the wrong year, a hand edit with a typo) is what the bound in clock.ts
+// only mitigates: writers refuse to follow it but warn about it on every write, a heartbeat stamped so
+// does not count, a claim stamped so holds, and where a write must come after it (a fact superseding
+// it, a task done after it) the write is dragged ahead with it. Caught while it is new, it is still
+// the committer's to correct.
+import { MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET_MS, formatAhead, formatStamp, parseStamp } from '../clock.js';
+import { type Entry, type Tag, lineBody, readTags, tagValue } from '../entries/scan.js';
+import type { FileType } from '../file-types.js';
+import type { Finding } from './finding.js';
+
+/**
+ * The tags each type gives a time stamp as its meaning, on an entry's first line and in its log
+ * (checkpoints). A stamp in any other tag (`[due:…]`, a ledger's `[lease:…]`, which lies ahead on
+ * purpose) or in free text is not the clock's.
+ */
+const STAMPED: Partial<Record<FileType, { readonly first: readonly string[]; readonly log: readonly string[] }>> = {
+  queue: { first: ['at', 'claim', 'done'], log: ['at'] },
+  heartbeat: { first: ['at'], log: [] },
+  facts: { first: ['at'], log: [] },
+  ops: { first: ['at'], log: [] },
+  ledger: { first: ['at'], log: [] },
+};
+
+interface Stamped {
+  readonly entry: Entry;
+  /** Index of the line in the entry: 0 the first line, more a log line. */
+  readonly index: number;
+  readonly tag: Tag;
+  readonly stamp: string;
+  readonly ms: number;
+}
+
+/** The stamp a tag's value carries: the whole value, or what follows the `@` of a claim. */
+function stampOf(tag: Tag): string {
+  return tag.key === 'claim' ? tag.value.slice(tag.value.lastIndexOf('@') + 1).trim() : tag.value.trim();
+}
+
+function stampsOf(type: FileType, entries: readonly Entry[]): Stamped[] {
+  const keys = STAMPED[type];
+  if (!keys) return [];
+  const out: Stamped[] = [];
+  const read = (entry: Entry, index: number, tags: readonly Tag[], wanted: readonly string[]): void => {
+    for (const tag of tags) {
+      if (!wanted.includes(tag.key)) continue;
+      const stamp = stampOf(tag);
+      const ms = parseStamp(stamp);
+      // An unreadable stamp is malformed-entry's.
+      if (ms !== undefined) out.push({ entry, index, tag, stamp, ms });
+    }
+  };
+  for (const entry of entries) {
+    read(entry, 0, entry.tags, keys.first);
+    if (keys.log.length === 0) continue;
+    for (let i = 1; i < entry.lines.length; i++) {
+      const line = entry.lines[i]!;
+      if (keys.log.some((key) => line.includes(`[${key}`))) read(entry, i, readTags(lineBody(line)), keys.log);
+    }
+  }
+  return out;
+}
+
+/** The latest stamp (ms) of the base versions, over the tags `stampsOf` reads; -Infinity for none. */
+export function latestStamp(type: FileType, bases: ReadonlyArray<readonly Entry[]>): number {
+  let latest = -Infinity;
+  for (const entries of bases) for (const s of stampsOf(type, entries)) if (s.ms > latest) latest = s.ms;
+  return latest;
+}
+
+/**
+ * Stamps of `entries` more than MAX_CLOCK_OFFSET_MS ahead of `time`, the time of the commit, that the
+ * commit brings. A stamp the base already had is not this commit's doing; nor is one at most the bound
+ * past the base's latest stamp (`latest`): a write that must come after a stamp already ahead (a fact
+ * superseding it, a task done after its dependency, an op's next record) is stamped 1 ms after it by
+ * the writers, and the commit that makes it could not do otherwise. So a stamp is reported when it
+ * lies beyond the bound of both the commit's time and everything the file held before.
+ */
+export function checkStampsAhead(type: FileType, path: string, entries: readonly Entry[], latest: number, time: number): Finding[] {
+  const limit = Math.max(time, latest) + MAX_CLOCK_OFFSET_MS;
+  const findings: Finding[] = [];
+  for (const s of stampsOf(type, entries)) {
+    if (s.ms <= limit) continue;
+    const line = s.entry.line + s.index + 1;
+    const { of, restamp } = describe(type, s, line);
+    findings.push({
+      path,
+      line,
+      column: s.tag.start + 1,
+      rule: 'stamp-ahead',
+      message: `the stamp ${s.stamp} of ${of} is ${formatAhead(s.ms - time)} ahead of ${formatStamp(time)}, the time of the commit: more than the ${MAX_CLOCK_OFFSET} a clock may be off, so the clock that wrote it is wrong (or the stamp was mistyped)`,
+      hint: `fix the machine's clock and restamp: ${restamp} (in a commit already made: amend it, or git rebase -i, before it lands)`,
+    });
+  }
+  return findings;
+}
+
+/** What the stamp belongs to, for the message, and how to write it again, for the hint. */
+function describe(type: FileType, s: Stamped, line: number): { of: string; restamp: string } {
+  const value = (key: string): string => tagValue(s.entry, key)?.trim() ?? '?';
+  const byHand = (what: string): string => `correct [${s.tag.key}:…] on line ${line} by hand to ${what}`;
+  if (type === 'heartbeat') {
+    const agent = value('agent');
+    return { of: `the heartbeat of ${agent}`, restamp: `git strata heartbeat --agent ${agent} writes the time of the machine, or ${byHand('when it beat')}` };
+  }
+  if (type === 'facts') {
+    const [entity, attr] = [value('entity'), value('attr')];
+    return {
+      of: `the fact ${entity}.${attr}`,
+      restamp: `delete the line (it is new: that removes no fact) and run git strata fact set ${entity} ${attr} <value> again, or ${byHand('when it was learned')}`,
+    };
+  }
+  if (type === 'ops') return { of: `op ${value('op')}`, restamp: byHand('when it was requested') };
+  if (type === 'ledger') return { of: `the ${value('state')} record of op ${value('op')}`, restamp: byHand('when it was recorded') };
+  const task = tagValue(s.entry, 'seq') !== undefined ? `seq ${value('seq')}` : `the entry at line ${s.entry.line + 1}`;
+  if (s.index > 0) return { of: `a checkpoint of ${task}`, restamp: byHand('when the checkpoint was written') };
+  if (s.tag.key === 'claim') {
+    const agent = s.tag.value.slice(0, s.tag.value.lastIndexOf('@')).trim();
+    return { of: `the claim of ${agent} on ${task}`, restamp: byHand(`when ${agent} claimed it`) };
+  }
+  if (s.tag.key === 'done') return { of: `[done:…] on ${task}`, restamp: byHand('when it was done') };
+  return { of: `[at:…] on ${task}`, restamp: byHand('when it was added') };
+}
+
+/** The stamp a stamp-ahead finding names: how a merge tells one a parent already had (mergeFindings). */
+export function stampAheadOf(finding: Finding): string | undefined {
+  return finding.rule === 'stamp-ahead' ? /^the stamp (\S+) /.exec(finding.message)?.[1] : undefined;
+}
