@@ -135,6 +135,10 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
   const texts = bytes.map((b) => (b === undefined ? undefined : decodeText(b)));
   const bases = options.base ? await baseTexts(repo, options.base, files.map((f) => f.path)) : undefined;
 
+  // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
+  const present = files.flatMap((f, n) => (texts[n] !== undefined ? [{ path: f.path, type: types.get(f.path)!, text: texts[n]! }] : []));
+  const gone = options.base && options.paths.length === 0 ? goneSince(repo.top, options.base, present) : [];
+
   const findings: Finding[] = [];
   let checked = 0;
   const inMerge = repo.stopped !== undefined;
@@ -158,13 +162,14 @@ async function checkRepository(cwd: string, options: Options): Promise<{ finding
       findings.push(problem);
       return;
     }
-    findings.push(...checkFile(types.get(file.path)!, file.path, text, bases?.get(file.path) ?? samplesFrom(file.path, text), { inMerge, time }));
+    const type = types.get(file.path)!;
+    // A file the base lacks: all its stamps are new, but those of a file of its type gone since (moved).
+    const added = bases !== undefined && bases.get(file.path) === undefined ? { added: gone.filter((g) => g.type === type).map((g) => g.text) } : {};
+    findings.push(...checkFile(type, file.path, text, bases?.get(file.path) ?? samplesFrom(file.path, text), { inMerge, time, ...added }));
   });
-  // Typed files the base had and the work tree (or index) has not: deleted, or renamed away.
-  if (options.base && options.paths.length === 0) {
-    const present = files.flatMap((f, n) => (texts[n] !== undefined ? [{ path: f.path, type: types.get(f.path)!, text: texts[n]! }] : []));
-    findings.push(...deletedSince(repo.top, options.base, present));
-  }
+  // Files of the same type the base did not have: where a renamed file went.
+  const successors = (type: FileType): string[] => present.filter((f) => f.type === type && bases?.get(f.path) === undefined).map((f) => f.text);
+  for (const g of gone) findings.push(...checkDeleted(g.type, g.path, g.text, `git checkout ${options.base} -- ${g.path}`, successors(g.type)));
   // Requests and the ledger are checked together: a key reused with other parameters, an op run twice.
   const ofType = (type: FileType) => files.map((f, n) => ({ path: f.path, text: texts[n] })).filter((f) => types.get(f.path) === type && f.text !== undefined);
   const ledgers = ofType('ledger');
@@ -184,17 +189,16 @@ export function commitTime(): number {
   return (fixed ? parseStamp(fixed) : undefined) ?? Date.now();
 }
 
-function deletedSince(top: string, ref: string, present: ReadonlyArray<{ path: string; type: FileType; text: string }>): Finding[] {
+/** Typed files (by the work tree's attributes) that `ref` has and `present` lacks: deleted, or renamed away; with their text at `ref`. */
+function goneSince(top: string, ref: string, present: ReadonlyArray<{ path: string }>): Array<{ path: string; type: FileType; text: string }> {
   const commit = resolveCommit(top, ref);
-  const atBase = new Set(gitOut(top, ['ls-tree', '-r', '-z', '--name-only', commit]).split('\0').filter((p) => p !== ''));
+  const atBase = gitOut(top, ['ls-tree', '-r', '-z', '--name-only', commit]).split('\0').filter((p) => p !== '');
   const here = new Set(present.map((f) => f.path));
-  const gone = [...atBase].filter((p) => !here.has(p));
+  const gone = atBase.filter((p) => !here.has(p));
   const types = typesOf(top, gone);
   const paths = gone.filter((p) => types.has(p));
   const texts = catTexts(top, paths.map((p) => `${commit}:${p}`));
-  // Files of the same type the base did not have: where a renamed file went.
-  const successors = (type: FileType): string[] => present.filter((f) => f.type === type && !atBase.has(f.path)).map((f) => f.text);
-  return paths.flatMap((path, n) => (texts[n] === undefined ? [] : checkDeleted(types.get(path)!, path, texts[n]!, `git checkout ${ref} -- ${path}`, successors(types.get(path)!))));
+  return paths.flatMap((path, n) => (texts[n] === undefined ? [] : [{ path, type: types.get(path)!, text: texts[n]! }]));
 }
 
 function checkLoose(cwd: string, type: FileType, paths: readonly string[]): { findings: Finding[]; files: number } {

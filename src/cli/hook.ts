@@ -282,6 +282,9 @@ async function checkStaged(typed: readonly Typed[], attributes: boolean, merged:
   // Files of a type new in this commit: where a typed file went when it was renamed (git mv).
   const added = (files: readonly Typed[], type: string): string[] =>
     files.filter((t) => fileTypeOf(t.type) === type && t.file.head === undefined && t.file.blob !== undefined).map((t) => staged.get(t.file.path) ?? texts.get(t.file.blob!) ?? '');
+  // Files of a type this commit deletes, as HEAD has them: where a typed file new in it came from.
+  const removed = (files: readonly Typed[], type: string): string[] =>
+    files.filter((t) => fileTypeOf(t.type) === type && t.file.blob === undefined && t.file.head !== undefined).map((t) => texts.get(t.file.head!) ?? '');
   const headFindings: Finding[] = [];
   for (const { file, type } of typed) {
     const fileType = fileTypeOf(type);
@@ -376,7 +379,9 @@ async function checkStaged(typed: readonly Typed[], attributes: boolean, merged:
       }
     }
     staged.set(file.path, text);
-    headFindings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads, time }));
+    // A file new in this commit: all its stamps are, but those of a file it was moved from.
+    const isNew = file.head === undefined ? { added: removed(typed, fileType) } : {};
+    headFindings.push(...checkFile(fileType, file.path, text, base, { inMerge, lines: reads, time, ...isNew }));
     if (fileType === 'queue') {
       for (const task of untaggedTasks(text)) {
         process.stderr.write(
@@ -428,7 +433,7 @@ async function checkStaged(typed: readonly Typed[], attributes: boolean, merged:
           if (theirs !== undefined) found.push(...checkDeleted(fileType, file.path, theirs, restore, added(side.typed, fileType)));
           continue;
         }
-        found.push(...checkFile(fileType, file.path, now, theirs, { inMerge: true, time }));
+        found.push(...checkFile(fileType, file.path, now, theirs, { inMerge: true, time, ...(theirs === undefined ? { added: [] } : {}) }));
       }
       if (side.attributes) found.push(...(await retypedFindings(side.typed, side.commit)));
       const kept = unseenFindings(mergeFindings(found, k + 1, inParents), seen);

@@ -144,7 +144,12 @@ export function verifyCommits(top: string, commits: readonly Listed[]): { findin
           // Bytes that are not UTF-8, or a BOM: said once, as the hook and check say it.
           const problem = type === 'markdown' ? undefined : unreadable(change.path, bytes.get(change.after!)!);
           if (problem) found.push(problem);
-          else found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge, time: commit.time }));
+          else {
+            // A file new against this parent: all its stamps are, but those of a file of its type the
+            // commit deleted, where it may have been moved from.
+            const added = change.before !== undefined ? {} : { added: changed.filter((c) => c.after === undefined && c.before !== undefined && before.get(c.path) === type).map((c) => text(c.before) ?? '') };
+            found.push(...checkFile(type, change.path, now, base, { inMerge: commit.merge, time: commit.time, ...added }));
+          }
         }
       }
       if (parent && changed.some((c) => basename(c.path) === '.gitattributes')) {

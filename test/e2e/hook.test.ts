@@ -12,7 +12,8 @@ let repo: string;
 let baseCommit: string;
 
 const S1 = '2026-11-27T10:00:00.000Z';
-const S2 = '2026-11-27T11:00:00.000Z';
+// Within the 15m ahead of the sandbox's commit time (10:00) a stamp may be (stamp-ahead, which verify checks).
+const S2 = '2026-11-27T10:10:00.000Z';
 const QUEUE = [
   '# Queue',
   '',
@@ -526,6 +527,52 @@ describe('a heartbeat stamped by a wrong clock', () => {
     expect(ci.status).toBe(1);
     const found = (JSON.parse(ci.stdout) as { findings: { rule: string; message: string; commit: { subject: string } }[] }).findings;
     expect(found.map((f) => [f.commit.subject, f.rule])).toEqual([['a back anyway', 'heartbeat-backwards']]);
+  });
+
+  it('may not be brought by a commit: refused by the hook, caught by verify at the commit’s own time; carried over unchanged, it passes', () => {
+    branch('new-future-heartbeat');
+    const now = { GIT_AUTHOR_DATE: '2026-11-27T12:00:00Z', GIT_COMMITTER_DATE: '2026-11-27T12:00:00Z', STRATA_NOW: '2026-11-27T12:00:00.000Z' };
+    const YEAR = '2027-11-27T12:00:00.000Z';
+    // A hand edit with the wrong year, in a file new on this branch; 10 minutes ahead is an honest clock.
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:2026-11-27T12:10:00.000Z] [ttl:10m] busy\n- [agent:skewed] [at:${YEAR}] [ttl:10m] ahead\n`);
+    sandbox.git(repo, ['add', '-A']);
+    const refused = commit('skewed beats', { env: now });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      `HEARTBEAT.md:2: stamp-ahead: the stamp ${YEAR} of the heartbeat of skewed is 365 days ahead of 2026-11-27T12:00:00.000Z, the time of the commit: more than the 15m a clock may be off`,
+    );
+    expect(refused.stderr).toContain("hint: fix the machine's clock and restamp: git strata heartbeat --agent skewed writes the time of the machine");
+    expect(refused.stderr).not.toContain('HEARTBEAT.md:1:');
+    expect(refused.stderr).toContain('strata: commit refused: 1 problem in the staged HEARTBEAT.md');
+    // What the hook's hint says to run shows it again, in every format.
+    const again = sandbox.strata(repo, ['check', '--staged', '--base', 'HEAD', '--format', 'github'], { allowFail: true, env: { STRATA_NOW: now.STRATA_NOW } });
+    expect(again.status).toBe(1);
+    expect(again.stdout).toMatch(/^::error file=HEARTBEAT\.md,line=2,col=18,title=stamp-ahead::the stamp 2027-11-27T12:00:00\.000Z of the heartbeat of skewed/);
+    expect(commit('skewed beats anyway', { env: now, noVerify: true }).status).toBe(0);
+    // The next commit keeps the stamp as it was (a's beat goes on): not this commit's doing.
+    sandbox.write(join(repo, 'HEARTBEAT.md'), `- [agent:a] [at:2026-11-27T12:30:00.000Z] [ttl:10m] busy\n- [agent:skewed] [at:${YEAR}] [ttl:10m] ahead\n`);
+    sandbox.git(repo, ['add', '-A']);
+    const later = { GIT_AUTHOR_DATE: '2026-11-27T12:30:00Z', GIT_COMMITTER_DATE: '2026-11-27T12:30:00Z', STRATA_NOW: '2026-11-27T12:30:00.000Z' };
+    const carried = commit('a beats again', { env: later });
+    expect(carried.stderr).toBe('');
+    expect(carried.status).toBe(0);
+    // Moved to another path of its type, the file keeps its stamps as old ones.
+    mkdirSync(join(repo, 'agents'), { recursive: true });
+    sandbox.git(repo, ['mv', 'HEARTBEAT.md', 'agents/HEARTBEAT.md']);
+    const moved = commit('move the heartbeats', { env: later });
+    expect(moved.stderr).toBe('');
+    expect(moved.status).toBe(0);
+    expect(sandbox.strata(repo, ['check', '--staged', '--base', 'HEAD~1'], { allowFail: true, env: { STRATA_NOW: later.STRATA_NOW } }).status).toBe(0);
+    // CI runs after the wrong year has come: each commit still counts at its own committer time.
+    const ci = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`, '--format', 'json'], { allowFail: true, env: { STRATA_NOW: '2028-01-01T00:00:00.000Z' } });
+    expect(ci.status).toBe(1);
+    const found = (JSON.parse(ci.stdout) as { findings: { path: string; line: number; rule: string; message: string; commit: { subject: string } }[] }).findings;
+    expect(found.map((f) => [f.commit.subject, f.path, f.line, f.rule])).toEqual([['skewed beats anyway', 'HEARTBEAT.md', 2, 'stamp-ahead']]);
+    expect(found[0]!.message).toContain('365 days ahead of 2026-11-27T12:00:00.000Z, the time of the commit');
+    const text = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`], { allowFail: true });
+    expect(text.stdout).toMatch(/^commit \S+ skewed beats anyway\nHEARTBEAT\.md:2: stamp-ahead: the stamp 2027-11-27T12:00:00\.000Z of the heartbeat of skewed/);
+    const github = sandbox.strata(repo, ['verify', '--range', `${baseCommit}..HEAD`, '--format', 'github'], { allowFail: true });
+    expect(github.stdout).toMatch(/^::error file=HEARTBEAT\.md,line=2,col=18,title=stamp-ahead \(commit \S+\)::in commit \S+ "skewed beats anyway": the stamp 2027-11-27T12:00:00\.000Z/);
   });
 });
 
