@@ -23,7 +23,8 @@ const USAGE = `usage: git strata check [--base REF] [--format text|json|github] 
 Checks the typed files (QUEUE.md, HEARTBEAT.md, MEMORY.md, … as .gitattributes types them) for the
 causal integrity rules: malformed entries, conflict markers, duplicate seq or id, dangling depends,
 cycles, work done before its dependencies. With --base, also against that commit: settled entries
-removed, ids/seqs/agents changed, status moved back, heartbeats going backwards, facts edited or removed.
+removed, ids/seqs/agents changed, status moved back, heartbeats going backwards, facts edited or removed,
+and stamps new since then more than 15m ahead of now (STRATA_NOW), which only a wrong clock writes.
 
   --base REF     also compare each file with its version at REF (read without a checkout)
   --format F     text (default), json, or github (workflow annotations)
