@@ -154,6 +154,28 @@ describe('stamp-ahead: ops and the ledger', () => {
   });
 });
 
+describe('stamp-ahead: every shape a stamp may have', () => {
+  const BASE = `# Agents\n\n- [agent:a] [at:${PAST}] [ttl:10m] busy\n`;
+  const beat = (stamp: string): string => `${BASE}- [agent:b] [at:${stamp}] new\n`;
+
+  it('reads stamps without milliseconds, or with more digits, as the times they are (to the ms, as the clock reads them)', () => {
+    expect(where(check('heartbeat', beat('2027-11-27T12:00:00Z'), BASE))).toEqual([[4, 13]]);
+    expect(where(check('heartbeat', beat('2026-11-27T12:15:00.001000Z'), BASE))).toEqual([[4, 13]]);
+    expect(check('heartbeat', beat('2026-11-27T12:15:00Z'), BASE)).toEqual([]);
+    expect(check('heartbeat', beat('2026-11-27T12:14:59.999999Z'), BASE)).toEqual([]);
+  });
+
+  it('takes the base’s latest stamp whatever its shape, and not a value of a stamp’s shape that is no date', () => {
+    const old = `${BASE}- [agent:b] [at:2027-11-27T12:00:00Z] ahead\n`;
+    expect(check('heartbeat', old.replace('2027-11-27T12:00:00Z] ahead', '2027-11-27T12:00:00.001Z] ahead'), old)).toEqual([]);
+    // The ledger reads no value of its tags: a month 13 there is no stamp, and silences nothing.
+    const LEDGER = '# Ledger\n\n- [op:k] [state:claimed] [by:x] [at:2026-13-45T99:99:99.999Z]\n';
+    expect(where(check('ledger', `${LEDGER}- [op:k] [state:done] [by:x] [at:${YEAR}]\n`, LEDGER))).toEqual([[4, 30]]);
+    // Nor is it reported itself: it is no time at all.
+    expect(check('ledger', `${LEDGER}${LEDGER.slice(10)}`, '# Ledger\n')).toEqual([]);
+  });
+});
+
 describe('stamp-ahead: merges and output', () => {
   const BASE = `# Agents\n\n- [agent:a] [at:${PAST}] [ttl:10m] busy\n`;
   const SIDE = `${BASE}- [agent:skewed] [at:${YEAR}] [ttl:10m] ahead\n`;

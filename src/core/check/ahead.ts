@@ -28,7 +28,6 @@ interface Stamped {
   readonly index: number;
   readonly tag: Tag;
   readonly stamp: string;
-  readonly ms: number;
 }
 
 /** The stamp a tag's value carries: the whole value, or what follows the `@` of a claim. */
@@ -36,18 +35,12 @@ function stampOf(tag: Tag): string {
   return tag.key === 'claim' ? tag.value.slice(tag.value.lastIndexOf('@') + 1).trim() : tag.value.trim();
 }
 
-function stampsOf(type: FileType, entries: readonly Entry[]): Stamped[] {
+/** Each value of the tags STAMPED names, with where it is; whether it is a stamp is the visitor's to ask. */
+function eachStamp(type: FileType, entries: readonly Entry[], visit: (s: Stamped) => void): void {
   const keys = STAMPED[type];
-  if (!keys) return [];
-  const out: Stamped[] = [];
+  if (!keys) return;
   const read = (entry: Entry, index: number, tags: readonly Tag[], wanted: readonly string[]): void => {
-    for (const tag of tags) {
-      if (!wanted.includes(tag.key)) continue;
-      const stamp = stampOf(tag);
-      const ms = parseStamp(stamp);
-      // An unreadable stamp is malformed-entry's.
-      if (ms !== undefined) out.push({ entry, index, tag, stamp, ms });
-    }
+    for (const tag of tags) if (wanted.includes(tag.key)) visit({ entry, index, tag, stamp: stampOf(tag) });
   };
   for (const entry of entries) {
     read(entry, 0, entry.tags, keys.first);
@@ -57,13 +50,42 @@ function stampsOf(type: FileType, entries: readonly Entry[]): Stamped[] {
       if (keys.log.some((key) => line.includes(`[${key}`))) read(entry, i, readTags(lineBody(line)), keys.log);
     }
   }
-  return out;
 }
 
-/** The latest stamp (ms) of the base versions, over the tags `stampsOf` reads; -Infinity for none. */
+/**
+ * Whether a value has the shape the writers stamp with (`2026-11-27T10:00:00.000Z`): such stamps
+ * compare as text. The hook reads every stamp of a 10k-entry queue and of its base, and Date.parse of
+ * each was most of this rule's time; only what the comparison picks is read as a date (a value of that
+ * shape may still be no date: month 13).
+ */
+function written(value: string): boolean {
+  return value.length === 24 && value.charCodeAt(23) === 90 && value.charCodeAt(19) === 46 && value.charCodeAt(10) === 84 && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58;
+}
+
+/** The latest stamp (ms) of the base versions, over the tags STAMPED names; -Infinity for none. */
 export function latestStamp(type: FileType, bases: ReadonlyArray<readonly Entry[]>): number {
+  let text = '';
   let latest = -Infinity;
-  for (const entries of bases) for (const s of stampsOf(type, entries)) if (s.ms > latest) latest = s.ms;
+  for (const entries of bases) {
+    eachStamp(type, entries, ({ stamp }) => {
+      if (written(stamp)) {
+        if (stamp > text) text = stamp;
+        return;
+      }
+      const ms = parseStamp(stamp);
+      if (ms !== undefined && ms > latest) latest = ms;
+    });
+  }
+  if (text === '') return latest;
+  const ms = parseStamp(text);
+  if (ms !== undefined) return Math.max(ms, latest);
+  // The latest by text is no date: read them all as dates.
+  for (const entries of bases) {
+    eachStamp(type, entries, ({ stamp }) => {
+      const ms = parseStamp(stamp);
+      if (ms !== undefined && ms > latest) latest = ms;
+    });
+  }
   return latest;
 }
 
@@ -77,25 +99,30 @@ export function latestStamp(type: FileType, bases: ReadonlyArray<readonly Entry[
  */
 export function checkStampsAhead(type: FileType, path: string, entries: readonly Entry[], latest: number, time: number): Finding[] {
   const limit = Math.max(time, latest) + MAX_CLOCK_OFFSET_MS;
+  // A whole number of ms, as every reading of a clock: a stamp of the writers' shape after it is later.
+  const limitText = formatStamp(Math.floor(limit));
   const findings: Finding[] = [];
-  for (const s of stampsOf(type, entries)) {
-    if (s.ms <= limit) continue;
+  eachStamp(type, entries, (s) => {
+    if (written(s.stamp) && s.stamp <= limitText) return;
+    const ms = parseStamp(s.stamp);
+    // An unreadable stamp is malformed-entry's.
+    if (ms === undefined || ms <= limit) return;
     const line = s.entry.line + s.index + 1;
-    const { of, restamp } = describe(type, s, line);
+    const { of, restamp } = named(type, s, line);
     findings.push({
       path,
       line,
       column: s.tag.start + 1,
       rule: 'stamp-ahead',
-      message: `the stamp ${s.stamp} of ${of} is ${formatAhead(s.ms - time)} ahead of ${formatStamp(time)}, the time of the commit: more than the ${MAX_CLOCK_OFFSET} a clock may be off, so the clock that wrote it is wrong (or the stamp was mistyped)`,
+      message: `the stamp ${s.stamp} of ${of} is ${formatAhead(ms - time)} ahead of ${formatStamp(time)}, the time of the commit: more than the ${MAX_CLOCK_OFFSET} a clock may be off, so the clock that wrote it is wrong (or the stamp was mistyped)`,
       hint: `fix the machine's clock and restamp: ${restamp} (in a commit already made: amend it, or git rebase -i, before it lands)`,
     });
-  }
+  });
   return findings;
 }
 
 /** What the stamp belongs to, for the message, and how to write it again, for the hint. */
-function describe(type: FileType, s: Stamped, line: number): { of: string; restamp: string } {
+function named(type: FileType, s: Stamped, line: number): { of: string; restamp: string } {
   const value = (key: string): string => tagValue(s.entry, key)?.trim() ?? '?';
   const byHand = (what: string): string => `correct [${s.tag.key}:…] on line ${line} by hand to ${what}`;
   if (type === 'heartbeat') {
