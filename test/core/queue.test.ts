@@ -51,6 +51,34 @@ describe('queue merge', () => {
     expect(one.text.indexOf('[id:aaaaaaaaaa]')).toBeGreaterThan(one.text.indexOf('>>>>>>>'));
   });
 
+  it('a task in conflict holds both its sides\' seqs: what clashes with either moves, whichever side is ours', async () => {
+    // Each side renumbered task x by hand and reworded it (a conflict); theirs also added y at 5, the
+    // number ours gave x, and z that depends on x. Reading x's seq from ours' side alone moved y in one
+    // order (onto 6, theirs' number for x) and not in the other.
+    const b = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaa1] one\n- [ ] [seq:3] [id:xxxxxxxxx1] a\n`;
+    const o = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaa1] one\n- [ ] [seq:5] [id:xxxxxxxxx1] b\n`;
+    const t = `${HEAD}- [ ] [seq:1] [id:aaaaaaaaa1] one\n- [ ] [seq:6] [id:xxxxxxxxx1] c\n- [ ] [seq:5] [id:yyyyyyyyy1] new\n- [ ] [seq:8] [id:zzzzzzzzz1] [depends:6] after x\n`;
+    const [one, two] = [await merge('queue', b, o, t), await merge('queue', b, t, o)];
+    expect(one.conflicts).toBe(1);
+    expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+    // y moves above every number either side of x holds; z keeps its number and its edge to x.
+    expect(one.text).toContain('- [ ] [seq:9] [id:yyyyyyyyy1] [was:5] new\n');
+    expect(one.text).toContain('- [ ] [seq:8] [id:zzzzzzzzz1] [depends:5] after x\n');
+  });
+
+  it('a task one side removed stays while either side of a task in conflict depends on it', async () => {
+    // Found by the hand-edit property: theirs removed task 1 (open, so it may) and both sides reworded
+    // task 2, which depends on 1. Ours' side of the conflict kept task 1 alive only when ours was ours.
+    const t1 = '- [ ] [seq:1] [id:base100000] step 1\n';
+    const t2 = (text: string): string => `- [ ] [seq:2] [id:base200000] [depends:1] ${text}\n`;
+    const b = HEAD + t1 + t2('step 2');
+    const [o, t] = [HEAD + t1 + t2('build it (o)'), HEAD + t2('build it (t)')];
+    const [one, two] = [await merge('queue', b, o, t), await merge('queue', b, t, o)];
+    expect(one.conflicts).toBe(1);
+    expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+    expect(one.text.startsWith(HEAD + t1 + '<<<<<<<')).toBe(true);
+  });
+
   it('keeps both tasks that took the same seq, renumbers one, and keeps depends on the right task', async () => {
     const ours = base + T(143, 'aaaaaaaaaa', '[depends:142] [agent:A] deploy') + T(144, 'aaaaaaaaab', '[depends:143] [agent:A] smoke test');
     const theirs = base + T(143, 'bbbbbbbbbb', '[agent:B] write docs');

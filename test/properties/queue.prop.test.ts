@@ -6,6 +6,7 @@ import { dependsOf, seqOf, statusOf, STATUS_RANK } from '../../src/core/crdt/que
 import { nestedItemSeq } from '../../src/core/crdt/queue-entry.js';
 import { type Entry, entriesOf, parseDoc, tagValue } from '../../src/core/entries/scan.js';
 import { merge } from '../helpers/merge.js';
+import { sidesInOrder } from '../helpers/conflicts.js';
 
 const RUNS = 80;
 const HEADER = '# Queue\n\nAgents take the lowest ready seq.\n\n';
@@ -216,6 +217,63 @@ describe('queue merge laws', () => {
         expect(edges(middle)).toEqual(edges(left));
       }),
       { numRuns: RUNS / 2 },
+    );
+  });
+});
+
+// Hand edits: people (and agents without strata) edit QUEUE.md as text — renumber a task, reword it,
+// add one at a number they chose, drop one. Such merges may conflict, but which side is ours must
+// still only swap the sections of a conflict, never move, renumber or render anything else.
+type HandEdit =
+  | { kind: 'renumber'; pick: number; seq: number }
+  | { kind: 'reword'; pick: number; text: string }
+  | { kind: 'add'; seq: number; id: number; depends: number[] }
+  | { kind: 'drop'; pick: number };
+
+const handEdit: fc.Arbitrary<HandEdit> = fc.oneof(
+  fc.record({ kind: fc.constant('renumber' as const), pick: fc.nat(5), seq: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ kind: fc.constant('reword' as const), pick: fc.nat(5), text: fc.constantFrom('build it', 'ship', 'review') }),
+  fc.record({ kind: fc.constant('add' as const), seq: fc.integer({ min: 1, max: 8 }), id: fc.nat(3), depends: fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 2 }) }),
+  fc.record({ kind: fc.constant('drop' as const), pick: fc.nat(5) }),
+);
+
+interface HandTask {
+  seq: number;
+  id: string;
+  depends: number[];
+  text: string;
+}
+
+function handApply(tasks: HandTask[], edits: HandEdit[], side: string): HandTask[] {
+  const out = tasks.map((t) => ({ ...t, depends: [...t.depends] }));
+  for (const edit of edits) {
+    const at = out.length === 0 ? -1 : ('pick' in edit ? edit.pick % out.length : -1);
+    if (edit.kind === 'renumber' && at >= 0) out[at]!.seq = edit.seq;
+    else if (edit.kind === 'reword' && at >= 0) out[at]!.text = `${edit.text} (${side})`;
+    else if (edit.kind === 'drop' && at >= 0) out.splice(at, 1);
+    else if (edit.kind === 'add') {
+      const id = `${side}${edit.id}`.padEnd(10, '0');
+      if (!out.some((t) => t.id === id)) out.push({ seq: edit.seq, id, depends: edit.depends, text: `task ${id}` });
+    }
+  }
+  return out;
+}
+
+const renderHand = (tasks: HandTask[]): string =>
+  HEADER + tasks.map((t) => `- [ ] [seq:${t.seq}] [id:${t.id}]${t.depends.length ? ` [depends:${t.depends.join(',')}]` : ''} ${t.text}\n`).join('');
+
+describe('queue merge of hand-edited files', () => {
+  it('swapping ours and theirs only swaps the sections of a conflict', async () => {
+    const start: HandTask[] = [1, 2, 3, 4].map((seq) => ({ seq, id: `base${seq}`.padEnd(10, '0'), depends: seq > 1 ? [seq - 1] : [], text: `step ${seq}` }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(handEdit, { maxLength: 4 }), fc.array(handEdit, { maxLength: 4 }), async (ex, ey) => {
+        const [b, o, t] = [renderHand(start), renderHand(handApply(start, ex, 'o')), renderHand(handApply(start, ey, 't'))];
+        const one = await merge('queue', b, o, t);
+        const two = await merge('queue', b, t, o);
+        expect(two.conflicts).toBe(one.conflicts);
+        expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+      }),
+      { numRuns: Number(process.env.HAND_RUNS ?? RUNS * 3) },
     );
   });
 });

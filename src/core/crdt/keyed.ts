@@ -46,20 +46,23 @@ export interface EntryType {
    * Derived rendering over the whole merged set (e.g. marking superseded facts). Pure and idempotent.
    * `hidden` are the runs folded out of this merge (fold.ts), with the keys the type's fold spec read
    * from them, which it must take into account where it looks beyond the entries' own groups (the
-   * queue's next free seq). `conflicts` are the entries in conflict, whose sides the file shows both
-   * (`entries` holds ours' side of each): what the type reads off all of the file reads both sides.
+   * queue's next free seq). `conflicts` are the entries in conflict (by key), whose sides the file shows
+   * both (`entries` holds ours' side of each): what the type reads off all of the file reads both sides,
+   * so that the result does not depend on which side is ours.
    */
-  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[], conflicts?: readonly Conflict[]): Map<string, Entry>;
+  normalize?(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[], conflicts?: ReadonlyMap<string, Conflict>): Map<string, Entry>;
   /** Renders one side of a conflicted entry against the merged set (undoes `prepare`). */
   present?(entry: Entry, merged: ReadonlyMap<string, Entry>): Entry;
   /**
    * What only the whole merged set shows, settled before `normalize` (the queue: a task one side
    * removed that the other side's new edge points at; edges from both sides that close a cycle).
    * Returns entries to keep after all (by key, from the versions) and keys that are a conflict.
+   * `conflicts` are the entries in conflict so far (`merged` holds ours' side of each): both sides count.
    */
   settle?(
     merged: ReadonlyMap<string, Entry>,
     versions: readonly [ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>],
+    conflicts: ReadonlyMap<string, Conflict>,
   ): { readonly keep: ReadonlyMap<string, Entry>; readonly conflicted: ReadonlySet<string> };
 }
 
@@ -216,8 +219,8 @@ export function mergeKeyed(
       merged.set(key, result.ours);
     } else if (result) merged.set(key, result);
   }
-  if (type.settle) settle(type.settle(merged, [base, ours, theirs]), keys, merged, conflicts, ours, theirs);
-  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden, [...conflicts.values()]), merged, base, ours, theirs) : merged;
+  if (type.settle) settle(type.settle(merged, [base, ours, theirs], conflicts), keys, merged, conflicts, ours, theirs);
+  const entries = type.normalize ? normalizeTouched(type, type.normalize(merged, hidden, conflicts), merged, base, ours, theirs) : merged;
   const present = (entry: Entry): Entry => (type.present ? type.present(entry, entries) : entry);
   for (const [key, c] of conflicts) {
     const was = base.get(key);

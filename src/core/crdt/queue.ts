@@ -257,49 +257,70 @@ function queueJoin(base: Entry | undefined, ours: Entry | undefined, theirs: Ent
 // ---------------------------------------------------------------------------------------------------
 // normalize: unique seq, depends rendered back
 
-function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly Run[] = [], conflicts: readonly Conflict[] = []): Map<string, number> {
+/**
+ * The seqs a task holds: its own, or for a task in conflict each side's (the file shows both, and which
+ * side is ours must not matter).
+ */
+function seqsOf(key: string, entry: Entry, conflicts: ReadonlyMap<string, Conflict>): number[] {
+  const c = conflicts.get(key);
+  const seqs = (c ? [seqOf(c.ours), seqOf(c.theirs)] : [seqOf(entry)]).filter((seq): seq is number => seq !== undefined);
+  return [...new Set(seqs)];
+}
+
+function renumber(entries: ReadonlyMap<string, Entry>, hidden: readonly Run[] = [], conflicts: ReadonlyMap<string, Conflict> = new Map()): Map<string, number> {
   const seqByKey = new Map<string, number>();
   const bySeq = new Map<number, string[]>();
   // The next free number is above every seq in the file, folded-out entries included.
   let max = hiddenMaxSeq(hidden);
   for (const [key, entry] of entries) {
-    const seq = seqOf(entry);
-    if (seq === undefined) continue;
-    seqByKey.set(key, seq);
-    max = Math.max(max, seq);
-    bySeq.set(seq, [...(bySeq.get(seq) ?? []), key]);
+    const seqs = seqsOf(key, entry, conflicts);
+    if (seqs.length === 0) continue;
+    // A task in conflict is named (in depends) by the smaller of its two numbers.
+    seqByKey.set(key, Math.min(...seqs));
+    for (const seq of seqs) {
+      max = Math.max(max, seq);
+      bySeq.set(seq, [...(bySeq.get(seq) ?? []), key]);
+    }
   }
-  // Of the entries that share a number, one keeps it: an entry at its original number before one that
-  // was renumbered already (so replaying a rebase lands where a merge does), then the smallest identity.
+  // Of the entries that share a number, one keeps it: a task in conflict (it keeps both sides' numbers,
+  // as written, for the person resolving it; two such share theirs), an entry at its original number
+  // before one that was renumbered already (so replaying a rebase lands where a merge does), then the
+  // smallest identity.
   const displaced: string[] = [];
   for (const keys of bySeq.values()) {
     if (keys.length < 2) continue;
     const ordered = [...keys].sort((x, y) => {
+      const cx = conflicts.has(x) ? 0 : 1;
+      const cy = conflicts.has(y) ? 0 : 1;
       const wx = tagValue(entries.get(x)!, 'was') !== undefined ? 1 : 0;
       const wy = tagValue(entries.get(y)!, 'was') !== undefined ? 1 : 0;
-      return wx - wy || (x < y ? -1 : 1);
+      return cx - cy || wx - wy || (x < y ? -1 : 1);
     });
-    displaced.push(...ordered.slice(1));
+    displaced.push(...ordered.slice(1).filter((key) => !conflicts.has(key)));
   }
   if (displaced.length === 0) return seqByKey;
   // ... and above every seq an item indented under a task carries, as check and `queue add` count
   // (nextFreeSeq): both sides of a task in conflict, so the number does not depend on the side. (A
   // folded-out task has none: a line under a task that holds a seq is never folded.)
   for (const entry of entries.values()) max = Math.max(max, highestNestedSeq(entry));
-  for (const c of conflicts) max = Math.max(max, highestNestedSeq(c.ours), highestNestedSeq(c.theirs));
+  for (const c of conflicts.values()) max = Math.max(max, highestNestedSeq(c.ours), highestNestedSeq(c.theirs));
   const original = (key: string): number => Number(tagValue(entries.get(key)!, 'was') ?? seqByKey.get(key));
   displaced.sort((x, y) => original(x) - original(y) || (x < y ? -1 : 1));
   for (const key of displaced) seqByKey.set(key, ++max);
   return seqByKey;
 }
 
-function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[], conflicts?: readonly Conflict[]): Map<string, Entry> {
+function normalizeQueue(entries: ReadonlyMap<string, Entry>, hidden?: readonly Run[], conflicts: ReadonlyMap<string, Conflict> = new Map()): Map<string, Entry> {
   const seqByKey = renumber(entries, hidden, conflicts);
   const out = new Map<string, Entry>();
   for (const [key, entry] of entries) {
     let next = entry;
     const seq = seqByKey.get(key);
-    if (seq !== undefined && seq !== seqOf(entry)) {
+    if (conflicts.has(key)) {
+      // The file shows the conflict's two sides, not this entry; its seq here is the one depends render
+      // it by (present), the same whichever side is ours.
+      if (seq !== undefined && seq !== seqOf(entry)) next = withTag(next, 'seq', String(seq));
+    } else if (seq !== undefined && seq !== seqOf(entry)) {
       if (tagValue(next, 'was') === undefined) next = withTag(next, 'was', String(seqOf(entry)));
       next = withTag(next, 'seq', String(seq));
     }
@@ -464,10 +485,16 @@ function edgeTargets(entry: Entry | undefined): string[] {
 function settleQueue(
   merged: ReadonlyMap<string, Entry>,
   [base, ours, theirs]: readonly [ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>, ReadonlyMap<string, Entry>],
+  conflicts: ReadonlyMap<string, Conflict>,
 ): { keep: Map<string, Entry>; conflicted: Set<string> } {
+  // The edges of a task: for one in conflict, both sides' (the file shows both; `merged` holds ours').
+  const targetsOf = (key: string, entry: Entry | undefined): string[] => {
+    const c = conflicts.get(key);
+    return c ? [...new Set([...edgeTargets(c.ours), ...edgeTargets(c.theirs)])] : edgeTargets(entry);
+  };
   const keep = new Map<string, Entry>();
-  for (const entry of merged.values()) {
-    for (const target of edgeTargets(entry)) {
+  for (const [key, entry] of merged) {
+    for (const target of targetsOf(key, entry)) {
       if (merged.has(target) || keep.has(target)) continue;
       const kept = ours.get(target) ?? theirs.get(target) ?? base.get(target);
       if (kept) keep.set(target, kept);
@@ -476,7 +503,7 @@ function settleQueue(
   const conflicted = new Set<string>();
   const edges = (version: ReadonlyMap<string, Entry>, key: string): string[] => edgeTargets(version.get(key));
   const all = new Map([...merged, ...keep]);
-  for (const cycle of cycles(all)) {
+  for (const cycle of cycles(all, targetsOf)) {
     // A cycle one version already had is that version's own (check reports it); only a new one is.
     const inVersion = (version: ReadonlyMap<string, Entry>): boolean =>
       cycle.every((key, n) => edges(version, key).includes(cycle[(n + 1) % cycle.length]!));
@@ -511,14 +538,14 @@ function settleQueue(
 }
 
 /** The dependency cycles of a set of tasks, each as its keys in edge order (depth-first, deterministic). */
-function cycles(entries: ReadonlyMap<string, Entry>): string[][] {
+function cycles(entries: ReadonlyMap<string, Entry>, targetsOf: (key: string, entry: Entry | undefined) => string[]): string[][] {
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
   const found: string[][] = [];
   const visit = (key: string): void => {
     state.set(key, 'open');
     path.push(key);
-    for (const target of edgeTargets(entries.get(key))) {
+    for (const target of targetsOf(key, entries.get(key))) {
       if (!entries.has(target)) continue;
       if (state.get(target) === 'open') found.push(path.slice(path.indexOf(target)));
       else if (!state.has(target)) visit(target);
