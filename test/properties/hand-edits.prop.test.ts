@@ -1,0 +1,81 @@
+// The symmetry law under hand edits, for every type: people and agents without strata edit these files
+// as text (a tag's value changed, a line reworded, removed, copied, a note written between entries), so
+// merges conflict where no CRDT operation would. Whatever they did, swapping ours and theirs may only
+// swap the two sections of each conflict: the same count, the same bytes around and inside them.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FileType } from '../../src/core/merge/file.js';
+import { sidesInOrder } from '../helpers/conflicts.js';
+import { merge } from '../helpers/merge.js';
+
+const RUNS = Number(process.env.HAND_RUNS ?? 150);
+const S = (minute: number): string => `2026-11-27T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+const BASES: Record<Exclude<FileType, 'markdown'> | 'markdown', string> = {
+  heartbeat: `# Heartbeat\n\nOne line per agent.\n\n${['alice', 'bob', 'carol', 'dave'].map((a, k) => `- [agent:${a}] [at:${S(k)}] [status:busy] [ttl:10m] task ${k}\n`).join('')}`,
+  facts: `# Memory\n\n## Facts\n\n${[['api', 'url'], ['api', 'owner'], ['db', 'host'], ['api', 'url']].map(([e, a], k) => `- [entity:${e}] [attr:${a}] [at:${S(k)}] [by:alice] value ${k}\n`).join('')}`,
+  queue: `# Queue\n\n${[1, 2, 3, 4].map((seq) => `- [ ] [seq:${seq}] [id:task${seq}00000]${seq > 1 ? ` [depends:${seq - 1}]` : ''} step ${seq}\n`).join('')}`,
+  ops: `# Ops\n\n${['a', 'b', 'c'].map((k, n) => `- [op:deploy-${k}] [kind:deploy] [agent:alice] [at:${S(n)}] [args:v${n}] push ${k}\n`).join('')}`,
+  ledger: `# Ledger\n\n${['a', 'b'].map((k, n) => `- [op:deploy-${k}] [state:claimed] [by:exec] [at:${S(n)}] [lease:${S(n + 10)}]\n- [op:deploy-${k}] [state:done] [by:exec] [at:${S(n + 1)}] [exit:0] ok\n`).join('')}`,
+  markdown: '# Notes\n\n## One\n\n- first\n- second\n\nA paragraph.\n\n## Two\n\n- third\n',
+};
+
+type Edit =
+  | { kind: 'tag'; line: number; nth: number; value: string }
+  | { kind: 'text'; line: number; text: string }
+  | { kind: 'remove'; line: number }
+  | { kind: 'copy'; line: number; to: number; text: string }
+  | { kind: 'note'; to: number; text: string }
+  | { kind: 'box'; line: number; box: string };
+
+const values = fc.constantFrom(S(5), S(30), S(59), '2027-01-01T00:00:00.000Z', 'bob', 'eve', '2', '5', '9', '1,3', 'x', 'task900000');
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('tag' as const), line: fc.nat(12), nth: fc.nat(6), value: values }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('text' as const), line: fc.nat(12), text: fc.constantFrom('reworded', 'ship it', 'later ✅') }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), line: fc.nat(12) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('copy' as const), line: fc.nat(12), to: fc.nat(12), text: fc.constantFrom('new one', 'another') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('note' as const), to: fc.nat(12), text: fc.constantFrom('A note.', '  - indented', '') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('box' as const), line: fc.nat(12), box: fc.constantFrom('x', '-', ' ') }) },
+);
+
+/** The text with the edits applied to its lines (the heading line is left alone). */
+function applyEdits(text: string, edits: readonly Edit[], side: string): string {
+  const lines = text.split('\n').slice(0, -1);
+  const pick = (n: number): number => 1 + (n % Math.max(1, lines.length - 1));
+  for (const e of edits) {
+    if (lines.length < 2 && e.kind !== 'note') continue;
+    if (e.kind === 'note') {
+      lines.splice(pick(e.to), 0, e.text && `${e.text} (${side})`);
+      continue;
+    }
+    const at = pick(e.line);
+    const line = lines[at]!;
+    if (e.kind === 'remove') lines.splice(at, 1);
+    else if (e.kind === 'text') lines[at] = line.replace(/[^\]]*$/, ` ${e.text} (${side})`);
+    else if (e.kind === 'box') lines[at] = line.replace(/^- \[[ xX-]\]/, `- [${e.box}]`);
+    else if (e.kind === 'copy') lines.splice(pick(e.to), 0, line.replace(/[^\]]*$/, ` ${e.text} (${side})`).replace(/\[id:[^\]]*\]/, `[id:${side}${e.to}`.padEnd(14, '0') + ']'));
+    else {
+      let n = 0;
+      lines[at] = line.replace(/\[([a-z]+):([^\]]*)\]/g, (all, key: string) => (n++ === e.nth % 6 ? `[${key}:${e.value}]` : all));
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('hand edits: swapping ours and theirs only swaps the sections of a conflict', () => {
+  for (const type of Object.keys(BASES) as FileType[]) {
+    it(type, async () => {
+      const base = BASES[type];
+      await fc.assert(
+        fc.asyncProperty(fc.array(edit, { maxLength: 4 }), fc.array(edit, { maxLength: 4 }), async (eo, et) => {
+          const [o, t] = [applyEdits(base, eo, 'o'), applyEdits(base, et, 't')];
+          const one = await merge(type, base, o, t);
+          const two = await merge(type, base, t, o);
+          expect(two.conflicts).toBe(one.conflicts);
+          expect(sidesInOrder(two.text)).toBe(sidesInOrder(one.text));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+});
