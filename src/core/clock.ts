@@ -143,10 +143,13 @@ export function formatAhead(ms: number): string {
   return `${Math.round(ms / 86_400_000)} days`;
 }
 
+/** The tags whose value is a clock's reading (check's stamp-ahead reads the same). */
+const CLOCK_TAGS: ReadonlySet<string> = new Set(['at', 'done', 'claim']);
+
 /**
  * The stamps a typed file carries in its tags (`[at:…]`, `[done:…]`, `[claim:agent@…]`, on the first
  * line of an entry or in its checkpoint log), with their lines. Dates in free text are not stamps: a
- * note that mentions 2030 must not move the clock.
+ * note that mentions 2030 must not move the clock; nor are dates in other tags (`[due:…]`, a lease).
  */
 export function stampsAt(text: string): Dated[] {
   const stamps: Dated[] = [];
@@ -154,6 +157,7 @@ export function stampsAt(text: string): Dated[] {
     if (block.kind !== 'entry') continue;
     block.lines.forEach((line, i) => {
       for (const tag of readTags(lineBody(line))) {
+        if (!CLOCK_TAGS.has(tag.key)) continue;
         const m = STAMP_IN_VALUE.exec(tag.value.trim());
         if (m) stamps.push({ stamp: m[1]!, line: block.line + i + 1 });
       }

@@ -76,6 +76,9 @@ describe('hybrid logical clock', () => {
       '- [ ] [seq:1] [id:aaaaaaaaaa] [claim:deploy@2026-11-27T10:02:11.000Z] ship it by 2098-01-01T00:00:00.000Z',
       '  - [at:2026-11-27T10:05:00.000Z] checkpoint',
       '- [x] [seq:2] [id:bbbbbbbbbb] [done:2026-11-27T09:58:00.000Z] done',
+      // A date in a tag of the team's own is not the clock's either: a due date ten minutes ahead would
+      // otherwise stamp every later write ten minutes ahead.
+      '- [ ] [seq:3] [id:cccccccccc] [due:2026-11-27T10:15:00.000Z] [lease:2026-11-27T10:14:00.000Z] later',
       '',
     ].join('\n');
     expect(stampsIn(text).sort()).toEqual(['2026-11-27T09:58:00.000Z', '2026-11-27T10:02:11.000Z', '2026-11-27T10:05:00.000Z']);
