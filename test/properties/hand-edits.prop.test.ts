@@ -117,3 +117,19 @@ describe('hand edits: merge(b,x,x) = merge(b,b,x) = merge(b,x,b) = x', () => {
     });
   }
 });
+
+describe('hand edits: nothing a side added is lost', () => {
+  it('queue: every task a side added is in the result, inside a conflict or out', async () => {
+    const base = BASES.queue;
+    const ids = (text: string): string[] => [...text.matchAll(/\[id:([^\]]+)\]/g)].map((m) => m[1]!);
+    await fc.assert(
+      fc.asyncProperty(fc.array(edit, { maxLength: 4 }), fc.array(edit, { maxLength: 4 }), async (eo, et) => {
+        const [o, t] = [applyEdits(base, eo, 'o'), applyEdits(base, et, 't')];
+        const result = await mergeFile('queue', base, o, t, { markerSize: 7, lineMerge: gitLineMerge });
+        const added = [...ids(o), ...ids(t)].filter((id) => !ids(base).includes(id));
+        for (const id of added) expect(result.text).toContain(`[id:${id}]`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
