@@ -11,8 +11,10 @@
 // bundle: then the bundle compiles from source, as it did before. `git strata doctor` says when that
 // happens, and `./install.sh` makes a new one. A damaged cache must be refused too, not read: V8 reads
 // a cache of the right length whatever its bytes, and aborts the process on one it cannot decode
-// (SIGTRAP, exit 133, which would abort git's whole merge). So the loader turns on V8's own checksum
-// of the cache before compiling, at build and at run alike (it is part of the flags a cache must match).
+// (SIGTRAP, exit 133, which would abort git's whole merge). So V8's own checksum of the cache is on
+// while a bundle compiles, and while its cache is made at build (the flags are part of what a cache
+// must match), and off again at once: with a flag changed, V8 would also refuse the code node keeps
+// for its own modules, and every one loaded later (child_process, for git) would compile from source.
 //
 // Built as its own bundle (dist/compiled.cjs) and loaded with require, so the entry and the bundles it
 // loads share one instance (and its record of what it loaded).
@@ -52,16 +54,20 @@ export function buildIdOf(source: string): string {
 /** The cache file of a bundle. */
 export const cacheFileOf = (file: string): string => `${file}.v8cache`;
 
-let checksummed = false;
+/** `run` with V8's checksum of code caches on. */
+function checksummed<T>(run: () => T): T {
+  setFlagsFromString('--verify-snapshot-checksum');
+  try {
+    return run();
+  } finally {
+    setFlagsFromString('--no-verify-snapshot-checksum');
+  }
+}
 
 /** Runs the CommonJS bundle at `file` (absolute) once per process and returns its exports. */
 export function load(file: string): unknown {
   const done = loaded.get(file);
   if (done) return done.exports;
-  if (!checksummed) {
-    setFlagsFromString('--verify-snapshot-checksum');
-    checksummed = true;
-  }
   const source = readFileSync(file, 'utf8');
   const id = buildIdOf(source);
   let cachedData: Buffer | undefined;
@@ -74,7 +80,7 @@ export function load(file: string): unknown {
   } catch {
     // No cache: compiled from source.
   }
-  const script = new Script(HEAD + source + TAIL, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const script = checksummed(() => new Script(HEAD + source + TAIL, { filename: file, ...(cachedData ? { cachedData } : {}) }));
   if (cachedData) state = script.cachedDataRejected ? 'rejected' : 'used';
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
@@ -98,7 +104,7 @@ export function writeCaches(): string[] {
     const target = cacheFileOf(file);
     const temp = `${target}.${process.pid}.tmp`;
     try {
-      writeFileSync(temp, Buffer.concat([Buffer.from(`${HEADER}${id}\n`), script.createCachedData()]));
+      writeFileSync(temp, Buffer.concat([Buffer.from(`${HEADER}${id}\n`), checksummed(() => script.createCachedData())]));
       renameSync(temp, target);
     } finally {
       rmSync(temp, { force: true });

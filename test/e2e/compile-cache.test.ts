@@ -55,6 +55,19 @@ describe('the merge driver\'s compile cache', () => {
     expect(selfCheck(intact)).toBe('used');
   });
 
+  it('leaves V8\'s flags as they were: node\'s own modules loaded later still use their compiled code', () => {
+    // The checksum flag is on only while a bundle compiles. Left on, it changes the flags' hash
+    // (cachedDataVersionTag), and V8 refuses the code cache of every node module loaded afterwards.
+    const dist = dirname(intact);
+    const script = [
+      "const v8 = require('node:v8');",
+      'const before = v8.cachedDataVersionTag();',
+      `require(${JSON.stringify(join(dist, 'compiled.cjs'))}).load(${JSON.stringify(join(dist, 'driver.cjs'))});`,
+      'process.stdout.write(String(before === v8.cachedDataVersionTag()));',
+    ].join('\n');
+    expect(spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout).toBe('true');
+  });
+
   it('damaged, made for another build, or missing: refused, and every merge comes out the same', () => {
     const expected = mergeAll(intact, 'intact');
     expect(expected.map((r) => r.status)).toEqual([0, 0, 0, 0]);
