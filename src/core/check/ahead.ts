@@ -35,19 +35,22 @@ function stampOf(tag: Tag): string {
   return tag.key === 'claim' ? tag.value.slice(tag.value.lastIndexOf('@') + 1).trim() : tag.value.trim();
 }
 
-/** Each value of the tags STAMPED names, with where it is; whether it is a stamp is the visitor's to ask. */
-function eachStamp(type: FileType, entries: readonly Entry[], visit: (s: Stamped) => void): void {
+/**
+ * Each value of the tags STAMPED names, with where it is; whether it is a stamp is the visitor's to ask.
+ * (Called for every tag of a 10k-entry file and its base on every commit: nothing is made per tag but
+ * the stamp's text, and the entry, line and tag are handed over as they are.)
+ */
+function eachStamp(type: FileType, entries: readonly Entry[], visit: (stamp: string, entry: Entry, index: number, tag: Tag) => void): void {
   const keys = STAMPED[type];
   if (!keys) return;
-  const read = (entry: Entry, index: number, tags: readonly Tag[], wanted: readonly string[]): void => {
-    for (const tag of tags) if (wanted.includes(tag.key)) visit({ entry, index, tag, stamp: stampOf(tag) });
-  };
+  const needles = keys.log.map((key) => `[${key}:`);
   for (const entry of entries) {
-    read(entry, 0, entry.tags, keys.first);
-    if (keys.log.length === 0) continue;
+    for (const tag of entry.tags) if (keys.first.includes(tag.key)) visit(stampOf(tag), entry, 0, tag);
+    if (needles.length === 0) continue;
     for (let i = 1; i < entry.lines.length; i++) {
       const line = entry.lines[i]!;
-      if (keys.log.some((key) => line.includes(`[${key}`))) read(entry, i, readTags(lineBody(line)), keys.log);
+      if (!needles.some((needle) => line.includes(needle))) continue;
+      for (const tag of readTags(lineBody(line))) if (keys.log.includes(tag.key)) visit(stampOf(tag), entry, i, tag);
     }
   }
 }
@@ -67,7 +70,7 @@ export function latestStamp(type: FileType, bases: ReadonlyArray<readonly Entry[
   let text = '';
   let latest = -Infinity;
   for (const entries of bases) {
-    eachStamp(type, entries, ({ stamp }) => {
+    eachStamp(type, entries, (stamp) => {
       if (written(stamp)) {
         if (stamp > text) text = stamp;
         return;
@@ -81,7 +84,7 @@ export function latestStamp(type: FileType, bases: ReadonlyArray<readonly Entry[
   if (ms !== undefined) return Math.max(ms, latest);
   // The latest by text is no date: read them all as dates.
   for (const entries of bases) {
-    eachStamp(type, entries, ({ stamp }) => {
+    eachStamp(type, entries, (stamp) => {
       const ms = parseStamp(stamp);
       if (ms !== undefined && ms > latest) latest = ms;
     });
@@ -95,18 +98,24 @@ export function latestStamp(type: FileType, bases: ReadonlyArray<readonly Entry[
  * past the base's latest stamp (`latest`): a write that must come after a stamp already ahead (a fact
  * superseding it, a task done after its dependency, an op's next record) is stamped 1 ms after it by
  * the writers, and the commit that makes it could not do otherwise. So a stamp is reported when it
- * lies beyond the bound of both the commit's time and everything the file held before.
+ * lies beyond the bound of both the commit's time and everything the file held before. `latest` is
+ * asked only for a stamp beyond the bound of the commit's time: in the usual commit there is none, and
+ * the base's stamps are never read.
  */
-export function checkStampsAhead(type: FileType, path: string, entries: readonly Entry[], latest: number, time: number): Finding[] {
-  const limit = Math.max(time, latest) + MAX_CLOCK_OFFSET_MS;
+export function checkStampsAhead(type: FileType, path: string, entries: readonly Entry[], latest: () => number, time: number): Finding[] {
   // A whole number of ms, as every reading of a clock: a stamp of the writers' shape after it is later.
-  const limitText = formatStamp(Math.floor(limit));
+  const bound = (ms: number): { limit: number; text: string } => ({ limit: ms + MAX_CLOCK_OFFSET_MS, text: formatStamp(Math.floor(ms + MAX_CLOCK_OFFSET_MS)) });
+  const ofTime = bound(time);
+  let ofFile: { limit: number; text: string } | undefined;
   const findings: Finding[] = [];
-  eachStamp(type, entries, (s) => {
-    if (written(s.stamp) && s.stamp <= limitText) return;
-    const ms = parseStamp(s.stamp);
+  eachStamp(type, entries, (stamp, entry, index, tag) => {
+    if (written(stamp) && stamp <= ofTime.text) return;
+    const ms = parseStamp(stamp);
     // An unreadable stamp is malformed-entry's.
-    if (ms === undefined || ms <= limit) return;
+    if (ms === undefined || ms <= ofTime.limit) return;
+    ofFile ??= bound(Math.max(time, latest()));
+    if (ms <= ofFile.limit) return;
+    const s: Stamped = { entry, index, tag, stamp };
     const line = s.entry.line + s.index + 1;
     const { of, restamp } = named(type, s, line);
     findings.push({

@@ -1,6 +1,6 @@
 // The integrity checks of SPEC "Causal integrity checks", pure: a file's text (and its base's) in,
 // findings out. The shell (check, verify, the pre-commit hook) reads the texts and prints the findings.
-import { type LineCache, entriesOf, parseDoc } from '../entries/scan.js';
+import { type Entry, type LineCache, entriesOf, parseDoc } from '../entries/scan.js';
 import type { FileType } from '../file-types.js';
 import { checkStampsAhead, latestStamp } from './ahead.js';
 import { checkFacts, checkFactsAgainstBase } from './facts.js';
@@ -110,8 +110,8 @@ export function checkFile(type: FileType, path: string, text: string, baseText?:
   }
   // Which stamps the commit brings needs its base; a file checked on its own has none to tell.
   if (opts.time !== undefined && (base !== undefined || opts.added !== undefined)) {
-    const before = [...(base ? [base] : []), ...(opts.added ?? []).map((moved) => entriesOf(parseDoc(moved)))];
-    findings.push(...checkStampsAhead(type, path, entries, latestStamp(type, before), opts.time));
+    const before = (): Entry[][] => [...(base ? [base] : []), ...(opts.added ?? []).map((moved) => entriesOf(parseDoc(moved)))];
+    findings.push(...checkStampsAhead(type, path, entries, () => latestStamp(type, before()), opts.time));
   }
   return findings.sort(byPosition);
 }
