@@ -180,21 +180,23 @@ function runClaim(args: string[]): Promise<number> {
   });
 }
 
-function runCheckpoint(args: string[]): Promise<number> {
+async function runCheckpoint(args: string[]): Promise<number> {
   const p = program('checkpoint', "append a note to a task's checkpoint log (task by seq or id)", ['<task>', '<text...>']).option('--agent <name>', 'the agent logging (warned if it lost its claim on the task)');
-  return runTaskEdit(p, args, async (cwd, options, operands) => {
+  // Said once, from the plan that was written: the edit may be planned again under the lock.
+  let lost: string | undefined;
+  const code = await runTaskEdit(p, args, async (cwd, options, operands) => {
     const agent = await agentName(cwd, options.agent).catch(() => undefined);
     return {
       edit: (text, seq, at, rel) => {
         const result = checkpoint(text, seq, operands.slice(1).join(' '), at, rel);
         const holder = agent === undefined ? undefined : lostClaim(text, seq, agent);
-        if (holder !== undefined) {
-          process.stderr.write(`strata: warning: ${agent} lost the claim on ${seq} to ${holder} (a merge kept the earlier claim); the checkpoint is logged, but ${holder} holds the task\n`);
-        }
+        lost = holder === undefined ? undefined : `${agent} lost the claim on ${seq} to ${holder} (a merge kept the earlier claim); the checkpoint is logged, but ${holder} holds the task`;
         return result;
       },
     };
   });
+  if (lost !== undefined) process.stderr.write(`strata: warning: ${lost}\n`);
+  return code;
 }
 
 function runDone(args: string[]): Promise<number> {

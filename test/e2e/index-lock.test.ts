@@ -330,6 +330,27 @@ describe('claim and done read the leases as they are when they write', () => {
     });
   }
 
+  it('checkpoint by an agent that lost the claim logs it and warns once, also when planned again under the lock', async () => {
+    // thief claimed the task concurrently with worker, and the merge kept worker's earlier claim.
+    const lostQueue = queue.replace('the task', `[claim-lost:thief@${T(1)}] the task`);
+    writeFileSync(join(repo, 'QUEUE.md'), lostQueue);
+    writeFileSync(indexLock(repo), '');
+    const run = strata(repo, ['queue', 'checkpoint', 'lease00001', 'half way', '--agent', 'thief'], { STRATA_NOW: T(30) });
+    try {
+      for (const until = Date.now() + 20_000; !run.stderr().includes('waiting'); await sleep(20)) {
+        if (Date.now() > until || run.child.exitCode !== null) throw new Error(`no word of waiting: ${run.stderr()}`);
+      }
+      // Written meanwhile (another agent's task): the checkpoint is planned again under the lock.
+      writeFileSync(join(repo, 'QUEUE.md'), `${lostQueue}- [ ] [seq:2] [id:lease00002] another\n`);
+    } finally {
+      rmSync(indexLock(repo), { force: true });
+    }
+    const result = await run.done;
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr.match(/warning: thief lost the claim on 1 to worker/g)).toHaveLength(1);
+    expect(readFileSync(join(repo, 'QUEUE.md'), 'utf8')).toMatch(/\] the task\n {2}- \[at:2026-11-27T12:30:00\.000Z\] half way\n- \[ \] \[seq:2\]/);
+  });
+
   it('claim takes an expired lease over when no heartbeat came (the same start, for contrast)', async () => {
     writeFileSync(join(repo, 'QUEUE.md'), queue);
     writeFileSync(join(repo, 'HEARTBEAT.md'), beat(0));
