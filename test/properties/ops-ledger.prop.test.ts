@@ -53,6 +53,26 @@ for (const [type, line] of [['ops', opLine], ['ledger', recordLine]] as const) {
       );
     });
 
+    it('three branches merged in any order (merges of merges) give the same bytes', async () => {
+      const three = fc.record({ base: fc.uniqueArray(line, { maxLength: 4 }), x: fc.uniqueArray(line, { maxLength: 3 }), y: fc.uniqueArray(line, { maxLength: 3 }), z: fc.uniqueArray(line, { maxLength: 3 }) }).map((h) => {
+        const header = '# Log\n\n';
+        const base = h.base.join('');
+        const side = (lines: string[]): string => header + base + lines.filter((l) => !h.base.includes(l)).join('');
+        return { b: header + base, x: side(h.x), y: side(h.y), z: side(h.z) };
+      });
+      await fc.assert(
+        fc.asyncProperty(three, async ({ b, x, y, z }) => {
+          const left = (await merge(type, b, (await merge(type, b, x, y)).text, z)).text;
+          const right = (await merge(type, b, x, (await merge(type, b, y, z)).text)).text;
+          const middle = (await merge(type, x, (await merge(type, b, x, y)).text, (await merge(type, b, x, z)).text)).text;
+          expect(linesOf(left)).toEqual([...new Set([...linesOf(x), ...linesOf(y), ...linesOf(z)])].sort());
+          expect(right).toBe(left);
+          expect(middle).toBe(left);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
     it('puts what both sides appended in time order, whatever the shape of the stamps', async () => {
       await fc.assert(
         fc.asyncProperty(history(line), async ({ b, o, t }) => {

@@ -167,6 +167,27 @@ describe('facts merge laws', () => {
     );
   });
 
+  it('three branches merged in any order (merges of merges) agree on every fact and its mark', async () => {
+    const three = fc.record({ base: fc.array(factOp, { maxLength: 4 }), x: fc.array(factOp, { maxLength: 3 }), y: fc.array(factOp, { maxLength: 3 }), z: fc.array(factOp, { maxLength: 3 }) }).map((h) => {
+      const base = addFacts([], h.base, { now: 0 });
+      return { base, x: addFacts(base, h.x, { now: 1000 }), y: addFacts(base, h.y, { now: 2000 }), z: addFacts(base, h.z, { now: 3000 }) };
+    });
+    const sorted = (text: string): string[] => text.slice(HEADER.length).split('\n').filter(Boolean).sort();
+    await fc.assert(
+      fc.asyncProperty(three, async ({ base, x, y, z }) => {
+        const [b, rx, ry, rz] = [renderFacts(base), renderFacts(x), renderFacts(y), renderFacts(z)];
+        const left = (await merge('facts', b, (await merge('facts', b, rx, ry)).text, rz)).text;
+        const right = (await merge('facts', b, rx, (await merge('facts', b, ry, rz)).text)).text;
+        const middle = (await merge('facts', rx, (await merge('facts', b, rx, ry)).text, (await merge('facts', b, rx, rz)).text)).text;
+        // The union of all three, superseded exactly where the model says.
+        const union = new Map([...x, ...y, ...z].map((f) => [`${f.at}`, f]));
+        const expected = sorted(renderFacts([...union.values()]));
+        for (const text of [left, right, middle]) expect(sorted(text)).toEqual(expected);
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
   it('is idempotent on normalised files', async () => {
     await fc.assert(
       fc.asyncProperty(factHistory, async ({ base, ours }) => {
