@@ -82,9 +82,10 @@ const commands = await Promise.all(
 
 // The driver is CommonJS, so that V8's compiled code can be handed back to it (src/cli/compiled.ts):
 // dist/driver.cjs (merge.ts) and dist/driver-markdown.cjs (the Markdown merge, loaded when a line merge
-// conflicts), both run by the loader dist/compiled.cjs, which the entry requires for `merge` (and
-// dist/driver.mjs, for the command table's `merge`). The two bundles each have their own copy of the few small modules they
-// share (the entry scanner, diff3): pure functions, and errors are recognised by a brand, not by class.
+// conflicts), both run by the loader dist/compiled.cjs, which the entries require for `merge` (and
+// dist/driver.mjs, for the command table's `merge`). The two bundles each have their own copy of the
+// few small modules they share (the entry scanner, diff3): pure functions, and errors are recognised by
+// a brand, not by class.
 const cjs = {
   bundle: true,
   format: 'cjs',
