@@ -252,14 +252,15 @@ async function checkDriver(cwd: string, typedPaths: readonly string[]): Promise<
   }
   const checks: Check[] = [{ status: 'ok', name, message: `registered in ${scope} config and runs: strata ${probed.version} on ${node}` }];
   // Registered by an older strata: the ES module entry, which node starts more slowly.
-  if (driverScript(cli) !== cli) {
-    checks.push({ status: 'warn', name: 'driver entry', message: `merge.strata.driver starts ${basename(cli)}; ${basename(driverScript(cli))} beside it starts about 10 ms sooner on every merged file`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') });
+  const script = driverScript(cli);
+  if (script !== cli) {
+    checks.push({ status: 'warn', name: 'driver entry', message: `merge.strata.driver starts ${basename(cli)}; ${basename(script)} beside it starts about 10 ms sooner on every merged file`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') });
   }
   // The code V8 compiled for the driver at build time (src/cli/compiled.ts): without it every merge is
   // slower, never different.
   const cache = /^compile cache: (.*)$/m.exec(bundle.stdout ?? '')?.[1];
   if (cache !== undefined && cache !== 'used') {
-    checks.push({ status: 'warn', name: 'driver compile cache', message: `${cache.replace(/ \(run \.\/install\.sh again\)$/, '')}`, fix: `run ./install.sh again in strata's checkout, with the node the driver runs (${node})` });
+    checks.push({ status: 'warn', name: 'driver compile cache', message: cache, fix: `run ./install.sh again in strata's checkout, with the node the driver runs (${node})` });
   }
   if (probed.version !== VERSION) {
     checks.push({ status: 'warn', name: 'driver version', message: `the driver is strata ${probed.version}, this is ${VERSION}`, fix: 'git strata install' + (scope === 'global' ? ' --global' : '') });

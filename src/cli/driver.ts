@@ -16,7 +16,10 @@ export function loadDriver(): Driver {
   return {
     run: async (args: string[]): Promise<number> => {
       const code = await driver.run(args);
-      if (args[0] === '--self-check' && code === 0) process.stdout.write(`compile cache: ${describe(loader.cacheStates())}\n`);
+      if (args[0] === '--self-check' && code === 0) {
+        const cache = describe(loader.cacheStates());
+        process.stdout.write(`compile cache: ${cache}\n${cache === 'used' ? '' : 'hint: run ./install.sh again in strata\'s checkout\n'}`);
+      }
       return code;
     },
   };
@@ -69,5 +72,5 @@ function describe(states: ReadonlyArray<{ file: string; state: CacheState }>): s
     stale: 'made for another build',
   };
   const parts = (Object.keys(why) as Array<keyof typeof why>).filter((s) => names(s).length > 0).map((s) => `${why[s]} (${names(s).join(', ')})`);
-  return `not used: ${parts.join('; ')}; the driver compiles from source, which is slower (run ./install.sh again)`;
+  return `not used: ${parts.join('; ')}; the driver compiles from source, which is slower`;
 }
