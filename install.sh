@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs strata from this checkout: checks node and git, installs dependencies, builds
-# dist/git-strata.mjs, puts `git-strata` on the PATH (so `git strata …` works), installs the man page
+# dist/git-strata.cjs, puts `git-strata` on the PATH (so `git strata …` works), installs the man page
 # (so `git strata --help` works), and with repository arguments runs `git strata install` in each.
 # Re-running it is harmless.
 #
@@ -14,7 +14,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
-cli="$here/dist/git-strata.mjs"
+cli="$here/dist/git-strata.cjs"
 marker='# git-strata launcher written by install.sh'
 
 say() { printf 'strata: %s\n' "$*"; }

@@ -2,7 +2,7 @@
 # git-strata hook shim (pre-commit): written by 'git strata install', removed by 'git strata uninstall'.
 # Runs the hook that was here before (pre-commit.pre-strata), then strata. STRATA=0 skips strata only.
 strata_node='/usr/bin/node'
-strata_cli='/opt/strata/dist/git-strata.mjs'
+strata_cli='/opt/strata/dist/git-strata.cjs'
 strata_prev="$(dirname -- "$0")/pre-commit.pre-strata"
 strata_status=0
 if [ -x "$strata_prev" ]; then

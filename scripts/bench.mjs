@@ -20,15 +20,15 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 const KEEP = process.env.BENCH_KEEP === '1';
 
-if (!existsSync(join(ROOT, 'dist/git-strata.mjs'))) {
-  console.error('bench: dist/git-strata.mjs is missing; run `npm run build` (or `npm run bench`)');
+if (!existsSync(join(ROOT, 'dist/git-strata.cjs'))) {
+  console.error('bench: dist/git-strata.cjs is missing; run `npm run build` (or `npm run bench`)');
   process.exit(2);
 }
 
 // A private copy of the bundle: a concurrent `npm run build` deletes dist/ while we measure.
 const work = mkdtempSync(join(tmpdir(), 'strata-bench-'));
 cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
-const CLI = join(work, 'dist/git-strata.mjs');
+const CLI = join(work, 'dist/git-strata.cjs');
 // The driver as git starts it: the entry `git strata install` registers.
 const DRIVER = join(work, 'dist/git-strata.cjs');
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };

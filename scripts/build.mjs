@@ -1,21 +1,25 @@
 // Bundles the CLI into the files that hooks and the merge driver start with plain `node`.
 //
-// The merge driver runs once per file on every pull and on every commit of a rebase, so it is its own
-// bundle, dist/driver.cjs, with the Markdown merge it loads lazily beside it, and the bytecode V8
-// compiled for both in warm-up merges (scripts/compile-cache.mjs) beside them. Every other command is a
-// bundle of its own too (dist/cmd-<name>.mjs), loaded by the command table of the main build.
-// dist/git-strata.mjs, the entry all start from, imports nothing itself and loads the driver for `merge`.
+// dist/git-strata.cjs is the entry of every command (and what install registers for the driver and the
+// hooks): CommonJS, which node 20 starts without setting up its ES module loader. The merge driver runs
+// once per file on every pull and on every commit of a rebase, so it is its own bundle, dist/driver.cjs,
+// with the Markdown merge it loads lazily beside it, and the bytecode V8 compiled for both in warm-up
+// merges (scripts/compile-cache.mjs) beside them. The commands a commit runs (CJS_COMMANDS in
+// src/cli/commands.ts: the hook and check) are CommonJS bundles too, dist/cmd-<name>.cjs; every other
+// command is an ES module bundle of its own (dist/cmd-<name>.mjs). dist/git-strata.mjs is the entry of
+// earlier installs (hooks written before the .cjs entry existed) and still works.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 /** The last line of the driver's bundles: their build id, which their compile caches must carry (src/cli/compiled.ts). */
 const BUILD_MARK = '//# strataBuild=';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+mkdirSync(new URL('../dist', import.meta.url));
 
 const common = {
   outdir: 'dist',
@@ -31,20 +35,27 @@ const common = {
   metafile: true,
 };
 
-// Every command is a bundle of its own (dist/cmd-<name>.mjs, with the chunks of what it loads lazily):
-// split as one build, the commands shared some twenty small chunks, and loading them (resolving and
-// linking each ES module) cost a command such as check as much again as its own code. The command
-// table's loaders are those files; `merge` is the driver bundle. Every output is in dist/ itself, so
-// the path is right from whichever output the table lands in.
-const commandNames = [...readFileSync(new URL('../src/cli/commands.ts', import.meta.url), 'utf8').matchAll(/import\('\.\/([\w-]+)\.js'\)/g)].map((m) => m[1]);
+// Every command is a bundle of its own (dist/cmd-<name>.mjs, with the chunks of what it loads lazily, or
+// dist/cmd-<name>.cjs): split as one build, the commands shared some twenty small chunks, and loading
+// them (resolving and linking each ES module) cost a command such as check as much again as its own
+// code. The command table's loaders are those files; `merge` is the driver bundle. Every output is in
+// dist/ itself, so the path is right from whichever output the table lands in.
+const commandsSource = readFileSync(new URL('../src/cli/commands.ts', import.meta.url), 'utf8');
+const commandNames = [...commandsSource.matchAll(/import\('\.\/([\w-]+)\.js'\)/g)].map((m) => m[1]);
+const cjsCommands = JSON.parse(/CJS_COMMANDS: readonly string\[\] = (\[[^\]]*\])/.exec(commandsSource)[1].replaceAll("'", '"'));
+/** A dynamic import of a command module from src/cli (the command table's loaders, the hook's replay): its name. */
+const commandImported = (args) => {
+  const name = args.path.slice(2, -3);
+  return args.kind === 'dynamic-import' && commandNames.includes(name) && /src\/cli\/[\w-]+\.ts$/.test(args.importer) ? name : undefined;
+};
+// In the ES module bundles, a command is its bundle's file (a CommonJS one is imported as well).
 const commandsExternal = {
   name: 'commands-external',
   setup(b) {
     b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) => {
-      const name = args.path.slice(2, -3);
-      // The command table's loaders, and any other lazy import of a command (the hook's replay).
-      if (args.kind !== 'dynamic-import' || !commandNames.includes(name) || !/src\/cli\/[\w-]+\.ts$/.test(args.importer)) return undefined;
-      return { path: name === 'merge' ? './driver.mjs' : `./cmd-${name}.mjs`, external: true };
+      const name = commandImported(args);
+      if (name === undefined) return undefined;
+      return { path: name === 'merge' ? './driver.mjs' : `./cmd-${name}.${cjsCommands.includes(name) ? 'cjs' : 'mjs'}`, external: true };
     });
   },
 };
@@ -58,17 +69,16 @@ const shims = [
   "const __dirname = __strataFileURLToPath(new URL('.', import.meta.url));",
 ].join('\n');
 
-const main = await build({
-  ...common,
-  entryPoints: { 'git-strata': 'src/cli/main.ts' },
-  chunkNames: '[name]-[hash]',
-  plugins: [commandsExternal],
-  banner: { js: `#!/usr/bin/env node\n${shims}` },
-});
+// The entry of earlier installs, whose hooks and driver name dist/git-strata.mjs: it runs the entry of
+// today. (git strata install, run again, registers dist/git-strata.cjs, which starts sooner.)
+writeFileSync(
+  new URL('../dist/git-strata.mjs', import.meta.url),
+  "#!/usr/bin/env node\n// strata's entry as an ES module, for hooks and drivers written by earlier installs: runs dist/git-strata.cjs.\nimport './git-strata.cjs';\n",
+);
 
 const commands = await Promise.all(
   commandNames
-    .filter((name) => name !== 'merge')
+    .filter((name) => name !== 'merge' && !cjsCommands.includes(name))
     .map((name) =>
       build({
         ...common,
@@ -112,14 +122,62 @@ const markdownThroughLoader = {
     }));
   },
 };
+// What the CommonJS commands load lazily that is large and not on a commit's path stays an ES module,
+// imported when needed: reading history at a base (isomorphic-git, for check --base), and the checks of
+// rebased commits (post-rewrite). Each is a bundle of its own, dist/lazy-<name>.mjs.
+const LAZY_ESM = { '../git/history.js': 'history', './rewritten.js': 'rewritten' };
+const lazy = await build({
+  ...common,
+  entryPoints: { 'lazy-history': 'src/git/history.ts', 'lazy-rewritten': 'src/cli/rewritten.ts' },
+  chunkNames: 'lazy-[name]-[hash]',
+  plugins: [commandsExternal],
+  banner: { js: shims },
+});
+// In the CommonJS bundles: another CommonJS command is required (no ES module loader), an ES module
+// command and the lazy ES modules are imported, and everything else is bundled in.
+const cjsCommandsResolved = {
+  name: 'cjs-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/[\w/-]+\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const lazyName = LAZY_ESM[args.path];
+      if (lazyName) return { path: `./lazy-${lazyName}.mjs`, external: true };
+      const name = commandImported(args);
+      if (name === undefined) return undefined;
+      if (cjsCommands.includes(name)) return { path: name, namespace: 'strata-cjs-command' };
+      // The driver's start (the entry has it already), for `help merge`.
+      if (name === 'merge') return { path: fileURLToPath(new URL('../src/cli/driver.ts', import.meta.url)) };
+      return { path: `./cmd-${name}.mjs`, external: true };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'strata-cjs-command' }, (args) => ({
+      contents: `module.exports = require('./cmd-${args.path}.cjs');`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/cmd-[\w-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
 const driverBuilds = await Promise.all([
   build({ ...cjs, entryPoints: { compiled: 'src/cli/compiled.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   build({ ...cjs, entryPoints: { driver: 'src/cli/merge.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [markdownThroughLoader] }),
   build({ ...cjs, entryPoints: { 'driver-markdown': 'src/core/merge/markdown.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' } }),
   // git starts the driver through this CommonJS entry (no ES module loader to set up).
-  build({ ...cjs, entryPoints: { 'git-strata': 'src/cli/main-driver.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` } }),
+  // The entry of every command (git starts the driver through it; install.sh puts it on the PATH).
+  build({ ...cjs, entryPoints: { 'git-strata': 'src/cli/main-cjs.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [cjsCommandsResolved], banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` } }),
+  ...cjsCommands.map((name) => build({ ...cjs, entryPoints: { [`cmd-${name}`]: `src/cli/${name}.ts` }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [cjsCommandsResolved] })),
   build({ ...common, splitting: false, entryPoints: { driver: 'src/cli/driver.ts' }, plugins: [{ name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) }] }),
 ]);
+// A CommonJS bundle may import only what the build made an ES module for: anything else it imports
+// would have been bundled (or required).
+for (const file of ['git-strata.cjs', ...cjsCommands.map((name) => `cmd-${name}.cjs`)]) {
+  const source = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
+  for (const [, target] of source.matchAll(/\bimport\("([^"]+)"\)/g)) {
+    if (!existsSync(new URL(`../dist/${target}`, import.meta.url))) throw new Error(`build: dist/${file} imports ${target}, which the build did not make`);
+  }
+  for (const [, target] of source.matchAll(/\brequire\("(\.[^"]+)"\)/g)) {
+    if (!existsSync(new URL(`../dist/${target}`, import.meta.url))) throw new Error(`build: dist/${file} requires ${target}, which the build did not make`);
+  }
+}
+chmodSync(new URL('../dist/git-strata.cjs', import.meta.url), 0o755);
 for (const name of ['driver', 'driver-markdown']) {
   const file = new URL(`../dist/${name}.cjs`, import.meta.url);
   const source = readFileSync(file, 'utf8');
@@ -138,7 +196,7 @@ chmodSync(new URL('../dist/git-strata.mjs', import.meta.url), 0o755);
 writeFileSync(
   new URL('../dist/meta.json', import.meta.url),
   JSON.stringify({
-    inputs: Object.assign({}, ...[main, ...driverBuilds, ...commands].map((b) => b.metafile.inputs)),
-    outputs: Object.assign({}, ...[main, ...driverBuilds, ...commands].map((b) => b.metafile.outputs)),
+    inputs: Object.assign({}, ...[lazy, ...driverBuilds, ...commands].map((b) => b.metafile.inputs)),
+    outputs: Object.assign({}, ...[lazy, ...driverBuilds, ...commands].map((b) => b.metafile.outputs)),
   }),
 );

@@ -35,7 +35,21 @@ export const COMMANDS: Readonly<Record<string, Entry>> = {
 };
 
 /**
- * Loads a command's bundle (dist/cmd-<name>.mjs and its chunks). One that is missing or unreadable is a
+ * The commands built as CommonJS bundles (dist/cmd-<name>.cjs), which the entry dist/git-strata.cjs
+ * requires without starting node's ES module loader: the ones a commit runs (the hook, and the checks it
+ * shares with `check`). Every other command is an ES module bundle, dist/cmd-<name>.mjs. (The build
+ * reads this list from here.)
+ */
+export const CJS_COMMANDS: readonly string[] = ['check', 'hook'];
+
+/** The file of a command's bundle in dist/ (merge: the driver's bundle, loaded through dist/compiled.cjs). */
+export function bundleFile(name: string): string {
+  if (name === 'merge') return 'driver.cjs';
+  return `cmd-${name}.${CJS_COMMANDS.includes(name) ? 'cjs' : 'mjs'}`;
+}
+
+/**
+ * Loads a command's bundle (dist/cmd-<name>.cjs or .mjs, and its chunks). One that is missing or unreadable is a
  * broken install, not a bug in strata: a refusal that says so and how to fix it, not a stack trace.
  */
 export async function loadCommand(name: string, entry: Entry): Promise<Command> {

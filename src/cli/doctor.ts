@@ -21,7 +21,7 @@ import { type Unrunnable, locateProgram } from '../ops/handler.js';
 import type { ReplaySettings } from '../core/replay/config.js';
 import { readLocalSettings } from '../ops/probe.js';
 import { command, parse } from './args.js';
-import { COMMANDS, VERSION } from './commands.js';
+import { COMMANDS, VERSION, bundleFile } from './commands.js';
 import { EXIT } from './exit.js';
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -153,8 +153,8 @@ function probe(node: string, cli: string): { version?: string; error?: string } 
 }
 
 /**
- * Every command but the driver is a bundle of its own next to the entry (dist/cmd-<name>.mjs, with its
- * chunks), loaded only when it runs: `--version` and `merge --self-check` load none of them, so a
+ * Every command but the driver is a bundle of its own next to the entry (dist/cmd-<name>.mjs with its
+ * chunks, or dist/cmd-<name>.cjs), loaded only when it runs: `--version` and `merge --self-check` load none of them, so a
  * half-copied or half-built dist passes the driver's check while `queue` cannot start, nor the `hook`
  * every commit runs. Loads each of this strata's (the dist this doctor runs from) in one node, which
  * runs none of them.
@@ -165,7 +165,7 @@ function checkCommands(): Check | undefined {
   const dist = dirname(self);
   const files = Object.keys(COMMANDS)
     .filter((name) => name !== 'merge')
-    .map((name) => pathToFileURL(join(dist, `cmd-${name}.mjs`)).href);
+    .map((name) => pathToFileURL(join(dist, bundleFile(name))).href);
   const script = [
     `for (const file of ${JSON.stringify(files)}) {`,
     '  try { await import(file); }',
@@ -362,6 +362,9 @@ async function checkHooks(cwd: string, repo: RepoPaths): Promise<Check[]> {
       } else if (!(['exec', 'source'] as const).some((chain) => renderShim(hook, target, chain) === text)) {
         // An older strata's shim runs, but may skip what this version checks (e.g. deleted files).
         checks.push({ status: 'warn', name, message: "strata's shim, as another version of strata wrote it", fix: 'git strata install' });
+      } else if (driverScript(target.cli) !== target.cli) {
+        // Written by an older strata, with the ES module entry: it works, and starts more slowly.
+        checks.push({ status: 'warn', name, message: `strata's shim starts ${basename(target.cli)}; ${basename(driverScript(target.cli))} beside it starts about 10 ms sooner each time git runs the hook`, fix: 'git strata install' });
       } else {
         checks.push({ status: 'ok', name, message: `strata's shim${backupExists ? `, chained to ${hook}${BACKUP_SUFFIX}` : ''}` });
       }

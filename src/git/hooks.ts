@@ -1,6 +1,6 @@
 // The hook shims: what they look like, how install puts them in front of existing hooks and how
 // uninstall puts things back. A shim is a few lines of POSIX sh that run the hook that was there before
-// (moved aside to <hook>.pre-strata, bytes and mode untouched), then `node git-strata.mjs hook <name>`.
+// (moved aside to <hook>.pre-strata, bytes and mode untouched), then `node git-strata.cjs hook <name>`.
 import { chmod, lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { shellQuote } from './shell.js';
@@ -136,7 +136,7 @@ export function trackedHookLine(hook: string): string {
 /** A hook someone wired to strata by hand (e.g. a line in .husky/pre-commit) counts as installed. */
 export function callsStrata(text: string): boolean {
   // Line by line: a commented-out call (`# git strata hook …`, a line left for later) runs nothing.
-  return text.split('\n').some((line) => !/^\s*#/.test(line) && /\bgit[ -]strata(\.mjs)?['"]?\s+hook\b/.test(line));
+  return text.split('\n').some((line) => !/^\s*#/.test(line) && /\bgit[ -]strata(\.[cm]js)?['"]?\s+hook\b/.test(line));
 }
 
 export type HookAction =

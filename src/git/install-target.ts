@@ -8,13 +8,17 @@ import type { ShimTarget } from './hooks.js';
 
 export const DRIVER_NAME = 'strata: lossless merge of agent coordination Markdown';
 
-/** The node running now and the real path of the bundled script it runs. */
+/**
+ * The node running now and the real path of the bundled entry it runs: dist/git-strata.cjs, also when
+ * started through dist/git-strata.mjs (a launcher of an earlier install), since node starts the .cjs
+ * one sooner (main-cjs.ts).
+ */
 export function currentTarget(): ShimTarget {
   const script = process.argv[1];
-  if (!script) throw new StrataError('CONFIG', 'cannot tell which script is running', 'run strata as `node dist/git-strata.mjs` or through `git strata`');
-  // The script's realpath, so a symlink on PATH (install.sh) can move without breaking the driver.
+  if (!script) throw new StrataError('CONFIG', 'cannot tell which script is running', 'run strata as `node dist/git-strata.cjs` or through `git strata`');
+  // The script's realpath, so a symlink on PATH can move without breaking the driver.
   // The node path is kept as given: /usr/bin/node is usually a stable link to a versioned binary.
-  return { node: process.execPath, cli: realpathSync(script) };
+  return { node: process.execPath, cli: driverScript(realpathSync(script)) };
 }
 
 /**
@@ -30,15 +34,15 @@ export async function installScope(cwd: string, verb: 'install' | 'uninstall', g
 }
 
 /**
- * The script git starts the merge driver with: dist/git-strata.cjs beside the entry, which node starts
- * without its ES module loader (main-driver.ts); the entry itself where there is none (run from sources).
+ * The script git starts the merge driver and the hooks with: dist/git-strata.cjs beside an .mjs entry,
+ * which node starts without its ES module loader (main-cjs.ts); the entry itself where there is none.
  */
 export function driverScript(cli: string): string {
   const cjs = join(dirname(cli), 'git-strata.cjs');
   return cli.endsWith('.mjs') && existsSync(cjs) ? cjs : cli;
 }
 
-/** The package root: dist/git-strata.mjs lives in <root>/dist. */
+/** The package root: dist/git-strata.cjs lives in <root>/dist. */
 export function packageRoot(cli: string): string {
   return dirname(dirname(cli));
 }

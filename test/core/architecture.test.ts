@@ -1,5 +1,7 @@
 // The architecture, enforced: a pure core, and a merge driver whose hot path loads no Markdown parser.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/git.js';
@@ -43,10 +45,13 @@ describe('architecture', () => {
 
   it('the merge driver is its own bundle: one CommonJS file, no Markdown parser, no child_process up front', () => {
     const outputs = outputsOfBuild();
-    const entry = Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!;
-    // The entry imports nothing statically: `merge` goes straight to the driver bundle, through its loader.
-    expect(outputs[entry]!.imports.filter((imp) => imp.kind === 'import-statement' && !imp.path.startsWith('node:'))).toEqual([]);
-    expect(Object.keys(outputs[entry]!.inputs)).toContain('src/cli/driver.ts');
+    const entry = 'dist/git-strata.cjs';
+    expect(outputs[entry]?.entryPoint).toBe('src/cli/main-cjs.ts');
+    // The entry holds the driver's start and the command table, and requires only the CommonJS commands
+    // (the others are imported): `merge` goes straight to the driver bundle, through its loader.
+    expect(outputs[entry]!.imports.filter((imp) => imp.path.startsWith('.') && imp.kind !== 'dynamic-import').map((imp) => imp.path).sort()).toEqual(['./cmd-check.cjs', './cmd-hook.cjs']);
+    expect(Object.keys(outputs[entry]!.inputs)).toEqual(expect.arrayContaining(['src/cli/driver.ts', 'src/cli/dispatch.ts']));
+    expect(Object.keys(outputs[entry]!.inputs).filter((i) => /^src\/core\/(check|crdt|entries)\/|^src\/core\/merge\/(?!conflict-style\.ts$)/.test(i))).toEqual([]);
     const driver = 'dist/driver.cjs';
     expect(outputs[driver]?.entryPoint).toBe('src/cli/merge.ts');
     // It requires node's modules, and the loader (which runs the Markdown merge's bundle when needed).
@@ -62,19 +67,44 @@ describe('architecture', () => {
     expect(readFileSync(join(ROOT, driver), 'utf8')).toContain('.load(require("node:path").join(__dirname, "driver-markdown.cjs"))');
   });
 
-  it('check and the pre-commit hook load no merge (a 10k-entry queue is checked, never merged), from a few files', () => {
+  it('check and the pre-commit hook load no merge (a 10k-entry queue is checked, never merged), each from one file', () => {
     const outputs = outputsOfBuild();
-    // check's bundle, and what the hook loads when a typed file is staged.
-    const starts = {
-      'src/cli/check.ts': Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/check.ts'),
-      'src/cli/hook-deps.ts': Object.keys(outputs).find((out) => out.startsWith('dist/cmd-hook-') && Object.keys(outputs[out]!.inputs).includes('src/cli/hook-deps.ts')),
-    };
-    for (const [command, start] of Object.entries(starts)) {
-      expect(start, command).toBeDefined();
-      const { files, inputs } = staticGraph(outputs, start!);
-      // A bundle of its own: a few files, not one per module (each ES module costs a load and a link).
-      expect(files.size, command).toBeLessThanOrEqual(command === 'src/cli/check.ts' ? 2 : 8);
+    for (const command of ['check', 'hook']) {
+      const start = `dist/cmd-${command}.cjs`;
+      expect(outputs[start]?.entryPoint, command).toBe(`src/cli/${command}.ts`);
+      const { files, inputs } = staticGraph(outputs, start);
+      // A bundle of its own, required: no ES module to resolve and link, no ES module loader to start.
+      expect([...files], command).toEqual([start]);
+      expect(outputs[start]!.imports.filter((imp) => imp.path.startsWith('.') && imp.kind !== 'dynamic-import'), command).toEqual([]);
       expect(inputs.filter((i) => /^src\/core\/(merge\/(fold|typed|markdown|file)|crdt\/queue)\.ts$/.test(i)), command).toEqual([]);
+    }
+  });
+
+  it('the entry loads only what the command that runs needs, and check and the hook start no ES module', () => {
+    // The files node loads as CommonJS modules, and whether it set up an ES module to run.
+    const dir = mkdtempSync(join(tmpdir(), 'strata-trace-'));
+    const trace = join(dir, 'trace.cjs');
+    writeFileSync(
+      trace,
+      "const M = require('node:module'); const seen = new Set(); const load = M._load; M._load = function (r, ...a) { seen.add(r); return load.call(this, r, ...a); };\n" +
+        "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify({ files: [...seen].filter((f) => /cmd-|driver|lazy-|compiled/.test(f)), esm: process.moduleLoadList.includes('NativeModule internal/modules/esm/module_job') })));\n",
+    );
+    try {
+      const loaded = (...args: string[]): { files: string[]; esm: boolean } => {
+        const r = spawnSync(process.execPath, ['-r', trace, join(ROOT, 'dist/git-strata.cjs'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, STRATA: '0' } });
+        const line = /LOADED (.*)$/m.exec(r.stderr);
+        expect(line, r.stderr).not.toBeNull();
+        const seen = JSON.parse(line![1]!) as { files: string[]; esm: boolean };
+        return { ...seen, files: seen.files.map((f) => f.replace(/^.*\//, '')) };
+      };
+      expect(loaded('--version')).toEqual({ files: [], esm: false });
+      // STRATA=0: the hook returns at once, after loading its bundle.
+      expect(loaded('hook', 'pre-commit')).toEqual({ files: ['cmd-hook.cjs'], esm: false });
+      expect(loaded('check', '--help')).toEqual({ files: ['cmd-check.cjs'], esm: false });
+      // The other commands are ES modules (and the trace shows it can tell).
+      expect(loaded('queue', '--help')).toEqual({ files: [], esm: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
@@ -98,7 +128,7 @@ describe('hooks/example-*.sh', () => {
     expect(examples).toEqual(['example-pre-applypatch.sh', 'example-pre-commit.sh']);
     for (const name of examples) {
       const hook = /^example-(.*)\.sh$/.exec(name)![1]!;
-      const shim = renderShim(hook, { node: '/usr/bin/node', cli: '/opt/strata/dist/git-strata.mjs' });
+      const shim = renderShim(hook, { node: '/usr/bin/node', cli: '/opt/strata/dist/git-strata.cjs' });
       if (process.env.UPDATE) writeFileSync(join(ROOT, 'hooks', name), shim);
       expect(shim, name).toBe(readFileSync(join(ROOT, 'hooks', name), 'utf8'));
     }

@@ -535,29 +535,29 @@ describe('architecture of the checks', () => {
 
   it('check loads isomorphic-git only through a dynamic import (for --base)', () => {
     const meta = JSON.parse(readFileSync(join(ROOT, 'dist/meta.json'), 'utf8')) as {
-      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
+      outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; inputs: Record<string, unknown>; entryPoint?: string }>;
     };
     const outputs = meta.outputs;
-    const chunkOf = (input: string): string => Object.keys(outputs).find((out) => Object.keys(outputs[out]!.inputs).includes(input))!;
-    const loaded = new Set<string>();
-    const visit = (out: string): void => {
-      if (loaded.has(out) || !outputs[out]) return;
-      loaded.add(out);
-      for (const imp of outputs[out]!.imports) if (imp.kind === 'import-statement') visit(imp.path);
-    };
-    visit(Object.keys(outputs).find((out) => outputs[out]!.entryPoint === 'src/cli/main.ts')!);
-    visit(chunkOf('src/cli/dispatch.ts'));
-    visit(chunkOf('src/cli/check.ts'));
-    const inputs = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
+    // One CommonJS file, which the entry requires.
+    const check = outputs['dist/cmd-check.cjs']!;
+    expect(check.entryPoint).toBe('src/cli/check.ts');
+    const inputs = Object.keys(check.inputs);
     expect(inputs).toContain('src/core/check/queue.ts');
     expect(inputs.filter((i) => /isomorphic-git|src\/git\/history|commander|execa/.test(i))).toEqual([]);
-    expect(chunkOf('src/git/history.ts')).not.toBe(chunkOf('src/cli/check.ts'));
+    // --base imports the history reader, an ES module of its own.
+    expect(check.imports.filter((imp) => imp.kind === 'dynamic-import').map((imp) => imp.path)).toEqual(['./lazy-history.mjs']);
+    expect(outputs['dist/lazy-history.mjs']?.entryPoint).toBe('src/git/history.ts');
+    expect(readFileSync(join(ROOT, 'dist/git-strata.cjs'), 'utf8')).toContain('require("./cmd-check.cjs")');
 
-    // The pre-commit hook's fast path (no typed file staged) loads none of the checks.
-    loaded.clear();
-    visit(chunkOf('src/cli/hook.ts'));
-    const hook = [...loaded].flatMap((out) => Object.keys(outputs[out]!.inputs));
-    expect(hook.filter((i) => /src\/core\/(check|entries|crdt)|src\/cli\/check|isomorphic-git|commander|execa/.test(i))).toEqual([]);
+    // The pre-commit hook's fast path (no typed file staged) runs none of the checks: they are in its
+    // file, and run only from the lazy import of hook-deps.
+    const hook = readFileSync(join(ROOT, 'dist/cmd-hook.cjs'), 'utf8');
+    expect(outputs['dist/cmd-hook.cjs']?.entryPoint).toBe('src/cli/hook.ts');
+    expect(hook).toMatch(/\bvar init_hook_deps = __esm\(/);
+    const calls = [...hook.matchAll(/.*\binit_hook_deps\(\).*/g)].map((m) => m[0].trim());
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call).toMatch(/await Promise\.resolve\(\)\.then\(\(\) => \(init_hook_deps\(\), hook_deps_exports\)\);$/);
+    expect(Object.keys(outputs['dist/cmd-hook.cjs']!.inputs).filter((i) => /isomorphic-git|commander|execa/.test(i))).toEqual([]);
   });
 });
 

@@ -22,7 +22,7 @@ function spoiled(name: string, spoil: (dist: string) => void): string {
   const pkg = join(sandbox.dir, name);
   spawnSync('cp', ['-R', dirname(dirname(intact)), pkg]);
   spoil(join(pkg, 'dist'));
-  return join(pkg, 'dist/git-strata.mjs');
+  return join(pkg, 'dist/git-strata.cjs');
 }
 
 const selfCheck = (cli: string): string => {
@@ -118,9 +118,17 @@ describe('the merge driver\'s compile cache', () => {
     expect(doctor.stdout).toContain(`run ./install.sh again in strata's checkout, with the node the driver runs (${process.execPath})`);
     expect(doctor.stdout).not.toContain('driver entry');
     // Registered by an older strata, with the ES module entry: it works, slower, and doctor says so.
-    sandbox.git(repo, ['config', 'merge.strata.driver', `'${process.execPath}' '${cli}' merge %O %A %B %L %P`]);
+    sandbox.git(repo, ['config', 'merge.strata.driver', `'${process.execPath}' '${cli.replace(/\.cjs$/, '.mjs')}' merge %O %A %B %L %P`]);
     const older = spawnSync(process.execPath, [cli, 'doctor'], { cwd: repo, env: sandbox.env, encoding: 'utf8' });
     expect(older.stdout).toMatch(/warn\s+driver entry: merge.strata.driver starts git-strata.mjs; git-strata.cjs beside it starts about 10 ms sooner/);
     expect(older.stdout).toMatch(/ok\s+driver: registered/);
+    // A hook shim an older strata wrote, with the ES module entry: the same.
+    const shim = join(repo, '.git/hooks/pre-commit');
+    expect(readFileSync(shim, 'utf8')).toContain(`strata_cli='${cli}'`);
+    writeFileSync(shim, readFileSync(shim, 'utf8').replace(cli, cli.replace(/\.cjs$/, '.mjs')));
+    const olderHook = spawnSync(process.execPath, [cli, 'doctor'], { cwd: repo, env: sandbox.env, encoding: 'utf8' });
+    expect(olderHook.stdout).toMatch(/warn\s+hook pre-commit: strata's shim starts git-strata.mjs; git-strata.cjs beside it starts about 10 ms sooner each time git runs the hook/);
+    expect(spawnSync(process.execPath, [cli, 'install'], { cwd: repo, env: sandbox.env, encoding: 'utf8' }).status).toBe(0);
+    expect(readFileSync(shim, 'utf8')).toContain(`strata_cli='${cli}'`);
   });
 });

@@ -71,9 +71,9 @@ it('a command whose bundle is missing: a refusal with the fix, a hook that lets 
   const dist = join(sandbox.dir, 'broken/dist');
   cpSync(join(ROOT, 'dist'), dist, { recursive: true });
   rmSync(join(dist, 'cmd-queue.mjs'));
-  rmSync(join(dist, 'cmd-hook.mjs'));
+  rmSync(join(dist, 'cmd-hook.cjs'));
   const strata = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [join(dist, 'git-strata.mjs'), ...args], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(dist, 'git-strata.cjs'), ...args], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/internal error|at .*\.mjs:\d+/);
     return r;
   };

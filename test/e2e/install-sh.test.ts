@@ -57,7 +57,7 @@ describe('install.sh', () => {
     expect(first.stdout).toContain(`git-strata: ${launcher}`);
     expect(first.stdout).toContain(`man page: ${join(prefix, 'share/man/man1/git-strata.1')}`);
     expect(first.stderr).toContain('is not on your PATH');
-    expect(existsSync(join(checkout, 'dist/git-strata.mjs'))).toBe(true);
+    expect(existsSync(join(checkout, 'dist/git-strata.cjs'))).toBe(true);
     // The repository got the driver, pointing into the checkout.
     const driver = sandbox.git(repo, ['config', 'merge.strata.driver']).stdout;
     expect(driver).toContain(`'${join(checkout, 'dist/git-strata.cjs')}' merge`);

@@ -1,4 +1,4 @@
-// Fuzzing the real bundled merge driver (`node dist/git-strata.mjs merge --type T O A B L P S X Y`) with
+// Fuzzing the real bundled merge driver (`node dist/git-strata.cjs merge --type T O A B L P S X Y`) with
 // random and malformed inputs: binary junk, huge lines, stray conflict markers, mixed line endings, tag
 // soup, emoji and combining characters, empty files, files without a final newline.
 //
@@ -39,12 +39,12 @@ let work = '';
 let cli = '';
 
 beforeAll(() => {
-  const bundle = join(ROOT, 'dist/git-strata.mjs');
-  if (!existsSync(bundle)) throw new Error('dist/git-strata.mjs is missing: run `npm run build` (npm test does)');
+  const bundle = join(ROOT, 'dist/git-strata.cjs');
+  if (!existsSync(bundle)) throw new Error('dist/git-strata.cjs is missing: run `npm run build` (npm test does)');
   // A private copy: a concurrent `npm run build` deletes dist/ while the fuzz runs.
   work = mkdtempSync(join(tmpdir(), 'strata-fuzz-'));
   cpSync(join(ROOT, 'dist'), join(work, 'dist'), { recursive: true });
-  cli = join(work, 'dist/git-strata.mjs');
+  cli = join(work, 'dist/git-strata.cjs');
 });
 
 afterAll(() => {

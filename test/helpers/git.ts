@@ -7,14 +7,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = join(ROOT, 'dist/git-strata.mjs');
+export const CLI = join(ROOT, 'dist/git-strata.cjs');
 
 export interface Sandbox {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
   /** Runs git in `cwd`; throws with stderr on a non-zero exit unless `allowFail`. */
   git(cwd: string, args: string[], options?: { allowFail?: boolean; input?: string }): RunResult;
-  /** Runs the bundled CLI (`node dist/git-strata.mjs`). */
+  /** Runs the bundled CLI (`node dist/git-strata.cjs`). */
   strata(cwd: string, args: string[], options?: { allowFail?: boolean; env?: NodeJS.ProcessEnv }): RunResult;
   write(path: string, text: string | Buffer): void;
   read(path: string): string;

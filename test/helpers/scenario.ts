@@ -21,7 +21,7 @@ export function snapshotCli(sandbox: Sandbox): string {
         rmSync(pkg, { recursive: true, force: true });
         cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
         cpSync(join(ROOT, '.gitattributes.example'), join(pkg, '.gitattributes.example'));
-        if (existsSync(meta) && statSync(meta).mtimeMs === before) return join(pkg, 'dist/git-strata.mjs');
+        if (existsSync(meta) && statSync(meta).mtimeMs === before) return join(pkg, 'dist/git-strata.cjs');
       } catch {
         // dist/ changed under us: try again.
       }
