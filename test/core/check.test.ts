@@ -88,6 +88,9 @@ describe('queue: one version', () => {
       "[depends:20261128124010811] has '20261128124010811', larger than 9007199254740991, the largest number strata counts exactly",
     ]);
     expect(queue('- [ ] [seq:9007199254740991] [id:aaaaaaaaaa] the largest\n')).toEqual([]);
+    // Sixteen digits and more are not too large in themselves: only their value counts.
+    expect(queue('- [ ] [seq:1] [id:aaaaaaaaaa] one\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:00000000000000001] two\n')).toEqual([]);
+    expect(rules(queue('- [ ] [seq:1] [id:aaaaaaaaaa] one\n- [ ] [seq:2] [id:bbbbbbbbbb] [depends:1, 9007199254740992] two\n'))).toEqual(['malformed-entry']);
   });
 
   it('malformed-entry stays quiet on valid stamps, empty depends and unknown tags', () => {

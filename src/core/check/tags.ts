@@ -30,6 +30,8 @@ const seqList: Validator = (value) => {
     const bad = value.split(',').filter((part) => !/^\s*\d+\s*$/.test(part));
     if (bad.length > 0) return `has ${bad.map((b) => `'${b.trim()}'`).join(', ')}, not a comma-separated list of seq numbers`;
   }
+  // (A list of short numbers, as every real one is, has none too large: no split to find out.)
+  if (!/\d{16}/.test(value)) return null;
   const huge = value.split(',').filter((part) => /^\s*\d+\s*$/.test(part) && !Number.isSafeInteger(Number(part)));
   return huge.length === 0 ? null : `has ${huge.map((b) => `'${b.trim()}'`).join(', ')}, ${TOO_LARGE}`;
 };

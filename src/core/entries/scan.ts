@@ -108,6 +108,17 @@ export function eachTag(line: string, visit: (key: string, value: string) => voi
   for (let m = TAG.exec(line); m; m = TAG.exec(line)) visit(m[1]!, m[2] === '::' ? (m[3] ?? '').trim() : (m[3] ?? ''));
 }
 
+/**
+ * The keys of SPEC's tags, each one string: a key read from a line is replaced by its copy here, so the
+ * tags of a 10k-entry file hold a handful of key strings, not one per tag that the garbage collector
+ * moves (a file's entries live as long as the merge or check that read them).
+ */
+const KEYS = new Map(
+  ['seq', 'id', 'agent', 'at', 'depends', 'claim', 'done', 'was', 'status', 'ttl', 'entity', 'attr', 'superseded', 'op', 'kind', 'args', 'state', 'by', 'lease', 'exit', 'out', 'resolved', 'key', 'claim-lost', 'alias'].map(
+    (key) => [key, key],
+  ),
+);
+
 /** Tags of a first line; inline code spans are masked so `[x:y]` inside backticks is not a tag. */
 export function readTags(firstLine: string, from = 0): Tag[] {
   const body = lineBody(firstLine);
@@ -117,7 +128,8 @@ export function readTags(firstLine: string, from = 0): Tag[] {
   for (let m = TAG.exec(masked); m; m = TAG.exec(masked)) {
     const dataview = m[2] === '::';
     const value = dataview ? (m[3] ?? '').trim() : (m[3] ?? '');
-    tags.push({ key: m[1]!, value, start: m.index, end: m.index + m[0].length });
+    const key = m[1]!;
+    tags.push({ key: KEYS.get(key) ?? key, value, start: m.index, end: m.index + m[0].length });
   }
   return tags;
 }
