@@ -1,7 +1,7 @@
 // The merge every entry type shares: entries matched by identity, three-way per identity.
 // The base is the causal context a state-based CRDT would otherwise keep as tombstones: an entry in the
 // base and missing on one side was removed by that side; one missing from the base was added.
-import { type Entry, entryText, lineBody, tagValue } from '../entries/scan.js';
+import { type Entry, entryText, lineBody, memoOf, tagValue } from '../entries/scan.js';
 import type { FoldSpec, Run } from '../merge/fold.js';
 
 export interface EntryType {
@@ -109,7 +109,7 @@ let memoSlots = 0;
 export function memoByEntry<T>(fn: (entry: Entry) => T): (entry: Entry) => T {
   const slot = `m${memoSlots++}`;
   return (entry) => {
-    const memo = entry.memo;
+    const memo = memoOf(entry);
     if (slot in memo) return memo[slot] as T;
     const value = fn(entry);
     memo[slot] = value;

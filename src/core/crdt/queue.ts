@@ -9,6 +9,7 @@ import {
   type Entry,
   type TaskBox,
   entryBody,
+  memoOf,
   tagValue,
   tagValues,
   withAddedTag,
@@ -77,10 +78,10 @@ function prepareVersion(entries: readonly Entry[]): Entry[] {
     });
     // The three versions share most entries (one object per line): prepare each once per reading.
     const prepared = parts.join(',');
-    const cached = entry.memo.prepared as { readonly value: string; readonly entry: Entry } | undefined;
+    const cached = entry.memo?.prepared as { readonly value: string; readonly entry: Entry } | undefined;
     if (cached?.value === prepared) return cached.entry;
     const next = withTag(entry, 'depends', prepared);
-    entry.memo.prepared = { value: prepared, entry: next };
+    memoOf(entry).prepared = { value: prepared, entry: next };
     return next;
   });
 }

@@ -28,8 +28,9 @@ export interface Entry {
   /**
    * Values derived from the entry's text (identity, sort key…), filled in lazily by the merge: each is
    * asked for several times per merge. Only text decides them, so a copy with another `line` may share it.
+   * Made by the first value kept (`memoOf`): a check, which keeps none, makes no 10k empty objects.
    */
-  readonly memo: Record<string, unknown>;
+  memo: Record<string, unknown> | undefined;
 }
 
 export interface Prose {
@@ -264,7 +265,7 @@ export function parseDoc(text: string, cache?: LineCache, shareEntries = true): 
       blocks.push(read.entry);
       continue;
     }
-    const entry: Entry = { kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} };
+    const entry: Entry = { kind: 'entry', lines: entryLines, line: start, indent: head.indent, marker: head.marker, box: head.box, tags, memo: undefined };
     if (entryLines.length === 1 && cache && shareEntries) read.entry = entry;
     blocks.push(entry);
   }
@@ -347,6 +348,11 @@ export function renderDoc(doc: Doc): string {
   let out = '';
   for (const block of doc.blocks) for (const line of block.lines) out += line;
   return out;
+}
+
+/** The entry's memo (see Entry.memo), made on first use. */
+export function memoOf(entry: Entry): Record<string, unknown> {
+  return (entry.memo ??= {});
 }
 
 export function entriesOf(doc: Doc): Entry[] {
@@ -457,5 +463,5 @@ function replaceFirstLine(entry: Entry, first: string): Entry {
   if (!head || tags.length === 0 || head.indent !== entry.indent) {
     throw new Error(`editing line ${entry.line + 1} produced a non-entry`);
   }
-  return { kind: 'entry', lines: [first, ...entry.lines.slice(1)], line: entry.line, indent: head.indent, marker: head.marker, box: head.box, tags, memo: {} };
+  return { kind: 'entry', lines: [first, ...entry.lines.slice(1)], line: entry.line, indent: head.indent, marker: head.marker, box: head.box, tags, memo: undefined };
 }
