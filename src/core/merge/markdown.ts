@@ -527,6 +527,15 @@ function orderCores(os: Block[], ts: Block[], gap: number, ctx: Context): Block[
     const leads = compareItems(join(la), join(lb)) <= 0 ? [...la, ...lb] : [...lb, ...la];
     return [...leads, ...mergeSorted(a, b, (e) => e[0]!.text).flat()];
   }
+  // Blank lines one side added (a separator) where the other added content: content that continues the
+  // block above (no blank line of its own first: an item appended to the list) comes first, so that the
+  // separator does not split it off; content that starts apart (its own blank line first: a new section)
+  // comes after the separator, which stays with the block above.
+  const blankOnly = (bs: Block[]): boolean => bs.every((b) => b.kind === 'blank');
+  if (blankOnly(os) !== blankOnly(ts)) {
+    const [blank, content] = blankOnly(os) ? [os, ts] : [ts, os];
+    return content[0]!.kind === 'blank' ? [...blank, ...content] : [...content, ...blank];
+  }
   if (ctx.tuning.unordered === 'conflict') return undefined;
   // What belongs to the block above comes before what starts something new: a paragraph added to a
   // section before a section the other side added after it, a nested item before a sibling item.
