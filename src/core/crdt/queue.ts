@@ -360,6 +360,11 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
  * reads (`[was:N]`, else its seq: `align` pairs a hand-written task with the tasks of that content). A
  * folded line is safe only as a task with an id and one plain seq; anything hand-written or odd stays
  * in the merge.
+ *
+ * The keys are the id as written and `s:N` for a seq. An id that reads `s:5` shares a key with seq 5:
+ * harmless, since a shared key only takes lines out of the fold (and makes distinctHidden refuse it).
+ * Not `id:<id>`: made for every line of a large queue, such a key of 13 characters or more is a string
+ * V8 builds as a pair and copies again the first time it is hashed.
  */
 const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends', 'was'];
 const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends|was)::?/;
@@ -381,8 +386,11 @@ function plainTaskKeys(line: string): string[] | undefined {
   // Up to 15 digits a number is exact; a longer one is read the long way.
   if (m[1]!.length > 15 || (m[3] !== undefined && m[3].length > 15 && !m[3].split(',').every(exact))) return undefined;
   if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest) || line.includes('[was:', rest)) return undefined;
-  const keys = [`id:${m[2]!}`, `s:${Number(m[1]!)}`];
-  if (m[3] !== undefined) for (const dep of m[3].split(',')) keys.push(`s:${Number(dep)}`);
+  const keys = [m[2]!, `s:${Number(m[1]!)}`];
+  if (m[3] !== undefined) {
+    const deps = m[3].split(',');
+    for (let d = 0; d < deps.length; d++) keys.push(`s:${Number(deps[d])}`);
+  }
   return keys;
 }
 
@@ -398,7 +406,7 @@ export function taskLineKeys(line: string): readonly string[] | 'unsafe' {
   const id = tags.get('id');
   const seq = tags.get('seq');
   if (!id || !seq || !exact(seq)) return 'unsafe';
-  const keys = [`id:${id}`, `s:${Number(seq)}`];
+  const keys = [id, `s:${Number(seq)}`];
   const depends = tags.get('depends');
   if (depends) {
     for (const raw of depends.split(',')) {
@@ -434,7 +442,11 @@ const queueFold: FoldSpec = {
     const id = tagValue(entry, 'id')?.trim();
     const seq = seqOf(entry);
     const was = tagValue(entry, 'was')?.trim();
-    return [...(id ? [`id:${id}`] : []), ...(seq !== undefined ? [`s:${seq}`] : []), ...(was !== undefined && DIGITS.test(was) ? [`s:${Number(was)}`] : [])];
+    const keys: string[] = [];
+    if (id) keys.push(id);
+    if (seq !== undefined) keys.push(`s:${seq}`);
+    if (was !== undefined && DIGITS.test(was)) keys.push(`s:${Number(was)}`);
+    return keys;
   },
   // A top-level line's keys start with its id and its seq (lineKeys above).
   runOrder(lines, keys) {

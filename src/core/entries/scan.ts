@@ -361,7 +361,8 @@ export function entriesOf(doc: Doc): Entry[] {
 
 /** The first value of a tag, or undefined. */
 export function tagValue(entry: Entry, key: string): string | undefined {
-  for (const t of entry.tags) if (t.key === key) return t.value;
+  const tags = entry.tags;
+  for (let k = 0; k < tags.length; k++) if (tags[k]!.key === key) return tags[k]!.value;
   return undefined;
 }
 

@@ -49,9 +49,11 @@ function indexOf(type: EntryType, doc: Doc): Map<string, Entry> {
 function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf, names: Names): Skeleton {
   const keys = entries.keys();
   const parts: string[] = [];
-  for (const block of doc.blocks) {
+  const blocks = doc.blocks;
+  for (let b = 0; b < blocks.length; b++) {
+    const block = blocks[b]!;
     if (block.kind === 'prose') {
-      for (const line of block.lines) parts.push(line);
+      for (let l = 0; l < block.lines.length; l++) parts.push(block.lines[l]!);
       continue;
     }
     const key = keys.next().value as string;
@@ -72,10 +74,17 @@ function skeletonOf(doc: Doc, entries: Map<string, Entry>, sortKeyOf: SortKeyOf,
  */
 function sortLabel(sortKey: string): string {
   const written = Math.min(sortKey.length, MAX_WRITTEN);
-  let label = '';
-  for (let i = 0; i < written; i++) label += sortKey.charCodeAt(i).toString(16).padStart(4, '0');
-  return written < sortKey.length ? `${label}g` : label;
+  // The hex digits as char codes, made into one string at once (asked for every entry a merge sees).
+  const codes: number[] = new Array(written * 4 + (written < sortKey.length ? 1 : 0));
+  for (let i = 0; i < written; i++) {
+    const unit = sortKey.charCodeAt(i);
+    for (let d = 0; d < 4; d++) codes[i * 4 + d] = HEX_DIGITS.charCodeAt((unit >> (12 - 4 * d)) & 15);
+  }
+  if (written < sortKey.length) codes[written * 4] = 0x67; // 'g'
+  return String.fromCharCode(...codes);
 }
+
+const HEX_DIGITS = '0123456789abcdef';
 
 /** How placeholders name identities: by the identity itself, except a long one. */
 interface Names {
@@ -585,10 +594,11 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
     const docs = folded.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
     const visible = new Set<string>();
     for (const doc of docs) {
-      for (const entry of entriesOf(doc)) {
-        const keys = spec.entryKeys(entry);
+      const entries = entriesOf(doc);
+      for (let e = 0; e < entries.length; e++) {
+        const keys = spec.entryKeys(entries[e]!);
         if (keys === 'unsafe') return undefined;
-        for (const key of keys) visible.add(key);
+        for (let k = 0; k < keys.length; k++) visible.add(keys[k]!);
       }
     }
     // Lines taken out of the runs become entries the merge sees, whose keys take out more: settle
@@ -625,8 +635,10 @@ function mixedLineEndings(text: string): boolean {
 /** Whether no two hidden entries share an entry key (a broken file may hold two tasks with one seq). */
 function distinctHidden(runs: readonly Run[], spec: FoldSpec): boolean {
   const seen = new Set<string>();
-  for (const run of runs) {
-    for (const keys of run.keys!) {
+  for (let r = 0; r < runs.length; r++) {
+    const lines = runs[r]!.keys!;
+    for (let q = 0; q < lines.length; q++) {
+      const keys = lines[q]!;
       const n = Math.min(keys.length, spec.entryKeysOfLine ?? keys.length);
       for (let k = 0; k < n; k++) {
         if (seen.has(keys[k]!)) return false;
