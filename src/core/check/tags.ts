@@ -18,8 +18,13 @@ const stamp: Validator = (value) =>
  */
 const TOO_LARGE = `larger than ${Number.MAX_SAFE_INTEGER}, the largest number strata counts exactly`;
 
+// (Regular expressions as constants: a literal in a function is a new object on every call, and the
+// validators run for every tag of a 10k-entry file.)
+const WHOLE = /^\s*\d+\s*$/;
+const ONE_WORD = /^\S+$/;
+
 const wholeNumber: Validator = (value) => {
-  if (!/^\s*\d+\s*$/.test(value)) return 'is not a whole number';
+  if (!WHOLE.test(value)) return 'is not a whole number';
   return Number.isSafeInteger(Number(value)) ? null : `is ${TOO_LARGE}`;
 };
 
@@ -27,12 +32,12 @@ const SEQ_LIST = /^\s*(?:\d+\s*(?:,\s*\d+\s*)*)?$/;
 
 const seqList: Validator = (value) => {
   if (!SEQ_LIST.test(value)) {
-    const bad = value.split(',').filter((part) => !/^\s*\d+\s*$/.test(part));
+    const bad = value.split(',').filter((part) => !WHOLE.test(part));
     if (bad.length > 0) return `has ${bad.map((b) => `'${b.trim()}'`).join(', ')}, not a comma-separated list of seq numbers`;
   }
   // (A list of short numbers, as every real one is, has none too large: no split to find out.)
   if (!/\d{16}/.test(value)) return null;
-  const huge = value.split(',').filter((part) => /^\s*\d+\s*$/.test(part) && !Number.isSafeInteger(Number(part)));
+  const huge = value.split(',').filter((part) => WHOLE.test(part) && !Number.isSafeInteger(Number(part)));
   return huge.length === 0 ? null : `has ${huge.map((b) => `'${b.trim()}'`).join(', ')}, ${TOO_LARGE}`;
 };
 
@@ -42,7 +47,7 @@ const claim: Validator = (value) => {
   return parseStamp(value.slice(at + 1)) === undefined ? `has '${value.slice(at + 1)}' after the @, not a UTC ISO-8601 time stamp like ${STAMP_EXAMPLE}` : null;
 };
 
-const id: Validator = (value) => (/^\S+$/.test(value.trim()) && value.trim() !== '' ? null : 'is not an id (one word, e.g. k7q2m9xa4c)');
+const id: Validator = (value) => (ONE_WORD.test(value.trim()) ? null : 'is not an id (one word, e.g. k7q2m9xa4c)');
 
 const duration: Validator = (value) => (parseDuration(value) === undefined ? 'is not a duration like 30s, 10m, 1h or 2d' : null);
 
@@ -90,7 +95,6 @@ export function checkTagValues(path: string, entry: Entry, rules: TagRules, out:
     if (i > 0 && line.includes('[at')) badLogStamps(path, entry, i, out);
   }
   const tags = entry.tags;
-  let seen: string[] | undefined;
   for (let k = 0; k < tags.length; k++) {
     const tag = tags[k]!;
     const validate = rules.values[tag.key];
@@ -98,13 +102,16 @@ export function checkTagValues(path: string, entry: Entry, rules: TagRules, out:
     if (problem) {
       out.push(malformed(path, entry, tag, `[${tag.key}:${tag.value}] ${problem}`, `fix the value of [${tag.key}:…] on line ${entry.line + 1}`));
     }
-    if (rules.single.has(tag.key)) {
-      if (seen?.includes(tag.key)) {
-        out.push(malformed(path, entry, tag, `the entry has more than one [${tag.key}:…] tag`, `keep one [${tag.key}:…] on line ${entry.line + 1} and delete the others`));
-      }
-      (seen ??= []).push(tag.key);
+    if (rules.single.has(tag.key) && repeats(tags, k)) {
+      out.push(malformed(path, entry, tag, `the entry has more than one [${tag.key}:…] tag`, `keep one [${tag.key}:…] on line ${entry.line + 1} and delete the others`));
     }
   }
+}
+
+/** Whether a tag before the k-th has its key (an entry has a handful of tags: no set to make). */
+function repeats(tags: readonly Tag[], k: number): boolean {
+  for (let j = 0; j < k; j++) if (tags[j]!.key === tags[k]!.key) return true;
+  return false;
 }
 
 function tornTag(path: string, entry: Entry, i: number, open: number, out: Finding[]): void {

@@ -12,12 +12,16 @@ export function statusOf(entry: Entry): Status {
 
 export const STATUS_RANK: Readonly<Record<Status, number>> = { open: 0, claimed: 1, cancelled: 2, done: 3 };
 
+/** (A constant: a literal in the function would be a new object on every call, for every task.) */
+const WHOLE_NUMBER = /^\s*\d+\s*$/;
+
 /**
  * A seq as written (digits, white space around them allowed) as the number it is; undefined for anything
  * else, and past 2^53 − 1: read as a double such a number would be rounded into another task's.
  */
+
 export function seqNumber(text: string): number | undefined {
-  if (!/^\s*\d+\s*$/.test(text)) return undefined;
+  if (!WHOLE_NUMBER.test(text)) return undefined;
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : undefined;
 }

@@ -51,7 +51,8 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-const isBlank = (line: string): boolean => /^[ \t]*\r?\n?$/.test(line);
+const BLANK_LINE = /^[ \t]*\r?\n?$/;
+const isBlank = (line: string): boolean => BLANK_LINE.test(line);
 
 interface Span {
   kind: BlockKind;
@@ -234,6 +235,11 @@ function frontMatterEnd(lines: readonly string[]): number {
   return 0;
 }
 
+// (Constants: a regular expression literal in a loop is a new object on every line.)
+const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const COMMENT_OPEN = /^ {0,3}<!--/;
+const ATX_HEADING = /^#{1,6}(?:[ \t]|$)/;
+
 /** Line ranges that can be parsed independently: cut before ATX headings outside fences and comments. */
 export function sections(lines: readonly string[], from = 0): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -252,16 +258,16 @@ export function sections(lines: readonly string[], from = 0): Array<[number, num
       if (line.includes('-->')) inComment = false;
       return;
     }
-    const open = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(line);
+    const open = FENCE_OPEN.exec(line);
     if (open && !(open[1]![0] === '`' && open[2]!.includes('`'))) {
       fence = { char: open[1]![0]!, len: open[1]!.length };
       return;
     }
-    if (/^ {0,3}<!--/.test(line) && !line.includes('-->')) {
+    if (COMMENT_OPEN.test(line) && !line.includes('-->')) {
       inComment = true;
       return;
     }
-    if (k > start && /^#{1,6}(?:[ \t]|$)/.test(line)) {
+    if (k > start && ATX_HEADING.test(line)) {
       out.push([start, k]);
       start = k;
     }
