@@ -135,7 +135,7 @@ export function readTags(firstLine: string, from = 0): Tag[] {
   return tags;
 }
 
-export interface ListItemHead {
+interface ListItemHead {
   readonly indent: string;
   readonly marker: string;
   readonly box: TaskBox | null;
@@ -143,56 +143,11 @@ export interface ListItemHead {
   readonly textStart: number;
 }
 
-/**
- * LIST_ITEM read by hand: this runs on every line of a file the parser reads, and the expression's
- * match (an array and five strings) was the largest garbage of checking a 10k-entry queue. A test holds
- * the two to the same reading on generated lines.
- */
-export function listItemHead(line: string): ListItemHead | null {
-  let at = 0;
-  let c = line.charCodeAt(0);
-  while (c === 32 || c === 9) c = line.charCodeAt(++at);
-  const indentEnd = at;
-  // `-`, `*`, `+`, or one to nine digits and `.` or `)`.
-  if (c === 45 || c === 42 || c === 43) at++;
-  else {
-    const digits = at;
-    while (c >= 48 && c <= 57 && at - digits < 10) c = line.charCodeAt(++at);
-    if (at === digits || at - digits > 9 || (c !== 46 && c !== 41)) return null;
-    at++;
-  }
-  const markerEnd = at;
-  c = line.charCodeAt(at);
-  if (c !== 32 && c !== 9) return null;
-  while (c === 32 || c === 9) c = line.charCodeAt(++at);
-  let box: TaskBox | null = null;
-  // `[ ]`, `[x]`, `[X]` or `[-]`, then a space or tab, or the end of the line.
-  if (c === 91 && line.charCodeAt(at + 2) === 93) {
-    const mark = line[at + 1]!;
-    const after = line.charCodeAt(at + 3);
-    const ends = after !== after /* NaN: the end */ || after === 32 || after === 9 || line.slice(at + 3) === '\n' || line.slice(at + 3) === '\r\n' || line.slice(at + 3) === '\r';
-    if ((mark === ' ' || mark === 'x' || mark === 'X' || mark === '-') && ends) {
-      box = mark;
-      at += 3;
-      c = line.charCodeAt(at);
-      while (c === 32 || c === 9) c = line.charCodeAt(++at);
-    }
-  }
-  return {
-    indent: indentEnd === 0 ? '' : line.slice(0, indentEnd),
-    marker: markerEnd - indentEnd === 1 ? line[indentEnd]! : line.slice(indentEnd, markerEnd),
-    box,
-    textStart: at,
-  };
-}
-
-/** What listItemHead reads, as the expression it reads by hand (for the test that holds them together). */
-export function listItemHeadByExpression(line: string): ListItemHead | null {
+function listItemHead(line: string): ListItemHead | null {
   const m = LIST_ITEM.exec(line);
   if (!m) return null;
   return { indent: m[1]!, marker: m[2]!, box: (m[4] as TaskBox | undefined) ?? null, textStart: m[0].length };
 }
-
 
 /**
  * Parses a typed file into prose and entries. Entries are list items with at least one tag on their
