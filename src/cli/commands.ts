@@ -49,8 +49,9 @@ export function bundleFile(name: string): string {
 }
 
 /**
- * Loads a command's bundle (dist/cmd-<name>.cjs or .mjs, and its chunks). One that is missing or unreadable is a
- * broken install, not a bug in strata: a refusal that says so and how to fix it, not a stack trace.
+ * Loads a command's bundle (dist/cmd-<name>.cjs, or .mjs and its chunks). One that is missing or
+ * unreadable is a broken install, not a bug in strata: a refusal that says so and how to fix it, not a
+ * stack trace.
  */
 export async function loadCommand(name: string, entry: Entry): Promise<Command> {
   try {

@@ -154,10 +154,10 @@ function probe(node: string, cli: string): { version?: string; error?: string } 
 
 /**
  * Every command but the driver is a bundle of its own next to the entry (dist/cmd-<name>.mjs with its
- * chunks, or dist/cmd-<name>.cjs), loaded only when it runs: `--version` and `merge --self-check` load none of them, so a
- * half-copied or half-built dist passes the driver's check while `queue` cannot start, nor the `hook`
- * every commit runs. Loads each of this strata's (the dist this doctor runs from) in one node, which
- * runs none of them.
+ * chunks, or dist/cmd-<name>.cjs), loaded only when it runs: `--version` and `merge --self-check` load
+ * none of them, so a half-copied or half-built dist passes the driver's check while `queue` cannot
+ * start, nor the `hook` every commit runs. Loads each of this strata's (the dist this doctor runs from)
+ * in one node, which runs none of them.
  */
 function checkCommands(): Check | undefined {
   const self = fileURLToPath(import.meta.url);

@@ -22,6 +22,8 @@ const TOO_LARGE = `larger than ${Number.MAX_SAFE_INTEGER}, the largest number st
 // validators run for every tag of a 10k-entry file.)
 const WHOLE = /^\s*\d+\s*$/;
 const ONE_WORD = /^\S+$/;
+/** Sixteen digits in a row: where a number may be past 2^53 (no shorter one is). */
+const LONG_NUMBER = /\d{16}/;
 
 const wholeNumber: Validator = (value) => {
   if (!WHOLE.test(value)) return 'is not a whole number';
@@ -36,7 +38,7 @@ const seqList: Validator = (value) => {
     if (bad.length > 0) return `has ${bad.map((b) => `'${b.trim()}'`).join(', ')}, not a comma-separated list of seq numbers`;
   }
   // (A list of short numbers, as every real one is, has none too large: no split to find out.)
-  if (!/\d{16}/.test(value)) return null;
+  if (!LONG_NUMBER.test(value)) return null;
   const huge = value.split(',').filter((part) => WHOLE.test(part) && !Number.isSafeInteger(Number(part)));
   return huge.length === 0 ? null : `has ${huge.map((b) => `'${b.trim()}'`).join(', ')}, ${TOO_LARGE}`;
 };

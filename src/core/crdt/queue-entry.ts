@@ -19,7 +19,6 @@ const WHOLE_NUMBER = /^\s*\d+\s*$/;
  * A seq as written (digits, white space around them allowed) as the number it is; undefined for anything
  * else, and past 2^53 − 1: read as a double such a number would be rounded into another task's.
  */
-
 export function seqNumber(text: string): number | undefined {
   if (!WHOLE_NUMBER.test(text)) return undefined;
   const n = Number(text);
