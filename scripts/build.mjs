@@ -70,11 +70,15 @@ const shims = [
 ].join('\n');
 
 // The entry of earlier installs, whose hooks and driver name dist/git-strata.mjs: it runs the entry of
-// today. (git strata install, run again, registers dist/git-strata.cjs, which starts sooner.)
-writeFileSync(
-  new URL('../dist/git-strata.mjs', import.meta.url),
-  "#!/usr/bin/env node\n// strata's entry as an ES module, for hooks and drivers written by earlier installs: runs dist/git-strata.cjs.\nimport './git-strata.cjs';\n",
-);
+// today, and copes without it (src/cli/main-esm.ts). (git strata install, run again, registers
+// dist/git-strata.cjs, which starts sooner.)
+const esmEntry = await build({
+  ...common,
+  splitting: false,
+  entryPoints: { 'git-strata': 'src/cli/main-esm.ts' },
+  banner: { js: `#!/usr/bin/env node\n${shims}` },
+  plugins: [{ name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) }],
+});
 
 const commands = await Promise.all(
   commandNames
@@ -196,7 +200,7 @@ chmodSync(new URL('../dist/git-strata.mjs', import.meta.url), 0o755);
 writeFileSync(
   new URL('../dist/meta.json', import.meta.url),
   JSON.stringify({
-    inputs: Object.assign({}, ...[lazy, ...driverBuilds, ...commands].map((b) => b.metafile.inputs)),
-    outputs: Object.assign({}, ...[lazy, ...driverBuilds, ...commands].map((b) => b.metafile.outputs)),
+    inputs: Object.assign({}, ...[esmEntry, lazy, ...driverBuilds, ...commands].map((b) => b.metafile.inputs)),
+    outputs: Object.assign({}, ...[esmEntry, lazy, ...driverBuilds, ...commands].map((b) => b.metafile.outputs)),
   }),
 );

@@ -46,7 +46,7 @@ export async function runDriver(args: string[]): Promise<number> {
  * would abort the whole merge): where even that fails, %A (the user's version) stays and the file
  * conflicts.
  */
-async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<number> {
+export async function lineMergeWithoutDriver(args: string[], error: unknown): Promise<number> {
   const why = error instanceof Error ? error.message : String(error);
   process.stderr.write(`strata: the merge driver failed to start (${why}); using git's line merge\nhint: reinstall strata (./install.sh), then check with 'git strata doctor'\n`);
   const positional = args.filter((arg, k) => !arg.startsWith('--type') && args[k - 1] !== '--type');

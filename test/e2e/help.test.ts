@@ -1,7 +1,7 @@
 // Every command and subcommand answers --help (and `git strata help CMD`) with its help on stdout and
 // exit 0: a demanding user reads the help first, and a stack trace there is the first impression.
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ROOT, makeSandbox } from '../helpers/git.js';
@@ -93,4 +93,29 @@ it('a command whose bundle is missing: a refusal with the fix, a hook that lets 
   // The whole dist: every command loads.
   const whole = sandbox.strata(sandbox.dir, ['doctor', '--json'], { allowFail: true });
   expect(JSON.parse(whole.stdout).checks.find((c: { name: string }) => c.name === 'commands')).toMatchObject({ status: 'ok' });
+});
+
+// Hooks and driver lines of earlier installs name dist/git-strata.mjs, which runs dist/git-strata.cjs.
+// Without that file beside it, it copes as the old entry did without its bundles: git's line merge with
+// markers for `merge`, a warning that lets git go on for a hook, and the fix for anything else.
+it('the entry of earlier installs without dist/git-strata.cjs: a line merge, a hook that lets git go on, the fix', () => {
+  const dist = join(sandbox.dir, 'no-cjs-entry/dist');
+  cpSync(join(ROOT, 'dist'), dist, { recursive: true });
+  rmSync(join(dist, 'git-strata.cjs'));
+  const strata = (...args: string[]) => spawnSync(process.execPath, [join(dist, 'git-strata.mjs'), ...args], { cwd: sandbox.dir, env: sandbox.env, encoding: 'utf8' });
+  const hook = strata('hook', 'pre-commit');
+  expect(hook.status).toBe(0);
+  expect(hook.stderr).toContain(`strata: warning: ${join(dist, 'git-strata.cjs')} is missing, so strata's pre-commit hook did not run; git goes on without it`);
+  const queue = strata('queue', 'next');
+  expect(queue.status).toBe(3);
+  expect(queue.stderr).toMatch(/^hint: reinstall strata \(\.\/install\.sh in its checkout\)/m);
+  // Both sides changed the one line: git's markers, with both versions, exit 1.
+  const [base, ours, theirs] = ['base', 'ours', 'theirs'].map((name) => join(sandbox.dir, `no-cjs-${name}.md`));
+  writeFileSync(base!, '# Notes\n\none\n');
+  writeFileSync(ours!, '# Notes\n\nours\n');
+  writeFileSync(theirs!, '# Notes\n\ntheirs\n');
+  const merge = strata('merge', base!, ours!, theirs!, '7', 'notes.md');
+  expect(merge.status).toBe(1);
+  expect(merge.stderr).toContain("using git's line merge");
+  expect(readFileSync(ours!, 'utf8')).toBe('# Notes\n\n<<<<<<< ours\nours\n=======\ntheirs\n>>>>>>> theirs\n');
 });
