@@ -41,7 +41,7 @@ describe('folding a queue with a hand-written task that names a renumbered seq',
   });
 
   it('reads [was:N] as a key of a folded line, the plainly written ones too', () => {
-    expect(queue.fold!.lineKeys('- [ ] [seq:5] [id:q] [was:3] task\n')).toEqual(['q', 's:5', 's:3']);
+    expect(queue.fold!.lineKeys('- [ ] [seq:5] [id:q] [was:3] task\n')).toEqual(['q', 5, 3]);
     expect(queue.fold!.lineKeys('- [ ] [seq:5] [id:q] [depends:1] [was:x] task\n')).toBe('unsafe');
   });
 });

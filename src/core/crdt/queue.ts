@@ -19,7 +19,7 @@ import {
 import { stampOrder } from '../clock.js';
 import { mergeLog, mergedKeys, maxString, singleTags, threeWay, withLog, withTagValues } from './entry-merge.js';
 import { type Conflict, type EntryType, greaterByContent, memoByEntry } from './keyed.js';
-import { type FoldSpec, type Run, isTopItem, tagsOnce } from '../merge/fold.js';
+import { type FoldKey, type FoldSpec, type Run, isTopItem, tagsOnce } from '../merge/fold.js';
 import { STATUS_RANK, highestNestedSeq, seqOf, statusOf } from './queue-entry.js';
 
 export { STATUS_RANK, type Status, dependsOf, seqOf, statusOf } from './queue-entry.js';
@@ -349,7 +349,7 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
   for (const run of runs) {
     // The queue's spec has no needles, so every folded line's keys were read.
     const last = run.keys!.findLast((keys) => keys.length > 0);
-    if (last) max = Math.max(max, Number(last[1]!.slice(2)));
+    if (last) max = Math.max(max, last[1] as number);
   }
   return max;
 }
@@ -361,10 +361,9 @@ function hiddenMaxSeq(runs: readonly Run[]): number {
  * folded line is safe only as a task with an id and one plain seq; anything hand-written or odd stays
  * in the merge.
  *
- * The keys are the id as written and `s:N` for a seq. An id that reads `s:5` shares a key with seq 5:
- * harmless, since a shared key only takes lines out of the fold (and makes distinctHidden refuse it).
- * Not `id:<id>`: made for every line of a large queue, such a key of 13 characters or more is a string
- * V8 builds as a pair and copies again the first time it is hashed.
+ * The keys are the id as written (a string) and a seq as the number itself: no key to make as a new
+ * string for every line of a large queue (`id:<id>`, 13 characters or more, is one V8 builds as a pair
+ * and copies again the first time it is hashed), and a string never equals a number.
  */
 const QUEUE_FOLD_TAGS = ['id', 'seq', 'depends', 'was'];
 const FOLD_TAG_ANYWHERE = /\[(?:id|seq|depends|was)::?/;
@@ -379,23 +378,23 @@ const exact = (digits: string): boolean => DIGITS.test(digits) && (digits.length
 const PLAIN_TASK = /^[-*+] \[[ xX-]\] \[seq:(\d+)\] \[id:([^\][\s`:]+)\](?!\()(?: \[depends:(\d+(?:,\d+)*)\](?!\())?/;
 
 /** The fold keys of a task line written plainly (see PLAIN_TASK), or undefined: read it the long way. */
-function plainTaskKeys(line: string): string[] | undefined {
+function plainTaskKeys(line: string): FoldKey[] | undefined {
   const m = PLAIN_TASK.exec(line);
   if (m === null) return undefined;
   const rest = m[0].length;
   // Up to 15 digits a number is exact; a longer one is read the long way.
   if (m[1]!.length > 15 || (m[3] !== undefined && m[3].length > 15 && !m[3].split(',').every(exact))) return undefined;
   if (line.includes('`') || line.includes('[seq:', rest) || line.includes('[id:', rest) || line.includes('[depends:', rest) || line.includes('[was:', rest)) return undefined;
-  const keys = [m[2]!, `s:${Number(m[1]!)}`];
+  const keys: FoldKey[] = [m[2]!, Number(m[1]!)];
   if (m[3] !== undefined) {
     const deps = m[3].split(',');
-    for (let d = 0; d < deps.length; d++) keys.push(`s:${Number(deps[d])}`);
+    for (let d = 0; d < deps.length; d++) keys.push(Number(deps[d]));
   }
   return keys;
 }
 
 /** A line's fold keys by the tag reader (`tagsOnce`), for any line. */
-export function taskLineKeys(line: string): readonly string[] | 'unsafe' {
+export function taskLineKeys(line: string): readonly FoldKey[] | 'unsafe' {
   if (!isTopItem(line)) {
     // Under a task (a run starts at one and holds no other kind of item): its log or notes.
     return FOLD_TAG_ANYWHERE.test(line) ? 'unsafe' : [];
@@ -406,20 +405,20 @@ export function taskLineKeys(line: string): readonly string[] | 'unsafe' {
   const id = tags.get('id');
   const seq = tags.get('seq');
   if (!id || !seq || !exact(seq)) return 'unsafe';
-  const keys = [id, `s:${Number(seq)}`];
+  const keys: FoldKey[] = [id, Number(seq)];
   const depends = tags.get('depends');
   if (depends) {
     for (const raw of depends.split(',')) {
       const dep = raw.trim();
       if (dep === '') continue;
       if (!exact(dep)) return 'unsafe';
-      keys.push(`s:${Number(dep)}`);
+      keys.push(Number(dep));
     }
   }
   const was = tags.get('was');
   if (was !== undefined) {
     if (!exact(was)) return 'unsafe';
-    keys.push(`s:${Number(was)}`);
+    keys.push(Number(was));
   }
   return keys;
 }
@@ -442,10 +441,10 @@ const queueFold: FoldSpec = {
     const id = tagValue(entry, 'id')?.trim();
     const seq = seqOf(entry);
     const was = tagValue(entry, 'was')?.trim();
-    const keys: string[] = [];
+    const keys: FoldKey[] = [];
     if (id) keys.push(id);
-    if (seq !== undefined) keys.push(`s:${seq}`);
-    if (was !== undefined && DIGITS.test(was)) keys.push(`s:${Number(was)}`);
+    if (seq !== undefined) keys.push(seq);
+    if (was !== undefined && DIGITS.test(was)) keys.push(Number(was));
     return keys;
   },
   // A top-level line's keys start with its id and its seq (lineKeys above).
@@ -454,7 +453,7 @@ const queueFold: FoldSpec = {
     let last = -1;
     for (let k = 0; k < lines.length; k++) {
       if (keys[k]!.length === 0) continue; // a log or note line under a task
-      const seq = Number(keys[k]![1]!.slice(2));
+      const seq = keys[k]![1] as number;
       if (!(seq > last)) return undefined;
       last = seq;
       first ??= last;

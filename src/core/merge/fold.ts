@@ -13,6 +13,13 @@ import { type Entry, eachTag, lineEnding, splitLines, tagValue, unreadRanges } f
 /** Placeholder for a folded run: a private-use character and the run's number. */
 export const FOLD = '\uE001';
 
+/**
+ * A key by which a folded line could interact with an entry the merge sees: a string, or a number where
+ * a type's keys are numbers (the queue's seqs: no string to make per line of a large file, and a small
+ * number is its own hash).
+ */
+export type FoldKey = string | number;
+
 export interface Run {
   /** First line in base, ours and theirs. */
   readonly at: readonly [number, number, number];
@@ -22,7 +29,7 @@ export interface Run {
    * Per line, the keys by which it could interact with an entry the merge sees (see `FoldSpec`). Absent
    * for a spec with needles: those keys are read on demand (`KeyReader`).
    */
-  readonly keys?: ReadonlyArray<readonly string[]>;
+  readonly keys?: ReadonlyArray<readonly FoldKey[]>;
 }
 
 /** A top-level list item: a run starts at one and is followed by one, so no entry crosses its edges. */
@@ -38,9 +45,9 @@ export const ANY_TAG = /\[[a-z][a-z0-9_-]*::?[^\]\n]*\](?!\()/;
  */
 export interface FoldSpec {
   /** Keys of a raw line in a run (a superset of what its entry could be), or `unsafe`: never fold it. */
-  lineKeys(line: string): readonly string[] | 'unsafe';
+  lineKeys(line: string): readonly FoldKey[] | 'unsafe';
   /** Keys of an entry the merge sees, or `unsafe`: do not fold this merge at all. */
-  entryKeys(entry: Entry): readonly string[] | 'unsafe';
+  entryKeys(entry: Entry): readonly FoldKey[] | 'unsafe';
   /**
    * Of a run line's keys, how many (the first ones) its entry will have once the merge sees it
    * (default: all): lets the unfolding settle without parsing the text again for every round.
@@ -50,7 +57,7 @@ export interface FoldSpec {
    * For types whose merge orders entries (the queue, by seq): the sort keys of a run's first and last
    * entries, or undefined when the run is not itself in order (it is then not folded).
    */
-  runOrder?(lines: readonly string[], keys: ReadonlyArray<readonly string[]>): readonly [string, string] | undefined;
+  runOrder?(lines: readonly string[], keys: ReadonlyArray<readonly FoldKey[]>): readonly [string, string] | undefined;
   /**
    * Whether two hidden entries that share a key interact with each other (the queue renumbers one of
    * two tasks that took the same seq): then a merge with such a pair is not folded.
@@ -62,7 +69,7 @@ export interface FoldSpec {
    * where a visible key's needle tag has its value are read. A spec with needles has neither `runOrder`
    * nor `distinct`, which read the keys of every folded line.
    */
-  needle?(key: string): readonly [tag: string, value: string] | undefined;
+  needle?(key: FoldKey): readonly [tag: string, value: string] | undefined;
 }
 
 /**
@@ -83,7 +90,7 @@ export function tagFold(tags: readonly string[]): FoldSpec {
     // A line with this key has each of these tags with its value: the first that is not empty will do.
     // A value holding the separator itself splits wrong: then every line is a candidate.
     needle: (k) => {
-      const values = k.split('\u001f');
+      const values = String(k).split('\u001f');
       if (values.length !== tags.length) return undefined;
       const at = values.findIndex((value) => value !== '');
       return at === -1 ? undefined : [tags[at]!, values[at]!];
@@ -281,9 +288,9 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
   const lazy = spec.needle !== undefined;
   // Each base line's keys, read once; undefined where the line may not be folded at all. With needles,
   // only whether it may be folded (0: not asked yet, 1: yes, 2: no).
-  const keysAt: Array<readonly string[] | undefined> = lazy ? [] : new Array(b.length);
+  const keysAt: Array<readonly FoldKey[] | undefined> = lazy ? [] : new Array(b.length);
   const foldable = new Uint8Array(b.length + 1);
-  const keysOf = (k: number): readonly string[] | undefined => {
+  const keysOf = (k: number): readonly FoldKey[] | undefined => {
     if (foldable[k] === 0) {
       const line = b[k];
       const keys = line === undefined || !isFoldable(line) || stateful.has(k) ? 'unsafe' : lazy ? NOT_READ : spec.lineKeys(line);
@@ -331,7 +338,7 @@ export function stableRuns(v: Versions, spec: FoldSpec, minRun: number): Run[] {
 }
 
 /** The keys of a foldable line a spec with needles has not read. */
-const NOT_READ: readonly string[] = Object.freeze([]);
+const NOT_READ: readonly FoldKey[] = Object.freeze([]);
 
 /**
  * Reads the keys of a spec with needles on demand. The lines of base a visible key could be on are
@@ -340,8 +347,8 @@ const NOT_READ: readonly string[] = Object.freeze([]);
  * index of every `[tag:` of the text (built once for the whole merge). Only the lines found are read.
  */
 export class KeyReader {
-  private readonly read = new Map<number, readonly string[] | 'unsafe'>();
-  private readonly searched = new Set<string>();
+  private readonly read = new Map<number, readonly FoldKey[] | 'unsafe'>();
+  private readonly searched = new Set<FoldKey>();
   private readonly candidates = new Set<number>();
   /** The candidates in order, once asked for (until more come in). */
   private sorted: Int32Array | undefined;
@@ -356,7 +363,7 @@ export class KeyReader {
   ) {}
 
   /** The keys of base line `k`. */
-  keys(k: number): readonly string[] | 'unsafe' {
+  keys(k: number): readonly FoldKey[] | 'unsafe' {
     let keys = this.read.get(k);
     if (keys === undefined) this.read.set(k, (keys = this.spec.lineKeys(this.v.lines[0][k]!)));
     return keys;
@@ -366,7 +373,7 @@ export class KeyReader {
    * Of base lines `first` to `first + n`, those that may share a key with `visible` (an unreadable line
    * may), as offsets from `first`, in order. Only the candidates in that range are looked at.
    */
-  hitsIn(first: number, n: number, visible: ReadonlySet<string>): number[] {
+  hitsIn(first: number, n: number, visible: ReadonlySet<FoldKey>): number[] {
     const out: number[] = [];
     const hit = (k: number): boolean => {
       const keys = this.keys(k);
@@ -392,7 +399,7 @@ export class KeyReader {
   }
 
   /** Takes in the keys of `visible` not searched yet; a key without a needle makes every line a candidate. */
-  search(visible: ReadonlySet<string>): void {
+  search(visible: ReadonlySet<FoldKey>): void {
     const needles: Array<readonly [string, string]> = [];
     for (const key of visible) {
       if (this.everything) return;
@@ -472,7 +479,7 @@ export class KeyReader {
  * short: unfolding it would show the merge more keys, and those split more runs. Runs of a spec with
  * needles (no `keys`) are read through `reader`.
  */
-export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, removed?: (keys: readonly string[]) => void, reader?: KeyReader): Run[] {
+export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<FoldKey>, removed?: (keys: readonly FoldKey[]) => void, reader?: KeyReader): Run[] {
   reader?.search(visible);
   const out: Run[] = [];
   for (const run of runs) {
@@ -482,7 +489,7 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
       out.push(run);
       continue;
     }
-    const keysOfLine = (q: number): readonly string[] => {
+    const keysOfLine = (q: number): readonly FoldKey[] => {
       if (run.keys) return run.keys[q]!;
       const keys = reader!.keys(run.at[0] + q);
       return keys === 'unsafe' ? [] : keys;
@@ -511,7 +518,7 @@ export function withoutKeys(runs: readonly Run[], visible: ReadonlySet<string>, 
 }
 
 /** The lines of a run with eagerly read keys that hold a key in `visible`. */
-function hitsByKeys(keys: ReadonlyArray<readonly string[]>, visible: ReadonlySet<string>): number[] {
+function hitsByKeys(keys: ReadonlyArray<readonly FoldKey[]>, visible: ReadonlySet<FoldKey>): number[] {
   // Indexed loops: this runs cold over every line of a large file, where for-of makes an iterator and a
   // result object per step.
   const out: number[] = [];

@@ -3,7 +3,7 @@
 // "skeleton" — so that git's line merge places entries and merges prose, while entry contents come
 // from the type's merge. Pipeline: parse → index → merge entries → merge skeleton → fill → verify.
 import { type Doc, type Entry, type LineCache, entriesOf, lineBody, lineEnding, parseDoc, splitLines } from '../entries/scan.js';
-import { FOLD, type FoldSpec, KeyReader, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
+import { FOLD, type FoldKey, type FoldSpec, KeyReader, type Run, fold, stableRuns, tagFold, unfold, versions, withoutKeys } from './fold.js';
 import { type Conflict, type EntryType, REPEAT, entryContent, indexEntries, mergeKeyed } from '../crdt/keyed.js';
 import type { LineMerge, MergeOptions, MergeResult } from '../result.js';
 import type { MarkdownTuning } from './markdown.js';
@@ -592,7 +592,7 @@ function foldedParse(texts: [string, string, string], spec: FoldSpec, cache: Lin
   for (let round = 0; round < 4 && runs.length > 0; round++) {
     const folded = fold(v, runs);
     const docs = folded.map((text) => parseDoc(text, cache)) as [Doc, Doc, Doc];
-    const visible = new Set<string>();
+    const visible = new Set<FoldKey>();
     for (const doc of docs) {
       const entries = entriesOf(doc);
       for (let e = 0; e < entries.length; e++) {
@@ -634,7 +634,7 @@ function mixedLineEndings(text: string): boolean {
 
 /** Whether no two hidden entries share an entry key (a broken file may hold two tasks with one seq). */
 function distinctHidden(runs: readonly Run[], spec: FoldSpec): boolean {
-  const seen = new Set<string>();
+  const seen = new Set<FoldKey>();
   for (let r = 0; r < runs.length; r++) {
     const lines = runs[r]!.keys!;
     for (let q = 0; q < lines.length; q++) {
