@@ -69,6 +69,10 @@ const shims = [
   "const __dirname = __strataFileURLToPath(new URL('.', import.meta.url));",
 ].join('\n');
 
+// The driver's loader stays its own file, dist/compiled.cjs, in every bundle that starts the driver:
+// one instance, and one record of what it loaded.
+const loaderExternal = { name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) };
+
 // The entry of earlier installs, whose hooks and driver name dist/git-strata.mjs: it runs the entry of
 // today, and copes without it (src/cli/main-esm.ts). (git strata install, run again, registers
 // dist/git-strata.cjs, which starts sooner.)
@@ -77,7 +81,7 @@ const esmEntry = await build({
   splitting: false,
   entryPoints: { 'git-strata': 'src/cli/main-esm.ts' },
   banner: { js: `#!/usr/bin/env node\n${shims}` },
-  plugins: [{ name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) }],
+  plugins: [loaderExternal],
 });
 
 const commands = await Promise.all(
@@ -168,7 +172,7 @@ const driverBuilds = await Promise.all([
   // The entry of every command (git starts the driver through it; install.sh puts it on the PATH).
   build({ ...cjs, entryPoints: { 'git-strata': 'src/cli/main-cjs.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [cjsCommandsResolved], banner: { js: `#!/usr/bin/env node\n${cjs.banner.js}` } }),
   ...cjsCommands.map((name) => build({ ...cjs, entryPoints: { [`cmd-${name}`]: `src/cli/${name}.ts` }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins: [cjsCommandsResolved] })),
-  build({ ...common, splitting: false, entryPoints: { driver: 'src/cli/driver.ts' }, plugins: [{ name: 'loader-external', setup: (b) => b.onResolve({ filter: /^\.\/compiled\.cjs$/ }, () => ({ path: './compiled.cjs', external: true })) }] }),
+  build({ ...common, splitting: false, entryPoints: { driver: 'src/cli/driver.ts' }, plugins: [loaderExternal] }),
 ]);
 // A CommonJS bundle may import only what the build made an ES module for: anything else it imports
 // would have been bundled (or required).

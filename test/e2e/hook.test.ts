@@ -45,6 +45,23 @@ beforeAll(() => {
 afterAll(() => sandbox?.cleanup());
 
 /** A fresh branch at the base commit, with a clean work tree. */
+/**
+ * Swaps the node of a strata hook shim for a wrapper that logs each start and runs the real node:
+ * `starts` counts them (`log` holds their arguments), `restore` puts the shim back.
+ */
+function countNodeStarts(shim: string, prefix: string): { log: string; starts: () => number; restore: () => void } {
+  const log = `${prefix}.log`;
+  const wrapper = `${prefix}-wrapper`;
+  writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+  const original = readFileSync(shim, 'utf8');
+  writeFileSync(shim, original.replace(/^strata_node=.*$/m, `strata_node='${wrapper}'`), { mode: 0o755 });
+  return {
+    log,
+    starts: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0),
+    restore: () => writeFileSync(shim, original, { mode: 0o755 }),
+  };
+}
+
 function branch(name: string): void {
   sandbox.git(repo, ['checkout', '-q', '-f', '-B', name, baseCommit]);
   sandbox.git(repo, ['clean', '-q', '-fd']);
@@ -315,14 +332,7 @@ describe('pre-commit hook', () => {
 
   it('starts node only when a staged file is typed, quoted non-ASCII paths included', () => {
     branch('fast-path');
-    // The shim's node is swapped for a wrapper that logs each start, then runs the real node.
-    const log = join(sandbox.dir, 'node-starts.log');
-    const wrapper = join(sandbox.dir, 'node-wrapper');
-    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
-    const shim = join(repo, '.git', 'hooks', 'pre-commit');
-    const original = readFileSync(shim, 'utf8');
-    writeFileSync(shim, original.replace(/^strata_node=.*$/m, `strata_node='${wrapper}'`), { mode: 0o755 });
-    const starts = (): number => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
+    const { starts, restore } = countNodeStarts(join(repo, '.git', 'hooks', 'pre-commit'), join(sandbox.dir, 'node-starts'));
     try {
       sandbox.write(join(repo, 'notes.txt'), 'notes\n');
       sandbox.git(repo, ['add', 'notes.txt']);
@@ -336,7 +346,7 @@ describe('pre-commit hook', () => {
       expect(refused.stderr).toMatch(/conflict-markers/);
       expect(starts()).toBe(1);
     } finally {
-      writeFileSync(shim, original, { mode: 0o755 });
+      restore();
     }
   });
 
@@ -916,13 +926,7 @@ describe('pre-applypatch: git am of a patch (bare remote and clones)', () => {
   });
 
   it('applies a good patch silently, and starts node only for a patch that touches a typed file', () => {
-    const log = join(box.dir, 'am-node-starts.log');
-    const wrapper = join(box.dir, 'am-node-wrapper');
-    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
-    const shim = join(b, '.git', 'hooks', 'pre-applypatch');
-    const original = readFileSync(shim, 'utf8');
-    writeFileSync(shim, original.replace(/^strata_node=.*$/m, `strata_node='${wrapper}'`), { mode: 0o755 });
-    const starts = (): number => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
+    const { log, starts, restore } = countNodeStarts(join(b, '.git', 'hooks', 'pre-applypatch'), join(box.dir, 'am-node-starts'));
     try {
       const untyped = run(b, 'git', ['am', mailed('notes only', { 'notes.txt': 'more notes\n' })]);
       expect(untyped.status, untyped.stderr).toBe(0);
@@ -933,7 +937,7 @@ describe('pre-applypatch: git am of a patch (bare remote and clones)', () => {
       expect(starts()).toBe(1);
       expect(readFileSync(log, 'utf8')).toMatch(/ hook pre-applypatch\n$/);
     } finally {
-      writeFileSync(shim, original, { mode: 0o755 });
+      restore();
       gitIn(b, 'reset', '-q', '--hard', 'origin/main');
     }
   });
