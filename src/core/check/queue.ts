@@ -3,7 +3,7 @@
 // stay, identities and status never go back).
 import { parseStamp } from '../clock.js';
 import type { Status } from '../crdt/queue.js';
-import { nestedSeqAt, nextFreeSeq, seqNumber } from '../crdt/queue-entry.js';
+import { WHOLE_NUMBER, nestedSeqAt, nextFreeSeq, seqNumber } from '../crdt/queue-entry.js';
 import { type Entry, entryBody, tagValue, tagValues } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 import { cycleIn, cyclicComponents, graphOf } from './graph.js';
@@ -19,7 +19,6 @@ interface Item {
   readonly status: Status;
 }
 
-const WHOLE = /^\s*\d+\s*$/;
 const NONE: readonly number[] = [];
 
 /** The seq numbers of `[depends:…]`, each once; parts that are not numbers are malformed-entry's business. */
@@ -27,7 +26,7 @@ function depsOf(value: string | undefined): readonly number[] {
   if (value === undefined) return NONE;
   const one = seqNumber(value);
   if (one !== undefined) return [one];
-  if (WHOLE.test(value)) return NONE;
+  if (WHOLE_NUMBER.test(value)) return NONE;
   if (value.trim() === '') return NONE;
   const parts = value.split(',');
   const deps: number[] = [];

@@ -1,6 +1,7 @@
 // malformed-entry: tag values that cannot be read, per file type. A value is checked only where the
 // type gives the key a meaning; unknown tags are free text and always fine.
 import { parseDuration, parseStamp } from '../clock.js';
+import { WHOLE_NUMBER } from '../crdt/queue-entry.js';
 import { type Entry, type Tag, lineBody, readTags } from '../entries/scan.js';
 import type { Finding } from './finding.js';
 
@@ -20,13 +21,12 @@ const TOO_LARGE = `larger than ${Number.MAX_SAFE_INTEGER}, the largest number st
 
 // (Regular expressions as constants: a literal in a function is a new object on every call, and the
 // validators run for every tag of a 10k-entry file.)
-const WHOLE = /^\s*\d+\s*$/;
 const ONE_WORD = /^\S+$/;
 /** Sixteen digits in a row: where a number may be past 2^53 (no shorter one is). */
 const LONG_NUMBER = /\d{16}/;
 
 const wholeNumber: Validator = (value) => {
-  if (!WHOLE.test(value)) return 'is not a whole number';
+  if (!WHOLE_NUMBER.test(value)) return 'is not a whole number';
   return Number.isSafeInteger(Number(value)) ? null : `is ${TOO_LARGE}`;
 };
 
@@ -34,12 +34,12 @@ const SEQ_LIST = /^\s*(?:\d+\s*(?:,\s*\d+\s*)*)?$/;
 
 const seqList: Validator = (value) => {
   if (!SEQ_LIST.test(value)) {
-    const bad = value.split(',').filter((part) => !WHOLE.test(part));
+    const bad = value.split(',').filter((part) => !WHOLE_NUMBER.test(part));
     if (bad.length > 0) return `has ${bad.map((b) => `'${b.trim()}'`).join(', ')}, not a comma-separated list of seq numbers`;
   }
   // (A list of short numbers, as every real one is, has none too large: no split to find out.)
   if (!LONG_NUMBER.test(value)) return null;
-  const huge = value.split(',').filter((part) => WHOLE.test(part) && !Number.isSafeInteger(Number(part)));
+  const huge = value.split(',').filter((part) => WHOLE_NUMBER.test(part) && !Number.isSafeInteger(Number(part)));
   return huge.length === 0 ? null : `has ${huge.map((b) => `'${b.trim()}'`).join(', ')}, ${TOO_LARGE}`;
 };
 

@@ -12,8 +12,11 @@ export function statusOf(entry: Entry): Status {
 
 export const STATUS_RANK: Readonly<Record<Status, number>> = { open: 0, claimed: 1, cancelled: 2, done: 3 };
 
-/** (A constant: a literal in the function would be a new object on every call, for every task.) */
-const WHOLE_NUMBER = /^\s*\d+\s*$/;
+/**
+ * Digits, white space around them allowed: how a seq is written. (A constant: a literal in a function
+ * would be a new object on every call, for every task.)
+ */
+export const WHOLE_NUMBER = /^\s*\d+\s*$/;
 
 /**
  * A seq as written (digits, white space around them allowed) as the number it is; undefined for anything
